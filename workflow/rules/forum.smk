@@ -1,0 +1,1 @@
+# forum stage: rules only (see the issue for this stage). Not built yet.

@@ -1,0 +1,65 @@
+# Hub stage: crawl (live source only) and parse the raw Hub snapshot.
+
+
+if config["source"] == "live":
+
+    rule fetch_hub_models:
+        output:
+            manifest="resources/raw/{snapshot}/hub/manifest.json",
+        log:
+            "logs/fetch_hub_models/{snapshot}.log",
+        benchmark:
+            "benchmarks/fetch_hub_models/{snapshot}.tsv"
+        localrule: True
+        retries: 2
+        resources:
+            hf_api=1,
+        params:
+            endpoint=config["hub"]["endpoint"],
+            expand=config["hub"]["expand"],
+            page_size=config["hub"]["page_size"],
+            max_models=config["hub"]["max_models"],
+            requests_per_minute=config["hub"]["requests_per_minute"],
+            timeout=config["hub"]["timeout_seconds"],
+            max_retries=config["hub"]["max_retries"],
+        script:
+            "../scripts/fetch_hub_models.py"
+
+    rule fetch_hub_cards:
+        input:
+            models="resources/raw/{snapshot}/hub/manifest.json",
+        output:
+            shard_manifest="resources/raw/{snapshot}/hub/cards/shard-{shard}.json",
+        log:
+            "logs/fetch_hub_cards/{snapshot}/{shard}.log",
+        benchmark:
+            "benchmarks/fetch_hub_cards/{snapshot}/{shard}.tsv"
+        localrule: True
+        retries: 2
+        resources:
+            hf_resolve=1,
+        params:
+            shard="{shard}",
+            endpoint=config["hub"]["endpoint"],
+            max_cards=config["hub"]["max_cards"],
+            resolves_per_minute=config["hub"]["resolves_per_minute"],
+            timeout=config["hub"]["timeout_seconds"],
+            max_retries=config["hub"]["max_retries"],
+        script:
+            "../scripts/fetch_hub_cards.py"
+
+
+rule parse_hub_models:
+    input:
+        unpack(hub_raw_inputs),
+    output:
+        models="results/hub/models.parquet",
+    log:
+        "logs/parse_hub_models.log",
+    benchmark:
+        "benchmarks/parse_hub_models.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    script:
+        "../scripts/parse_hub_models.py"

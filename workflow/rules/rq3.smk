@@ -1,0 +1,1 @@
+# rq3 stage: rules only (see the issue for this stage). Not built yet.

@@ -1,0 +1,335 @@
+"""The only network code of the project: a paced, retrying HTTP client for the Hub and Discourse.
+
+Only this module may import ``requests`` or ``huggingface_hub`` (a test enforces it). It paces
+requests to a per-minute budget, honours ``429`` responses (``Retry-After``, Discourse's
+``extras.wait_seconds``) and the Hub's ``RateLimit`` headers, retries 5xx answers, timeouts and
+broken connections with exponential backoff, and counts what it did for the crawl manifest.
+Secrets (``HF_TOKEN``, Discourse API keys) are read from the environment here and nowhere else;
+they are sent as headers and never logged or stored.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import platform
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from . import __version__
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = (
+    f"hfreuse/{__version__} (research crawler reproducing SANER 2024 'Deep Learning Model Reuse "
+    f"in the HuggingFace Community'; python-requests/{requests.__version__}; "
+    f"{platform.python_implementation()} {platform.python_version()})"
+)
+
+RETRY_STATUSES = {500, 502, 503, 504, 520, 522, 524}
+
+
+class FetchError(InputError):
+    """A request failed for good (after retries) or the server's answer was not what was expected."""
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the network libraries, for the crawl manifest."""
+    import huggingface_hub
+
+    return {
+        "hfreuse": __version__,
+        "requests": requests.__version__,
+        "huggingface_hub": huggingface_hub.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def hub_token() -> str | None:
+    """The Hub token from the environment (``HF_TOKEN``), or None for anonymous access."""
+    return os.environ.get("HF_TOKEN") or None
+
+
+def discourse_auth_headers() -> dict[str, str]:
+    """Optional Discourse API credentials from ``DISCOURSE_API_KEY`` / ``DISCOURSE_API_USERNAME``."""
+    key = os.environ.get("DISCOURSE_API_KEY")
+    user = os.environ.get("DISCOURSE_API_USERNAME")
+    if key and user:
+        return {"Api-Key": key, "Api-Username": user}
+    return {}
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+_RL_PARAM = re.compile(r";\s*([a-z]+)\s*=\s*(\d+)")
+
+
+def parse_ratelimit(value: str | None) -> tuple[int, float] | None:
+    """``(remaining, seconds_to_reset)`` from an IETF ``RateLimit`` header.
+
+    Both the structured form (``"api";r=489;t=189``) and the older
+    ``limit=500, remaining=489, reset=189`` form are understood.
+    """
+    if not value:
+        return None
+    params = dict(_RL_PARAM.findall(value))
+    if "r" in params and "t" in params:
+        return int(params["r"]), float(params["t"])
+    old = dict(re.findall(r"([a-z]+)\s*=\s*(\d+)", value))
+    if "remaining" in old and "reset" in old:
+        return int(old["remaining"]), float(old["reset"])
+    return None
+
+
+@dataclass
+class Stats:
+    """What a client did; stored in the crawl manifest."""
+
+    requests: int = 0
+    retries: int = 0
+    errors: int = 0
+    rate_limited: int = 0
+    waited_seconds: float = 0.0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "errors": self.errors,
+            "rate_limited": self.rate_limited,
+            "waited_seconds": round(self.waited_seconds, 3),
+            "statuses": dict(sorted(self.statuses.items())),
+        }
+
+    def add(self, other: Mapping[str, Any]) -> None:
+        """Add counts of an earlier (interrupted) run, so a resumed crawl reports totals."""
+        self.requests += int(other.get("requests", 0))
+        self.retries += int(other.get("retries", 0))
+        self.errors += int(other.get("errors", 0))
+        self.rate_limited += int(other.get("rate_limited", 0))
+        self.waited_seconds += float(other.get("waited_seconds", 0.0))
+        for k, v in dict(other.get("statuses", {})).items():
+            self.statuses[k] = self.statuses.get(k, 0) + int(v)
+
+
+class HttpClient:
+    """A paced GET client with retries.
+
+    ``requests_per_minute`` is this client's share of the API's budget: requests are spaced at
+    least ``60 / requests_per_minute`` seconds apart. ``ok_statuses`` are returned to the caller
+    (e.g. 404 for a model without README); anything else that is not retryable raises
+    :class:`FetchError` naming the URL.
+    """
+
+    def __init__(
+        self,
+        requests_per_minute: float,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 6,
+        backoff_base: float = 2.0,
+        backoff_max: float = 300.0,
+        max_wait: float = 3600.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if requests_per_minute <= 0:
+            raise ValueError("requests_per_minute must be positive")
+        self.interval = 60.0 / float(requests_per_minute)
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self._clock = clock
+        self._next_at = 0.0
+        self.stats = Stats()
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept"] = "application/json"
+        if headers:
+            self.session.headers.update(headers)
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self.stats.waited_seconds += seconds
+            self._sleep(seconds)
+
+    def _pace(self) -> None:
+        now = self._clock()
+        if now < self._next_at:
+            self._wait(self._next_at - now)
+        self._next_at = max(self._clock(), self._next_at) + self.interval
+
+    def _count(self, status: str) -> None:
+        self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        ok_statuses: tuple[int, ...] = (200,),
+    ) -> requests.Response:
+        attempt = 0
+        while True:
+            self._pace()
+            self.stats.requests += 1
+            try:
+                resp = self.session.get(url, params=params, timeout=self.timeout)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                self._count(type(exc).__name__)
+                attempt += 1
+                if attempt > self.max_retries:
+                    self.stats.errors += 1
+                    raise FetchError(f"GET {url}: gave up after {attempt} tries: {exc}") from exc
+                delay = self._backoff(attempt)
+                log.warning(
+                    "GET %s: %s; retry %d in %.1fs", url, type(exc).__name__, attempt, delay
+                )
+                self.stats.retries += 1
+                self._wait(delay)
+                continue
+            self._count(str(resp.status_code))
+            self._respect_ratelimit(resp)
+            if resp.status_code in ok_statuses:
+                return resp
+            if resp.status_code == 429:
+                self.stats.rate_limited += 1
+                delay = self._retry_after(resp)
+                attempt += 1
+                if attempt > self.max_retries + 4:
+                    self.stats.errors += 1
+                    raise FetchError(
+                        f"GET {resp.url}: still rate limited (429) after {attempt} tries"
+                    )
+                log.warning("GET %s: 429 rate limited; waiting %.1fs", resp.url, delay)
+                self.stats.retries += 1
+                self._wait(delay)
+                continue
+            if resp.status_code in RETRY_STATUSES:
+                attempt += 1
+                if attempt > self.max_retries:
+                    self.stats.errors += 1
+                    raise FetchError(
+                        f"GET {resp.url}: HTTP {resp.status_code} after {attempt} tries"
+                    )
+                delay = max(
+                    self._backoff(attempt), parse_retry_after(resp.headers.get("Retry-After")) or 0
+                )
+                log.warning(
+                    "GET %s: HTTP %d; retry %d in %.1fs", resp.url, resp.status_code, attempt, delay
+                )
+                self.stats.retries += 1
+                self._wait(delay)
+                continue
+            self.stats.errors += 1
+            raise FetchError(
+                f"GET {resp.url}: unexpected HTTP {resp.status_code} "
+                f"(expected {', '.join(map(str, ok_statuses))}): {resp.text[:200]!r}"
+            )
+
+    def _retry_after(self, resp: requests.Response) -> float:
+        delay = parse_retry_after(resp.headers.get("Retry-After"))
+        if delay is None and "json" in resp.headers.get("Content-Type", ""):
+            try:
+                delay = float(resp.json().get("extras", {}).get("wait_seconds"))
+            except (ValueError, TypeError, AttributeError):
+                delay = None
+        if delay is None:
+            rl = parse_ratelimit(resp.headers.get("RateLimit"))
+            delay = rl[1] if rl else 60.0
+        return min(self.max_wait, delay + 0.5)
+
+    def _respect_ratelimit(self, resp: requests.Response) -> None:
+        rl = parse_ratelimit(resp.headers.get("RateLimit"))
+        if rl and rl[0] <= 0 and resp.status_code != 429:
+            delay = min(self.max_wait, rl[1] + 0.5)
+            log.info("rate-limit window used up; waiting %.1fs for the next one", delay)
+            self._next_at = max(self._next_at, self._clock() + delay)
+
+    def get_json(self, url: str, params: Any = None) -> Any:
+        """GET and decode JSON; a body that is not complete JSON raises FetchError naming the URL."""
+        resp = self.get(url, params=params)
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise FetchError(
+                f"GET {resp.url}: expected a complete JSON body, got {len(resp.content)} bytes "
+                f"that do not parse ({exc})"
+            ) from exc
+
+
+class Progress:
+    """Logs items done, rate and ETA at most every ``every`` seconds."""
+
+    def __init__(
+        self,
+        what: str,
+        total: int | None = None,
+        every: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.what = what
+        self.total = total
+        self.every = every
+        self._clock = clock
+        self.start = clock()
+        self.last = -1e9
+        self.done = 0
+
+    def update(self, n: int = 1, force: bool = False) -> None:
+        self.done += n
+        now = self._clock()
+        if force or now - self.last >= self.every:
+            self.last = now
+            elapsed = max(now - self.start, 1e-9)
+            rate = self.done / elapsed
+            if self.total:
+                left = max(self.total - self.done, 0)
+                eta = left / rate if rate > 0 else float("inf")
+                log.info(
+                    "%s: %d/%d (%.1f%%), %.1f/s, ETA %s",
+                    self.what,
+                    self.done,
+                    self.total,
+                    100.0 * self.done / self.total,
+                    rate,
+                    _fmt_secs(eta),
+                )
+            else:
+                log.info("%s: %d done, %.1f/s", self.what, self.done, rate)
+
+
+def _fmt_secs(s: float) -> str:
+    if s == float("inf"):
+        return "unknown"
+    s = int(s)
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m{s % 60:02d}s"

@@ -1,0 +1,108 @@
+"""The raw Hub snapshot format, shared by the live crawl, the demo generator and the parser.
+
+Layout under ``resources/raw/<snapshot>/hub/``::
+
+    manifest.json                      completion marker of the listing (written last)
+    state.json                         progress of a listing in progress (next URL, counts)
+    pages/page-000001.json.gz          one /api/models page: {"url", "next", "items": [...]}
+    cards/shard-00-of-04.json          completion marker of README shard 0 of 4
+    cards/shard-00-of-04/part-000001.jsonl.gz
+                                       README texts: {"model_id", "status", "text"} per line
+
+``items`` are the Hub's model objects exactly as served (with the ``expand`` fields).
+A card record has ``status`` 200 (``text`` = README.md as served) or 404 (no README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .io import read_json, read_jsonl
+
+PAGE_RE = re.compile(r"^page-(\d{6})\.json\.gz$")
+PART_RE = re.compile(r"^part-(\d{6})\.jsonl\.gz$")
+
+
+def page_path(hub_dir: str | Path, number: int) -> Path:
+    return Path(hub_dir) / "pages" / f"page-{number:06d}.json.gz"
+
+
+def shard_name(k: int, n: int) -> str:
+    return f"{k:02d}-of-{n:02d}"
+
+
+def shard_marker(hub_dir: str | Path, shard: str) -> Path:
+    return Path(hub_dir) / "cards" / f"shard-{shard}.json"
+
+
+def shard_dir(hub_dir: str | Path, shard: str) -> Path:
+    return Path(hub_dir) / "cards" / f"shard-{shard}"
+
+
+def part_path(hub_dir: str | Path, shard: str, number: int) -> Path:
+    return shard_dir(hub_dir, shard) / f"part-{number:06d}.jsonl.gz"
+
+
+def parse_shard(shard: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d+)-of-(\d+)", shard)
+    if not m or int(m.group(1)) >= int(m.group(2)):
+        raise InputError(f"card shard {shard!r}: expected 'K-of-N' with K < N")
+    return int(m.group(1)), int(m.group(2))
+
+
+def stable_hash(model_id: str) -> int:
+    """A stable 64-bit hash of a model id (never the salted built-in ``hash``)."""
+    return int.from_bytes(hashlib.sha256(model_id.encode("utf-8")).digest()[:8], "big")
+
+
+def shard_of(model_id: str, n_shards: int) -> int:
+    return stable_hash(model_id) % n_shards
+
+
+def list_pages(hub_dir: str | Path) -> list[Path]:
+    """The stored list pages, in page order."""
+    pages = sorted(
+        p for p in (Path(hub_dir) / "pages").glob("page-*.json.gz") if PAGE_RE.match(p.name)
+    )
+    return pages
+
+
+def iter_models(hub_dir: str | Path) -> Iterator[dict[str, Any]]:
+    """Every raw model object of the snapshot, in page order."""
+    for page in list_pages(hub_dir):
+        doc = read_json(page)
+        items = doc.get("items") if isinstance(doc, dict) else None
+        if not isinstance(items, list):
+            raise InputError(f"{page}: expected an object with a list 'items'")
+        yield from items
+
+
+def has_readme(item: dict[str, Any]) -> bool:
+    return any(s.get("rfilename") == "README.md" for s in item.get("siblings") or [])
+
+
+def select_card_models(model_ids_with_readme: list[str], max_cards: int | None) -> set[str]:
+    """The models whose README is fetched: all, or a stable-hash sample of ``max_cards``."""
+    ids = sorted(set(model_ids_with_readme))
+    if max_cards is None or max_cards >= len(ids):
+        return set(ids)
+    ranked = sorted(ids, key=lambda m: (stable_hash(m), m))
+    return set(ranked[:max_cards])
+
+
+def list_parts(hub_dir: str | Path, shard: str) -> list[Path]:
+    d = shard_dir(hub_dir, shard)
+    return sorted(p for p in d.glob("part-*.jsonl.gz") if PART_RE.match(p.name))
+
+
+def iter_cards(hub_dir: str | Path, shard: str) -> Iterator[dict[str, Any]]:
+    for part in list_parts(hub_dir, shard):
+        for rec in read_jsonl(part):
+            if not isinstance(rec, dict) or "model_id" not in rec or "status" not in rec:
+                raise InputError(f"{part}: expected records with 'model_id' and 'status'")
+            yield rec

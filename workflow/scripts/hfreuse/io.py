@@ -1,0 +1,115 @@
+"""Deterministic, atomic writers and readers shared by every stage."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def dumps_json(obj: Any) -> str:
+    """Canonical JSON text: sorted keys, UTF-8, one trailing newline."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
+    atomic_write_bytes(path, dumps_json(obj).encode("utf-8"))
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Gzip with a fixed header (no file name, mtime 0) so equal data give equal bytes."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as gz:
+        gz.write(data)
+    return buf.getvalue()
+
+
+def atomic_write_json_gz(path: str | os.PathLike, obj: Any) -> None:
+    data = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    atomic_write_bytes(path, gzip_bytes(data.encode("utf-8")))
+
+
+def atomic_write_jsonl_gz(path: str | os.PathLike, rows: Iterable[Any]) -> None:
+    lines = (
+        json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+        for r in rows
+    )
+    atomic_write_bytes(path, gzip_bytes("".join(lines).encode("utf-8")))
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    from .errors import InputError
+
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            return json.load(fh)
+    except (json.JSONDecodeError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: expected a complete JSON document, got: {exc}") from exc
+
+
+def read_jsonl(path: str | os.PathLike) -> list[Any]:
+    from .errors import InputError
+
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    rows = []
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise InputError(f"{path}, line {lineno}: expected JSON: {exc}") from exc
+    except (EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"{path}: truncated or not gzip: {exc}") from exc
+    return rows
+
+
+def write_parquet(
+    df: pd.DataFrame, path: str | os.PathLike, sort_by: list[str] | None = None
+) -> None:
+    """Write a table deterministically: optional sort, no index, zstd, atomic."""
+    if sort_by:
+        df = df.sort_values(sort_by, kind="mergesort")
+    df = df.reset_index(drop=True)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    buf = pa.BufferOutputStream()
+    pq.write_table(table, buf, compression="zstd", write_statistics=True)
+    atomic_write_bytes(path, buf.getvalue().to_pybytes())
+
+
+def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    atomic_write_bytes(path, df.to_csv(index=False, lineterminator="\n").encode("utf-8"))
