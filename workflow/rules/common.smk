@@ -12,7 +12,7 @@ def card_shard_ids():
     return [f"{k:02d}-of-{n:02d}" for k in range(n)]
 
 
-def hub_raw_inputs():
+def hub_raw_inputs(wildcards):
     """Completion markers of the raw Hub snapshot: the list manifest and every card shard."""
     return {
         "manifest": f"{raw_dir()}/hub/manifest.json",
@@ -78,3 +78,26 @@ def final_targets():
             + report_targets()
         )
     )
+
+
+# --- paper source ---
+
+
+def paper_file(relpath):
+    """A file of the replication package, in its published layout."""
+    return f"{config['paper']['replication_dir']}/Replication Package/{relpath}"
+
+
+# --- forum helpers ---
+
+
+# --- coding helpers ---
+
+
+# --- rq3 helpers ---
+
+
+# --- report helpers ---
+
+
+# --- cluster helpers ---
