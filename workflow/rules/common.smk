@@ -99,5 +99,4 @@ def paper_file(relpath):
 
 # --- report helpers ---
 
-
 # --- cluster helpers ---

@@ -10,8 +10,8 @@ if config["source"] == "live":
             "logs/fetch_hub_models/{snapshot}.log",
         benchmark:
             "benchmarks/fetch_hub_models/{snapshot}.tsv"
-        localrule: True
         retries: 2
+        localrule: True
         resources:
             hf_api=1,
         params:
@@ -34,8 +34,8 @@ if config["source"] == "live":
             "logs/fetch_hub_cards/{snapshot}/{shard}.log",
         benchmark:
             "benchmarks/fetch_hub_cards/{snapshot}/{shard}.tsv"
-        localrule: True
         retries: 2
+        localrule: True
         resources:
             hf_resolve=1,
         params:

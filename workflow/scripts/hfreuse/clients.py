@@ -34,6 +34,14 @@ USER_AGENT = (
 )
 
 RETRY_STATUSES = {500, 502, 503, 504, 520, 522, 524}
+# Transport failures worth another try: timeouts, refused or reset connections, bodies cut off
+# mid-transfer.
+_RETRY_EXCEPTIONS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class FetchError(InputError):
@@ -124,6 +132,20 @@ class Stats:
             "statuses": dict(sorted(self.statuses.items())),
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Stats:
+        """Stats stored by :meth:`as_dict` (e.g. in a crawl's state file); None gives zeros."""
+        stats = cls()
+        if data:
+            stats.add(data)
+        return stats
+
+    def combined(self, other: Stats) -> Stats:
+        """A new Stats with the counts of both (earlier runs plus this one)."""
+        total = Stats.from_dict(self.as_dict())
+        total.add(other.as_dict())
+        return total
+
     def add(self, other: Mapping[str, Any]) -> None:
         """Add counts of an earlier (interrupted) run, so a resumed crawl reports totals."""
         self.requests += int(other.get("requests", 0))
@@ -204,7 +226,7 @@ class HttpClient:
             self.stats.requests += 1
             try:
                 resp = self.session.get(url, params=params, timeout=self.timeout)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except _RETRY_EXCEPTIONS as exc:
                 self._count(type(exc).__name__)
                 attempt += 1
                 if attempt > self.max_retries:
@@ -288,7 +310,11 @@ class HttpClient:
 
 
 class Progress:
-    """Logs items done, rate and ETA at most every ``every`` seconds."""
+    """Logs items done, rate and ETA at most every ``every`` seconds.
+
+    ``initial`` is what earlier runs of a resumed crawl already did: it counts towards the
+    total and the ETA's remaining items, but not towards this run's rate.
+    """
 
     def __init__(
         self,
@@ -296,6 +322,7 @@ class Progress:
         total: int | None = None,
         every: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        initial: int = 0,
     ) -> None:
         self.what = what
         self.total = total
@@ -303,7 +330,9 @@ class Progress:
         self._clock = clock
         self.start = clock()
         self.last = -1e9
-        self.done = 0
+        # items done by earlier (interrupted) runs: counted in done/total, not in this run's rate
+        self.initial = initial
+        self.done = initial
 
     def update(self, n: int = 1, force: bool = False) -> None:
         self.done += n
@@ -311,7 +340,7 @@ class Progress:
         if force or now - self.last >= self.every:
             self.last = now
             elapsed = max(now - self.start, 1e-9)
-            rate = self.done / elapsed
+            rate = (self.done - self.initial) / elapsed
             if self.total:
                 left = max(self.total - self.done, 0)
                 eta = left / rate if rate > 0 else float("inf")

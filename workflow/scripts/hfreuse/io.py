@@ -113,3 +113,10 @@ def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
     atomic_write_bytes(path, df.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+
+
+def write_table(table: pa.Table, path: str | os.PathLike) -> None:
+    """Write an Arrow table deterministically (zstd, atomic)."""
+    buf = pa.BufferOutputStream()
+    pq.write_table(table, buf, compression="zstd", write_statistics=True)
+    atomic_write_bytes(path, buf.getvalue().to_pybytes())

@@ -1,0 +1,21 @@
+"""Rule generate_demo_hub: write the synthetic raw Hub snapshot of the demo."""
+
+from pathlib import Path
+
+from hfreuse.hub_demo import generate_hub_snapshot
+
+
+def main(manifest, card_manifests, seed, n_models, page_size, card_shards):
+    generate_hub_snapshot(
+        Path(manifest).parent,
+        seed=seed,
+        n_models=n_models,
+        page_size=page_size,
+        card_shards=card_shards,
+    )
+
+
+if __name__ == "__main__":
+    from hfreuse.runtime import run_rule
+
+    run_rule(main, snakemake)  # noqa: F821

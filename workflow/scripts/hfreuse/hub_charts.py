@@ -1,0 +1,129 @@
+"""Altair charts of the Hub trends."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from .charts import titled
+from .hub_trends import FLOOR_MONTH
+
+
+def top_types(monthly: pd.DataFrame, top_n: int) -> list[str]:
+    """The ``top_n`` model types by total models (ties broken by name)."""
+    totals = monthly.groupby("model_type")["models"].sum().reset_index()
+    totals = totals.sort_values(["models", "model_type"], ascending=[False, True], kind="mergesort")
+    return totals["model_type"].head(top_n).tolist()
+
+
+def _floor_rule(months: list[str]) -> alt.Chart | None:
+    if FLOOR_MONTH not in months:
+        return None
+    floor = pd.DataFrame(
+        {"month": [FLOOR_MONTH], "label": ["createdAt floor: older models dated 2022-03"]}
+    )
+    base = alt.Chart(floor).encode(x=alt.X("month:T"))
+    return base.mark_rule(strokeDash=[4, 3], color="#888") + base.mark_text(
+        align="left", dx=4, dy=-4, baseline="top", color="#555", fontSize=10
+    ).encode(text="label:N", y=alt.value(2))
+
+
+def build_hub_model_types(
+    monthly: pd.DataFrame,
+    top_n: int = 5,
+    width: int = 640,
+    height: int = 320,
+    synthetic: bool = False,
+) -> alt.LayerChart:
+    """Models created per month for the ``top_n`` model types (line chart)."""
+    top = top_types(monthly, top_n)
+    df = monthly[monthly["model_type"].isin(top)].copy()
+    # models carrying the createdAt floor have no true creation month: leave them out of the
+    # lines (they would pile up in 2022-03) and say how many were left out
+    floored = df["models_floored"].fillna(0).astype("int64")
+    n_floored = int(floored.sum())
+    df["models"] = df["models"].astype("int64") - floored
+    df["month"] = df["month"].astype(str)
+    df["model_type"] = df["model_type"].astype(str)
+    df["partial"] = df["partial_month"].map({True: "partial month", False: "full month"})
+    df = df[["model_type", "month", "models", "partial"]].sort_values(["model_type", "month"])
+    color = alt.Color(
+        "model_type:N", sort=top, title="model type", scale=alt.Scale(scheme="tableau10")
+    )
+    lines = (
+        alt.Chart(df)
+        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=alt.X("month:T", title="creation month", axis=alt.Axis(format="%Y-%m")),
+            y=alt.Y("models:Q", title="models created"),
+            color=color,
+            tooltip=[
+                "model_type:N",
+                alt.Tooltip("month:T", format="%Y-%m"),
+                "models:Q",
+                "partial:N",
+            ],
+        )
+    )
+    layers = [lines]
+    rule = _floor_rule(sorted(df["month"].unique()))
+    if rule is not None:
+        layers.append(rule)
+    notes = [
+        f"Top {len(top)} model types by models created (config.model_type); "
+        "the last month is partial"
+    ]
+    if n_floored:
+        notes.append(
+            f"{n_floored} models of these types carry the createdAt floor "
+            "(created before 2022-03-02, true month unknown) and are left out"
+        )
+    return alt.layer(*layers).properties(
+        width=width,
+        height=height,
+        title=titled("Hub: models created per month, by model type", notes, synthetic),
+    )
+
+
+def build_card_share(
+    monthly: pd.DataFrame, width: int = 640, height: int = 320, synthetic: bool = False
+) -> alt.LayerChart:
+    """Share of models created each month that have card data."""
+    df = monthly[["month", "models", "models_with_card_data", "share", "partial_month"]].copy()
+    df["month"] = df["month"].astype(str)
+    df = df[df["models"] > 0]
+    df["partial"] = df["partial_month"].map({True: "partial month", False: "full month"})
+    df = df.drop(columns=["partial_month"])
+    line = (
+        alt.Chart(df)
+        .mark_line(point=True, color="#1f77b4")
+        .encode(
+            x=alt.X("month:T", title="creation month", axis=alt.Axis(format="%Y-%m")),
+            y=alt.Y(
+                "share:Q",
+                title="share of models with card data",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            tooltip=[
+                alt.Tooltip("month:T", format="%Y-%m"),
+                alt.Tooltip("share:Q", format=".1%"),
+                "models:Q",
+                "models_with_card_data:Q",
+                "partial:N",
+            ],
+        )
+    )
+    layers = [line]
+    rule = _floor_rule(sorted(df["month"].unique()))
+    if rule is not None:
+        layers.append(rule)
+    notes = [
+        "Card data = non-empty cardData (YAML header of the model card)",
+        "The last month is partial",
+    ]
+    return alt.layer(*layers).properties(
+        width=width,
+        height=height,
+        title=titled("Hub: share of new models with card data", notes, synthetic),
+    )

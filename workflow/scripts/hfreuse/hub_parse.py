@@ -1,0 +1,136 @@
+"""Raw Hub snapshot -> tidy ``results/hub/models.parquet`` (one row per model)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from . import hub_raw
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+FLOOR = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
+
+MODELS_SCHEMA = pa.schema(
+    [
+        ("model_id", pa.string()),
+        ("author", pa.string()),
+        ("created_at", pa.timestamp("ms", tz="UTC")),
+        ("created_at_floored", pa.bool_()),
+        ("last_modified", pa.timestamp("ms", tz="UTC")),
+        ("model_type", pa.string()),
+        ("architectures", pa.list_(pa.string())),
+        ("pipeline_tag", pa.string()),
+        ("library_name", pa.string()),
+        ("tags", pa.list_(pa.string())),
+        ("downloads", pa.int64()),
+        ("likes", pa.int64()),
+        ("has_readme", pa.bool_()),
+        ("has_card_data", pa.bool_()),
+        ("card_length", pa.int64()),
+    ]
+)
+
+
+def parse_time(value: Any, where: str) -> datetime | None:
+    """An ISO 8601 Hub timestamp as an aware UTC datetime (None stays None)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{where}: expected an ISO 8601 timestamp string, got {value!r}")
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"{where}: expected an ISO 8601 timestamp, got {value!r}") from exc
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def _str_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    return [str(v) for v in value if v is not None]
+
+
+def model_row(item: dict[str, Any], where: str) -> dict[str, Any]:
+    """One tidy row from one raw model object."""
+    model_id = item.get("id") or item.get("modelId")
+    if not isinstance(model_id, str) or not model_id:
+        raise InputError(
+            f"{where}: expected a model object with an 'id', got keys {sorted(item)[:8]}"
+        )
+    config = item.get("config") or {}
+    if not isinstance(config, dict):
+        config = {}
+    model_type = config.get("model_type")
+    created = parse_time(item.get("createdAt"), f"{where} ({model_id}) createdAt")
+    author = item.get("author")
+    if not author and "/" in model_id:
+        author = model_id.split("/", 1)[0]
+    card = item.get("cardData")
+    return {
+        "model_id": model_id,
+        "author": author,
+        "created_at": created,
+        "created_at_floored": created is not None and created <= FLOOR,
+        "last_modified": parse_time(item.get("lastModified"), f"{where} ({model_id}) lastModified"),
+        "model_type": str(model_type) if isinstance(model_type, str) and model_type else None,
+        "architectures": _str_list(config.get("architectures")),
+        "pipeline_tag": item.get("pipeline_tag"),
+        "library_name": item.get("library_name"),
+        "tags": _str_list(item.get("tags")),
+        "downloads": item.get("downloads"),
+        "likes": item.get("likes"),
+        "has_readme": hub_raw.has_readme(item),
+        "has_card_data": isinstance(card, dict) and len(card) > 0,
+        "card_length": None,
+    }
+
+
+def card_lengths(hub_dir: str | Path, shards: list[str]) -> dict[str, int]:
+    """Characters of each fetched README (status 200) over the given shards."""
+    lengths: dict[str, int] = {}
+    for shard in shards:
+        for rec in hub_raw.iter_cards(hub_dir, shard):
+            if rec["status"] == 200 and isinstance(rec.get("text"), str):
+                lengths[rec["model_id"]] = len(rec["text"])
+    return lengths
+
+
+def parse_models(hub_dir: str | Path, shards: list[str]) -> pa.Table:
+    """All models of the raw snapshot, one row each, sorted by model id.
+
+    A model listed twice (a page re-served by the Hub) keeps its last occurrence; the count of
+    such duplicates is logged, never silently dropped.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    dups = 0
+    for page in hub_raw.list_pages(hub_dir):
+        from .io import read_json
+
+        doc = read_json(page)
+        items = doc.get("items") if isinstance(doc, dict) else None
+        if not isinstance(items, list):
+            raise InputError(f"{page}: expected an object with a list 'items'")
+        for n, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise InputError(f"{page}, item {n}: expected a model object")
+            row = model_row(item, f"{page}, item {n}")
+            if row["model_id"] in rows:
+                dups += 1
+            rows[row["model_id"]] = row
+    if dups:
+        log.warning("%d models were listed more than once; kept the last listing of each", dups)
+    lengths = card_lengths(hub_dir, shards)
+    for model_id, length in lengths.items():
+        if model_id in rows:
+            rows[model_id]["card_length"] = length
+    ordered = [rows[k] for k in sorted(rows)]
+    log.info("parsed %d models (%d with README text)", len(ordered), len(lengths))
+    return pa.Table.from_pylist(ordered, schema=MODELS_SCHEMA)
