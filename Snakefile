@@ -1,6 +1,6 @@
 # hfreuse: rerun "Deep Learning Model Reuse in the HuggingFace Community" (SANER 2024).
 # Thin by design: configuration, validation, the report, the stage files and the default target.
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9")
 
@@ -8,13 +8,15 @@ min_version("9")
 configfile: "config/config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+include: "workflow/rules/common.smk"
+
+
+check_config(config, "workflow/schemas/config.schema.yaml")
 
 
 report: "workflow/report/workflow.rst"
 
 
-include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/hub.smk"
 include: "workflow/rules/forum.smk"

@@ -14,6 +14,8 @@ if config["source"] == "demo":
             "logs/generate_demo_hub/{snapshot}.log",
         benchmark:
             "benchmarks/generate_demo_hub/{snapshot}.tsv"
+        conda:
+            "../envs/hfreuse.yaml"
         params:
             seed=config["demo"]["seed"],
             n_models=config["demo"]["models"],

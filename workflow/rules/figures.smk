@@ -8,6 +8,8 @@ rule plot_hub_model_types:
         **figure_files("hub_model_types"),
     log:
         "logs/plot_hub_model_types.log",
+    conda:
+        "../envs/hfreuse.yaml"
     params:
         top_n=config["figures"]["top_n"],
         width=config["figures"]["width"],
@@ -24,6 +26,8 @@ rule plot_card_share:
         **figure_files("card_share"),
     log:
         "logs/plot_card_share.log",
+    conda:
+        "../envs/hfreuse.yaml"
     params:
         width=config["figures"]["width"],
         height=config["figures"]["height"],

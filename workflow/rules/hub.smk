@@ -12,6 +12,8 @@ if config["source"] == "live":
             "benchmarks/fetch_hub_models/{snapshot}.tsv"
         retries: 2
         localrule: True
+        conda:
+            "../envs/hfreuse.yaml"
         resources:
             hf_api=1,
         params:
@@ -36,6 +38,8 @@ if config["source"] == "live":
             "benchmarks/fetch_hub_cards/{snapshot}/{shard}.tsv"
         retries: 2
         localrule: True
+        conda:
+            "../envs/hfreuse.yaml"
         resources:
             hf_resolve=1,
         params:
@@ -58,6 +62,8 @@ rule parse_hub_models:
         "logs/parse_hub_models.log",
     benchmark:
         "benchmarks/parse_hub_models.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
     threads: 1
     resources:
         mem_mb=4000,

@@ -1,1 +1,23 @@
-# report stage: rules only (see the issue for this stage). Not built yet.
+# Report: one self-contained HTML file (results/report.html) with every figure of the run, the key
+# tables, the run manifest and the data dictionary. Its inputs are all other targets of the run.
+
+
+rule build_report:
+    input:
+        unpack(report_inputs),
+    output:
+        report="results/report.html",
+    log:
+        "logs/build_report.log",
+    benchmark:
+        "benchmarks/build_report.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        config=config,
+        synthetic=config["source"] == "demo",
+        max_table_rows=config["report"]["max_table_rows"],
+        key_tables=config["report"]["key_tables"],
+    script:
+        "../scripts/build_report.py"

@@ -12,6 +12,8 @@ if config["source"] != "paper":
             "logs/count_hub_model_types.log",
         benchmark:
             "benchmarks/count_hub_model_types.tsv"
+        conda:
+            "../envs/hfreuse.yaml"
         params:
             floored_models=config["trends"]["floored_models"],
             start_month=config["trends"]["start_month"],
@@ -28,6 +30,8 @@ if config["source"] != "paper":
             "logs/count_card_share.log",
         benchmark:
             "benchmarks/count_card_share.tsv"
+        conda:
+            "../envs/hfreuse.yaml"
         params:
             floored_models=config["trends"]["floored_models"],
             start_month=config["trends"]["start_month"],

@@ -1,0 +1,56 @@
+"""Configuration: validated at start, one clear line naming each bad key."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from conftest import ROOT, run_snakemake
+
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "live.yaml", "paper.yaml"])
+def test_shipped_configs_are_valid(name):
+    import jsonschema
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    overlay = yaml.safe_load((ROOT / "config" / name).read_text())
+    merged = {**base, **overlay}
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**base[key], **value}
+    jsonschema.Draft202012Validator(schema).validate(merged)
+
+
+@pytest.mark.parametrize(
+    ("overlay", "expected"),
+    [
+        (
+            "hub:\n  card_shardz: 3\n",
+            r"hub\.card_shardz: unknown key \(allowed here: .*card_shards",
+        ),
+        ("hub:\n  card_shards: many\n", r"hub\.card_shards: 'many' is not of type 'integer'"),
+        ("source: crawl\n", r"source: 'crawl' is not one of \['demo', 'live', 'paper'\]"),
+        ("snapshots: x\n", r"snapshots: unknown key"),
+    ],
+)
+def test_bad_config_fails_with_one_clear_message(workflow_copy, overlay, expected):
+    bad = workflow_copy / "bad.yaml"
+    bad.write_text(overlay)
+    proc = run_snakemake(
+        workflow_copy,
+        "-n",
+        "--cores",
+        "1",
+        "--configfile",
+        "config/config.yaml",
+        str(bad),
+        check=False,
+    )
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "invalid configuration" in out
+    import re
+
+    assert re.search(expected, out), out[-2000:]

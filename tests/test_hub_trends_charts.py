@@ -1,0 +1,108 @@
+"""Monthly Hub trends and their charts, on hand-made tables with hand-computed results."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hfreuse.charts import SYNTHETIC_NOTE
+from hfreuse.hub_charts import build_card_share, build_hub_model_types, top_types
+from hfreuse.hub_trends import card_share_monthly, model_types_monthly, month_range
+
+
+def _models(rows):
+    df = pd.DataFrame(rows, columns=["model_type", "created_at", "has_card_data"])
+    df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
+    df["created_at_floored"] = df["created_at"] == pd.Timestamp("2022-03-02T23:29:04Z")
+    return df
+
+
+MODELS = _models(
+    [
+        ("bert", "2022-03-02T23:29:04Z", True),  # floored
+        ("bert", "2022-03-02T23:29:04Z", False),  # floored
+        ("bert", "2022-03-20T10:00:00Z", True),
+        ("gpt2", "2022-05-01T00:00:00Z", False),
+        (None, "2022-05-31T23:59:59Z", True),  # no config: counted in card share only
+        ("bert", "2022-06-03T00:00:00Z", False),  # last (partial) month
+    ]
+)
+
+
+def test_month_range():
+    assert month_range("2021-11", "2022-02") == ["2021-11", "2021-12", "2022-01", "2022-02"]
+    assert month_range("2022-02", "2021-11") == []
+
+
+def test_model_types_monthly_full_grid():
+    out = model_types_monthly(MODELS)
+    assert list(out.columns) == ["model_type", "month", "models", "models_floored", "partial_month"]
+    assert len(out) == 2 * 4  # 2 types x 2022-03..2022-06
+    got = {(r.model_type, r.month): (r.models, r.models_floored) for r in out.itertuples()}
+    assert got[("bert", "2022-03")] == (3, 2)
+    assert got[("bert", "2022-04")] == (0, 0)  # empty months are 0, not missing
+    assert got[("gpt2", "2022-05")] == (1, 0)
+    assert got[("bert", "2022-06")] == (1, 0)
+    assert out.loc[out["partial_month"], "month"].unique().tolist() == ["2022-06"]
+    assert str(out["models"].dtype) == "int64" and str(out["models_floored"].dtype) == "Int64"
+
+
+def test_model_types_monthly_exclude_floored_and_window():
+    out = model_types_monthly(MODELS, floored_models="exclude", start_month="2022-04")
+    got = {(r.model_type, r.month): r.models for r in out.itertuples()}
+    assert got == {
+        ("bert", "2022-04"): 0,
+        ("bert", "2022-05"): 0,
+        ("bert", "2022-06"): 1,
+        ("gpt2", "2022-04"): 0,
+        ("gpt2", "2022-05"): 1,
+        ("gpt2", "2022-06"): 0,
+    }
+    with pytest.raises(ValueError, match="floored_models"):
+        model_types_monthly(MODELS, floored_models="drop")
+
+
+def test_card_share_monthly():
+    out = card_share_monthly(MODELS)
+    rows = {r.month: r for r in out.itertuples()}
+    assert (rows["2022-03"].models, rows["2022-03"].models_with_card_data) == (3, 2)
+    assert rows["2022-03"].share == pytest.approx(2 / 3)
+    assert rows["2022-03"].floor_month and not rows["2022-05"].floor_month
+    assert rows["2022-04"].models == 0 and pd.isna(rows["2022-04"].share)
+    assert rows["2022-05"].share == pytest.approx(0.5)
+    assert rows["2022-06"].partial_month
+
+
+def test_top_types_breaks_ties_by_name():
+    monthly = model_types_monthly(MODELS)
+    assert top_types(monthly, 1) == ["bert"]
+    assert top_types(monthly, 5) == ["bert", "gpt2"]
+
+
+def _layers(spec):
+    return spec["layer"]
+
+
+def test_build_hub_model_types_spec():
+    monthly = model_types_monthly(MODELS)
+    spec = build_hub_model_types(monthly, top_n=1, width=500, height=200, synthetic=True).to_dict()
+    assert spec["width"] == 500 and spec["height"] == 200
+    assert spec["title"]["subtitle"][0] == SYNTHETIC_NOTE
+    assert any("2 models" in s and "floor" in s for s in spec["title"]["subtitle"])
+    line = _layers(spec)[0]
+    data = spec["datasets"][line["data"]["name"]] if "name" in line.get("data", {}) else None
+    if data is None:
+        data = next(iter(spec["datasets"].values()))
+    assert {d["model_type"] for d in data} == {"bert"}
+    march = [d for d in data if d["month"] == "2022-03"]
+    assert march[0]["models"] == 1  # 3 created, 2 of them floored and left out
+    assert line["encoding"]["x"]["field"] == "month"
+    # the floor month is marked
+    assert len(_layers(spec)) == 2
+
+
+def test_build_card_share_spec_not_synthetic():
+    spec = build_card_share(card_share_monthly(MODELS), synthetic=False).to_dict()
+    assert SYNTHETIC_NOTE not in spec["title"]["subtitle"]
+    line = _layers(spec)[0]
+    assert line["encoding"]["y"]["field"] == "share"
+    assert line["encoding"]["y"]["scale"]["domain"] == [0, 1]

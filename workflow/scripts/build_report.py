@@ -1,0 +1,44 @@
+"""Rule build_report: every figure, key table, manifest and the data dictionary -> one HTML file."""
+
+from pathlib import Path
+
+from hfreuse.io import atomic_write_bytes
+from hfreuse.report import build_report
+
+
+def main(
+    figures,
+    specs,
+    tables,
+    others,
+    manifests,
+    captions,
+    dictionary,
+    style,
+    report,
+    config,
+    synthetic,
+    max_table_rows,
+    key_tables,
+):
+    html = build_report(
+        figures=list(figures),
+        specs=list(specs),
+        tables=list(tables),
+        others=list(others),
+        manifests=list(manifests),
+        captions=list(captions),
+        dictionary=list(dictionary),
+        css=Path(style).read_text(encoding="utf-8"),
+        config=dict(config),
+        synthetic=synthetic,
+        max_table_rows=max_table_rows,
+        key_table_patterns=list(key_tables),
+    )
+    atomic_write_bytes(report, html.encode("utf-8"))
+
+
+if __name__ == "__main__":
+    from hfreuse.runtime import run_rule
+
+    run_rule(main, snakemake)  # noqa: F821
