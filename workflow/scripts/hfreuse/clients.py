@@ -219,13 +219,14 @@ class HttpClient:
         url: str,
         params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
         ok_statuses: tuple[int, ...] = (200,),
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         attempt = 0
         while True:
             self._pace()
             self.stats.requests += 1
             try:
-                resp = self.session.get(url, params=params, timeout=self.timeout)
+                resp = self.session.get(url, params=params, timeout=self.timeout, headers=headers)
             except _RETRY_EXCEPTIONS as exc:
                 self._count(type(exc).__name__)
                 attempt += 1
@@ -307,6 +308,10 @@ class HttpClient:
                 f"GET {resp.url}: expected a complete JSON body, got {len(resp.content)} bytes "
                 f"that do not parse ({exc})"
             ) from exc
+
+    def get_bytes(self, url: str, accept: str = "application/octet-stream, */*") -> bytes:
+        """GET a binary file (e.g. a repository archive, following redirects): its bytes."""
+        return self.get(url, headers={"Accept": accept}).content
 
 
 class Progress:

@@ -8,9 +8,12 @@ Layout under ``resources/raw/<snapshot>/hub/``::
     cards/shard-00-of-04.json          completion marker of README shard 0 of 4
     cards/shard-00-of-04/part-000001.jsonl.gz
                                        README texts: {"model_id", "status", "text"} per line
+                                       (the live crawl adds "revision": the sha it resolved)
+    cards/shard-00-of-04/state.json    progress of a live shard in progress (request counts)
 
 ``items`` are the Hub's model objects exactly as served (with the ``expand`` fields).
-A card record has ``status`` 200 (``text`` = README.md as served) or 404 (no README).
+A card record has ``status`` 200 (``text`` = README.md as served) or 404 (no README); the live
+crawl also records, without text, the rare 401/403/410/451 of a gated, disabled or blocked repo.
 """
 
 from __future__ import annotations

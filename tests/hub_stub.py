@@ -1,0 +1,246 @@
+"""A stub HuggingFace Hub on pytest-httpserver that replays real recorded responses.
+
+The model objects are ~3.5 k real ``/api/models/{id}`` responses (July 2024) from
+``../shared/data/hub/stalnaker-2024/model_data/*.zip``; ``/api/models`` serves them like the Hub
+does: sorted by ``createdAt`` (ties by ``_id``), only ``_id``, ``id`` and the requested
+``expand[]`` fields, ``limit`` items a page, an opaque keyset ``cursor`` and a
+``Link: <...>; rel="next"`` header on every page but the last. README texts are real model cards
+from ``../shared/data/hub/hn5318-cards``: a model that lists README.md gets one of them (its own
+when the card set has it) while texts last, the other models 404, as does a wrong revision.
+
+Faults are injected per page or per model (served once each, in order) or permanently from a
+page on. Nothing here is our crawler's code: the tests drive the real crawler against it.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import functools
+import json
+import re
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from conftest import shared_path
+from werkzeug import Request, Response
+
+README_RE = re.compile(r"^/(?P<model>.+)/resolve/(?P<rev>[^/]+)/README\.md$")
+RATELIMIT_POLICY = '"fixed window";"api";q=100000;w=300'
+
+
+@functools.lru_cache(maxsize=1)
+def real_models() -> tuple[dict[str, Any], ...]:
+    """Every real model object of the recorded responses, sorted like the Hub's createdAt sort."""
+    models: dict[str, dict[str, Any]] = {}
+    folder = shared_path("hub", "stalnaker-2024", "model_data")
+    for zpath in sorted(folder.glob("*.zip")):
+        with zipfile.ZipFile(zpath) as zf:
+            for name in sorted(zf.namelist()):
+                if name.endswith(".json"):
+                    obj = json.loads(zf.read(name))
+                    models[obj["id"]] = obj
+    return tuple(sorted(models.values(), key=lambda m: (m["createdAt"], m["_id"])))
+
+
+@functools.lru_cache(maxsize=1)
+def real_card_texts() -> dict[str, str]:
+    """Real model-card texts by model id, in the file's order."""
+    path = shared_path("hub", "hn5318-cards", "Dataset", "Sample_modelcard", "samples_data.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return {doc[k]["modelId"]: doc[k]["modelcard_text"] for k in sorted(doc, key=int)}
+
+
+@functools.lru_cache(maxsize=1)
+def real_model_lists() -> tuple[list[dict[str, Any]], ...]:
+    """The 10 real ``/api/models`` list pages (default fields, 1000 models each)."""
+    folder = shared_path("hub", "stalnaker-2024", "model_lists")
+    return tuple(
+        json.loads((folder / f"models_page{i}_07-11-2024.json").read_text(encoding="utf-8"))
+        for i in range(1, 11)
+    )
+
+
+def has_readme(model: dict[str, Any]) -> bool:
+    return any(s.get("rfilename") == "README.md" for s in model.get("siblings") or [])
+
+
+def assign_cards(models: tuple[dict[str, Any], ...]) -> dict[str, str]:
+    """README text per model id: own card if recorded, else the next unused real card."""
+    own = real_card_texts()
+    readme_ids = sorted(m["id"] for m in models if has_readme(m))
+    pool = [own[mid] for mid in own if mid not in set(readme_ids)]
+    cards: dict[str, str] = {}
+    for mid in readme_ids:
+        if mid in own:
+            cards[mid] = own[mid]
+        elif pool:
+            cards[mid] = pool.pop(0)
+    return cards
+
+
+def _key(model: dict[str, Any]) -> tuple[str, str]:
+    return (model["createdAt"], model["_id"])
+
+
+def encode_cursor(model: dict[str, Any]) -> str:
+    raw = json.dumps({"$gt": {"createdAt": model["createdAt"], "_id": model["_id"]}})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    gt = json.loads(raw)["$gt"]
+    return (gt["createdAt"], gt["_id"])
+
+
+@dataclass
+class Hit:
+    """One request the stub answered."""
+
+    kind: str  # "list" or "card"
+    key: Any  # page number or model id
+    status: int
+    url: str
+    authorization: str | None
+
+
+@dataclass
+class StubHub:
+    """The stub's behaviour and its request log; :meth:`install` wires it into an HTTPServer."""
+
+    models: tuple[dict[str, Any], ...]
+    max_limit: int = 1000
+    overlap: int = 0  # each page repeats this many models of the previous one (a shifting cursor)
+    cards: dict[str, str] = field(default_factory=dict)
+    faults: dict[tuple[str, Any], list[tuple[int, dict[str, str], bytes]]] = field(
+        default_factory=dict
+    )
+    broken_from_page: int | None = None  # every list page from this one on fails (503)
+    hits: list[Hit] = field(default_factory=list)
+    wrong_revisions: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pages: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._sha = {m["id"]: m.get("sha") for m in self.models}
+
+    def install(self, httpserver: Any) -> StubHub:
+        httpserver.expect_request("/api/models").respond_with_handler(self.list_page)
+        httpserver.expect_request(README_RE).respond_with_handler(self.readme)
+        self.base_url = httpserver.url_for("").rstrip("/")
+        return self
+
+    # --- faults -------------------------------------------------------------------------------
+
+    def fail_once(
+        self, kind: str, key: Any, status: int, headers: dict[str, str] | None = None, body=b""
+    ) -> None:
+        """Answer the next request for page ``key`` (or model ``key``) with this response."""
+        self.faults.setdefault((kind, key), []).append((status, headers or {}, body))
+
+    def _fault(self, kind: str, key: Any) -> Response | None:
+        queue = self.faults.get((kind, key))
+        if queue:
+            status, headers, body = queue.pop(0)
+            return Response(body, status=status, headers=headers)
+        return None
+
+    def _log(self, kind: str, key: Any, request: Request, resp: Response) -> Response:
+        with self._lock:
+            self.hits.append(
+                Hit(kind, key, resp.status_code, request.url, request.headers.get("Authorization"))
+            )
+        return resp
+
+    def count(self, kind: str, status: int | None = None) -> int:
+        return sum(
+            1 for h in self.hits if h.kind == kind and (status is None or h.status == status)
+        )
+
+    # --- handlers -----------------------------------------------------------------------------
+
+    def list_page(self, request: Request) -> Response:
+        args = request.args
+        if args.get("sort") != "createdAt" or args.get("direction") != "1":
+            return self._log("list", None, request, Response("bad sort", status=400))
+        limit = min(int(args.get("limit", "1000")), self.max_limit)
+        expand = args.getlist("expand[]") or args.getlist("expand")
+        keys = [_key(m) for m in self.models]
+        start = 0
+        if "cursor" in args:
+            start = max(0, bisect.bisect_right(keys, decode_cursor(args["cursor"])) - self.overlap)
+        with self._lock:  # page number: position of the cursor in the chain, retries included
+            page_no = self._pages.setdefault(args.get("cursor", ""), len(self._pages) + 1)
+        fault = self._fault("list", page_no)
+        if fault is None and self.broken_from_page and page_no >= self.broken_from_page:
+            fault = Response("Service Unavailable", status=503)
+        if fault is not None:
+            return self._log("list", page_no, request, fault)
+        chunk = self.models[start : start + limit]
+        items = [
+            {"_id": m["_id"], "id": m["id"], **{f: m[f] for f in expand if f in m}} for m in chunk
+        ]
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "RateLimit": '"api";r=99999;t=300',
+            "RateLimit-Policy": RATELIMIT_POLICY,
+        }
+        if start + limit < len(self.models) and chunk:
+            query = [(k, v) for k, v in args.items(multi=True) if k != "cursor"]
+            query.append(("cursor", encode_cursor(chunk[-1])))
+            headers["Link"] = f'<{self.base_url}/api/models?{urlencode(query)}>; rel="next"'
+        resp = Response(json.dumps(items), status=200, headers=headers)
+        return self._log("list", page_no, request, resp)
+
+    def readme(self, request: Request) -> Response:
+        m = README_RE.match(request.path)
+        model_id, rev = m.group("model"), m.group("rev")
+        fault = self._fault("card", model_id)
+        if fault is not None:
+            return self._log("card", model_id, request, fault)
+        if model_id not in self._sha or rev != (self._sha[model_id] or "main"):
+            self.wrong_revisions.append(model_id)
+            resp = Response("Revision Not Found", status=404)
+        elif model_id in self.cards:
+            resp = Response(
+                self.cards[model_id].encode("utf-8"),
+                status=200,
+                headers={"Content-Type": "text/plain; charset=utf-8"},
+            )
+        else:
+            resp = Response(
+                "Entry not found", status=404, headers={"X-Error-Code": "EntryNotFound"}
+            )
+        return self._log("card", model_id, request, resp)
+
+
+def served_item(model: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+    """What the stub (and the Hub) serves for ``model`` with these ``expand`` fields."""
+    return {"_id": model["_id"], "id": model["id"], **{f: model[f] for f in expand if f in model}}
+
+
+@dataclass
+class RecordedPages:
+    """Replays the 10 real list pages verbatim (``?cursor=N``), whatever the query asks."""
+
+    pages: tuple[list[dict[str, Any]], ...]
+    hits: list[str] = field(default_factory=list)
+
+    def install(self, httpserver: Any) -> RecordedPages:
+        httpserver.expect_request("/api/models").respond_with_handler(self.handle)
+        self.base_url = httpserver.url_for("").rstrip("/")
+        return self
+
+    def handle(self, request: Request) -> Response:
+        n = int(request.args.get("cursor", "0"))
+        self.hits.append(request.url)
+        headers = {"Content-Type": "application/json"}
+        if n + 1 < len(self.pages):
+            query = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+            query.append(("cursor", str(n + 1)))
+            headers["Link"] = f'<{self.base_url}/api/models?{urlencode(query)}>; rel="next"'
+        return Response(json.dumps(self.pages[n]), status=200, headers=headers)

@@ -1,0 +1,274 @@
+"""The shared HTTP client: header parsing, pacing, rate limits, retries, errors, progress logs.
+
+Time is the client's own injected clock and sleep (a fake clock that advances when slept on);
+HTTP goes to a real local server (pytest-httpserver).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+import socket
+
+import pytest
+from conftest import ROOT
+from hfreuse.clients import (
+    FetchError,
+    HttpClient,
+    Progress,
+    Stats,
+    hub_token,
+    parse_ratelimit,
+    parse_retry_after,
+)
+from werkzeug import Response
+
+
+class FakeTime:
+    """A clock that only moves when slept on; records the sleeps."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
+def fake_client(t: FakeTime, rpm: float = 60.0, **kw) -> HttpClient:
+    return HttpClient(rpm, sleep=t.sleep, clock=t.clock, **kw)
+
+
+# --- header parsing -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", 1.0), (" 120 ", 120.0), ("0", 0.0), ("2.5", 2.5), ("-3", 0.0), ("", None), (None, None)],
+)
+def test_parse_retry_after_seconds(value, expected):
+    assert parse_retry_after(value) == expected
+
+
+def test_parse_retry_after_http_date():
+    now = 1_700_000_000.0
+    later = email.utils.formatdate(now + 90, usegmt=True)  # "Tue, 14 Nov 2023 22:14:50 GMT"
+    assert later.endswith("GMT")
+    assert parse_retry_after(later, now=now) == pytest.approx(90.0)
+    assert parse_retry_after(email.utils.formatdate(now - 60, usegmt=True), now=now) == 0.0
+    assert parse_retry_after("soon, maybe", now=now) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"api";r=489;t=189', (489, 189.0)),  # IETF structured form, as the Hub sends it
+        ('"resolvers";r=0;t=42', (0, 42.0)),
+        ("limit=500, remaining=489, reset=189", (489, 189.0)),  # older draft form
+        ("limit=500, remaining=0, reset=7", (0, 7.0)),
+        ('"api";q=500;w=300', None),  # a policy, not a state
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_ratelimit(value, expected):
+    assert parse_ratelimit(value) == expected
+
+
+# --- pacing and rate limits ---------------------------------------------------------------------
+
+
+def test_requests_are_paced_to_the_budget(httpserver):
+    httpserver.expect_request("/x").respond_with_json({"ok": True})
+    t = FakeTime()
+    c = fake_client(t, rpm=60.0)  # one request a second
+    for _ in range(4):
+        assert c.get_json(httpserver.url_for("/x")) == {"ok": True}
+    assert t.sleeps == [1.0, 1.0, 1.0]
+    assert c.stats.requests == 4 and c.stats.waited_seconds == pytest.approx(3.0)
+    # time spent elsewhere counts towards the spacing: no sleep is needed after a long pause
+    t.now += 5
+    c.get_json(httpserver.url_for("/x"))
+    assert t.sleeps == [1.0, 1.0, 1.0]
+
+
+def test_ratelimit_remaining_zero_waits_for_the_window(httpserver):
+    httpserver.expect_ordered_request("/x").respond_with_json(
+        [],
+        headers={"RateLimit": '"api";r=0;t=30', "RateLimit-Policy": '"fixed window";q=500;w=300'},
+    )
+    httpserver.expect_ordered_request("/x").respond_with_json([])
+    t = FakeTime()
+    c = fake_client(t, rpm=6000.0)
+    c.get_json(httpserver.url_for("/x"))
+    c.get_json(httpserver.url_for("/x"))
+    assert t.sleeps == [30.5]  # the reset time plus a margin, not the 10 ms pacing
+    assert c.stats.rate_limited == 0 and c.stats.statuses == {"200": 2}
+
+
+def test_429_waits_retry_after_then_succeeds(httpserver):
+    httpserver.expect_ordered_request("/x").respond_with_data(
+        "Too Many Requests", status=429, headers={"Retry-After": "7"}
+    )
+    httpserver.expect_ordered_request("/x").respond_with_json({"n": 1})
+    t = FakeTime()
+    c = fake_client(t, rpm=6000.0)
+    assert c.get_json(httpserver.url_for("/x")) == {"n": 1}
+    assert t.sleeps == [7.5]
+    assert c.stats.as_dict() == {
+        "requests": 2,
+        "retries": 1,
+        "errors": 0,
+        "rate_limited": 1,
+        "waited_seconds": 7.5,
+        "statuses": {"200": 1, "429": 1},
+    }
+
+
+def test_429_without_retry_after_uses_discourse_wait_seconds(httpserver):
+    httpserver.expect_ordered_request("/x").respond_with_json(
+        {"errors": ["slow down"], "extras": {"wait_seconds": 12}}, status=429
+    )
+    httpserver.expect_ordered_request("/x").respond_with_json({})
+    t = FakeTime()
+    fake_client(t, rpm=6000.0).get_json(httpserver.url_for("/x"))
+    assert t.sleeps == [12.5]
+
+
+def test_5xx_is_retried_with_exponential_backoff(httpserver):
+    for status in (500, 503):
+        httpserver.expect_ordered_request("/x").respond_with_data("oops", status=status)
+    httpserver.expect_ordered_request("/x").respond_with_json([1])
+    t = FakeTime()
+    c = fake_client(t, rpm=6000.0)
+    assert c.get_json(httpserver.url_for("/x")) == [1]
+    assert t.sleeps == [2.0, 4.0]
+    assert c.stats.retries == 2 and c.stats.statuses == {"200": 1, "500": 1, "503": 1}
+
+
+def test_5xx_gives_up_after_max_retries_naming_the_url(httpserver):
+    httpserver.expect_request("/x").respond_with_data("down", status=502)
+    t = FakeTime()
+    c = fake_client(t, rpm=6000.0, max_retries=2)
+    with pytest.raises(FetchError, match=r"GET http://.*/x\?page=3: HTTP 502 after 3 tries"):
+        c.get(httpserver.url_for("/x"), params={"page": 3})
+    assert c.stats.requests == 3 and c.stats.errors == 1 and t.sleeps == [2.0, 4.0]
+
+
+def test_a_refused_connection_is_retried_then_fails():
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t = FakeTime()
+    c = fake_client(t, rpm=6000.0, max_retries=1)
+    with pytest.raises(FetchError, match=rf"GET http://127.0.0.1:{port}/y: gave up after 2 tries"):
+        c.get(f"http://127.0.0.1:{port}/y")
+    assert c.stats.statuses == {"ConnectionError": 2} and c.stats.retries == 1
+
+
+def test_a_timeout_is_retried():
+    import threading
+
+    from pytest_httpserver import HTTPServer
+
+    release = threading.Event()
+
+    def slow(request):
+        release.wait(5)
+        return Response("[]", content_type="application/json")
+
+    server = HTTPServer(host="127.0.0.1", threaded=True)  # the retry must not queue behind
+    server.expect_ordered_request("/slow").respond_with_handler(slow)
+    server.expect_ordered_request("/slow").respond_with_json(["fast"])
+    server.start()
+    t = FakeTime()
+    c = fake_client(t, rpm=6000.0, timeout=0.3)
+    try:
+        assert c.get_json(server.url_for("/slow")) == ["fast"]
+    finally:
+        release.set()
+        server.stop()
+    assert c.stats.statuses == {"ReadTimeout": 1, "200": 1} and c.stats.retries == 1
+    assert t.sleeps == [2.0]
+
+
+def test_unexpected_status_and_bad_json_fail_naming_the_url(httpserver):
+    httpserver.expect_request("/gone").respond_with_data("no such thing", status=404)
+    httpserver.expect_request("/html").respond_with_data("<html>not json", status=200)
+    c = fake_client(FakeTime(), rpm=6000.0)
+    with pytest.raises(FetchError, match=r"/gone: unexpected HTTP 404 \(expected 200\)"):
+        c.get(httpserver.url_for("/gone"))
+    assert c.get(httpserver.url_for("/gone"), ok_statuses=(200, 404)).status_code == 404
+    with pytest.raises(FetchError, match=r"GET http://.*/html: expected a complete JSON body"):
+        c.get_json(httpserver.url_for("/html"))
+
+
+def test_headers_are_sent(httpserver):
+    httpserver.expect_request("/h", headers={"Authorization": "Bearer hf_abc"}).respond_with_json(
+        {}
+    )
+    c = fake_client(FakeTime(), headers={"Authorization": "Bearer hf_abc"})
+    c.get_json(httpserver.url_for("/h"))
+    ua = httpserver.log[0][0].headers["User-Agent"]
+    assert ua.startswith("hfreuse/") and "research crawler" in ua
+
+
+def test_hub_token_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    assert hub_token() is None
+    monkeypatch.setenv("HF_TOKEN", "")
+    assert hub_token() is None
+    monkeypatch.setenv("HF_TOKEN", "hf_xyz")
+    assert hub_token() == "hf_xyz"
+
+
+# --- stats and progress -------------------------------------------------------------------------
+
+
+def test_stats_add_up_over_resumed_runs():
+    earlier = Stats(requests=5, retries=1, rate_limited=1, statuses={"200": 4, "429": 1})
+    now = Stats(requests=3, errors=1, waited_seconds=1.25, statuses={"200": 2, "503": 1})
+    total = Stats.from_dict(earlier.as_dict()).combined(now)
+    assert total.as_dict() == {
+        "requests": 8,
+        "retries": 1,
+        "errors": 1,
+        "rate_limited": 1,
+        "waited_seconds": 1.25,
+        "statuses": {"200": 6, "429": 1, "503": 1},
+    }
+    assert Stats.from_dict(None).as_dict() == Stats().as_dict()
+
+
+def test_progress_logs_rate_and_eta(caplog):
+    t = FakeTime(0.0)
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    p = Progress("models", total=1000, every=10.0, clock=t.clock, initial=400)
+    t.now = 20.0
+    p.update(100)  # 100 items in 20 s this run: 5/s; 500 left -> 100 s
+    assert "models: 500/1000 (50.0%), 5.0/s, ETA 0h01m40s" in caplog.text
+    t.now = 25.0
+    p.update(10)  # within 10 s of the last line: quiet
+    assert "510/1000" not in caplog.text
+    p.update(0, force=True)
+    assert "510/1000" in caplog.text
+    q = Progress("pages", clock=t.clock)
+    t.now = 35.0
+    q.update(20)
+    assert re.search(r"pages: 20 done, 2\.0/s", caplog.text)
+
+
+def test_only_the_client_module_imports_network_libraries():
+    offenders = []
+    for path in sorted((ROOT / "workflow" / "scripts").rglob("*.py")):
+        if path.name == "clients.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"^\s*(import|from)\s+(requests|huggingface_hub|httpx|urllib3)\b", text, re.M):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

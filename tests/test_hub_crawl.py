@@ -1,0 +1,511 @@
+"""The live Hub crawl against a local stub Hub replaying real recorded responses (see hub_stub)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from hfreuse import hub_raw
+from hfreuse.clients import FetchError, HttpClient
+from hfreuse.errors import InputError
+from hfreuse.hub_crawl import crawl_cards, crawl_models, shard_models
+from hfreuse.io import read_json
+from hub_stub import (
+    RecordedPages,
+    StubHub,
+    assign_cards,
+    has_readme,
+    real_model_lists,
+    real_models,
+    served_item,
+)
+
+EXPAND = [
+    "author",
+    "createdAt",
+    "lastModified",
+    "config",
+    "cardData",
+    "pipeline_tag",
+    "library_name",
+    "downloads",
+    "likes",
+    "tags",
+    "siblings",
+    "sha",
+]
+PAGE = 100
+FAST = 60000.0  # requests per minute: pacing of 1 ms, the stub is local
+
+
+@pytest.fixture
+def hub(httpserver) -> StubHub:
+    models = real_models()
+    return StubHub(models=models, cards=assign_cards(models)).install(httpserver)
+
+
+def client(**kw) -> HttpClient:
+    """A fresh client with short backoffs (a parameter of the client, not a mock)."""
+    kw.setdefault("max_retries", 3)
+    return HttpClient(kw.pop("rpm", FAST), backoff_base=0.05, **kw)
+
+
+def crawl(hub: StubHub, hub_dir: Path, **kw):
+    kw.setdefault("client", client())
+    return crawl_models(hub_dir, hub.base_url, EXPAND, kw.pop("page_size", PAGE), **kw)
+
+
+def stored_pages(hub_dir: Path) -> list[dict]:
+    return [read_json(p) for p in hub_raw.list_pages(hub_dir)]
+
+
+def stored_ids(hub_dir: Path) -> list[str]:
+    return [m["id"] for m in hub_raw.iter_models(hub_dir)]
+
+
+def page_bytes(hub_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in hub_raw.list_pages(hub_dir)}
+
+
+def no_temp_files(root: Path) -> bool:
+    return not [p for p in root.rglob("*.tmp")]
+
+
+def expected_pages(n_models: int, page: int = PAGE) -> int:
+    return -(-n_models // page)
+
+
+# --- listing ------------------------------------------------------------------------------------
+
+
+def test_crawl_follows_link_headers_to_the_end(hub, tmp_path):
+    models = real_models()
+    hub_dir = tmp_path / "raw" / "stub-1" / "hub"
+    manifest = crawl(hub, hub_dir)
+
+    n_pages = expected_pages(len(models))
+    pages = stored_pages(hub_dir)
+    assert len(pages) == n_pages == manifest["pages"]
+    # every model once, in the server's createdAt order, exactly as served
+    assert stored_ids(hub_dir) == [m["id"] for m in models]
+    assert list(hub_raw.iter_models(hub_dir))[:50] == [served_item(m, EXPAND) for m in models[:50]]
+    # the stored chain: each page's next is the URL of the following page; the last has none
+    assert [p["next"] for p in pages[:-1]] == [p["url"] for p in pages[1:]]
+    assert pages[-1]["next"] is None and "cursor=" not in pages[0]["url"]
+    first = pages[0]["url"]
+    assert "sort=createdAt" in first and "direction=1" in first and f"limit={PAGE}" in first
+    assert first.count("expand=") == len(EXPAND)
+    # manifest: counts match the server's log
+    assert manifest["stats"]["requests"] == hub.count("list") == n_pages
+    assert manifest["stats"]["statuses"] == {"200": n_pages}
+    assert (
+        manifest["stats"]["retries"]
+        == manifest["stats"]["errors"]
+        == manifest["stats"]["rate_limited"]
+        == 0
+    )
+    assert manifest["models"] == len(models) and manifest["stopped"] == "end"
+    assert manifest["snapshot"] == "stub-1" and manifest["endpoint"] == hub.base_url
+    assert manifest["query"] == {
+        "path": "/api/models",
+        "sort": "createdAt",
+        "direction": 1,
+        "limit": PAGE,
+        "expand": EXPAND,
+    }
+    assert manifest["token_used"] is False and manifest["runs"] == 1
+    assert set(manifest["library_versions"]) >= {"requests", "huggingface_hub", "python"}
+    assert manifest["crawl_started_at"] <= manifest["crawl_finished_at"]
+    assert manifest["crawl_finished_at"].endswith("Z")
+    assert read_json(hub_dir / "manifest.json") == manifest
+    assert no_temp_files(hub_dir)
+
+
+def test_max_models_truncates_the_last_page(hub, tmp_path):
+    manifest = crawl(hub, tmp_path / "hub", max_models=250)
+    pages = stored_pages(tmp_path / "hub")
+    assert [len(p["items"]) for p in pages] == [100, 100, 50]
+    assert stored_ids(tmp_path / "hub") == [m["id"] for m in real_models()[:250]]
+    assert manifest["models"] == 250 and manifest["stopped"] == "max_models"
+    assert manifest["stats"]["requests"] == hub.count("list") == 3
+
+
+def test_overlapping_pages_are_deduplicated(httpserver, tmp_path, caplog):
+    models = real_models()
+    hub = StubHub(models=models, overlap=7).install(httpserver)
+    manifest = crawl(hub, tmp_path / "hub")
+    ids = stored_ids(tmp_path / "hub")
+    assert ids == [m["id"] for m in models]
+    assert manifest["duplicates_skipped"] == 7 * (manifest["pages"] - 1)
+    assert "skipped 7 models already stored" in caplog.text
+
+
+def test_real_list_pages_are_stored_as_served(httpserver, tmp_path):
+    pages = real_model_lists()
+    stub = RecordedPages(pages).install(httpserver)
+    manifest = crawl_models(tmp_path / "hub", stub.base_url, [], 1000, client=client())
+    assert len(stub.hits) == manifest["stats"]["requests"] == manifest["pages"] == 10
+    assert list(hub_raw.iter_models(tmp_path / "hub")) == [m for p in pages for m in p]
+    assert manifest["models"] == 10000
+
+
+def test_429_retry_after_then_success(hub, tmp_path):
+    hub.fail_once("list", 2, 429, {"Retry-After": "1"}, b"rate limited")
+    t0 = time.monotonic()
+    manifest = crawl(hub, tmp_path / "hub")
+    assert time.monotonic() - t0 >= 1.0
+    assert stored_ids(tmp_path / "hub") == [m["id"] for m in real_models()]
+    n = expected_pages(len(real_models()))
+    assert manifest["stats"]["rate_limited"] == manifest["stats"]["retries"] == 1
+    assert manifest["stats"]["statuses"] == {"200": n, "429": 1}
+    assert manifest["stats"]["requests"] == hub.count("list") == n + 1
+    assert manifest["stats"]["waited_seconds"] >= 1.0
+
+
+def test_500_then_success(hub, tmp_path):
+    hub.fail_once("list", 3, 500, body=b"Internal Server Error")
+    hub.fail_once("list", 3, 502)
+    manifest = crawl(hub, tmp_path / "hub")
+    n = expected_pages(len(real_models()))
+    assert stored_ids(tmp_path / "hub") == [m["id"] for m in real_models()]
+    assert manifest["stats"]["statuses"] == {"200": n, "500": 1, "502": 1}
+    assert manifest["stats"]["retries"] == 2 and manifest["stats"]["errors"] == 0
+    assert manifest["stats"]["requests"] == hub.count("list") == n + 2
+
+
+def test_body_that_is_not_json_fails_naming_the_url(hub, tmp_path):
+    hub.fail_once("list", 2, 200, {"Content-Type": "text/html"}, b"<html>upstream timeout")
+    hub_dir = tmp_path / "hub"
+    with pytest.raises(FetchError, match=r"GET http://.*/api/models\?.*cursor=.*JSON") as err:
+        crawl(hub, hub_dir)
+    assert "2 tries" not in str(err.value)
+    assert not (hub_dir / "manifest.json").exists()
+    assert [p.name for p in hub_raw.list_pages(hub_dir)] == ["page-000001.json.gz"]
+    state = read_json(hub_dir / "state.json")
+    assert state["pages"] == 1 and state["next"] == stored_pages(hub_dir)[0]["next"]
+    assert no_temp_files(hub_dir)
+    # the rerun resumes at page 2 and finishes with the full, duplicate-free listing
+    manifest = crawl(hub, hub_dir)
+    assert stored_ids(hub_dir) == [m["id"] for m in real_models()]
+    assert manifest["runs"] == 2 and manifest["stats"]["requests"] == hub.count("list")
+
+
+def test_resume_after_a_permanent_failure(hub, tmp_path):
+    hub_dir = tmp_path / "hub"
+    hub.broken_from_page = 4
+    with pytest.raises(FetchError, match=r"HTTP 503 after 2 tries"):
+        crawl(hub, hub_dir, client=client(max_retries=1))
+    assert not (hub_dir / "manifest.json").exists()
+    assert read_json(hub_dir / "state.json")["pages"] == 3
+    hub.broken_from_page = None
+    manifest = crawl(hub, hub_dir)
+    n = expected_pages(len(real_models()))
+    assert stored_ids(hub_dir) == [m["id"] for m in real_models()]
+    # counts are cumulative over both runs and match the server's log, failures included
+    assert manifest["stats"]["requests"] == hub.count("list") == n + 2
+    assert manifest["stats"]["statuses"] == {"200": n, "503": 2}
+    assert manifest["stats"]["errors"] == 1 and manifest["runs"] == 2
+    assert [h.key for h in hub.hits if h.status == 200] == list(range(1, n + 1))
+
+
+KILL_SCRIPT = """
+import sys
+from hfreuse.clients import HttpClient
+from hfreuse.hub_crawl import crawl_models
+crawl_models(sys.argv[1], sys.argv[2], sys.argv[3].split(","), int(sys.argv[4]),
+             client=HttpClient(float(sys.argv[5])))
+"""
+
+
+def run_until(cmd: list[str], ready, timeout: float = 60.0) -> None:
+    """Run ``cmd`` in its own process group and SIGKILL the group once ``ready()`` is true."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "workflow" / "scripts")}
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    try:
+        while not ready():
+            assert proc.poll() is None, "the crawl ended before it could be killed"
+            assert time.monotonic() < deadline, "the crawl made no progress"
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def test_resume_after_sigkill_gives_the_same_pages(hub, tmp_path):
+    reference = tmp_path / "reference"
+    crawl(hub, reference)
+    hub.hits.clear()
+
+    hub_dir = tmp_path / "killed"
+    args = [str(hub_dir), hub.base_url, ",".join(EXPAND), str(PAGE), "600"]  # 10 pages/s
+    run_until(
+        [sys.executable, "-c", KILL_SCRIPT, *args],
+        lambda: len(hub_raw.list_pages(hub_dir)) >= 6,
+    )
+    killed_at = read_json(hub_dir / "state.json")["pages"]
+    n = expected_pages(len(real_models()))
+    assert 5 <= killed_at < n and not (hub_dir / "manifest.json").exists()
+
+    manifest = crawl(hub, hub_dir)
+    assert page_bytes(hub_dir) == page_bytes(reference)  # byte-identical raw pages
+    ids = stored_ids(hub_dir)
+    assert len(ids) == len(set(ids)) == len(real_models())
+    assert manifest["runs"] == 2 and manifest["pages"] == n
+    # the rerun starts at the first unrecorded page: at most one page is fetched twice
+    assert [h.key for h in hub.hits].count(killed_at + 1) in (1, 2)
+    assert hub.count("list") in (n, n + 1)
+    assert manifest["stats"]["requests"] <= hub.count("list")
+
+
+def test_settings_changed_under_a_crawl_in_progress_are_refused(hub, tmp_path):
+    crawl(hub, tmp_path / "hub", max_models=150)
+    (tmp_path / "hub" / "manifest.json").unlink()
+    with pytest.raises(InputError, match=r"state.json: .*\(max_models, page_size differ\)"):
+        crawl(hub, tmp_path / "hub", max_models=300, page_size=50)
+    # the same settings: complete already, so the manifest is rewritten without any request
+    before = hub.count("list")
+    manifest = crawl(hub, tmp_path / "hub", max_models=150)
+    assert hub.count("list") == before and manifest["models"] == 150 and manifest["runs"] == 2
+
+
+def test_token_is_sent_but_never_written(hub, tmp_path, monkeypatch):
+    secret = "hf_stubTOKEN0123456789abcdefSECRET"
+    monkeypatch.setenv("HF_TOKEN", secret)
+    hub_dir = tmp_path / "raw" / "stub-1" / "hub"
+    manifest = crawl_models(
+        hub_dir, hub.base_url, EXPAND, PAGE, max_models=300, requests_per_minute=FAST
+    )
+    crawl_cards(hub_dir, "00-of-01", hub.base_url, max_cards=40, resolves_per_minute=FAST)
+    assert manifest["token_used"] is True
+    assert {h.authorization for h in hub.hits} == {f"Bearer {secret}"}
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = gzip.decompress(data)
+            assert secret.encode() not in data, path
+
+
+# --- README shards ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def listed(hub, tmp_path) -> Path:
+    """A complete listing of the stub's models."""
+    hub_dir = tmp_path / "raw" / "stub-1" / "hub"
+    crawl(hub, hub_dir)
+    hub.hits.clear()
+    return hub_dir
+
+
+def readme_ids() -> list[str]:
+    return sorted(m["id"] for m in real_models() if has_readme(m))
+
+
+def test_card_shards_cover_the_selection_without_overlap(hub, listed):
+    selected = hub_raw.select_card_models(readme_ids(), 600)
+    fetched: dict[str, dict] = {}
+    for shard in ("00-of-02", "01-of-02"):
+        marker = crawl_cards(listed, shard, hub.base_url, 600, client=client())
+        records = list(hub_raw.iter_cards(listed, shard))
+        assert not set(fetched) & {r["model_id"] for r in records}
+        fetched.update((r["model_id"], r) for r in records)
+        assert marker["cards"] == len(records) == marker["stats"]["requests"]
+        assert marker["fetched"] == sum(r["status"] == 200 for r in records)
+        assert marker["not_found"] == sum(r["status"] == 404 for r in records)
+        assert marker["fetched"] + marker["not_found"] == len(records)
+        assert marker == read_json(hub_raw.shard_marker(listed, shard))
+    assert set(fetched) == selected and len(selected) == 600
+    assert hub.count("card") == 600 and not hub.wrong_revisions
+    # 200: the text exactly as served; 404: no text
+    ok = {m: r for m, r in fetched.items() if r["status"] == 200}
+    missing = {m: r for m, r in fetched.items() if r["status"] == 404}
+    assert ok and missing and len(ok) + len(missing) == 600
+    assert all(r["text"] == hub.cards[m] for m, r in ok.items())
+    assert all(r["text"] is None and m not in hub.cards for m, r in missing.items())
+    sha = {m["id"]: m["sha"] for m in real_models()}
+    assert all(r["revision"] == sha[m] for m, r in fetched.items())
+
+
+def test_card_shard_resumes_after_a_failure(hub, listed):
+    shard = "01-of-03"
+    mine = shard_models({m: "x" for m in readme_ids()}, shard, None)
+    hub.fail_once("card", mine[130], 503, body=b"busy")  # 503 twice: the client gives up
+    hub.fail_once("card", mine[130], 503)
+    with pytest.raises(FetchError, match=rf"/{mine[130]}/resolve/.*/README.md: HTTP 503"):
+        crawl_cards(listed, shard, hub.base_url, client=client(max_retries=1), part_size=50)
+    assert not hub_raw.shard_marker(listed, shard).exists()
+    first = [r["model_id"] for r in hub_raw.iter_cards(listed, shard)]
+    assert first == mine[:130]  # two full parts and the flushed remainder
+    assert len(hub_raw.list_parts(listed, shard)) == 3
+
+    marker = crawl_cards(listed, shard, hub.base_url, client=client(), part_size=50)
+    records = list(hub_raw.iter_cards(listed, shard))
+    assert [r["model_id"] for r in records] == mine
+    ok_hits = [h.key for h in hub.hits if h.status in (200, 404)]
+    assert sorted(ok_hits) == mine  # every README fetched once, none twice
+    assert marker["stats"]["requests"] == hub.count("card") == len(mine) + 2
+    assert marker["stats"]["statuses"]["503"] == 2 and marker["runs"] == 2
+    assert sum(marker["card_statuses"].values()) == len(mine)
+    assert marker["card_statuses"]["404"] == sum(1 for m in mine if m not in hub.cards)
+
+
+CARD_KILL_SCRIPT = """
+import sys
+from hfreuse.clients import HttpClient
+from hfreuse.hub_crawl import crawl_cards
+crawl_cards(sys.argv[1], sys.argv[2], sys.argv[3], client=HttpClient(2400.0), part_size=20)
+"""
+
+
+def test_card_shard_resumes_after_sigkill(hub, listed):
+    shard = "00-of-08"
+    run_until(
+        [sys.executable, "-c", CARD_KILL_SCRIPT, str(listed), shard, hub.base_url],
+        lambda: len(hub_raw.list_parts(listed, shard)) >= 3,
+    )
+    assert not hub_raw.shard_marker(listed, shard).exists()
+    before = {r["model_id"] for r in hub_raw.iter_cards(listed, shard)}
+    hub.hits.clear()
+    marker = crawl_cards(listed, shard, hub.base_url, client=client(), part_size=20)
+    ids = [r["model_id"] for r in hub_raw.iter_cards(listed, shard)]
+    mine = shard_models({m: "x" for m in readme_ids()}, shard, None)
+    assert sorted(ids) == mine and len(ids) == len(set(ids))
+    assert before and not before & {h.key for h in hub.hits}  # stored ones not fetched again
+    assert marker["runs"] == 2 and marker["cards"] == len(mine)
+
+
+def test_cards_need_a_complete_listing(hub, tmp_path):
+    with pytest.raises(InputError, match="manifest.json: missing"):
+        crawl_cards(tmp_path / "hub", "00-of-02", hub.base_url)
+
+
+# --- the scripts' main() --------------------------------------------------------------------------
+
+
+def test_fetch_scripts_main(hub, tmp_path):
+    import fetch_hub_cards
+    import fetch_hub_models
+
+    hub_dir = tmp_path / "resources" / "raw" / "stub-1" / "hub"
+    common = dict(endpoint=hub.base_url, timeout=10, max_retries=2)
+    fetch_hub_models.main(
+        manifest=str(hub_dir / "manifest.json"),
+        expand=EXPAND,
+        page_size=200,
+        max_models=500,
+        requests_per_minute=FAST,
+        **common,
+    )
+    assert read_json(hub_dir / "manifest.json")["models"] == 500
+    marker = hub_dir / "cards" / "shard-01-of-02.json"
+    fetch_hub_cards.main(
+        models=str(hub_dir / "manifest.json"),
+        shard_manifest=str(marker),
+        shard="01-of-02",
+        max_cards=None,
+        resolves_per_minute=FAST,
+        **common,
+    )
+    assert read_json(marker)["shard"] == "01-of-02"
+    with pytest.raises(InputError, match="expected the shard marker"):
+        fetch_hub_cards.main(
+            models=str(hub_dir / "manifest.json"),
+            shard_manifest=str(hub_dir / "cards" / "other.json"),
+            shard="00-of-02",
+            max_cards=None,
+            resolves_per_minute=FAST,
+            **common,
+        )
+
+
+# --- end to end: the live source of the workflow against the stub ---------------------------------
+
+
+def live_overlay(wf: Path, endpoint: str) -> Path:
+    """A config overlay switching a workflow copy to the live source on the stub Hub."""
+    overlay = wf / "config" / "stub.yaml"
+    overlay.write_text(
+        "source: live\n"
+        "snapshot: stub-1\n"
+        "hub:\n"
+        f"  endpoint: {endpoint}\n"
+        f"  page_size: {PAGE}\n"
+        "  card_shards: 2\n"
+        "  max_cards: 500\n"
+        "  requests_per_minute: 600\n"  # 10 pages a second: the crawl lasts a few seconds
+        "  resolves_per_minute: 60000\n"
+        "  timeout_seconds: 10\n"
+        "  max_retries: 2\n"
+    )
+    return overlay
+
+
+TARGET = "results/hub/models.parquet"
+
+
+@pytest.mark.workflow
+def test_live_workflow_on_the_stub_and_sigkill_resume(hub, tmp_path):
+    import pandas as pd
+    from conftest import copy_workflow, run_snakemake
+
+    models = real_models()
+    n_pages = expected_pages(len(models))
+
+    # an uninterrupted run
+    wf = copy_workflow(tmp_path / "whole")
+    overlay = live_overlay(wf, hub.base_url)
+    run_snakemake(wf, TARGET, "--cores", "2", "--configfile", str(overlay))
+    table = pd.read_parquet(wf / TARGET)
+    assert len(table) == len(models) and table["model_id"].is_unique
+    assert set(table["model_id"]) == {m["id"] for m in models}
+    assert table["has_readme"].sum() == len(readme_ids())
+    hub_dir = wf / "resources" / "raw" / "stub-1" / "hub"
+    cards = [r for s in ("00-of-02", "01-of-02") for r in hub_raw.iter_cards(hub_dir, s)]
+    assert len(cards) == 500
+    assert table["card_length"].notna().sum() == sum(r["status"] == 200 for r in cards)
+    manifest = read_json(hub_dir / "manifest.json")
+    assert manifest["pages"] == manifest["stats"]["requests"] == hub.count("list") == n_pages
+    assert hub.count("card") == 500
+
+    # a second copy: the crawl is SIGKILLed (snakemake and its job) halfway, unlocked, rerun
+    hub.hits.clear()
+    wf2 = copy_workflow(tmp_path / "killed")
+    overlay2 = live_overlay(wf2, hub.base_url)
+    hub_dir2 = wf2 / "resources" / "raw" / "stub-1" / "hub"
+    cmd = [sys.executable, "-m", "snakemake", TARGET, "--cores", "2", "--configfile", str(overlay2)]
+    proc = subprocess.Popen(
+        cmd, cwd=wf2, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(hub_raw.list_pages(hub_dir2)) < n_pages // 3:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    time.sleep(0.3)
+    stored = len(hub_raw.list_pages(hub_dir2))
+    assert stored < n_pages and not (hub_dir2 / "manifest.json").exists()
+    time.sleep(0.3)
+    assert len(hub_raw.list_pages(hub_dir2)) == stored  # nothing of the killed run goes on
+    killed_hits = hub.count("list")
+
+    run_snakemake(wf2, "--unlock", "--configfile", str(overlay2))
+    run_snakemake(wf2, TARGET, "--cores", "2", "--configfile", str(overlay2))
+    assert (wf2 / TARGET).read_bytes() == (wf / TARGET).read_bytes()
+    assert page_bytes(hub_dir2) == page_bytes(hub_dir)
+    manifest2 = read_json(hub_dir2 / "manifest.json")
+    assert manifest2["runs"] == 2 and manifest2["models"] == len(models)
+    # the rerun fetched only what the killed run had not recorded (one page at most twice)
+    assert hub.count("list") - killed_hits <= n_pages - stored + 1
+    assert hub.count("list") in (n_pages, n_pages + 1)

@@ -1,0 +1,484 @@
+"""Live crawl of a Hub-compatible endpoint into the raw snapshot format of :mod:`hfreuse.hub_raw`.
+
+Two resumable crawls:
+
+* :func:`crawl_models` pages ``<endpoint>/api/models`` itself (sorted by creation date, a stable
+  key, with the ``expand[]`` fields) and follows the ``Link: <...>; rel="next"`` cursor. Each page
+  is stored atomically, *then* ``state.json`` (next URL, counts, request statistics) is replaced
+  atomically, so a crawl killed at any instant resumes at the first page it had not recorded: a
+  page fetched again on resume is simply rewritten. ``manifest.json`` is written last and is the
+  only file a workflow should declare.
+* :func:`crawl_cards` fetches ``README.md`` of the models whose file list has one, for one static
+  shard (stable hash of the model id). Records go to part files of a few hundred records; the
+  models already in part files are skipped on resume; the shard marker is written last.
+
+Network access goes through :class:`hfreuse.clients.HttpClient` (pacing, 429/``RateLimit``
+handling, retries). ``HF_TOKEN`` is read from the environment only and sent as a bearer token;
+manifests record whether a token was used, never the token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode, urljoin
+
+from . import hub_raw
+from .clients import FetchError, HttpClient, Progress, Stats, hub_token, library_versions
+from .errors import InputError
+from .io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz, read_json
+
+log = logging.getLogger(__name__)
+
+LIST_PATH = "/api/models"
+SORT_KEY = "createdAt"  # immutable, so the cursor neither skips nor repeats models
+SORT_DIRECTION = 1  # oldest first: new models only ever append to the end of the listing
+EXPAND_PARAM = "expand"  # repeated plain "expand", as huggingface_hub sends it (list_models)
+PART_SIZE = 250  # README records per part file
+# README answers recorded rather than fatal (text null): a missing file, and the rare repository
+# that is gated, disabled or blocked; one odd model must not stop a crawl of millions.
+CARD_STATUSES = (200, 401, 403, 404, 410, 451)
+STATE_VERSION = 1
+
+
+def utc_now() -> str:
+    """The current UTC time, ISO 8601 to the second (crawl dates in manifests)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def list_query(expand: Sequence[str], page_size: int) -> list[tuple[str, str]]:
+    """Query parameters of the first listing page (later pages follow the server's cursor)."""
+    query = [
+        ("sort", SORT_KEY),
+        ("direction", str(SORT_DIRECTION)),
+        ("limit", str(int(page_size))),
+    ]
+    return query + [(EXPAND_PARAM, str(field)) for field in expand]
+
+
+def first_page_url(endpoint: str, expand: Sequence[str], page_size: int) -> str:
+    return f"{endpoint.rstrip('/')}{LIST_PATH}?{urlencode(list_query(expand, page_size))}"
+
+
+def card_url(endpoint: str, model_id: str, revision: str) -> str:
+    """``<endpoint>/<model_id>/resolve/<revision>/README.md``."""
+    return (
+        f"{endpoint.rstrip('/')}/{quote(model_id, safe='/')}/resolve/"
+        f"{quote(revision, safe='')}/README.md"
+    )
+
+
+def auth_headers() -> dict[str, str]:
+    """``Authorization: Bearer $HF_TOKEN`` when the environment has a token, else nothing."""
+    token = hub_token()
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def make_client(
+    per_minute: float, timeout: float, max_retries: int, accept: str | None = None
+) -> HttpClient:
+    """A paced client for the Hub, authenticated when ``HF_TOKEN`` is set."""
+    headers = auth_headers()
+    if accept:
+        headers["Accept"] = accept
+    return HttpClient(per_minute, headers=headers, timeout=timeout, max_retries=max_retries)
+
+
+def _token_used(client: HttpClient) -> bool:
+    return "Authorization" in client.session.headers
+
+
+def _per_minute(client: HttpClient) -> float:
+    return round(60.0 / client.interval, 3)
+
+
+def _load_state(path: Path, query: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The progress of a crawl in progress, or None; refuses progress made with another query."""
+    if not path.exists():
+        return None
+    state = read_json(path)
+    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+        raise InputError(f"{path}: expected a crawl state of version {STATE_VERSION}")
+    if state.get("query") != dict(query):
+        changed = sorted(
+            k
+            for k in set(query) | set(state.get("query") or {})
+            if (state.get("query") or {}).get(k) != query.get(k)
+        )
+        raise InputError(
+            f"{path}: this snapshot's crawl was started with other settings ({', '.join(changed)} "
+            f"differ); a raw snapshot is immutable: restore the settings or use a new snapshot id"
+        )
+    return state
+
+
+def _page_items(resp: Any, url: str) -> list[dict[str, Any]]:
+    """The model objects of a listing page; anything else is a FetchError naming the URL."""
+    try:
+        items = resp.json()
+    except ValueError as exc:
+        raise FetchError(
+            f"GET {url}: expected a JSON list of models, got {len(resp.content)} bytes that do "
+            f"not parse as JSON ({exc})"
+        ) from exc
+    if not isinstance(items, list):
+        raise FetchError(f"GET {url}: expected a JSON list of models, got {type(items).__name__}")
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise FetchError(f"GET {url}: item {i} is not a model object with a string 'id'")
+    return items
+
+
+def _drop_pages_after(hub_dir: Path, last: int) -> None:
+    """Remove pages a killed run stored after its last recorded state (refetched anyway)."""
+    for page in hub_raw.list_pages(hub_dir):
+        number = int(hub_raw.PAGE_RE.match(page.name).group(1))
+        if number > last:
+            log.info("%s: stored after the last recorded state; it will be fetched again", page)
+            page.unlink()
+
+
+def _seen_ids(hub_dir: Path, state: Mapping[str, Any], state_path: Path) -> set[str]:
+    seen: set[str] = set()
+    for number in range(1, int(state["pages"]) + 1):
+        path = hub_raw.page_path(hub_dir, number)
+        if not path.exists():
+            raise InputError(f"{state_path}: records {state['pages']} pages but {path} is missing")
+        doc = read_json(path)
+        seen.update(item["id"] for item in doc["items"])
+    if len(seen) != int(state["models"]):
+        raise InputError(
+            f"{state_path}: records {state['models']} models but its pages hold {len(seen)}"
+        )
+    return seen
+
+
+def crawl_models(
+    hub_dir: str | Path,
+    endpoint: str,
+    expand: Sequence[str],
+    page_size: int,
+    max_models: int | None = None,
+    *,
+    requests_per_minute: float = 90.0,
+    timeout: float = 60.0,
+    max_retries: int = 6,
+    client: HttpClient | None = None,
+    snapshot: str | None = None,
+    progress_every: float = 10.0,
+) -> dict[str, Any]:
+    """Crawl the model listing into ``hub_dir`` (resuming a crawl in progress); returns the manifest.
+
+    ``client`` defaults to a paced client built from the other settings (token from ``HF_TOKEN``);
+    pass a fresh one to tune retries. ``snapshot`` defaults to the name of ``hub_dir``'s parent
+    (``resources/raw/<snapshot>/hub``).
+    """
+    hub_dir = Path(hub_dir)
+    if page_size < 1:
+        raise InputError(f"hub.page_size: expected a positive number of models, got {page_size}")
+    if max_models is not None and max_models < 1:
+        raise InputError(f"hub.max_models: expected a positive number or null, got {max_models}")
+    state_path = hub_dir / "state.json"
+    manifest_path = hub_dir / "manifest.json"
+    query = {
+        "endpoint": endpoint.rstrip("/"),
+        "path": LIST_PATH,
+        "sort": SORT_KEY,
+        "direction": SORT_DIRECTION,
+        "page_size": int(page_size),
+        "expand": list(expand),
+        "max_models": max_models,
+    }
+    state = _load_state(state_path, query)
+    if state is None:
+        state = {
+            "version": STATE_VERSION,
+            "query": query,
+            "next": first_page_url(endpoint, expand, page_size),
+            "done": False,
+            "stopped": None,
+            "pages": 0,
+            "models": 0,
+            "duplicates": 0,
+            "runs": 0,
+            "stats": Stats().as_dict(),
+            "started_at": utc_now(),
+            "finished_at": None,
+        }
+        log.info("new listing crawl of %s into %s", state["next"], hub_dir)
+    else:
+        log.info(
+            "resuming the listing crawl in %s: %d pages, %d models stored; next %s",
+            hub_dir,
+            state["pages"],
+            state["models"],
+            state["next"] or "(none: complete)",
+        )
+    _drop_pages_after(hub_dir, int(state["pages"]))
+    seen = _seen_ids(hub_dir, state, state_path)
+    client = client or make_client(requests_per_minute, timeout, max_retries)
+    base = Stats.from_dict(state["stats"])
+    state["runs"] = int(state["runs"]) + 1
+    progress = Progress(
+        "hub models", total=max_models, every=progress_every, initial=int(state["models"])
+    )
+
+    def save() -> None:
+        state["stats"] = base.combined(client.stats).as_dict()
+        atomic_write_json(state_path, state)
+
+    try:
+        while not state["done"]:
+            url = state["next"]
+            resp = client.get(url)
+            items = _page_items(resp, url)
+            next_url = resp.links.get("next", {}).get("url")
+            next_url = urljoin(url, next_url) if next_url else None
+            if next_url == url:
+                raise FetchError(f"GET {url}: the Link header's next page is this same page")
+            new, repeated, page_ids = [], [], set()
+            for item in items:
+                if item["id"] in seen or item["id"] in page_ids:
+                    repeated.append(item["id"])
+                else:
+                    page_ids.add(item["id"])
+                    new.append(item)
+            dups = len(repeated)
+            if dups:
+                log.warning(
+                    "page %d: skipped %d models already stored (e.g. %s)",
+                    state["pages"] + 1,
+                    dups,
+                    ", ".join(repeated[:3]),
+                )
+            stopped = None
+            if max_models is not None and state["models"] + len(new) >= max_models:
+                new = new[: max_models - state["models"]]
+                stopped = "max_models"
+            elif not next_url:
+                stopped = "end"
+            number = state["pages"] + 1
+            page = {"url": url, "next": next_url, "items": new}
+            atomic_write_json_gz(hub_raw.page_path(hub_dir, number), page)
+            seen.update(item["id"] for item in new)
+            state.update(
+                pages=number,
+                models=int(state["models"]) + len(new),
+                duplicates=int(state["duplicates"]) + dups,
+                next=None if stopped else next_url,
+                done=stopped is not None,
+                stopped=stopped,
+            )
+            if stopped:
+                state["finished_at"] = utc_now()
+            save()
+            progress.update(len(new), force=stopped is not None)
+    except BaseException:
+        save()  # keep this run's request counts; pages and next URL are as last recorded
+        raise
+    save()
+    stats = state["stats"]
+    manifest = {
+        "snapshot": snapshot or hub_dir.parent.name,
+        "source": "live",
+        "endpoint": query["endpoint"],
+        "query": {
+            "path": LIST_PATH,
+            "sort": SORT_KEY,
+            "direction": SORT_DIRECTION,
+            "limit": int(page_size),
+            "expand": list(expand),
+        },
+        "first_url": first_page_url(endpoint, expand, page_size),
+        "expand": list(expand),
+        "page_size": int(page_size),
+        "max_models": max_models,
+        "stopped": state["stopped"],
+        "pages": state["pages"],
+        "models": state["models"],
+        "duplicates_skipped": state["duplicates"],
+        "stats": stats,
+        "runs": state["runs"],
+        "requests_per_minute": _per_minute(client),
+        "token_used": _token_used(client),
+        "crawl_started_at": state["started_at"],
+        "crawl_finished_at": state["finished_at"],
+        "library_versions": library_versions(),
+    }
+    atomic_write_json(manifest_path, manifest)
+    log.info(
+        "listing complete (%s): %d models in %d pages, %d requests (%d retries, %d rate limited) "
+        "over %d run(s)",
+        state["stopped"],
+        state["models"],
+        state["pages"],
+        stats["requests"],
+        stats["retries"],
+        stats["rate_limited"],
+        state["runs"],
+    )
+    return manifest
+
+
+def readme_revisions(hub_dir: str | Path) -> dict[str, str]:
+    """``model_id -> revision`` (the listed ``sha``, else ``main``) of models that list README.md."""
+    revisions: dict[str, str] = {}
+    for item in hub_raw.iter_models(hub_dir):
+        if hub_raw.has_readme(item):
+            revisions[item["id"]] = item.get("sha") or "main"
+    return revisions
+
+
+def shard_models(revisions: Mapping[str, str], shard: str, max_cards: int | None) -> list[str]:
+    """The README models of one shard: the selected sample, then the shard's stable-hash slice."""
+    k, n = hub_raw.parse_shard(shard)
+    selected = hub_raw.select_card_models(list(revisions), max_cards)
+    return sorted(m for m in selected if hub_raw.shard_of(m, n) == k)
+
+
+def _decode_text(resp: Any, url: str) -> str:
+    try:
+        return resp.content.decode("utf-8")
+    except UnicodeDecodeError:
+        log.warning("GET %s: README is not valid UTF-8; undecodable bytes replaced", url)
+        return resp.content.decode("utf-8", errors="replace")
+
+
+def crawl_cards(
+    hub_dir: str | Path,
+    shard: str,
+    endpoint: str,
+    max_cards: int | None = None,
+    *,
+    resolves_per_minute: float = 550.0,
+    timeout: float = 60.0,
+    max_retries: int = 6,
+    client: HttpClient | None = None,
+    part_size: int = PART_SIZE,
+    snapshot: str | None = None,
+    progress_every: float = 10.0,
+) -> dict[str, Any]:
+    """Fetch the README texts of one card shard (``"K-of-N"``); returns the shard marker.
+
+    Needs the complete listing (``manifest.json``) in ``hub_dir``. Resumes from the shard's part
+    files; writes ``cards/shard-K-of-N.json`` last.
+    """
+    hub_dir = Path(hub_dir)
+    hub_raw.parse_shard(shard)
+    if not (hub_dir / "manifest.json").exists():
+        raise InputError(f"{hub_dir / 'manifest.json'}: missing; the listing crawl is not complete")
+    if max_cards is not None and max_cards < 0:
+        raise InputError(f"hub.max_cards: expected a number >= 0 or null, got {max_cards}")
+    revisions = readme_revisions(hub_dir)
+    mine = shard_models(revisions, shard, max_cards)
+    shard_path = hub_raw.shard_dir(hub_dir, shard)
+    state_path = shard_path / "state.json"
+    query = {"endpoint": endpoint.rstrip("/"), "shard": shard, "max_cards": max_cards}
+    state = _load_state(state_path, query) or {
+        "version": STATE_VERSION,
+        "query": query,
+        "runs": 0,
+        "stats": Stats().as_dict(),
+        "started_at": utc_now(),
+        "finished_at": None,
+    }
+    done: dict[str, int] = {}
+    for rec in hub_raw.iter_cards(hub_dir, shard):
+        done[rec["model_id"]] = int(rec["status"])
+    stray = sorted(set(done) - set(mine))
+    if stray:
+        raise InputError(
+            f"{shard_path}: holds READMEs of models outside this shard's selection "
+            f"(e.g. {stray[0]}); the snapshot was crawled with other settings"
+        )
+    parts = hub_raw.list_parts(hub_dir, shard)
+    next_part = 1 + max((int(hub_raw.PART_RE.match(p.name).group(1)) for p in parts), default=0)
+    todo = [m for m in mine if m not in done]
+    log.info(
+        "card shard %s: %d of %d models with README selected, %d already stored, %d to fetch",
+        shard,
+        len(mine),
+        len(revisions),
+        len(done),
+        len(todo),
+    )
+    client = client or make_client(
+        resolves_per_minute, timeout, max_retries, accept="text/plain, */*"
+    )
+    base = Stats.from_dict(state["stats"])
+    state["runs"] = int(state["runs"]) + 1
+    progress = Progress(
+        f"card shard {shard}", total=len(mine), every=progress_every, initial=len(done)
+    )
+    buffer: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        nonlocal next_part
+        if buffer:
+            atomic_write_jsonl_gz(hub_raw.part_path(hub_dir, shard, next_part), buffer)
+            done.update((rec["model_id"], rec["status"]) for rec in buffer)
+            buffer.clear()
+            next_part += 1
+        state["stats"] = base.combined(client.stats).as_dict()
+        atomic_write_json(state_path, state)
+
+    try:
+        for model_id in todo:
+            revision = revisions[model_id]
+            url = card_url(endpoint, model_id, revision)
+            resp = client.get(url, ok_statuses=CARD_STATUSES)
+            status = int(resp.status_code)
+            text = _decode_text(resp, url) if status == 200 else None
+            if status not in (200, 404):
+                log.warning("GET %s: HTTP %d; recorded without text", url, status)
+            buffer.append(
+                {"model_id": model_id, "revision": revision, "status": status, "text": text}
+            )
+            progress.update()
+            if len(buffer) >= part_size:
+                flush()
+    except BaseException:
+        flush()  # keep what was fetched and this run's counts
+        raise
+    if not state["finished_at"]:
+        state["finished_at"] = utc_now()
+    flush()
+    stats = state["stats"]
+    missing = [m for m in mine if m not in done]
+    if missing:  # cannot happen unless the part files changed under the crawl
+        raise InputError(f"{shard_path}: {len(missing)} READMEs missing after the crawl")
+    statuses = Counter(str(done[m]) for m in mine)
+    marker = {
+        "snapshot": snapshot or hub_dir.parent.name,
+        "source": "live",
+        "shard": shard,
+        "endpoint": query["endpoint"],
+        "max_cards": max_cards,
+        "models_with_readme": len(revisions),
+        "cards": len(mine),
+        "fetched": statuses.get("200", 0),
+        "not_found": statuses.get("404", 0),
+        "card_statuses": dict(sorted(statuses.items())),
+        "parts": len(hub_raw.list_parts(hub_dir, shard)),
+        "stats": stats,
+        "runs": state["runs"],
+        "resolves_per_minute": _per_minute(client),
+        "token_used": _token_used(client),
+        "crawl_started_at": state["started_at"],
+        "crawl_finished_at": state["finished_at"],
+        "library_versions": library_versions(),
+    }
+    atomic_write_json(hub_raw.shard_marker(hub_dir, shard), marker)
+    log.info(
+        "card shard %s complete: %d READMEs (%s), %d requests over %d run(s)",
+        shard,
+        len(mine),
+        ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
+        stats["requests"],
+        state["runs"],
+    )
+    return marker
