@@ -110,8 +110,9 @@ def allocate(stratum_sizes: dict[str, int], n: int) -> dict[str, int]:
         raise ValueError(f"cannot draw {n} of {total}")
     quotas = {s: n * size / total for s, size in stratum_sizes.items()}
     alloc = {s: min(stratum_sizes[s], math.floor(q)) for s, q in quotas.items()}
-    order = sorted(stratum_sizes, key=lambda s: (-(quotas[s] - math.floor(quotas[s])),
-                                                 -stratum_sizes[s], s))
+    order = sorted(
+        stratum_sizes, key=lambda s: (-(quotas[s] - math.floor(quotas[s])), -stratum_sizes[s], s)
+    )
     left = n - sum(alloc.values())
     while left > 0:
         for s in order:
@@ -180,8 +181,16 @@ def draw_sample(
     url_template: str,
 ) -> tuple[pd.DataFrame, SampleDesign]:
     """Draw the coding sample from the forum tables (contract of results/forum/*.parquet)."""
-    needed = {"topic_id", "title", "slug", "category", "created_at", "posts_count", "pinned",
-              "has_accepted_answer"}
+    needed = {
+        "topic_id",
+        "title",
+        "slug",
+        "category",
+        "created_at",
+        "posts_count",
+        "pinned",
+        "has_accepted_answer",
+    }
     missing = needed - set(topics.columns)
     if missing:
         raise InputError(f"topics table: missing columns {sorted(missing)}")
@@ -221,8 +230,9 @@ def draw_sample(
             "stratum": strata.iloc[picked[order]].to_numpy() if stratify_by_category else "all",
             "forum_category": chosen["category"].astype("string"),
             "title": chosen["title"].astype("string"),
-            "url": [topic_url(url_template, s, int(t)) for s, t in zip(chosen["slug"], ids,
-                                                                        strict=True)],
+            "url": [
+                topic_url(url_template, s, int(t)) for s, t in zip(chosen["slug"], ids, strict=True)
+            ],
             "created_at": pd.to_datetime(chosen["created_at"], utc=True),
             "posts_count": chosen["posts_count"].astype("int64"),
             "has_accepted_answer": chosen["has_accepted_answer"].fillna(False).astype(bool),

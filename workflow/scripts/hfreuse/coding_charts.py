@@ -1,0 +1,334 @@
+"""Taxonomy figures: two-ring sunbursts (Altair arc marks) and sorted bar charts.
+
+A sunburst has categories on the inner ring and their subcategories on the outer ring; arcs are
+sized by count and labelled with counts (inner ring inside the arc, outer ring with its name and
+count outside the ring). When subcategory counts are unknown (the paper source publishes category
+counts only) the outer ring splits each category evenly and carries names only; the subtitle
+says so.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+
+from .charts import titled
+
+KIND_TITLES = {"challenge": "Challenges", "benefit": "Benefits"}
+LABEL_CHARS = 30
+MIN_LABEL_ANGLE = 0.045  # radians: thinner outer arcs get no outside label (tooltip only)
+MIN_COUNT_ANGLE = 0.12  # radians: thinner arcs get no count inside
+
+
+def _short(text: str, n: int = LABEL_CHARS) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def sunburst_frame(inner: pd.DataFrame, outer: pd.DataFrame, size: int) -> pd.DataFrame:
+    """Arc geometry for a two-ring sunburst.
+
+    ``inner``: columns name, count (> 0 kept), in drawing order. ``outer``: columns parent, name,
+    count (null when unknown: the parent's arc is then split evenly), in drawing order.
+    Returns one row per arc: ring, parent, name, count, sized, theta, theta2, theta_mid,
+    radius, radius2, radius_mid, label, count_label.
+    """
+    r_hole, r1, r2 = size * 0.07, size * 0.24, size * 0.33
+    inner = inner[inner["count"] > 0]
+    total = float(inner["count"].sum())
+    rows = []
+    start = 0.0
+    for r in inner.itertuples(index=False):
+        span = 2 * math.pi * float(r.count) / total if total else 0.0
+        rows.append(
+            _arc("inner", r.name, r.name, int(r.count), True, start, start + span, r_hole, r1)
+        )
+        kids = outer[outer["parent"] == r.name]
+        known = kids["count"].notna().all() if len(kids) else True
+        if len(kids) and known:
+            kids = kids[kids["count"] > 0]
+            kid_total = float(kids["count"].sum())
+            pos = start
+            for k in kids.itertuples(index=False):
+                kspan = span * float(k.count) / kid_total if kid_total else 0.0
+                rows.append(
+                    _arc("outer", r.name, k.name, int(k.count), True, pos, pos + kspan, r1, r2)
+                )
+                pos += kspan
+        elif len(kids):
+            kspan = span / len(kids)
+            for i, k in enumerate(kids.itertuples(index=False)):
+                rows.append(
+                    _arc(
+                        "outer",
+                        r.name,
+                        k.name,
+                        None,
+                        False,
+                        start + i * kspan,
+                        start + (i + 1) * kspan,
+                        r1,
+                        r2,
+                    )
+                )
+        start += span
+    cols = [
+        "ring",
+        "parent",
+        "name",
+        "count",
+        "sized",
+        "theta",
+        "theta2",
+        "theta_mid",
+        "radius",
+        "radius2",
+        "radius_mid",
+        "label",
+        "count_label",
+        "label_radius",
+        "label_angle",
+        "side",
+    ]
+    df = pd.DataFrame(rows, columns=cols)
+    df["count"] = df["count"].astype("Int64")
+    return df
+
+
+def _arc(ring, parent, name, count, sized, t0, t1, r0, r1) -> dict:
+    mid = (t0 + t1) / 2
+    deg = math.degrees(mid)
+    right = mid <= math.pi
+    wide = t1 - t0
+    label = ""
+    if ring == "outer" and wide >= MIN_LABEL_ANGLE:
+        label = _short(str(name)) + (f" ({count})" if count is not None else "")
+    return {
+        "ring": ring,
+        "parent": parent,
+        "name": name,
+        "count": count,
+        "sized": sized,
+        "theta": t0,
+        "theta2": t1,
+        "theta_mid": mid,
+        "radius": r0,
+        "radius2": r1,
+        "radius_mid": (r0 + r1) / 2,
+        "label": label,
+        "count_label": str(count) if count is not None and wide >= MIN_COUNT_ANGLE else "",
+        "label_radius": r1 + 5,
+        "label_angle": deg - 90 if right else deg + 90,
+        "side": "right" if right else "left",
+    }
+
+
+def build_sunburst(
+    arcs: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: list[str],
+    size: int,
+    synthetic: bool,
+    legend_title: str,
+) -> alt.LayerChart:
+    """The sunburst chart from :func:`sunburst_frame` geometry."""
+    inner = arcs[arcs["ring"] == "inner"]
+    domain = list(inner["name"])
+    legend_labels = {r.name: f"{r.name} ({r.count})" for r in inner.itertuples(index=False)}
+    label_expr = " : ".join(
+        [f"datum.label === {_js(k)} ? {_js(v)}" for k, v in legend_labels.items()] + ["datum.label"]
+    )
+    color = alt.Color(
+        "parent:N",
+        scale=alt.Scale(domain=domain, scheme="tableau20"),
+        sort=domain,
+        legend=alt.Legend(
+            title=legend_title, labelExpr=label_expr, labelLimit=320, symbolType="circle", columns=1
+        ),
+    )
+    tooltip = [
+        alt.Tooltip("parent:N", title="category"),
+        alt.Tooltip("name:N", title="name"),
+        alt.Tooltip("count:Q", title="count"),
+    ]
+    base = alt.Chart(arcs).properties(width=size, height=size)
+    theta = alt.Theta("theta:Q", scale=None)
+    radius = alt.Radius("radius:Q", scale=None)
+    rings = base.mark_arc(stroke="white", strokeWidth=1).encode(
+        theta=theta,
+        theta2="theta2:Q",
+        radius=radius,
+        radius2="radius2:Q",
+        color=color,
+        opacity=alt.Opacity(
+            "ring:N", scale=alt.Scale(domain=["inner", "outer"], range=[1.0, 0.55]), legend=None
+        ),
+        tooltip=tooltip,
+    )
+    counts = base.mark_text(fontSize=10, fontWeight="bold", color="white").encode(
+        theta=alt.Theta("theta_mid:Q", scale=None),
+        radius=alt.Radius("radius_mid:Q", scale=None),
+        text="count_label:N",
+    )
+    layers = [rings, counts]
+    for side, align in (("right", "left"), ("left", "right")):
+        layers.append(
+            base.transform_filter(
+                (alt.datum.side == side) & (alt.datum.ring == "outer") & (alt.datum.label != "")
+            )
+            .mark_text(fontSize=9, align=align, baseline="middle", color="#333333")
+            .encode(
+                theta=alt.Theta("theta_mid:Q", scale=None),
+                radius=alt.Radius("label_radius:Q", scale=None),
+                angle=alt.Angle("label_angle:Q", scale=None),
+                text="label:N",
+            )
+        )
+    return (
+        alt.layer(*layers)
+        .properties(title=titled(title, subtitle, synthetic))
+        .configure_view(stroke=None)
+    )
+
+
+def _js(text: str) -> str:
+    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def taxonomy_sunburst(
+    counts: pd.DataFrame, kind: str, *, size: int, synthetic: bool, source_note: str
+) -> alt.LayerChart:
+    """Sunburst of one kind (challenge or benefit) from the taxonomy_counts table."""
+    k = counts[counts["kind"] == kind]
+    cats = k[k["level"] == "category"].sort_values(
+        ["count", "category_order"], ascending=[False, True]
+    )
+    subs = k[k["level"] == "subcategory"].sort_values(["category_order", "subcategory_order"])
+    inner = pd.DataFrame({"name": cats["category"], "count": cats["count"].fillna(0)})
+    outer = pd.DataFrame(
+        {"parent": subs["category"], "name": subs["subcategory"], "count": subs["count"]}
+    )
+    arcs = sunburst_frame(inner, outer, size)
+    total = int(inner["count"].sum())
+    lines = [
+        f"{total} coded instances in {len(inner[inner['count'] > 0])} categories; "
+        "inner ring: categories, outer ring: subcategories",
+        source_note,
+    ]
+    if len(subs) and subs["count"].isna().all():
+        lines.append(
+            "outer ring unsized: subcategory counts are not published, "
+            "each category's subcategories share its arc evenly"
+        )
+    return build_sunburst(
+        arcs,
+        title=f"{KIND_TITLES.get(kind, kind)}: categories and subcategories",
+        subtitle=lines,
+        size=size,
+        synthetic=synthetic,
+        legend_title=f"{kind} category (count)",
+    )
+
+
+def root_causes_sunburst(
+    rc_counts: pd.DataFrame, *, size: int, synthetic: bool, source_note: str
+) -> alt.LayerChart:
+    """Sunburst of root-cause groups (inner) and root causes (outer)."""
+    leaves = rc_counts.groupby(["root_cause_group", "root_cause"], as_index=False)["count"].sum()
+    groups = leaves.groupby("root_cause_group", as_index=False)["count"].sum()
+    groups = groups.sort_values(["count", "root_cause_group"], ascending=[False, True])
+    leaves = leaves.sort_values(
+        ["root_cause_group", "count", "root_cause"], ascending=[True, False, True]
+    )
+    inner = pd.DataFrame({"name": groups["root_cause_group"], "count": groups["count"]})
+    outer = pd.DataFrame(
+        {
+            "parent": leaves["root_cause_group"],
+            "name": leaves["root_cause"],
+            "count": leaves["count"],
+        }
+    )
+    arcs = sunburst_frame(inner, outer, size)
+    total = int(inner["count"].sum())
+    return build_sunburst(
+        arcs,
+        title="Root causes of accepted answers",
+        subtitle=[
+            f"{total} accepted answers; inner ring: root-cause groups, outer ring: root causes",
+            source_note,
+        ],
+        size=size,
+        synthetic=synthetic,
+        legend_title="root-cause group (count)",
+    )
+
+
+def taxonomy_bars(
+    counts: pd.DataFrame, kind: str, *, width: int, synthetic: bool, source_note: str
+) -> alt.LayerChart:
+    """Categories of one kind sorted by count (horizontal bars, count and share labels)."""
+    k = counts[(counts["kind"] == kind) & (counts["level"] == "category")].copy()
+    k = k.sort_values(["count", "category_order"], ascending=[False, True])
+    df = pd.DataFrame(
+        {
+            "category": k["category"].astype(str),
+            "count": k["count"].fillna(0).astype(int),
+            "share": k["share"].astype("float64").fillna(0.0),
+        }
+    )
+    df["label"] = [f"{c} ({s:.1%})" for c, s in zip(df["count"], df["share"], strict=True)]
+    order = list(df["category"])
+    base = alt.Chart(df).encode(
+        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
+        x=alt.X("count:Q", title="coded instances"),
+        tooltip=["category:N", "count:Q", alt.Tooltip("share:Q", format=".1%")],
+    )
+    bars = base.mark_bar(color="#4c78a8")
+    text = base.mark_text(align="left", dx=3, fontSize=10).encode(text="label:N")
+    return alt.layer(bars, text).properties(
+        width=width,
+        height=max(120, 18 * len(df)),
+        title=titled(
+            f"{KIND_TITLES.get(kind, kind)} by category",
+            [f"{int(df['count'].sum())} coded instances", source_note],
+            synthetic,
+        ),
+    )
+
+
+def root_causes_by_challenge(
+    rc_counts: pd.DataFrame, *, width: int, synthetic: bool, source_note: str
+) -> alt.Chart:
+    """Root-cause groups per challenge category of the question (stacked bars, sorted)."""
+    df = rc_counts.groupby(["challenge_category", "root_cause_group"], as_index=False)[
+        "count"
+    ].sum()
+    totals = df.groupby("challenge_category")["count"].sum().sort_values(ascending=False)
+    order = sorted(totals.index, key=lambda c: (-int(totals[c]), c))
+    groups = sorted(df["root_cause_group"].unique())
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y("challenge_category:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
+            x=alt.X("count:Q", stack="zero", title="accepted answers"),
+            color=alt.Color(
+                "root_cause_group:N",
+                scale=alt.Scale(domain=groups, scheme="tableau10"),
+                title="root-cause group",
+            ),
+            order=alt.Order("root_cause_group:N"),
+            tooltip=["challenge_category:N", "root_cause_group:N", "count:Q"],
+        )
+        .properties(
+            width=width,
+            height=max(120, 20 * len(order)),
+            title=titled(
+                "Root causes by challenge category",
+                [f"{int(df['count'].sum())} accepted answers", source_note],
+                synthetic,
+            ),
+        )
+    )
