@@ -137,14 +137,26 @@ def test_parse_names_the_bad_page_and_item(tmp_path):
         parse_models(hub, [])
 
 
-def test_parse_script_main(demo_hub, tmp_path):
+def test_sharded_parse_scripts_equal_the_unsharded_parse(demo_hub, tmp_path):
     import parse_hub_models
+    import parse_hub_pages
 
+    manifest = str(demo_hub / "manifest.json")
+    parts = []
+    for k in range(3):
+        part = tmp_path / f"models-{k:02d}-of-03.parquet"
+        parse_hub_pages.main(manifest=manifest, part=str(part), shard=f"{k:02d}-of-03")
+        parts.append(str(part))
+    pages = [pd.read_parquet(p)["page"].unique().tolist() for p in parts]
+    assert sorted(pages[0]) == [1, 4, 7] and sorted(pages[2]) == [3, 6]  # round-robin
     out = tmp_path / "models.parquet"
     parse_hub_models.main(
-        manifest=str(demo_hub / "manifest.json"),
+        manifest=manifest,
         card_manifests=[str(hub_raw.shard_marker(demo_hub, s)) for s in SHARDS],
+        parts=parts,
         models=str(out),
     )
     df = pd.read_parquet(out)
     assert len(df) == json.loads((demo_hub / "manifest.json").read_text())["models"]
+    write_table(parse_models(demo_hub, SHARDS), tmp_path / "whole.parquet")
+    assert out.read_bytes() == (tmp_path / "whole.parquet").read_bytes()

@@ -5,13 +5,14 @@ from pathlib import Path
 from hfreuse.hub_demo import generate_hub_snapshot
 
 
-def main(manifest, card_manifests, seed, n_models, page_size, card_shards):
+def main(manifest, card_manifests, seed, n_models, page_size, card_shards, max_cards):
     generate_hub_snapshot(
         Path(manifest).parent,
         seed=seed,
         n_models=n_models,
         page_size=page_size,
         card_shards=card_shards,
+        max_cards=max_cards,
     )
 
 

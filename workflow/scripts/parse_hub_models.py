@@ -1,14 +1,16 @@
-"""Rule parse_hub_models: raw Hub snapshot -> results/hub/models.parquet."""
+"""Rule parse_hub_models: merge the parsed page shards, add README lengths -> models.parquet."""
 
 from pathlib import Path
 
-from hfreuse.hub_parse import parse_models
+import pyarrow.parquet as pq
+from hfreuse.hub_parse import card_lengths, merge_parts
 from hfreuse.io import write_table
 
 
-def main(manifest, card_manifests, models):
+def main(manifest, card_manifests, parts, models):
     shards = [Path(p).name.removeprefix("shard-").removesuffix(".json") for p in card_manifests]
-    write_table(parse_models(Path(manifest).parent, sorted(shards)), models)
+    lengths = card_lengths(Path(manifest).parent, sorted(shards))
+    write_table(merge_parts([pq.read_table(p) for p in parts], lengths), models)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,8 @@ varies over orders of magnitude. Same seed, same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -164,21 +163,32 @@ def _creation_times(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.sort(t)
 
 
-def _pick_type(rng: np.random.Generator, month: int, names: list[str], params: np.ndarray) -> str:
+def _type_weights(names: list[str], n_months: int) -> np.ndarray:
+    """Per month, the relative popularity of each model type (months x types)."""
+    params = np.array(
+        [
+            [MODEL_TYPES[t][0], _month_index(MODEL_TYPES[t][1]), _month_index(MODEL_TYPES[t][2])]
+            for t in names
+        ],
+        dtype=float,
+    )
+    month = np.arange(n_months, dtype=float)[:, None]
     weight, first, peak = params[:, 0], params[:, 1], params[:, 2]
-    alive = month >= first
     # popularity rises to the peak, then decays slowly (half-life ~ 14 months)
     shape = np.where(
         month <= peak, np.exp(-np.maximum(peak - month, 0) / 10.0), 0.5 ** ((month - peak) / 14.0)
     )
-    w = np.where(alive, weight * shape, 0.0)
-    if w.sum() == 0:
-        return names[0]
-    return names[int(rng.choice(len(names), p=w / w.sum()))]
+    w = np.where(month >= first, weight * shape, 0.0)
+    w[w.sum(axis=1) == 0, 0] = 1.0
+    return w / w.sum(axis=1, keepdims=True)
 
 
 def _readme(
-    rng: np.random.Generator, model_id: str, card: dict[str, Any] | None, model_type: str | None
+    model_id: str,
+    card: dict[str, Any] | None,
+    model_type: str | None,
+    paragraphs: int,
+    details: int,
 ) -> str:
     header = ""
     if card:
@@ -190,101 +200,131 @@ def _readme(
                 lines += [f"- {v}" for v in val]
             else:
                 lines.append(f"{key}: {val}")
-        header = "\n".join(lines + ["---", ""]) + "\n"
-    body = [f"# {model_id.split('/')[-1]}", ""]
-    n_par = int(rng.lognormal(1.0, 1.0)) + 1
+        header = "\n".join([*lines, "---", ""]) + "\n"
     what = f"a {model_type} model" if model_type else "a model"
-    for k in range(min(n_par, 40)):
-        body.append(
-            f"This is synthetic demo text {k} describing {what}. It is not a real model card; "
-            "it stands in for the model description, intended uses, limitations and training "
-            "procedure sections that real cards have." + " Details." * int(rng.integers(0, 30))
-        )
-        body.append("")
-    return header + "\n".join(body)
+    para = (
+        f"This is synthetic demo text describing {what}. It is not a real model card; it stands "
+        "in for the model description, intended uses, limitations and training procedure "
+        "sections that real cards have." + " Details." * details + "\n\n"
+    )
+    return f"{header}# {model_id.split('/')[-1]}\n\n" + para * paragraphs
+
+
+def _iso_array(seconds: np.ndarray) -> np.ndarray:
+    base = np.datetime64(START.replace(tzinfo=None), "s")
+    stamps = base + seconds.astype("int64").astype("timedelta64[s]")
+    return np.char.add(np.datetime_as_string(stamps, unit="s"), ".000Z")
 
 
 def generate_hub_snapshot(
-    hub_dir: str | Path, seed: int, n_models: int, page_size: int, card_shards: int
+    hub_dir: str | Path,
+    seed: int,
+    n_models: int,
+    page_size: int,
+    card_shards: int,
+    max_cards: int | None = None,
 ) -> dict[str, Any]:
-    """Write a synthetic raw Hub snapshot (list pages, README shards, markers) to ``hub_dir``."""
+    """Write a synthetic raw Hub snapshot (list pages, README shards, markers) to ``hub_dir``.
+
+    Vectorized: two million models take about a minute. README texts are written for the models
+    the crawl would fetch (every model listing README.md, or a ``max_cards`` stable-hash sample).
+    """
     hub_dir = Path(hub_dir)
     rng = np.random.default_rng(seed)
+    n = n_models
     names = sorted(MODEL_TYPES)
-    params = np.array(
-        [
-            [MODEL_TYPES[t][0], _month_index(MODEL_TYPES[t][1]), _month_index(MODEL_TYPES[t][2])]
-            for t in names
-        ],
-        dtype=float,
+    n_months = _month_index(f"{END.year}-{END.month:02d}") + 1
+    weights = _type_weights(names, n_months)
+    times = _creation_times(rng, n)
+    created = np.datetime64(START.replace(tzinfo=None), "s") + times.astype("int64").astype(
+        "timedelta64[s]"
     )
+    years = created.astype("datetime64[Y]").astype(int) + 1970
+    months = (years - START.year) * 12 + (created.astype("datetime64[M]").astype(int) % 12)
+    # model types, month by month
+    type_idx = np.empty(n, dtype=np.int64)
+    for m in np.unique(months):
+        sel = np.flatnonzero(months == m)
+        type_idx[sel] = rng.choice(len(names), size=len(sel), p=weights[m])
+    no_config = rng.random(n) < NO_CONFIG_SHARE
     lib_p = np.array([w for _, _, w in NO_CONFIG_LIBRARIES], dtype=float)
-    lib_p /= lib_p.sum()
-    n_authors = max(20, n_models // 12)
-    # Zipf-like authors: a few organisations upload many models
-    author_p = 1.0 / np.arange(1, n_authors + 1) ** 1.1
-    author_p /= author_p.sum()
-    times = _creation_times(rng, n_models)
+    lib_idx = rng.choice(len(NO_CONFIG_LIBRARIES), size=n, p=lib_p / lib_p.sum())
+    n_authors = max(20, n // 12)
+    author_p = 1.0 / np.arange(1, n_authors + 1) ** 1.1  # Zipf-like uploaders
+    author_idx = rng.choice(n_authors, size=n, p=author_p / author_p.sum())
+    w1 = rng.integers(0, len(TASK_WORDS), size=n)
+    w2 = (w1 + 1 + rng.integers(0, len(TASK_WORDS) - 1, size=n)) % len(TASK_WORDS)
+    two_words = rng.random(n) < 0.5
+    has_readme = rng.random(n) < README_SHARE
+    has_card = has_readme & (rng.random(n) < CARD_DATA_SHARE / README_SHARE)
+    lic = rng.integers(0, len(LICENSES), size=n)
+    lang = np.where(rng.random(n) < 0.6, rng.integers(0, len(LANGUAGES), size=n), -1)
+    tag_gft = rng.random(n) < 0.4
+    dataset = np.where(rng.random(n) < 0.3, rng.integers(0, 50, size=n), -1)
+    modified = times + rng.exponential(60 * 86400, size=n)
+    span = (END - START).total_seconds()
+    late = modified > span
+    modified[late] = span - rng.integers(1, 86400, size=int(late.sum()))
+    modified = np.maximum(modified, times)
+    downloads = rng.lognormal(2.0, 2.5, size=n).astype(np.int64)
+    likes = rng.lognormal(-0.5, 1.5, size=n).astype(np.int64)
+    paragraphs = np.minimum(rng.lognormal(1.0, 1.0, size=n).astype(np.int64) + 1, 40)
+    details = rng.integers(0, 30, size=n)
+    sha_a = rng.integers(0, 2**63, size=n, dtype=np.int64)
+    sha_b = rng.integers(0, 2**63, size=n, dtype=np.int64)
+    created_iso = _iso_array(times)
+    modified_iso = _iso_array(modified)
+    floor_s = (FLOOR - START).total_seconds()
 
-    items: list[dict[str, Any]] = []
-    readmes: dict[str, str] = {}
-    seen: set[str] = set()
-    for i in range(n_models):
-        created = START + timedelta(seconds=float(times[i]))
-        month = (created.year - START.year) * 12 + created.month - 1
-        a = int(rng.choice(n_authors, p=author_p))
+    cards: dict[str, tuple[dict[str, Any] | None, str | None, int, int]] = {}
+
+    def build(i: int) -> dict[str, Any]:
+        a = int(author_idx[i])
         author = f"demo-org-{a:04d}" if a % 3 == 0 else f"demo-user-{a:05d}"
-        if rng.random() < NO_CONFIG_SHARE:
-            lib, pipe, _ = NO_CONFIG_LIBRARIES[int(rng.choice(len(NO_CONFIG_LIBRARIES), p=lib_p))]
-            model_type, arch = None, None
+        if no_config[i]:
+            lib, pipe, _ = NO_CONFIG_LIBRARIES[lib_idx[i]]
+            model_type = arch = None
             stem = lib or "model"
         else:
-            model_type = _pick_type(rng, month, names, params)
+            model_type = names[type_idx[i]]
             _, _, _, pipe, arch = MODEL_TYPES[model_type]
             lib = "transformers"
             stem = model_type.replace("_", "-")
-        words = "-".join(rng.choice(TASK_WORDS, size=int(rng.integers(1, 3)), replace=False))
+        words = TASK_WORDS[w1[i]] + (f"-{TASK_WORDS[w2[i]]}" if two_words[i] else "")
         model_id = f"{author}/{stem}-{words}-{i:07d}"
-        if model_id in seen:  # cannot happen (index suffix), kept as a guard
-            continue
-        seen.add(model_id)
-        has_readme = rng.random() < README_SHARE
-        has_card = has_readme and rng.random() < CARD_DATA_SHARE / README_SHARE
         card = None
-        if has_card:
-            card = {"license": str(rng.choice(LICENSES))}
-            if rng.random() < 0.6:
-                card["language"] = [str(rng.choice(LANGUAGES))]
-            if rng.random() < 0.4:
+        if has_card[i]:
+            card = {"license": LICENSES[lic[i]]}
+            if lang[i] >= 0:
+                card["language"] = [LANGUAGES[lang[i]]]
+            if tag_gft[i]:
                 card["tags"] = ["generated_from_trainer"]
-            if rng.random() < 0.3:
-                card["datasets"] = [f"demo-datasets/set-{int(rng.integers(0, 50)):02d}"]
-        modified = created + timedelta(days=float(rng.exponential(60)))
-        if modified > END:
-            modified = END - timedelta(seconds=float(rng.integers(1, 86400)))
+            if dataset[i] >= 0:
+                card["datasets"] = [f"demo-datasets/set-{dataset[i]:02d}"]
+        year = int(years[i])
         siblings = [".gitattributes"]
-        if has_readme:
+        if has_readme[i]:
             siblings.append("README.md")
         if model_type:
             siblings += [
                 "config.json",
-                "model.safetensors" if created.year >= 2023 else "pytorch_model.bin",
+                "model.safetensors" if year >= 2023 else "pytorch_model.bin",
             ]
         tags = ([lib] if lib else []) + ([model_type] if model_type else [])
         tags += ([pipe] if pipe else []) + ["region:us"]
         if card:
             tags.append(f"license:{card['license']}")
         item: dict[str, Any] = {
-            "_id": _sha(seed, i)[:24],
+            "_id": f"{int(sha_a[i]):016x}{i:08x}",
             "id": model_id,
             "modelId": model_id,
             "author": author,
-            "sha": _sha(seed + 1, i),
-            "createdAt": FLOOR_ISO if created < FLOOR else _iso(created),
-            "lastModified": _iso(max(modified, created)),
+            "sha": f"{int(sha_a[i]):016x}{int(sha_b[i]):016x}{i:08x}",
+            "createdAt": FLOOR_ISO if times[i] < floor_s else str(created_iso[i]),
+            "lastModified": str(modified_iso[i]),
             "private": False,
-            "downloads": int(rng.lognormal(2.0, 2.5)),
-            "likes": int(rng.lognormal(-0.5, 1.5)),
+            "downloads": int(downloads[i]),
+            "likes": int(likes[i]),
             "tags": tags,
             "siblings": [{"rfilename": s} for s in sorted(siblings)],
         }
@@ -296,17 +336,16 @@ def generate_hub_snapshot(
             item["config"] = {"architectures": [arch], "model_type": model_type}
         if card:
             item["cardData"] = card
-        items.append(item)
-        if has_readme:
-            readmes[model_id] = _readme(rng, model_id, card, model_type)
+        if has_readme[i]:
+            cards[model_id] = (card, model_type, int(paragraphs[i]), int(details[i]))
+        return item
 
-    # list pages, in creation order as the crawl stores them
     n_pages = 0
-    for start in range(0, len(items), page_size):
+    for start in range(0, n, page_size):  # page by page: memory stays flat at any size
         n_pages += 1
         nxt = (
             f"{DEMO_ENDPOINT}/api/models?cursor=demo-{n_pages + 1}"
-            if start + page_size < len(items)
+            if start + page_size < n
             else None
         )
         atomic_write_json_gz(
@@ -314,28 +353,28 @@ def generate_hub_snapshot(
             {
                 "url": f"{DEMO_ENDPOINT}/api/models?cursor=demo-{n_pages}",
                 "next": nxt,
-                "items": items[start : start + page_size],
+                "items": [build(i) for i in range(start, min(start + page_size, n))],
             },
         )
-    # README shards: every model that lists README.md has its text
-    by_shard: dict[int, list[dict[str, Any]]] = {k: [] for k in range(card_shards)}
-    for model_id in sorted(readmes):
-        by_shard[hub_raw.shard_of(model_id, card_shards)].append(
-            {"model_id": model_id, "status": 200, "text": readmes[model_id]}
-        )
-    for k, recs in by_shard.items():
+    selected = sorted(hub_raw.select_card_models(list(cards), max_cards))
+    by_shard: dict[int, list[str]] = {k: [] for k in range(card_shards)}
+    for model_id in selected:
+        by_shard[hub_raw.shard_of(model_id, card_shards)].append(model_id)
+    for k, ids in by_shard.items():
         shard = hub_raw.shard_name(k, card_shards)
-        for part, start in enumerate(range(0, len(recs), 500), 1):
-            atomic_write_jsonl_gz(
-                hub_raw.part_path(hub_dir, shard, part), recs[start : start + 500]
-            )
+        for part, start in enumerate(range(0, len(ids), 500), 1):
+            recs = [
+                {"model_id": m, "status": 200, "text": _readme(m, *cards[m])}
+                for m in ids[start : start + 500]
+            ]
+            atomic_write_jsonl_gz(hub_raw.part_path(hub_dir, shard, part), recs)
         atomic_write_json(
             hub_raw.shard_marker(hub_dir, shard),
             {
                 "synthetic": True,
                 "shard": shard,
-                "cards": len(recs),
-                "fetched": len(recs),
+                "cards": len(ids),
+                "fetched": len(ids),
                 "not_found": 0,
                 "stats": {"requests": 0},
             },
@@ -346,16 +385,14 @@ def generate_hub_snapshot(
         "seed": seed,
         "endpoint": DEMO_ENDPOINT,
         "query": {"sort": "createdAt", "direction": 1, "limit": page_size},
-        "models": len(items),
+        "models": n,
         "pages": n_pages,
-        "readmes": len(readmes),
+        "readmes": len(selected),
         "card_shards": card_shards,
         "crawl_started_at": _iso(END),
         "crawl_finished_at": _iso(END),
         "stats": {"requests": 0, "retries": 0, "errors": 0},
     }
     atomic_write_json(hub_dir / "manifest.json", manifest)
-    log.info(
-        "demo hub snapshot: %d models in %d pages, %d READMEs", len(items), n_pages, len(readmes)
-    )
+    log.info("demo hub snapshot: %d models in %d pages, %d READMEs", n, n_pages, len(selected))
     return manifest

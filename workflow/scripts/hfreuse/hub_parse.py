@@ -103,17 +103,19 @@ def card_lengths(hub_dir: str | Path, shards: list[str]) -> dict[str, int]:
     return lengths
 
 
-def parse_models(hub_dir: str | Path, shards: list[str]) -> pa.Table:
-    """All models of the raw snapshot, one row each, sorted by model id.
+PART_SCHEMA = MODELS_SCHEMA.append(pa.field("page", pa.int32()))
 
-    A model listed twice (a page re-served by the Hub) keeps its last occurrence; the count of
-    such duplicates is logged, never silently dropped.
-    """
-    rows: dict[str, dict[str, Any]] = {}
-    dups = 0
+
+def parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
+    """The models of the list pages dealt to shard ``part`` of ``n_parts`` (page i goes to
+    shard (i - 1) mod n_parts), with their page number for de-duplication at the merge."""
+    from .io import read_json
+
+    rows: list[dict[str, Any]] = []
     for page in hub_raw.list_pages(hub_dir):
-        from .io import read_json
-
+        number = int(hub_raw.PAGE_RE.match(page.name).group(1))
+        if (number - 1) % n_parts != part:
+            continue
         doc = read_json(page)
         items = doc.get("items") if isinstance(doc, dict) else None
         if not isinstance(items, list):
@@ -122,15 +124,38 @@ def parse_models(hub_dir: str | Path, shards: list[str]) -> pa.Table:
             if not isinstance(item, dict):
                 raise InputError(f"{page}, item {n}: expected a model object")
             row = model_row(item, f"{page}, item {n}")
-            if row["model_id"] in rows:
-                dups += 1
-            rows[row["model_id"]] = row
-    if dups:
-        log.warning("%d models were listed more than once; kept the last listing of each", dups)
-    lengths = card_lengths(hub_dir, shards)
-    for model_id, length in lengths.items():
-        if model_id in rows:
-            rows[model_id]["card_length"] = length
-    ordered = [rows[k] for k in sorted(rows)]
-    log.info("parsed %d models (%d with README text)", len(ordered), len(lengths))
-    return pa.Table.from_pylist(ordered, schema=MODELS_SCHEMA)
+            row["page"] = number
+            rows.append(row)
+    log.info("shard %d of %d: %d models", part, n_parts, len(rows))
+    return pa.Table.from_pylist(rows, schema=PART_SCHEMA)
+
+
+def merge_parts(parts: list[pa.Table], lengths: dict[str, int]) -> pa.Table:
+    """One row per model from the shards' tables, sorted by model id.
+
+    A model listed twice (a page re-served by the Hub) keeps its last listing; the count of such
+    duplicates is logged, never silently dropped. ``card_length`` comes from ``lengths``.
+    """
+    import pyarrow.compute as pc
+
+    table = pa.concat_tables(parts) if parts else PART_SCHEMA.empty_table()
+    table = table.sort_by([("model_id", "ascending"), ("page", "descending")])
+    ids = table.column("model_id")
+    if len(ids) > 1:
+        prev = pa.concat_arrays([pa.array([None], pa.string()), ids.combine_chunks()[:-1]])
+        first = pc.invert(pc.fill_null(pc.equal(ids.combine_chunks(), prev), False))
+        dups = len(ids) - pc.sum(first).as_py()
+        if dups:
+            log.warning("%d models were listed more than once; kept the last listing of each", dups)
+            table = table.filter(first)
+    keys = table.column("model_id").to_pylist()
+    card = pa.array([lengths.get(k) for k in keys], pa.int64())
+    table = table.drop_columns(["page", "card_length"])
+    table = table.append_column("card_length", card)
+    log.info("merged %d models (%d with README text)", table.num_rows, len(lengths))
+    return table.select(MODELS_SCHEMA.names).cast(MODELS_SCHEMA)
+
+
+def parse_models(hub_dir: str | Path, shards: list[str]) -> pa.Table:
+    """All models of the raw snapshot in one go (the two steps above, unsharded)."""
+    return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(hub_dir, shards))
