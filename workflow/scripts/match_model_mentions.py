@@ -1,0 +1,40 @@
+"""Rule match_model_mentions: one shard of forum topics -> (topic_id, model_type) mentions."""
+
+import pandas as pd
+import pyarrow.parquet as pq
+from hfreuse.io import write_parquet
+from hfreuse.mentions import (
+    MentionMatcher,
+    load_aliases,
+    names_by_frequency,
+    parse_shard,
+    stable_shard,
+    topic_mentions,
+)
+
+
+def main(topics, posts, models, aliases, mentions, shard, ambiguous, context_after, context_before):
+    k, n = parse_shard(shard)
+    table = load_aliases(aliases)
+    matcher = MentionMatcher(
+        names_by_frequency(pq.read_table(models, columns=["model_type"]).to_pandas()["model_type"]),
+        dict(zip(table["alias"], table["model_type"], strict=True)),
+        ambiguous,
+        context_after,
+        context_before,
+    )
+    t = pd.read_parquet(topics, columns=["topic_id", "title"])
+    t = t[[stable_shard(i, n) == k for i in t["topic_id"]]]
+    p = pd.read_parquet(
+        posts,
+        columns=["topic_id", "post_number", "text"],
+        filters=[("topic_id", "in", t["topic_id"].tolist())] if n > 1 else None,
+    )
+    out = topic_mentions(t, p, matcher)
+    write_parquet(out, mentions, sort_by=["topic_id", "model_type"])
+
+
+if __name__ == "__main__":
+    from hfreuse.runtime import run_rule
+
+    run_rule(main, snakemake)  # noqa: F821

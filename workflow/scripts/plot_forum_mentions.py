@@ -1,0 +1,18 @@
+"""Rule plot_forum_mentions: topics per month mentioning the top model types."""
+
+import pandas as pd
+from hfreuse.charts import save_chart
+from hfreuse.rq3_charts import build_forum_mentions
+
+
+def main(monthly, html, svg, png, spec, top_n, width, height, synthetic):
+    chart = build_forum_mentions(
+        pd.read_parquet(monthly), top_n=top_n, width=width, height=height, synthetic=synthetic
+    )
+    save_chart(chart, html, svg, png, spec)
+
+
+if __name__ == "__main__":
+    from hfreuse.runtime import run_rule
+
+    run_rule(main, snakemake)  # noqa: F821
