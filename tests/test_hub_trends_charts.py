@@ -106,3 +106,15 @@ def test_build_card_share_spec_not_synthetic():
     line = _layers(spec)[0]
     assert line["encoding"]["y"]["field"] == "share"
     assert line["encoding"]["y"]["scale"]["domain"] == [0, 1]
+
+
+def test_floor_marker_and_partial_note_follow_the_data():
+    monthly = card_share_monthly(MODELS)
+    spec = build_card_share(monthly).to_dict()
+    assert len(spec["layer"]) == 2  # floored models present: the floor month is marked
+    assert any("Partial month" in s and "2022-06" in s for s in spec["title"]["subtitle"])
+    # the paper's package: first-commit dates, no floored models, no partial month
+    paper = monthly.assign(models_floored=pd.NA, partial_month=False)
+    spec = build_card_share(paper).to_dict()
+    assert len(spec["layer"]) == 1
+    assert not any("Partial" in s for s in spec["title"]["subtitle"])

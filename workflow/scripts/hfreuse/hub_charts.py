@@ -16,8 +16,28 @@ def top_types(monthly: pd.DataFrame, top_n: int) -> list[str]:
     return totals["model_type"].head(top_n).tolist()
 
 
-def _floor_rule(months: list[str]) -> alt.Chart | None:
-    if FLOOR_MONTH not in months:
+def has_floor(monthly: pd.DataFrame) -> bool:
+    """Whether the table holds models dated by the createdAt floor (not in the paper's data)."""
+    floored = monthly["models_floored"].fillna(0)
+    return bool((monthly["month"].astype(str) == FLOOR_MONTH).any() and floored.sum() > 0)
+
+
+def partial_note(monthly: pd.DataFrame) -> list[str]:
+    months = sorted(
+        monthly.loc[monthly["partial_month"].astype(bool), "month"].astype(str).unique()
+    )
+    return [f"Partial month (snapshot ends within it): {', '.join(months)}"] if months else []
+
+
+X_MONTH = alt.X(
+    "month:T",
+    title="creation month",
+    axis=alt.Axis(format="%Y-%m", labelFlush=False, labelOverlap="greedy"),
+)
+
+
+def _floor_rule(monthly: pd.DataFrame) -> alt.Chart | None:
+    if not has_floor(monthly):
         return None
     floor = pd.DataFrame(
         {"month": [FLOOR_MONTH], "label": ["createdAt floor: older models dated 2022-03"]}
@@ -52,9 +72,9 @@ def build_hub_model_types(
     )
     lines = (
         alt.Chart(df)
-        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .mark_line(point=alt.OverlayMarkDef(size=18), strokeJoin="round")
         .encode(
-            x=alt.X("month:T", title="creation month", axis=alt.Axis(format="%Y-%m")),
+            x=X_MONTH,
             y=alt.Y("models:Q", title="models created"),
             color=color,
             tooltip=[
@@ -66,12 +86,12 @@ def build_hub_model_types(
         )
     )
     layers = [lines]
-    rule = _floor_rule(sorted(df["month"].unique()))
+    rule = _floor_rule(monthly)
     if rule is not None:
         layers.append(rule)
     notes = [
-        f"Top {len(top)} model types by models created (config.model_type); "
-        "the last month is partial"
+        f"Top {len(top)} model types by models created (config.model_type)",
+        *partial_note(monthly),
     ]
     if n_floored:
         notes.append(
@@ -96,9 +116,9 @@ def build_card_share(
     df = df.drop(columns=["partial_month"])
     line = (
         alt.Chart(df)
-        .mark_line(point=True, color="#1f77b4")
+        .mark_line(point=True, color="#1f77b4", strokeJoin="round")
         .encode(
-            x=alt.X("month:T", title="creation month", axis=alt.Axis(format="%Y-%m")),
+            x=X_MONTH,
             y=alt.Y(
                 "share:Q",
                 title="share of models with card data",
@@ -115,12 +135,12 @@ def build_card_share(
         )
     )
     layers = [line]
-    rule = _floor_rule(sorted(df["month"].unique()))
+    rule = _floor_rule(monthly)
     if rule is not None:
         layers.append(rule)
     notes = [
         "Card data = non-empty cardData (YAML header of the model card)",
-        "The last month is partial",
+        *partial_note(monthly),
     ]
     return alt.layer(*layers).properties(
         width=width,
