@@ -6,11 +6,13 @@ rule build_report:
     input:
         unpack(report_inputs),
     output:
-        report="results/report.html",
+        report=report("results/report.html", category="Study report"),
     log:
         "logs/build_report.log",
     benchmark:
         "benchmarks/build_report.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
     threads: 1
     resources:
         mem_mb=2000,

@@ -1,0 +1,167 @@
+"""The study report of a full demo run: complete, documented, deterministic, and shown by a browser."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import copy_workflow, run_snakemake
+from hfreuse import report_dictionary as rd
+from test_report_browser import PROBE_JS, check_report_visit, chromium  # noqa: F401
+
+pytestmark = pytest.mark.workflow
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> Path:
+    """One `snakemake --cores 2` demo run in a copy of the workflow, shared by this module."""
+    wf = copy_workflow(tmp_path_factory.mktemp("report") / "wf")
+    run_snakemake(wf, "--cores", "2")
+    return wf
+
+
+def figure_names(wf: Path) -> list[str]:
+    return sorted(p.stem for p in (wf / "results/figures").glob("*.svg"))
+
+
+def test_default_target_builds_a_complete_report(demo_run):
+    html = (demo_run / "results/report.html").read_text(encoding="utf-8")
+    names = figure_names(demo_run)
+    assert names, "the demo run produced no figure"
+    assert sorted(re.findall(r'data-figure="([^"]+)"', html)) == names
+    assert html.count('<img class="figure"') == len(names)
+    for section in ("summary", "figures", "tables", "manifest", "dictionary"):
+        assert f'<section id="{section}"><h2>' in html
+    assert html.count('<span class="synthetic-badge">SYNTHETIC DEMO DATA</span>') == 5
+    assert "resources/raw/demo-v1/hub/manifest.json" in html
+    assert "The Hub snapshot holds" in html
+    # every study table (results/<stage>/<table>; sub-folders hold shards and coder sheets)
+    for table in rd.tables_under(demo_run / "results"):
+        if table.count("/") == 2:
+            assert f"<td>{table}</td>" in html, f"{table} missing from the manifest's row counts"
+    assert "<script" not in html.lower()
+
+
+def test_every_table_under_results_is_documented(demo_run, monkeypatch):
+    """Every parquet/CSV table of the run has an entry whose columns match (names listed)."""
+    monkeypatch.chdir(demo_run)
+    entries = rd.load_dictionary(sorted(Path("workflow/report/dictionary").glob("*.yaml")))
+    problems = rd.coverage_problems(rd.coverage(rd.tables_under("results"), entries))
+    assert problems == [], "data dictionary incomplete:\n" + "\n".join(problems)
+
+
+def test_every_figure_has_a_caption(demo_run):
+    missing = [
+        n for n in figure_names(demo_run) if not (demo_run / f"workflow/report/{n}.rst").exists()
+    ]
+    assert missing == [], f"figures without workflow/report/<figure>.rst: {missing}"
+
+
+def test_report_is_byte_identical_when_rebuilt(demo_run):
+    before = (demo_run / "results/report.html").read_bytes()
+    run_snakemake(demo_run, "results/report.html", "--cores", "1", "--forcerun", "build_report")
+    assert (demo_run / "results/report.html").read_bytes() == before
+
+
+def test_snakemake_own_report_still_works(demo_run):
+    out = demo_run / "smk-report.html"
+    run_snakemake(demo_run, "--report", str(out))
+    text = out.read_text(encoding="utf-8")
+    assert "demo-v1" in text and "SYNTHETIC DEMO DATA" in text
+    assert "Study report" in text  # results/report.html is a report() output of build_report
+
+
+def test_demo_report_in_a_real_browser(demo_run, chromium):  # noqa: F811
+    visit = chromium.visit(demo_run / "results/report.html", PROBE_JS)
+    check_report_visit(visit, figure_names(demo_run), synthetic=True)
+
+
+# --- live source: the crawls against the stub Hub and stub forum, then the whole default target ---
+
+
+@pytest.fixture
+def forum_server():
+    """A second local server (the hub stub has pytest-httpserver's own) for the forum stub."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def test_live_run_on_the_stubs_gives_a_complete_report(httpserver, forum_server, tmp_path):
+    """A live run (crawls of a local stub Hub and a stub Discourse replaying real responses) ends
+    in a complete report with the crawls' manifests, request counts and no synthetic label.
+    Requests for anything but the local stubs go to a closed local proxy port and fail, so
+    nothing leaves the machine."""
+    import os
+    import subprocess
+    import sys
+
+    from forum_stub import DiscourseSite, StubServer
+    from hub_stub import StubHub, assign_cards, real_models
+
+    models = real_models()
+    hub = StubHub(models=models, cards=assign_cards(models)).install(httpserver)
+    forum = StubServer(forum_server, DiscourseSite())
+    wf = copy_workflow(tmp_path / "wf")
+    overlay = wf / "config" / "stub.yaml"
+    overlay.write_text(
+        "source: live\nsnapshot: stub-1\nhub:\n"
+        f"  endpoint: {hub.base_url}\n"
+        "  page_size: 250\n  card_shards: 2\n  max_cards: 200\n"
+        "  requests_per_minute: 6000\n  resolves_per_minute: 60000\n"
+        "  timeout_seconds: 10\n  max_retries: 1\n"
+        f"forum:\n  base_url: {forum.url}\n"
+        "  requests_per_minute: 6000\n  timeout_seconds: 10\n  max_retries: 1\n"
+    )
+    closed = "http://127.0.0.1:9"
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        env[var] = closed
+    env.pop("HF_TOKEN", None)
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(overlay)]
+    proc = subprocess.run(cmd, cwd=wf, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    html = (wf / "results/report.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC" not in html
+    assert "(live, snapshot stub-1)" in html
+    for manifest in ("hub/manifest.json", "forum/manifest.json"):
+        assert f"<h4>resources/raw/stub-1/{manifest}</h4>" in html
+    assert "resources/raw/stub-1/hub/cards/shard-*-of-*.json (2 files)" in html
+    assert hub.base_url in html and forum.url in html  # the crawls' endpoints, from the manifests
+    assert f"The Hub snapshot holds {len(models):,} models" in html
+    assert f"The forum snapshot holds {len(forum.site.entries):,} topics" in html
+    names = figure_names(wf)
+    assert sorted(re.findall(r'data-figure="([^"]+)"', html)) == names and names
+
+
+# --- paper source: the authors' replication package ---
+
+
+def test_paper_run_gives_a_complete_report_with_the_reproduction_table(tmp_path, chromium):  # noqa: F811
+    from conftest import shared_path
+
+    package = shared_path("replication")
+    wf = copy_workflow(tmp_path / "wf")
+    run_snakemake(
+        wf,
+        "--cores",
+        "2",
+        "--configfile",
+        "config/paper.yaml",
+        "--config",
+        f"paper={{replication_dir: {package}}}",
+    )
+    html = (wf / "results/report.html").read_text(encoding="utf-8")
+    assert '<span class="synthetic-badge">' not in html and 'class="synthetic-banner"' not in html
+    assert "(paper, snapshot paper-saner2024)" in html
+    assert 'id="table-results-stats-reproduction-csv"' in html
+    assert re.search(r"<li>\d of \d claims of the paper hold in this run\.</li>", html)
+    assert "This source has no raw snapshot manifest" in html
+    names = figure_names(wf)
+    visit = chromium.visit(wf / "results/report.html", PROBE_JS)
+    check_report_visit(visit, names, synthetic=False)
