@@ -423,5 +423,10 @@ def _typed(df: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
         df[col] = df[col].astype(dtype)
     for col in df.columns:
         if df[col].dtype == object:
-            raise AssertionError(f"column {col} has no fixed dtype")
+            values = df[col].dropna()
+            if values.empty or values.map(lambda v: isinstance(v, int | float)).all():
+                # empty or all-missing statistics (too few months): numbers, not objects
+                df[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
+            else:
+                raise AssertionError(f"column {col} has no fixed dtype")
     return df.reset_index(drop=True)
