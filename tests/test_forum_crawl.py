@@ -1,0 +1,371 @@
+"""The Discourse crawl against a local stub replaying real forum responses (tests/forum_stub.py)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from forum_stub import (
+    LATE_ACCEPTED,
+    NULL_LAST_POSTED,
+    PINNED,
+    STAFF_ACCEPTED,
+    DiscourseSite,
+    StubServer,
+    bad_gateway,
+    iso,
+    now_utc,
+    rate_limited,
+    truncated,
+)
+from hfreuse import forum_raw as raw
+from hfreuse.clients import FetchError, HttpClient
+from hfreuse.errors import InputError
+from hfreuse.forum_crawl import crawl_listing, crawl_topics
+from hfreuse.forum_parse import parse_forum
+from hfreuse.io import read_json
+
+
+@pytest.fixture
+def stub(httpserver) -> StubServer:
+    return StubServer(httpserver, DiscourseSite())
+
+
+class Sleeps(list):
+    """Records the waits the client asks for instead of sleeping (the client's own hook)."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def client(sleeps: Sleeps | None = None, **kw) -> HttpClient:
+    return HttpClient(60_000, sleep=sleeps if sleeps is not None else Sleeps(), **kw)
+
+
+def crawl(stub: StubServer, forum_dir: Path, http: HttpClient | None = None, **kw) -> dict:
+    listing_kw = {k: kw.pop(k) for k in ("start", "end", "max_topics") if k in kw}
+    crawl_listing(forum_dir, stub.url, client=http or client(), **listing_kw)
+    return crawl_topics(forum_dir, client=http or client(), **kw)
+
+
+def topic_files(forum_dir: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(forum_dir)): p.read_bytes()
+        for p in sorted((forum_dir / "topics").rglob("*.json.gz"))
+    }
+
+
+def test_full_crawl_meets_the_request_bound_and_pages_to_the_empty_page(stub, tmp_path):
+    site = stub.site
+    want = site.expected_requests()
+    forum = tmp_path / "snap" / "forum"
+    manifest = crawl(stub, forum)
+
+    counts = stub.counts()
+    assert counts["/categories.json"] == 1
+    last = want["pages"] - 1
+    assert [counts[f"/latest.json?page={n}"] for n in range(last + 1)] == [2] + [1] * last
+    assert site.latest(last)["topic_list"]["topics"] == []  # the empty page ends the listing
+    assert counts[f"/latest.json?page={last + 1}"] == 0
+    assert stub.count("/latest.json") == want["pages"] + want["catchup"]
+    assert sorted(stub.topic_requests()) == sorted(site.entries)  # one request per topic
+    batches = sum(1 for k, _ in stub.log if k.endswith("/posts.json"))
+    assert batches == want["batches"] > 0
+    # the bound: listing pages + one request per topic + one per further batch (+ categories)
+    assert len(stub.log) == want["total"] == manifest["requests"]["requests"]
+    assert manifest["topics"] == {
+        "fetched": len(site.entries),
+        "kept": 0,
+        "reused": 0,
+        "unavailable": 0,
+    }
+    assert manifest["listing"]["topics_selected"] == len(site.entries) == 194
+    assert manifest["post_batches_fetched"] == want["batches"]
+    assert manifest["requests"]["retries"] == manifest["requests"]["errors"] == 0
+    assert not list(forum.rglob("*.tmp"))
+
+
+def test_topics_beyond_the_first_chunk_come_in_batches(stub, tmp_path):
+    forum = tmp_path / "snap" / "forum"
+    crawl(stub, forum)
+    rec = raw.read_record(raw.topic_path(forum, 480317))  # a real entry of 70 posts
+    assert len(rec["topic"]["post_stream"]["posts"]) == 20
+    sizes = [len(b["post_stream"]["posts"]) for b in rec["post_batches"]]
+    assert sizes == [20, 20, 10]
+    queries = [q for k, q in stub.log if k == "/t/480317/posts.json"]
+    assert len(queries) == 3 and all(q.count("post_ids") <= 20 for q in queries)
+    posts = raw.record_posts(rec)
+    assert [p["post_number"] for p in posts] == list(range(1, 71))
+    assert [p["id"] for p in posts] == rec["topic"]["post_stream"]["stream"]
+
+
+def test_parsed_tables_of_the_crawl(stub, tmp_path, monkeypatch):
+    monkeypatch.setenv(raw.KEY_ENV, "a-test-key-of-some-length")
+    forum = tmp_path / "snap" / "forum"
+    crawl(stub, forum)
+    cats, topics, posts = (t.to_pandas() for t in parse_forum(forum))
+    site = stub.site
+    assert len(topics) == 194 and topics["topic_id"].is_monotonic_increasing
+    assert len(posts) == sum(len(site.all_posts(t)) for t in site.entries)
+    t = topics.set_index("topic_id")
+    # the real pinned fixture topic, dated with a -05:00 offset
+    assert bool(t.loc[PINNED, "pinned"]) and t["pinned"].sum() == 1
+    assert str(t.loc[PINNED, "created_at"]) == "2013-02-04 20:26:25.977000+00:00"
+    assert pd.isna(t.loc[PINNED, "category"])  # category 13 is not in /categories.json
+    assert t.loc[PINNED, "category_id"] == 13
+    # a null last_posted_at stays null (and only that one)
+    assert t.index[t["last_posted_at"].isna()].tolist() == [NULL_LAST_POSTED]
+    # categories of the fixture; the output.json topics are spread over them
+    assert cats["name"].tolist() == ["test1", "test2", "test3"]
+    assert cats["topics_in_snapshot"].sum() == 163
+    # accepted answers: topic-level (sample entries) and post flags only (output.json topics)
+    accepted = t[t["has_accepted_answer"]]
+    assert t.loc[STAFF_ACCEPTED, "accepted_post_number"] == 2
+    assert t.loc[LATE_ACCEPTED, "accepted_post_number"] == 33
+    flagged = {
+        p["topic_id"]
+        for tid in site.topics
+        for p in site.all_posts(tid)
+        if p.get("accepted_answer")
+    }
+    assert set(accepted.index) == flagged
+    acc_posts = posts[posts["is_accepted_answer"]]
+    assert len(acc_posts) == len(flagged)
+    row = acc_posts[acc_posts["topic_id"] == STAFF_ACCEPTED].iloc[0]
+    assert row["post_number"] == 2 and bool(row["author_is_staff"])
+    assert posts[posts["topic_id"] == LATE_ACCEPTED]["post_number"].max() == 50
+
+
+def test_429_with_text_body_waits_retry_after(stub, tmp_path):
+    stub.fail("/t/548270.json", rate_limited(retry_after=7))
+    sleeps = Sleeps()
+    forum = tmp_path / "snap" / "forum"
+    manifest = crawl(stub, forum, http=client(sleeps))
+    assert any(s >= 7 for s in sleeps)
+    assert stub.counts()["/t/548270.json"] == 2
+    assert raw.read_record(raw.topic_path(forum, 548270))["status"] == 200
+    assert manifest["requests"]["rate_limited"] == 1
+    assert manifest["requests"]["statuses"]["429"] == 1
+
+
+def test_502_then_success(stub, tmp_path):
+    stub.fail("/latest.json?page=2", bad_gateway())
+    stub.fail("/t/480317/posts.json", bad_gateway())
+    sleeps = Sleeps()
+    forum = tmp_path / "snap" / "forum"
+    manifest = crawl(stub, forum, http=client(sleeps))
+    assert manifest["requests"]["retries"] == 2 and manifest["requests"]["statuses"]["502"] == 2
+    assert sum(1 for s in sleeps if s >= 2) >= 2  # backed off
+    assert len(raw.record_posts(raw.read_record(raw.topic_path(forum, 480317)))) == 70
+    assert len(stub.log) == stub.site.expected_requests()["total"] + 2
+
+
+def test_truncated_json_fails_naming_the_url_and_writes_nothing(stub, tmp_path):
+    forum = tmp_path / "snap" / "forum"
+    crawl_listing(forum, stub.url, client=client())
+    ids = read_json(forum / "listing.json")["topic_ids"]
+    bad = ids[100]
+    stub.fail(f"/t/{bad}.json", truncated(stub.site.view(bad)))
+    with pytest.raises(FetchError, match=rf"/t/{bad}\.json.*complete JSON"):
+        crawl_topics(forum, client=client())
+    assert not raw.topic_path(forum, bad).exists()
+    assert not (forum / "manifest.json").exists()
+    assert not list(forum.rglob("*.tmp"))
+    done = [t for t in ids if raw.topic_path(forum, t).exists()]
+    assert done == ids[:100]  # what was fetched before stays: the rerun resumes
+
+    stub.log.clear()
+    manifest = crawl_topics(forum, client=client())
+    assert sorted(stub.topic_requests()) == ids[100:]
+    assert manifest["topics"]["kept"] == 100 and manifest["topics"]["fetched"] == len(ids) - 100
+
+
+def test_listing_resumes_after_an_interruption(stub, tmp_path):
+    forum = tmp_path / "snap" / "forum"
+    stub.fail("/latest.json?page=3", truncated(stub.site.latest(3)))
+    with pytest.raises(FetchError, match=r"/latest\.json\?page=3"):
+        crawl_listing(forum, stub.url, client=client())
+    assert [p.name for p in raw.list_pages(forum)] == [f"page-00000{i}.json.gz" for i in range(3)]
+    assert not (forum / "listing.json").exists()
+    stub.log.clear()
+    listing = crawl_listing(forum, stub.url, client=client())
+    keys = [k for k, _ in stub.log]
+    assert "/categories.json" not in keys and "/latest.json?page=0" in keys  # catch-up only
+    assert keys.count("/latest.json?page=1") == 0 and keys.count("/latest.json?page=3") == 1
+    assert listing["topics_selected"] == 194 and listing["requests"]["errors"] == 0
+
+
+def test_unavailable_topic_is_recorded_not_fatal(stub, tmp_path):
+    stub.unavailable.add(548270)
+    forum = tmp_path / "snap" / "forum"
+    manifest = crawl(stub, forum)
+    assert manifest["topics"]["unavailable"] == 1
+    assert raw.read_record(raw.topic_path(forum, 548270))["status"] == 404
+    topics = parse_forum(forum)[1].to_pandas()
+    assert len(topics) == 193 and 548270 not in set(topics["topic_id"])
+
+
+def test_selection_by_date_and_max_topics(stub, tmp_path):
+    listing = crawl_listing(tmp_path / "a", stub.url, client=client(), max_topics=40)
+    assert listing["topics_selected"] == 40 and listing["pages"] == 2
+    assert not listing["reached_end"] and stub.count("/latest.json") == 2
+    first = [e["id"] for e in stub.site.ordered()[:40]]
+    assert listing["topic_ids"] == sorted(first)
+
+    listing = crawl_listing(
+        tmp_path / "b", stub.url, client=client(), start="2023-12-05", end="2023-12-06"
+    )
+    want = sorted(
+        e["id"]
+        for e in stub.site.entries.values()
+        if "2023-12-05" <= e["created_at"][:10] <= "2023-12-06"
+    )
+    assert listing["topic_ids"] == want and 0 < len(want) < 194
+
+
+def test_settings_changed_under_a_crawl_are_refused(stub, tmp_path):
+    forum = tmp_path / "snap" / "forum"
+    stub.fail("/latest.json?page=3", truncated(stub.site.latest(3)))
+    with pytest.raises(FetchError):
+        crawl_listing(forum, stub.url, client=client())
+    with pytest.raises(InputError, match="max_topics"):
+        crawl_listing(forum, stub.url, client=client(), max_topics=10)
+
+
+def test_a_server_that_ignores_the_page_parameter_is_caught(stub, tmp_path):
+    site = stub.site
+    site.latest = lambda page: DiscourseSite.latest(site, 0)  # every page is page 0
+    with pytest.raises(FetchError, match="no new topic"):
+        crawl_listing(tmp_path / "f", stub.url, client=client())
+    assert stub.count("/latest.json") == 4
+
+
+def test_incremental_crawl_fetches_only_what_changed(stub, tmp_path, monkeypatch):
+    monkeypatch.setenv(raw.KEY_ENV, "a-test-key-of-some-length")
+    site = stub.site
+    old = tmp_path / "old" / "forum"
+    crawl(stub, old)
+    old_files = topic_files(old)
+
+    # what happens on the forum between the two crawls
+    bumped, moved, accepted, edited = 547482, 547599, 548189, 546113
+    site.add_posts(bumped, 25, now_utc() - timedelta(hours=2))  # bumped, now with batches
+    site.new_topic(like=547921, tid=600001, when=now_utc() - timedelta(hours=1))
+    site.move(moved, 2 if site.entries[moved]["category_id"] != 2 else 3)
+    site.accept_quietly(accepted, 2)  # no bump
+    site.edit_quietly(edited, 1, "<p>edited long after, without a bump</p>")  # no bump
+    # the re-check window covers the topics last active at or after the quietly accepted one
+    fetched = raw.parse_time(raw.read_record(raw.topic_path(old, accepted))["fetched_at"], "t")
+    act = {
+        tid: raw.last_activity(site.entries[tid], "t") for tid in raw.read_listing(old)["topic_ids"]
+    }
+    window = (fetched - act[accepted]).total_seconds() / 86400 + 0.5 / 24
+    recent = {tid for tid, a in act.items() if (fetched - a).total_seconds() / 86400 < window}
+    assert accepted in recent and edited not in recent and 0 < len(recent) < 60
+
+    stub.log.clear()
+    new = tmp_path / "new" / "forum"
+    crawl_listing(new, stub.url, client=client())
+    manifest = crawl_topics(new, previous_dir=old, recheck_days=window, client=client())
+
+    expected = recent | {bumped, 600001, moved}
+    assert sorted(stub.topic_requests()) == sorted(expected)
+    batches = {k for k, _ in stub.log if k.endswith("/posts.json")}
+    assert f"/t/{bumped}/posts.json" in batches
+    assert batches <= {f"/t/{t}/posts.json" for t in expected}
+    assert len(stub.log) == (
+        1
+        + stub.site.expected_requests()["pages"]
+        + 1
+        + len(expected)
+        + sum(1 for k, _ in stub.log if k.endswith("/posts.json"))
+    )
+    assert manifest["topics"]["fetched"] == len(expected)
+    assert manifest["topics"]["reused"] == 195 - len(expected)
+    assert manifest["settings"]["previous_snapshot"] == "old"
+    # reused topics are hard links of the old snapshot's immutable files
+    same = raw.topic_path(new, edited)
+    assert os.path.samefile(same, raw.topic_path(old, edited))
+    assert topic_files(old) == old_files  # the old snapshot is untouched
+
+    _, topics, posts = (t.to_pandas() for t in parse_forum(new))
+    t = topics.set_index("topic_id")
+    assert t.loc[bumped, "posts_count"] == len(site.all_posts(bumped))
+    assert (posts["topic_id"] == bumped).sum() == len(site.all_posts(bumped))
+    assert bool(t.loc[accepted, "has_accepted_answer"])
+    assert t.loc[moved, "category_id"] == site.entries[moved]["category_id"]
+    assert 600001 in t.index
+    # an edit outside the window is not seen (documented limit of incremental crawls)
+    first_post = posts[(posts["topic_id"] == edited) & (posts["post_number"] == 1)]
+    assert "edited long after" not in first_post["text"].iloc[0]
+
+
+def test_api_key_is_sent_but_never_written(stub, tmp_path, monkeypatch):
+    monkeypatch.setenv("DISCOURSE_API_KEY", "secret-key-4f7a9")
+    monkeypatch.setenv("DISCOURSE_API_USERNAME", "crawler-bot")
+    forum = tmp_path / "snap" / "forum"
+    crawl_listing(forum, stub.url, max_topics=5, requests_per_minute=60_000)
+    manifest = crawl_topics(forum, requests_per_minute=60_000)
+    assert manifest["authenticated"] is True
+    assert all(h.get("Api-Key") == "secret-key-4f7a9" for h in stub.headers)
+    assert all(h.get("Api-Username") == "crawler-bot" for h in stub.headers)
+    assert all("hfreuse/" in h.get("User-Agent", "") for h in stub.headers)
+    for path in forum.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                import gzip
+
+                data = gzip.decompress(data)
+            assert b"secret-key-4f7a9" not in data, path
+
+
+def test_previous_snapshot_must_be_complete(stub, tmp_path):
+    forum = tmp_path / "new" / "forum"
+    crawl_listing(forum, stub.url, client=client())
+    with pytest.raises(InputError, match="previous_snapshot"):
+        crawl_topics(forum, previous_dir=tmp_path / "missing" / "forum", client=client())
+
+
+def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
+    """The rule scripts' main() with the rule's named outputs and params."""
+    import fetch_forum_listing
+    import fetch_forum_topics
+    import parse_forum as parse_script
+
+    monkeypatch.setenv(raw.KEY_ENV, "a-test-key-of-some-length")
+    forum = tmp_path / "resources" / "raw" / "s1" / "forum"
+    fetch_forum_listing.main(
+        listing=str(forum / "listing.json"),
+        base_url=stub.url + "/",
+        start=None,
+        end=None,
+        max_topics=50,
+        requests_per_minute=60_000,
+        timeout=10,
+        max_retries=1,
+    )
+    fetch_forum_topics.main(
+        listing=str(forum / "listing.json"),
+        manifest=str(forum / "manifest.json"),
+        previous_snapshot=None,
+        recheck_days=30,
+        requests_per_minute=60_000,
+        timeout=10,
+        max_retries=1,
+    )
+    out = tmp_path / "results"
+    parse_script.main(
+        manifest=str(forum / "manifest.json"),
+        categories=str(out / "categories.parquet"),
+        topics=str(out / "topics.parquet"),
+        posts=str(out / "posts.parquet"),
+        staff_groups=[],
+    )
+    assert pq.read_table(out / "topics.parquet").num_rows == 50
+    assert read_json(forum / "manifest.json")["snapshot"] == "s1"
+    assert iso(now_utc())[:4] == read_json(forum / "manifest.json")["finished_at"][:4]

@@ -1,0 +1,304 @@
+"""Parsing raw forum records: HTML to text, pseudonyms, accepted answers, odd fields."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from conftest import shared_path
+from hfreuse import forum_raw as raw
+from hfreuse.errors import InputError
+from hfreuse.forum_parse import Pseudonymizer, html_to_text, parse_forum, parse_record
+from hfreuse.io import atomic_write_json
+
+KEY = b"unit-test-key-0123456789"
+
+
+# --- HTML to text ------------------------------------------------------------------------------
+
+COOKED = """<p>Hi <a class="mention" href="/u/John_Doe">@John_Doe</a>, try this:</p>
+<pre><code class="lang-python">from transformers import AutoModel
+model = AutoModel.from_pretrained(&quot;bert-base-uncased&quot;)
+
+for x in range(3):
+    print(x &lt; 2)
+</code></pre>
+<aside class="quote no-group" data-username="alice" data-post="2" data-topic="5">
+<div class="title"><div class="quote-controls"></div>
+<img alt="" width="24" height="24" src="/a.png" class="avatar"> alice:</div>
+<blockquote><p>It fails with <code>OOM</code> on GPU</p></blockquote></aside>
+<ul><li>one</li><li>two &amp; three</li></ul>
+<aside class="onebox githubissue" data-onebox-src="https://github.com/x/y/issues/1">
+<header class="source"><a href="https://github.com">github.com</a></header>
+<article class="onebox-body"><h3>Some issue title</h3><p>preview text</p></article></aside>
+<p>Thanks @alice.<br>Mail bob@example.com <img src="/e.png" class="emoji" alt=":smile:"></p>
+<div class="lightbox-wrapper"><a class="lightbox" href="x"><img src="y">
+<div class="meta"><span class="filename">image</span><span class="informations">2289×1243 123 KB
+</span></div></a></div>"""
+
+
+def test_html_to_text_keeps_code_and_drops_noise():
+    text = html_to_text(COOKED, lambda u: f"P[{u.lower()}]", ["alice", "john_doe"])
+    assert text.split("\n") == [
+        "Hi @P[john_doe], try this:",
+        "from transformers import AutoModel",
+        'model = AutoModel.from_pretrained("bert-base-uncased")',
+        "",
+        "for x in range(3):",
+        "    print(x < 2)",
+        "It fails with OOM on GPU",
+        "one",
+        "two & three",
+        "https://github.com/x/y/issues/1",
+        "Thanks @P[alice].",
+        "Mail bob@example.com",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        (None, ""),
+        ("", ""),
+        ("plain words", "plain words"),
+        ("<p>a <b>bold <i>move</p><p>next", "a bold move\nnext"),  # unclosed tags
+        ("<p>x</p><script>alert(1)</script><p>y</p>", "x\ny"),
+        ("<p>code <code>a  b</code> inline</p>", "code a b inline"),
+        ("<pre>no code tag\n  kept</pre>", "no code tag\n  kept"),
+        ("<p>@carol is not a participant</p>", "@carol is not a participant"),
+    ],
+)
+def test_html_to_text_cases(html, text):
+    assert html_to_text(html, lambda u: "X", ["alice"]) == text
+
+
+# --- pseudonyms --------------------------------------------------------------------------------
+
+
+def test_pseudonyms_are_keyed_stable_and_case_insensitive():
+    a = raw.pseudonym(KEY, "Alice")
+    assert a == raw.pseudonym(KEY, "alice") == Pseudonymizer(KEY)("ALICE")
+    assert a.startswith("user-") and len(a) == 21 and "alice" not in a
+    assert a != raw.pseudonym(b"another-key-0123456789", "alice")
+    assert a != raw.pseudonym(KEY, "alice2")
+
+
+def test_key_file_is_created_once_per_snapshot(tmp_path, monkeypatch):
+    monkeypatch.delenv(raw.KEY_ENV, raising=False)
+    k1 = raw.load_or_create_key(tmp_path / "s1")
+    assert raw.load_or_create_key(tmp_path / "s1") == k1  # stable within the snapshot
+    assert raw.key_path(tmp_path / "s1").stat().st_mode & 0o777 == 0o600
+    assert raw.load_or_create_key(tmp_path / "s2") != k1  # another snapshot, another key
+    monkeypatch.setenv(raw.KEY_ENV, "from-the-environment")
+    assert raw.load_or_create_key(tmp_path / "s1") == b"from-the-environment"
+    assert not raw.key_path(tmp_path / "s3").exists() and raw.load_or_create_key(tmp_path / "s3")
+    assert not raw.key_path(tmp_path / "s3").exists()
+
+
+# --- records -----------------------------------------------------------------------------------
+
+
+def post(pid, number, username, cooked="<p>hi</p>", **kw):
+    return {
+        "id": pid,
+        "post_number": number,
+        "username": username,
+        "created_at": f"2021-05-01T10:{number:02d}:00.000Z",
+        "cooked": cooked,
+        "staff": False,
+        "reply_to_post_number": None,
+        **kw,
+    }
+
+
+def record(tid, posts, topic_extra=None, listed_extra=None, batches=None):
+    first = posts[:20]
+    topic = {
+        "id": tid,
+        "title": f"Topic {tid}",
+        "slug": f"topic-{tid}",
+        "category_id": 5,
+        "created_at": "2021-05-01T10:00:00.000+02:00",
+        "last_posted_at": "2021-05-03T10:00:00.000Z",
+        "posts_count": len(posts),
+        "reply_count": 0,
+        "views": 10,
+        "like_count": 1,
+        "tags": [],
+        "post_stream": {"posts": first, "stream": [p["id"] for p in posts]},
+        **(topic_extra or {}),
+    }
+    listed = {"id": tid, "created_at": topic["created_at"], **(listed_extra or {})}
+    return {
+        "version": raw.RECORD_VERSION,
+        "topic_id": tid,
+        "status": 200,
+        "fetched_at": "2024-01-01T00:00:00Z",
+        "listed": listed,
+        "topic": topic,
+        "post_batches": batches
+        if batches is not None
+        else ([{"post_stream": {"posts": posts[20:]}, "id": tid}] if len(posts) > 20 else []),
+    }
+
+
+def test_accepted_answer_from_topic_field_and_from_post_flags():
+    pseudo = Pseudonymizer(KEY)
+    posts = [post(1, 1, "asker"), post(2, 2, "helper", staff=True), post(3, 3, "asker")]
+    rec = record(10, posts, topic_extra={"accepted_answer": {"post_number": 2, "username": "x"}})
+    row, prows = parse_record(rec, {5: "Beginners"}, pseudo)
+    assert row["has_accepted_answer"] and row["accepted_post_number"] == 2
+    assert [p["is_accepted_answer"] for p in prows] == [False, True, False]
+    assert [p["author_is_staff"] for p in prows] == [False, True, False]
+    assert row["category"] == "Beginners"
+    assert str(row["created_at"]) == "2021-05-01 08:00:00+00:00"  # offset converted to UTC
+
+    flagged = [post(1, 1, "a"), post(2, 2, "b"), post(3, 3, "c", accepted_answer=True)]
+    row, prows = parse_record(record(11, flagged), {}, pseudo)
+    assert row["accepted_post_number"] == 3 and row["category"] is None
+    assert [p["is_accepted_answer"] for p in prows] == [False, False, True]
+
+    # the listing alone says "has an accepted answer" (the post itself is not marked)
+    row, _ = parse_record(
+        record(12, posts[:2], listed_extra={"has_accepted_answer": True}), {}, pseudo
+    )
+    assert row["has_accepted_answer"] and row["accepted_post_number"] is None
+
+
+def test_odd_fields_null_last_posted_tag_objects_pinned_in_listing_staff_groups():
+    pseudo = Pseudonymizer(KEY)
+    posts = [post(1, 1, "a", primary_group_name="HF-Team"), post(2, 2, "b", moderator=True)]
+    rec = record(
+        13,
+        posts,
+        topic_extra={
+            "last_posted_at": None,
+            "tags": [{"id": 1, "name": "t5", "slug": "t5"}, "bert", "bert"],
+            "views": None,
+        },
+        listed_extra={"pinned": True},
+    )
+    row, prows = parse_record(rec, {}, pseudo, staff_groups=frozenset({"hf-team"}))
+    assert row["last_posted_at"] is None
+    assert row["tags"] == ["bert", "t5"] and row["views"] == 0 and row["pinned"]
+    assert [p["author_is_staff"] for p in prows] == [True, True]
+    row, prows = parse_record(rec, {}, pseudo)
+    assert [p["author_is_staff"] for p in prows] == [False, True]
+
+
+def test_posts_of_batches_come_in_stream_order_once_each():
+    posts = [post(100 + i, i + 1, f"u{i % 3}") for i in range(45)]
+    rec = record(14, posts)
+    rec["post_batches"] = [
+        {"post_stream": {"posts": posts[40:]}, "id": 14},
+        {"post_stream": {"posts": posts[20:40] + posts[:2]}, "id": 14},  # overlaps: kept once
+    ]
+    _, prows = parse_record(rec, {}, Pseudonymizer(KEY))
+    assert [p["post_number"] for p in prows] == list(range(1, 46))
+
+
+def test_categories_with_subcategories():
+    doc = {
+        "category_list": {
+            "categories": [
+                {
+                    "id": 1,
+                    "name": "Models",
+                    "slug": "models",
+                    "topic_count": 4,
+                    "subcategory_list": [{"id": 7, "name": "Model cards", "slug": "cards"}],
+                },
+                {"id": 2, "name": "Spaces", "slug": "spaces", "parent_category_id": None},
+            ]
+        }
+    }
+    flat = raw.check_categories(doc, "x")
+    assert [(c["id"], c["parent_category_id"]) for c in flat] == [(1, None), (7, 1), (2, None)]
+    with pytest.raises(InputError, match="categories.json: expected"):
+        raw.check_categories({"categories": []}, "categories.json")
+
+
+def write_snapshot(forum, records, categories=None):
+    raw.write_json_gz(
+        raw.categories_path(forum), categories or {"category_list": {"categories": []}}
+    )
+    for rec in records:
+        raw.write_json_gz(raw.topic_path(forum, rec["topic_id"]), rec)
+    atomic_write_json(raw.listing_path(forum), {"topic_ids": [r["topic_id"] for r in records]})
+    atomic_write_json(raw.manifest_path(forum), {"synthetic": True})
+
+
+def test_incomplete_snapshots_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv(raw.KEY_ENV, KEY.decode())
+    forum = tmp_path / "forum"
+    write_snapshot(forum, [record(20, [post(1, 1, "a")]), record(21, [post(2, 1, "b")])])
+    assert parse_forum(forum)[1].num_rows == 2
+    raw.topic_path(forum, 21).unlink()
+    with pytest.raises(InputError, match=r"21\.json\.gz: topic 21 is listed"):
+        parse_forum(forum)
+    raw.manifest_path(forum).unlink()
+    with pytest.raises(InputError, match="not complete"):
+        parse_forum(forum)
+
+
+def test_a_damaged_record_names_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv(raw.KEY_ENV, KEY.decode())
+    forum = tmp_path / "forum"
+    write_snapshot(forum, [record(30, [post(1, 1, "a")])])
+    path = raw.topic_path(forum, 30)
+    path.write_bytes(path.read_bytes()[:20])
+    with pytest.raises(InputError, match=r"30\.json\.gz"):
+        parse_forum(forum)
+
+
+# --- real posts of the OpenAI forum ---------------------------------------------------------------
+
+
+def test_real_openai_posts_raw_usernames_never_reach_the_tables(tmp_path, monkeypatch):
+    monkeypatch.setenv(raw.KEY_ENV, KEY.decode())
+    topics = json.loads(shared_path("forum", "openai-2023", "output.json").read_text())
+    records = []
+    for t in topics:
+        posts = t["post_comments"]
+        view = {k: v for k, v in t.items() if k != "post_comments"}
+        view["post_stream"] = {"posts": posts, "stream": [p["id"] for p in posts]}
+        records.append(
+            {
+                "version": raw.RECORD_VERSION,
+                "topic_id": t["id"],
+                "status": 200,
+                "fetched_at": "2023-12-08T00:00:00Z",
+                "listed": {"id": t["id"], "created_at": t["created_at"]},
+                "topic": view,
+                "post_batches": [],
+            }
+        )
+    forum = tmp_path / "forum"
+    write_snapshot(forum, records)
+    _, topic_table, post_table = parse_forum(forum)
+    posts = post_table.to_pandas()
+    assert len(posts) == 554 and topic_table.num_rows == 163
+    usernames = {p["username"] for t in topics for p in t["post_comments"]}
+    assert posts["author"].nunique() == len({u.lower() for u in usernames})
+    assert posts["author"].str.fullmatch(r"user-[0-9a-f]{16}").all()
+    # no raw username as an author, nor as an @mention in a text
+    assert not set(posts["author"]) & usernames
+    for name in usernames:
+        assert not posts["text"].str.contains(f"@{name}", case=False, regex=False).any(), name
+    mention_posts = sum(
+        '<a class="mention"' in p["cooked"] for t in topics for p in t["post_comments"]
+    )
+    assert mention_posts and posts["text"].str.contains("@user-").sum() >= mention_posts
+    # code blocks are kept, HTML is gone, image metadata dropped
+    with_code = [p["id"] for t in topics for p in t["post_comments"] if "<pre>" in p["cooked"]]
+    texts = posts.set_index("post_id")["text"]
+    assert with_code and all("\n" in texts[i] for i in with_code)
+    prose = texts.drop(with_code)  # (code blocks may hold markup as text, e.g. JSX)
+    assert not prose.str.contains(r"</?(?:p|div|pre|code|a|img|br)\b", regex=True).any()
+    assert texts.str.contains("<div", regex=False).sum() == 1  # the JSX of post 732395
+    assert not texts.str.contains("2289×1243").any()
+    assert (posts["text_length"] == posts["text"].str.len()).all()
+    assert posts["is_accepted_answer"].sum() == 14
+    assert posts["author_is_staff"].sum() == 2
+    assert pd.api.types.is_datetime64_any_dtype(posts["created_at"])

@@ -1,0 +1,15 @@
+"""Rule generate_demo_forum: write the synthetic raw forum snapshot of the demo."""
+
+from pathlib import Path
+
+from hfreuse.forum_demo import generate_forum_snapshot
+
+
+def main(manifest, listing, seed, n_topics):
+    generate_forum_snapshot(Path(manifest).parent, seed=int(seed), n_topics=int(n_topics))
+
+
+if __name__ == "__main__":
+    from hfreuse.runtime import run_rule
+
+    run_rule(main, snakemake)  # noqa: F821

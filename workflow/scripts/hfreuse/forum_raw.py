@@ -1,0 +1,415 @@
+"""The raw forum snapshot format, shared by the live crawl, the demo generator and the parser.
+
+Layout under ``resources/raw/<snapshot>/forum/`` (the same for a crawl and for the demo)::
+
+    manifest.json                     completion marker of the snapshot (written last)
+    listing.json                      completion marker of the listing: settings, counts and the
+                                      ids of the selected topics
+    categories.json.gz                /categories.json?include_subcategories=true, as served
+    latest/page-000000.json.gz        /latest.json?page=N, as served (N from 0 to the empty page)
+    latest/catchup-000000.json.gz     /latest.json?page=N read again after the empty page, until
+                                      the topics bumped while the listing ran are covered
+    topics/000548/548400.json.gz      one topic record (below); the folder is ``id // 1000``
+    .listing-state.json               progress of a listing in progress (not a declared output)
+    .topics-state.json                progress of a topic crawl in progress (not declared)
+    .pseudonym_key                    the snapshot's key for author pseudonyms (never published)
+
+A topic record is ``{"version", "topic_id", "status", "fetched_at", "listed", "topic",
+"post_batches"}``: ``status`` is the HTTP status of ``/t/{id}.json`` (200, or 403/404/410 for a
+topic that disappeared after the listing, with ``topic`` null), ``listed`` the topic's entry of
+the listing as served (what an incremental crawl compares), ``topic`` the ``/t/{id}.json``
+response as served, and ``post_batches`` the ``/t/{id}/posts.json?post_ids[]=...`` responses for
+the posts beyond the first chunk, in stream order.
+
+Every file is written atomically, so a file that exists is complete.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .io import read_json
+
+log = logging.getLogger(__name__)
+
+RECORD_VERSION = 1
+POSTS_BATCH = 20  # post ids per /t/{id}/posts.json request (the chunk size Discourse itself uses)
+UNAVAILABLE_STATUSES = (403, 404, 410)
+KEY_ENV = "HFREUSE_PSEUDONYM_KEY"
+PAGE_RE = re.compile(r"^(page|catchup)-(\d{6})\.json\.gz$")
+
+# listing fields whose change means a stored topic is stale (a bump, a new post, a move to
+# another category, a retitle, pinning, closing, an accepted answer where the listing shows it)
+CHANGE_FIELDS = (
+    "bumped_at",
+    "last_posted_at",
+    "posts_count",
+    "highest_post_number",
+    "category_id",
+    "title",
+    "pinned",
+    "pinned_globally",
+    "closed",
+    "archived",
+    "has_accepted_answer",
+)
+
+
+# --- paths -----------------------------------------------------------------------------------
+
+
+def manifest_path(forum_dir: str | Path) -> Path:
+    return Path(forum_dir) / "manifest.json"
+
+
+def listing_path(forum_dir: str | Path) -> Path:
+    return Path(forum_dir) / "listing.json"
+
+
+def categories_path(forum_dir: str | Path) -> Path:
+    return Path(forum_dir) / "categories.json.gz"
+
+
+def page_path(forum_dir: str | Path, number: int, kind: str = "page") -> Path:
+    if kind not in ("page", "catchup"):
+        raise ValueError(f"unknown listing page kind {kind!r}")
+    return Path(forum_dir) / "latest" / f"{kind}-{number:06d}.json.gz"
+
+
+def topic_bucket(topic_id: int) -> str:
+    return f"{int(topic_id) // 1000:06d}"
+
+
+def topic_path(forum_dir: str | Path, topic_id: int) -> Path:
+    return Path(forum_dir) / "topics" / topic_bucket(topic_id) / f"{int(topic_id)}.json.gz"
+
+
+def key_path(forum_dir: str | Path) -> Path:
+    return Path(forum_dir) / ".pseudonym_key"
+
+
+def list_pages(forum_dir: str | Path, kind: str = "page") -> list[Path]:
+    """Stored listing pages of one kind, in page order."""
+    folder = Path(forum_dir) / "latest"
+    if not folder.is_dir():
+        return []
+    found = []
+    for p in folder.iterdir():
+        m = PAGE_RE.match(p.name)
+        if m and m.group(1) == kind:
+            found.append((int(m.group(2)), p))
+    return [p for _, p in sorted(found)]
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def dumps_compact(obj: Any) -> bytes:
+    import json
+
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def write_json_gz(
+    path: str | Path, obj: Any, *, atomic: bool = True, durable: bool = True, level: int = 6
+) -> None:
+    """Write ``obj`` as canonical gzipped JSON; equal objects give equal bytes.
+
+    ``atomic`` writes a temp file and renames it, so the file exists only complete, and
+    ``durable`` fsyncs it: a crawl wants both (a response costs a request). The demo generator,
+    which rewrites its whole snapshot when it is interrupted, writes in place for speed.
+    """
+    path = Path(path)
+    data = gzip.compress(dumps_compact(obj), compresslevel=level, mtime=0)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if not atomic:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.exists():
+            tmp.unlink()
+        raise
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """Put an immutable raw file of an earlier snapshot into this one (hard link, else a copy)."""
+    import shutil
+
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+    if tmp.exists():
+        tmp.unlink()
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+# --- reading and checking --------------------------------------------------------------------
+
+
+def parse_time(value: Any, where: str) -> datetime | None:
+    """A Discourse timestamp (``2023-12-03T17:50:30.047Z`` or with an offset) as aware UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{where}: expected an ISO 8601 timestamp, got {value!r}")
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"{where}: expected an ISO 8601 timestamp, got {value!r}") from exc
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC)
+
+
+def page_topics(doc: Any, where: str) -> list[dict[str, Any]]:
+    """The topic entries of a ``/latest.json`` page; anything else raises naming ``where``."""
+    topic_list = doc.get("topic_list") if isinstance(doc, dict) else None
+    topics = topic_list.get("topics") if isinstance(topic_list, dict) else None
+    if not isinstance(topics, list):
+        raise InputError(
+            f"{where}: expected a Discourse topic list ({{'topic_list': {{'topics'}}}})"
+        )
+    for i, entry in enumerate(topics):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), int):
+            raise InputError(f"{where}: topic {i} of the list has no integer 'id'")
+        if not isinstance(entry.get("created_at"), str):
+            raise InputError(f"{where}: topic {entry['id']} of the list has no 'created_at'")
+    return topics
+
+
+def check_categories(doc: Any, where: str) -> list[dict[str, Any]]:
+    """The categories of a ``/categories.json`` answer, subcategories included, flattened.
+
+    Each category gets ``parent_category_id`` (from the nesting when the answer nests
+    ``subcategory_list``, else as served).
+    """
+    cat_list = doc.get("category_list") if isinstance(doc, dict) else None
+    cats = cat_list.get("categories") if isinstance(cat_list, dict) else None
+    if not isinstance(cats, list):
+        raise InputError(f"{where}: expected {{'category_list': {{'categories': [...]}}}}")
+    out: list[dict[str, Any]] = []
+
+    def walk(items: list[Any], parent: int | None) -> None:
+        for i, cat in enumerate(items):
+            if not isinstance(cat, dict) or not isinstance(cat.get("id"), int):
+                raise InputError(f"{where}: category {i} has no integer 'id'")
+            flat = dict(cat)
+            flat.setdefault("parent_category_id", parent)
+            if flat.get("parent_category_id") is None:
+                flat["parent_category_id"] = parent
+            out.append(flat)
+            subs = cat.get("subcategory_list")
+            if isinstance(subs, list):
+                walk(subs, cat["id"])
+
+    walk(cats, None)
+    return out
+
+
+def check_topic_view(doc: Any, where: str) -> dict[str, Any]:
+    """A ``/t/{id}.json`` answer: an object with ``id`` and ``post_stream.{posts,stream}``."""
+    stream = doc.get("post_stream") if isinstance(doc, dict) else None
+    if not isinstance(stream, dict) or not isinstance(doc.get("id"), int):
+        raise InputError(f"{where}: expected a Discourse topic with 'id' and 'post_stream'")
+    if not isinstance(stream.get("posts"), list):
+        raise InputError(f"{where}: expected a list 'post_stream.posts'")
+    if not isinstance(stream.get("stream", []), list):
+        raise InputError(f"{where}: expected a list 'post_stream.stream' of post ids")
+    for i, post in enumerate(stream["posts"]):
+        if not isinstance(post, dict) or not isinstance(post.get("id"), int):
+            raise InputError(f"{where}: post {i} has no integer 'id'")
+    return doc
+
+
+def check_posts_batch(doc: Any, where: str) -> list[dict[str, Any]]:
+    """The posts of a ``/t/{id}/posts.json`` answer."""
+    stream = doc.get("post_stream") if isinstance(doc, dict) else None
+    posts = stream.get("posts") if isinstance(stream, dict) else None
+    if not isinstance(posts, list):
+        raise InputError(f"{where}: expected {{'post_stream': {{'posts': [...]}}}}")
+    for i, post in enumerate(posts):
+        if not isinstance(post, dict) or not isinstance(post.get("id"), int):
+            raise InputError(f"{where}: post {i} has no integer 'id'")
+    return posts
+
+
+def missing_post_ids(topic: dict[str, Any]) -> list[int]:
+    """Ids in ``post_stream.stream`` that the topic view did not include, in stream order."""
+    have = {p["id"] for p in topic["post_stream"]["posts"]}
+    seen: set[int] = set()
+    out = []
+    for pid in topic["post_stream"].get("stream") or []:
+        if isinstance(pid, int) and pid not in have and pid not in seen:
+            seen.add(pid)
+            out.append(pid)
+    return out
+
+
+def batches(ids: list[int], size: int = POSTS_BATCH) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def read_record(path: str | Path) -> dict[str, Any]:
+    """A stored topic record, checked."""
+    rec = read_json(path)
+    if (
+        not isinstance(rec, dict)
+        or rec.get("version") != RECORD_VERSION
+        or not isinstance(rec.get("topic_id"), int)
+        or not isinstance(rec.get("status"), int)
+    ):
+        raise InputError(f"{path}: expected a topic record of version {RECORD_VERSION}")
+    if rec["status"] == 200:
+        check_topic_view(rec.get("topic"), str(path))
+        for n, batch in enumerate(rec.get("post_batches") or []):
+            check_posts_batch(batch, f"{path}, post batch {n}")
+    return rec
+
+
+def record_posts(rec: dict[str, Any]) -> list[dict[str, Any]]:
+    """All posts of a stored topic (first chunk and batches), once each, in stream order."""
+    topic = rec["topic"]
+    by_id: dict[int, dict[str, Any]] = {}
+    for post in topic["post_stream"]["posts"]:
+        by_id.setdefault(post["id"], post)
+    for batch in rec.get("post_batches") or []:
+        for post in batch["post_stream"]["posts"]:
+            by_id.setdefault(post["id"], post)
+    order = [pid for pid in topic["post_stream"].get("stream") or [] if pid in by_id]
+    rest = sorted(
+        set(by_id) - set(order), key=lambda pid: (by_id[pid].get("post_number") or 0, pid)
+    )
+    seen: set[int] = set()
+    out = []
+    for pid in order + rest:
+        if pid not in seen:
+            seen.add(pid)
+            out.append(by_id[pid])
+    return out
+
+
+def signature(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """What a listing entry says about a topic's state, for change detection."""
+    return tuple(entry.get(k) for k in CHANGE_FIELDS)
+
+
+def last_activity(entry: dict[str, Any], where: str) -> datetime:
+    """The latest of a listing entry's ``bumped_at``/``last_posted_at``/``created_at``."""
+    times = [parse_time(entry.get(k), where) for k in ("bumped_at", "last_posted_at", "created_at")]
+    known = [t for t in times if t is not None]
+    if not known:
+        raise InputError(f"{where}: topic {entry.get('id')} has no date")
+    return max(known)
+
+
+def in_window(created: datetime, start: str | None, end: str | None) -> bool:
+    """Whether a creation time falls within ``start``..``end`` (inclusive dates, UTC)."""
+    day = created.date()
+    if start is not None and day < date.fromisoformat(start):
+        return False
+    return not (end is not None and day > date.fromisoformat(end))
+
+
+def listed_entries(forum_dir: str | Path) -> dict[int, dict[str, Any]]:
+    """Every topic entry of the stored listing pages, the most recently bumped one per topic."""
+    entries: dict[int, dict[str, Any]] = {}
+    for kind in ("page", "catchup"):
+        for page in list_pages(forum_dir, kind):
+            for entry in page_topics(read_json(page), str(page)):
+                old = entries.get(entry["id"])
+                if old is None or (entry.get("bumped_at") or "") > (old.get("bumped_at") or ""):
+                    entries[entry["id"]] = entry
+    return entries
+
+
+def iter_records(forum_dir: str | Path, topic_ids: Iterable[int]) -> Iterator[dict[str, Any]]:
+    """The stored records of ``topic_ids``; a missing one means an incomplete snapshot."""
+    for tid in topic_ids:
+        path = topic_path(forum_dir, tid)
+        if not path.exists():
+            raise InputError(
+                f"{path}: topic {tid} is listed in {listing_path(forum_dir)} but not stored "
+                "(incomplete snapshot: rerun the crawl)"
+            )
+        yield read_record(path)
+
+
+def read_listing(forum_dir: str | Path) -> dict[str, Any]:
+    path = listing_path(forum_dir)
+    if not path.exists():
+        raise InputError(f"{path}: no listing (the forum listing has not completed)")
+    doc = read_json(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("topic_ids"), list):
+        raise InputError(f"{path}: expected a listing with a list 'topic_ids'")
+    return doc
+
+
+# --- pseudonyms ------------------------------------------------------------------------------
+
+
+def load_or_create_key(forum_dir: str | Path) -> bytes:
+    """The pseudonym key: ``$HFREUSE_PSEUDONYM_KEY`` if set, else the snapshot's own key file.
+
+    The key file is created once per snapshot (random, 32 bytes, hex) with an exclusive create,
+    so concurrent jobs agree on it; it lives beside the raw snapshot and never under results/.
+    """
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return env.encode("utf-8")
+    path = key_path(forum_dir)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            log.info("created the pseudonym key %s (keep it private)", path)
+    text = path.read_text().strip()
+    if len(text) < 16:
+        raise InputError(f"{path}: expected a pseudonym key of at least 16 characters")
+    return text.encode("utf-8")
+
+
+def write_key(forum_dir: str | Path, key_text: str) -> None:
+    """Store a given key (the demo's, derived from its seed) as the snapshot's key."""
+    path = key_path(forum_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(key_text + "\n")
+
+
+def pseudonym(key: bytes, username: str) -> str:
+    """A stable keyed pseudonym of a Discourse username (usernames are case-insensitive)."""
+    digest = hmac.new(key, username.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"user-{digest[:16]}"
