@@ -111,8 +111,10 @@ PartitionName=${PARTITION} Nodes=${NODE} Default=YES MaxTime=INFINITE State=UP
 CONF
 )
 
-running() { # running <pidfile>: the daemon of that pid file is alive
-	[[ -s $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null
+running() { # running <pidfile>: the daemon of that pid file is alive (not a reused pid)
+	local pid
+	[[ -s $1 ]] && pid=$(cat "$1") && kill -0 "$pid" 2>/dev/null &&
+		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$(basename "$1" .pid)" ]]
 }
 
 if [[ -f $CONF ]] && [[ $(cat "$CONF") == "$new_conf" ]]; then

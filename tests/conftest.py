@@ -12,15 +12,25 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
-_SKIP_DIRS = {".git", ".snakemake", "results", "logs", "benchmarks", ".pytest_cache",
-              ".ruff_cache", "__pycache__"}
+_SKIP_DIRS = {
+    ".git",
+    ".snakemake",
+    "results",
+    "logs",
+    "benchmarks",
+    ".pytest_cache",
+    ".ruff_cache",
+    "__pycache__",
+}
 
 
 def shared_path(*parts: str) -> Path:
     """A path under ../shared/data, or skip the test when the real data is absent."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"real third-party data {path} is absent (only developers and CI have ../shared)")
+        pytest.skip(
+            f"real third-party data {path} is absent (only developers and CI have ../shared)"
+        )
     return path
 
 
@@ -38,8 +48,9 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def run_snakemake(workdir: Path, *args: str, timeout: float = 900,
-                  check: bool = True) -> subprocess.CompletedProcess:
+def run_snakemake(
+    workdir: Path, *args: str, timeout: float = 900, check: bool = True
+) -> subprocess.CompletedProcess:
     """Run snakemake in ``workdir``; on failure show its output."""
     cmd = [sys.executable, "-m", "snakemake", *args]
     proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)

@@ -21,5 +21,6 @@ if config["source"] == "demo":
             n_models=config["demo"]["models"],
             page_size=config["demo"]["page_size"],
             card_shards=config["hub"]["card_shards"],
+            max_cards=config["hub"]["max_cards"],
         script:
             "../scripts/generate_demo_hub.py"

@@ -37,7 +37,7 @@ if config["source"] == "live":
         benchmark:
             "benchmarks/fetch_hub_cards/{snapshot}/{shard}.tsv"
         retries: 2
-        localrule: True
+        localrule: not config["cluster"]["fetch_cards_on_nodes"]
         conda:
             "../envs/hfreuse.yaml"
         resources:
@@ -46,16 +46,37 @@ if config["source"] == "live":
             shard="{shard}",
             endpoint=config["hub"]["endpoint"],
             max_cards=config["hub"]["max_cards"],
-            resolves_per_minute=config["hub"]["resolves_per_minute"],
+            resolves_per_minute=card_resolves_per_minute(),
             timeout=config["hub"]["timeout_seconds"],
             max_retries=config["hub"]["max_retries"],
         script:
             "../scripts/fetch_hub_cards.py"
 
 
+rule parse_hub_pages:
+    input:
+        manifest=lambda w: f"{raw_dir()}/hub/manifest.json",
+    output:
+        part="results/hub/parts/models-{part}.parquet",
+    log:
+        "logs/parse_hub_pages/{part}.log",
+    benchmark:
+        "benchmarks/parse_hub_pages/{part}.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+    params:
+        shard="{part}",
+    script:
+        "../scripts/parse_hub_pages.py"
+
+
 rule parse_hub_models:
     input:
         unpack(hub_raw_inputs),
+        parts=hub_parse_parts(),
     output:
         models="results/hub/models.parquet",
     log:
@@ -66,6 +87,6 @@ rule parse_hub_models:
         "../envs/hfreuse.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=5000,
     script:
         "../scripts/parse_hub_models.py"
