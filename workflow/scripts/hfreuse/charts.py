@@ -32,6 +32,53 @@ def titled(title: str, lines: list[str] | str | None, synthetic: bool) -> alt.Ti
     )
 
 
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hfreuse"
+
+
+def inline_bundle() -> str:
+    """The Vega/Vega-Lite/vega-embed JavaScript bundle for inline HTML.
+
+    Building it takes vl-convert about two seconds, so it is cached on disk per vl-convert and
+    Vega-Lite version (``$XDG_CACHE_HOME/hfreuse``); an unwritable cache only costs the time.
+    """
+    import vl_convert as vlc
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    vl_version = vl_version_for_vl_convert()
+    path = _cache_dir() / f"vega-bundle-{vlc.__version__}-{vl_version}.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    text = vlc.javascript_bundle(vl_version=vl_version)
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError:
+        pass
+    return text
+
+
+def chart_html(spec: dict) -> str:
+    """A standalone HTML page showing ``spec`` with the JavaScript inlined (works offline)."""
+    from altair.utils.html import INLINE_HTML_TEMPLATE
+
+    return INLINE_HTML_TEMPLATE.render(
+        spec=json.dumps(spec, indent=2),
+        embed_options=json.dumps({}),
+        mode="vega-lite",
+        vega_version=alt.VEGA_VERSION,
+        vegalite_version=alt.VEGALITE_VERSION,
+        vegaembed_version=alt.VEGAEMBED_VERSION,
+        base_url="https://cdn.jsdelivr.net/npm",
+        output_div="vis",
+        fullhtml=True,
+        requirejs=False,
+        vegaembed_script=inline_bundle(),
+    )
+
+
 def save_chart(chart: alt.TopLevelMixin, html: str, svg: str, png: str, spec: str) -> None:
     """Save ``chart`` as inline HTML (works offline), SVG, PNG and the Vega-Lite JSON spec.
 
@@ -46,10 +93,4 @@ def save_chart(chart: alt.TopLevelMixin, html: str, svg: str, png: str, spec: st
     atomic_write_bytes(spec, (spec_json + "\n").encode("utf-8"))
     atomic_write_bytes(svg, vlc.vegalite_to_svg(spec_dict).encode("utf-8"))
     atomic_write_bytes(png, vlc.vegalite_to_png(spec_dict, scale=2))
-    tmp_html = f"{html}.tmp-{os.getpid()}.html"
-    try:
-        chart.save(tmp_html, format="html", inline=True)
-        os.replace(tmp_html, html)
-    finally:
-        if os.path.exists(tmp_html):
-            os.unlink(tmp_html)
+    atomic_write_bytes(html, chart_html(spec_dict).encode("utf-8"))
