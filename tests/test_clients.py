@@ -215,7 +215,7 @@ def test_headers_are_sent(httpserver):
     c = fake_client(FakeTime(), headers={"Authorization": "Bearer hf_abc"})
     c.get_json(httpserver.url_for("/h"))
     ua = httpserver.log[0][0].headers["User-Agent"]
-    assert ua.startswith("hfreuse/") and "research crawler" in ua
+    assert ua.startswith("hfreuse/") and "research workflow" in ua and "SANER 2024" in ua
 
 
 def test_hub_token_comes_from_the_environment(monkeypatch):

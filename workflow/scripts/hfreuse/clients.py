@@ -28,7 +28,7 @@ from .errors import InputError
 log = logging.getLogger(__name__)
 
 USER_AGENT = (
-    f"hfreuse/{__version__} (research crawler reproducing SANER 2024 'Deep Learning Model Reuse "
+    f"hfreuse/{__version__} (research workflow reproducing SANER 2024 'Deep Learning Model Reuse "
     f"in the HuggingFace Community'; python-requests/{requests.__version__}; "
     f"{platform.python_implementation()} {platform.python_version()})"
 )
