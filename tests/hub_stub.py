@@ -120,6 +120,8 @@ class StubHub:
         default_factory=dict
     )
     broken_from_page: int | None = None  # every list page from this one on fails (503)
+    heavy_from_page: int | None = None  # from this page on, a limit above heavy_limit times out
+    heavy_limit: int = 50
     hits: list[Hit] = field(default_factory=list)
     wrong_revisions: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -178,6 +180,13 @@ class StubHub:
         fault = self._fault("list", page_no)
         if fault is None and self.broken_from_page and page_no >= self.broken_from_page:
             fault = Response("Service Unavailable", status=503)
+        if (
+            fault is None
+            and self.heavy_from_page
+            and page_no >= self.heavy_from_page
+            and limit > self.heavy_limit
+        ):
+            fault = Response("Gateway Time-out", status=504)
         if fault is not None:
             return self._log("list", page_no, request, fault)
         chunk = self.models[start : start + limit]

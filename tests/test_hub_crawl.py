@@ -180,6 +180,21 @@ def test_500_then_success(hub, tmp_path):
     assert manifest["stats"]["requests"] == hub.count("list") == n + 2
 
 
+def test_deep_pages_that_keep_timing_out_are_asked_for_in_smaller_pages(hub, tmp_path):
+    from hfreuse.hub_crawl import smaller_page_url
+
+    assert "limit=50" in smaller_page_url("http://h/api/models?sort=createdAt&limit=100&cursor=x")
+    assert smaller_page_url("http://h/api/models?limit=10") is None
+    hub.heavy_from_page = 3  # PAGE (100) models a page time out from the third page on
+    manifest = crawl(hub, tmp_path / "hub", client=client(max_retries=1))
+    assert stored_ids(tmp_path / "hub") == [m["id"] for m in real_models()]  # none lost or repeated
+    pages = stored_pages(tmp_path / "hub")
+    assert [len(p["items"]) for p in pages[:2]] == [PAGE, PAGE]
+    assert all(len(p["items"]) <= hub.heavy_limit for p in pages[2:])
+    assert manifest["page_size_reduced"] == 1
+    assert manifest["stats"]["statuses"]["504"] == 2  # one try and one retry at limit=100
+
+
 def test_body_that_is_not_json_fails_naming_the_url(hub, tmp_path):
     hub.fail_once("list", 2, 200, {"Content-Type": "text/html"}, b"<html>upstream timeout")
     hub_dir = tmp_path / "hub"

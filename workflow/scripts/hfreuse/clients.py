@@ -34,6 +34,7 @@ USER_AGENT = (
 )
 
 RETRY_STATUSES = {500, 502, 503, 504, 520, 522, 524}
+TIMEOUT_STATUSES = {504, 524}  # the server gave up computing the answer: a smaller one may pass
 # Transport failures worth another try: timeouts, refused or reset connections, bodies cut off
 # mid-transfer.
 _RETRY_EXCEPTIONS = (
@@ -45,7 +46,15 @@ _RETRY_EXCEPTIONS = (
 
 
 class FetchError(InputError):
-    """A request failed for good (after retries) or the server's answer was not what was expected."""
+    """A request failed for good (after retries) or the server's answer was not what was expected.
+
+    ``transient`` is true when the request kept timing out (client timeout, 504): the same data
+    may still come in smaller requests (e.g. a smaller page).
+    """
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 def library_versions() -> dict[str, str]:
@@ -232,7 +241,9 @@ class HttpClient:
                 attempt += 1
                 if attempt > self.max_retries:
                     self.stats.errors += 1
-                    raise FetchError(f"GET {url}: gave up after {attempt} tries: {exc}") from exc
+                    raise FetchError(
+                        f"GET {url}: gave up after {attempt} tries: {exc}", transient=True
+                    ) from exc
                 delay = self._backoff(attempt)
                 log.warning(
                     "GET %s: %s; retry %d in %.1fs", url, type(exc).__name__, attempt, delay
@@ -262,7 +273,8 @@ class HttpClient:
                 if attempt > self.max_retries:
                     self.stats.errors += 1
                     raise FetchError(
-                        f"GET {resp.url}: HTTP {resp.status_code} after {attempt} tries"
+                        f"GET {resp.url}: HTTP {resp.status_code} after {attempt} tries",
+                        transient=resp.status_code in TIMEOUT_STATUSES,
                     )
                 delay = max(
                     self._backoff(attempt), parse_retry_after(resp.headers.get("Retry-After")) or 0

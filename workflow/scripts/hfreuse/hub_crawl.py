@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode, urljoin
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from . import hub_raw
 from .clients import FetchError, HttpClient, Progress, Stats, hub_token, library_versions
@@ -62,6 +62,26 @@ def list_query(expand: Sequence[str], page_size: int) -> list[tuple[str, str]]:
 
 def first_page_url(endpoint: str, expand: Sequence[str], page_size: int) -> str:
     return f"{endpoint.rstrip('/')}{LIST_PATH}?{urlencode(list_query(expand, page_size))}"
+
+
+MIN_PAGE_SIZE = 10
+
+
+def with_page_size(url: str, size: int) -> str:
+    """``url`` with its ``limit`` set to ``size``."""
+    parts = urlsplit(url)
+    query = [(k, str(size) if k == "limit" else v) for k, v in parse_qsl(parts.query, True)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def smaller_page_url(url: str, min_size: int = MIN_PAGE_SIZE) -> str | None:
+    """``url`` with its ``limit`` halved, or None when it is already at ``min_size``."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    limits = [int(v) for k, v in query if k == "limit" and v.isdigit()]
+    if not limits or limits[0] <= min_size:
+        return None
+    return with_page_size(url, max(min_size, limits[0] // 2))
 
 
 def card_url(endpoint: str, model_id: str, revision: str) -> str:
@@ -223,6 +243,9 @@ def crawl_models(
     client = client or make_client(requests_per_minute, timeout, max_retries)
     base = Stats.from_dict(state["stats"])
     state["runs"] = int(state["runs"]) + 1
+    if state.get("next") and int(state.get("page_size_reduced", 0)):
+        # a page size reduced by timeouts in an earlier run: try the configured size again
+        state["next"] = with_page_size(state["next"], int(page_size))
     progress = Progress(
         "hub models", total=max_models, every=progress_every, initial=int(state["models"])
     )
@@ -234,7 +257,19 @@ def crawl_models(
     try:
         while not state["done"]:
             url = state["next"]
-            resp = client.get(url)
+            try:
+                resp = client.get(url)
+            except FetchError as exc:
+                smaller = smaller_page_url(url)
+                if not exc.transient or smaller is None:
+                    raise
+                # a deep page of a heavy query keeps timing out: ask for fewer models from the
+                # same cursor (the following pages keep the smaller size)
+                log.warning("%s; asking for a smaller page: %s", exc, smaller)
+                state["next"] = smaller
+                state["page_size_reduced"] = int(state.get("page_size_reduced", 0)) + 1
+                save()
+                continue
             items = _page_items(resp, url)
             next_url = resp.links.get("next", {}).get("url")
             next_url = urljoin(url, next_url) if next_url else None
@@ -298,6 +333,7 @@ def crawl_models(
         "page_size": int(page_size),
         "max_models": max_models,
         "stopped": state["stopped"],
+        "page_size_reduced": int(state.get("page_size_reduced", 0)),
         "pages": state["pages"],
         "models": state["models"],
         "duplicates_skipped": state["duplicates"],
@@ -411,6 +447,9 @@ def crawl_cards(
     )
     base = Stats.from_dict(state["stats"])
     state["runs"] = int(state["runs"]) + 1
+    if state.get("next") and int(state.get("page_size_reduced", 0)):
+        # a page size reduced by timeouts in an earlier run: try the configured size again
+        state["next"] = with_page_size(state["next"], int(page_size))
     progress = Progress(
         f"card shard {shard}", total=len(mine), every=progress_every, initial=len(done)
     )
