@@ -122,10 +122,27 @@ def test_live_run_on_the_stubs_gives_a_complete_report(httpserver, forum_server,
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
         env[var] = closed
-    env.pop("HF_TOKEN", None)
+    secrets = {
+        "HF_TOKEN": "hf_SECRETtokenNeverStored0123",
+        "DISCOURSE_API_KEY": "discourseSECRETkeyNeverStored456",
+        "DISCOURSE_API_USERNAME": "secret-api-user-789",
+        "HFREUSE_PSEUDONYM_KEY": "pseudonymSECRETkeyNeverStored",
+    }
+    env.update(secrets)
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(overlay)]
     proc = subprocess.run(cmd, cwd=wf, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    # the token was used, and no secret reached an output, a log, a raw file, Snakemake's
+    # metadata or the console
+    assert {h.authorization for h in hub.hits} == {f"Bearer {secrets['HF_TOKEN']}"}
+    leaks = [
+        str(p.relative_to(wf))
+        for top in ("results", "logs", "benchmarks", "resources", ".snakemake")
+        for p in sorted((wf / top).rglob("*"))
+        if p.is_file() and any(v.encode() in p.read_bytes() for v in secrets.values())
+    ]
+    assert leaks == []
+    assert not any(v in proc.stdout + proc.stderr for v in secrets.values())
     html = (wf / "results/report.html").read_text(encoding="utf-8")
     assert "SYNTHETIC" not in html
     assert "(live, snapshot stub-1)" in html
