@@ -336,6 +336,7 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
     import fetch_forum_listing
     import fetch_forum_topics
     import parse_forum as parse_script
+    import parse_forum_topics as shard_script
 
     monkeypatch.setenv(raw.KEY_ENV, "a-test-key-of-some-length")
     forum = tmp_path / "resources" / "raw" / "s1" / "forum"
@@ -359,12 +360,24 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
         max_retries=1,
     )
     out = tmp_path / "results"
+    parts = {"topics": [], "posts": []}
+    for shard in ("00-of-02", "01-of-02"):
+        for kind in parts:
+            parts[kind].append(str(out / "parts" / f"{kind}-{shard}.parquet"))
+        shard_script.main(
+            manifest=str(forum / "manifest.json"),
+            topics=parts["topics"][-1],
+            posts=parts["posts"][-1],
+            shard=shard,
+            staff_groups=[],
+        )
     parse_script.main(
         manifest=str(forum / "manifest.json"),
+        topic_parts=parts["topics"],
+        post_parts=parts["posts"],
         categories=str(out / "categories.parquet"),
         topics=str(out / "topics.parquet"),
         posts=str(out / "posts.parquet"),
-        staff_groups=[],
     )
     assert pq.read_table(out / "topics.parquet").num_rows == 50
     assert read_json(forum / "manifest.json")["snapshot"] == "s1"

@@ -149,6 +149,65 @@ def test_parallel_parse_gives_the_same_tables(demo):
     assert par[2].to_pandas().equals(posts)
 
 
+def test_sharded_parse_gives_byte_identical_tables(demo, tmp_path, monkeypatch):
+    """1 shard or N static shards (parse_forum_topics + parse_forum): the same parquet bytes;
+    the shards' part tables are documented in the data dictionary."""
+    import parse_forum as gather_script
+    import parse_forum_topics as shard_script
+    from conftest import ROOT
+    from hfreuse import report_dictionary as rd
+    from hfreuse.io import write_table
+
+    forum = demo[0]
+    reference = {}
+    for name, table in zip(["categories", "topics", "posts"], parse_forum(forum), strict=True):
+        write_table(table, tmp_path / f"{name}.parquet")
+        reference[name] = (tmp_path / f"{name}.parquet").read_bytes()
+    entries = rd.load_dictionary([ROOT / "workflow" / "report" / "dictionary" / "forum.yaml"])
+    for n in (1, 3, 8):
+        monkeypatch.chdir(tmp_path)
+        out = Path(f"n{n}") / "results" / "forum"
+        shards = [f"{k:02d}-of-{n:02d}" for k in range(n)]
+        parts = {
+            kind: [str(out / "parts" / f"{kind}-{s}.parquet") for s in shards]
+            for kind in ("topics", "posts")
+        }
+        for shard, topics, posts in zip(shards, parts["topics"], parts["posts"], strict=True):
+            shard_script.main(
+                manifest=str(forum / "manifest.json"),
+                topics=topics,
+                posts=posts,
+                shard=shard,
+                staff_groups=[],
+            )
+        sizes = [pd.read_parquet(p).shape[0] for p in parts["topics"]]
+        assert sum(sizes) == 1500 and (n == 1 or max(sizes) < 1500)  # every topic, once
+        gather_script.main(
+            manifest=str(forum / "manifest.json"),
+            topic_parts=parts["topics"][::-1],  # the order of the parts does not matter
+            post_parts=parts["posts"],
+            categories=str(out / "categories.parquet"),
+            topics=str(out / "topics.parquet"),
+            posts=str(out / "posts.parquet"),
+        )
+        for name, want in reference.items():
+            assert (out / f"{name}.parquet").read_bytes() == want, (n, name)
+        monkeypatch.chdir(tmp_path / f"n{n}")
+        tables = [str(Path(p).relative_to(f"n{n}")) for p in parts["topics"] + parts["posts"]]
+        assert rd.coverage_problems(rd.coverage(tables, entries)) == []
+
+
+def test_gather_refuses_overlapping_shards(demo):
+    from hfreuse.forum_parse import gather_forum, parse_forum_shard
+
+    forum = demo[0]
+    topics, posts = parse_forum_shard(forum, "00-of-02")
+    with pytest.raises(InputError, match="two parse shards"):
+        gather_forum(forum, [topics, topics], [posts, posts])
+    with pytest.raises(InputError, match="K-of-N"):
+        parse_forum_shard(forum, "02-of-02")
+
+
 def test_tables_are_documented_and_captions_render(demo, tmp_path):
     import yaml
     from conftest import ROOT
@@ -171,7 +230,7 @@ def test_tables_are_documented_and_captions_render(demo, tmp_path):
     entries = rd.load_dictionary([ROOT / "workflow" / "report" / "dictionary" / "forum.yaml"])
     tables = sorted(str(f) for f in out.glob("*.parquet"))
     keys = {f"results/forum/{Path(f).name}" for f in tables}
-    assert keys == {k for k in entries if k.startswith("results/forum/")}
+    assert keys == {k for k in entries if k.startswith("results/forum/") and "/parts/" not in k}
     covs = rd.coverage(tables, {str(out / Path(k).name): v for k, v in entries.items()})
     assert rd.coverage_problems(covs) == []
 

@@ -188,6 +188,13 @@ def forum_manifest():
     return f"{raw_dir()}/forum/manifest.json"
 
 
+def forum_parse_parts(kind):
+    """The static shards of the forum parse ('topics' or 'posts' parts): a stable hash of the
+    topic id deals the listed topics to forum.parse_shards shards."""
+    n = config["forum"]["parse_shards"]
+    return [f"results/forum/parts/{kind}-{k:02d}-of-{n:02d}.parquet" for k in range(n)]
+
+
 # --- coding helpers ---
 
 CODING_FIGURES = [

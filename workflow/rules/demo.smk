@@ -16,6 +16,9 @@ if config["source"] == "demo":
             "benchmarks/generate_demo_hub/{snapshot}.tsv"
         conda:
             "../envs/hfreuse.yaml"
+        threads: 1
+        resources:
+            mem_mb=3000,  # 2.0 GB peak for 2,000,000 models (bench/bench_scale.py)
         params:
             seed=config["demo"]["seed"],
             n_models=config["demo"]["models"],

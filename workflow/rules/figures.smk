@@ -8,6 +8,8 @@ rule plot_hub_model_types:
         **figure_files("hub_model_types"),
     log:
         "logs/plot_hub_model_types.log",
+    benchmark:
+        "benchmarks/plot_hub_model_types.tsv"
     conda:
         "../envs/hfreuse.yaml"
     params:
@@ -26,6 +28,8 @@ rule plot_card_share:
         **figure_files("card_share"),
     log:
         "logs/plot_card_share.log",
+    benchmark:
+        "benchmarks/plot_card_share.tsv"
     conda:
         "../envs/hfreuse.yaml"
     params:

@@ -17,6 +17,7 @@ if config["source"] == "demo":
         params:
             seed=config["demo"]["seed"],
             n_topics=config["demo"]["forum_topics"],
+            mean_posts_per_topic=config["demo"]["mean_posts_per_topic"],
         script:
             "../scripts/generate_demo_forum.py"
 
@@ -74,9 +75,34 @@ if config["source"] == "live":
 
 if config["source"] in ("demo", "live"):
 
+    rule parse_forum_topics:
+        input:
+            manifest=forum_manifest(),
+        output:
+            topics="results/forum/parts/topics-{shard}.parquet",
+            posts="results/forum/parts/posts-{shard}.parquet",
+        log:
+            "logs/parse_forum_topics/{shard}.log",
+        benchmark:
+            "benchmarks/parse_forum_topics/{shard}.tsv"
+        wildcard_constraints:
+            shard=r"\d+-of-\d+",
+        conda:
+            "../envs/hfreuse.yaml"
+        threads: 1
+        resources:
+            mem_mb=1500,  # 0.25 GB peak for 19,000 topics, 75,000 posts (bench/bench_scale.py)
+        params:
+            shard="{shard}",
+            staff_groups=config["forum"]["staff_groups"],
+        script:
+            "../scripts/parse_forum_topics.py"
+
     rule parse_forum:
         input:
             manifest=forum_manifest(),
+            topic_parts=forum_parse_parts("topics"),
+            post_parts=forum_parse_parts("posts"),
         output:
             categories="results/forum/categories.parquet",
             topics="results/forum/topics.parquet",
@@ -87,11 +113,9 @@ if config["source"] in ("demo", "live"):
             "benchmarks/parse_forum.tsv"
         conda:
             "../envs/hfreuse.yaml"
-        threads: 2
+        threads: 1
         resources:
-            mem_mb=4000,
-        params:
-            staff_groups=config["forum"]["staff_groups"],
+            mem_mb=3000,  # 0.5 GB peak for 150,000 topics, 600,000 posts (bench/bench_scale.py)
         script:
             "../scripts/parse_forum.py"
 
@@ -123,6 +147,8 @@ if config["source"] in ("demo", "live"):
             **figure_files("topics_per_category"),
         log:
             "logs/plot_topics_per_category.log",
+        benchmark:
+            "benchmarks/plot_topics_per_category.tsv"
         conda:
             "../envs/hfreuse.yaml"
         params:
@@ -140,6 +166,8 @@ if config["source"] in ("demo", "live"):
             **figure_files("beginners_vs_intermediate"),
         log:
             "logs/plot_beginners_vs_intermediate.log",
+        benchmark:
+            "benchmarks/plot_beginners_vs_intermediate.tsv"
         conda:
             "../envs/hfreuse.yaml"
         params:
@@ -157,6 +185,8 @@ if config["source"] in ("demo", "live"):
             **figure_files("posts_per_topic"),
         log:
             "logs/plot_posts_per_topic.log",
+        benchmark:
+            "benchmarks/plot_posts_per_topic.tsv"
         conda:
             "../envs/hfreuse.yaml"
         params:
@@ -173,6 +203,8 @@ if config["source"] in ("demo", "live"):
             **figure_files("accepted_answers"),
         log:
             "logs/plot_accepted_answers.log",
+        benchmark:
+            "benchmarks/plot_accepted_answers.tsv"
         conda:
             "../envs/hfreuse.yaml"
         params:

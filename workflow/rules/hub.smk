@@ -66,7 +66,7 @@ rule parse_hub_pages:
         "../envs/hfreuse.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=3000,  # 0.6 GB peak for 250,000 models a shard (bench/bench_scale.py)
     params:
         shard="{part}",
     script:
@@ -87,6 +87,6 @@ rule parse_hub_models:
         "../envs/hfreuse.yaml"
     threads: 1
     resources:
-        mem_mb=5000,
+        mem_mb=4000,  # 1.7 GB peak for 2,000,000 models, 200,000 READMEs (bench/bench_scale.py)
     script:
         "../scripts/parse_hub_models.py"

@@ -175,6 +175,8 @@ rule plot_forum_mentions:
         **figure_files("forum_mentions"),
     log:
         "logs/plot_forum_mentions.log",
+    benchmark:
+        "benchmarks/plot_forum_mentions.tsv"
     conda:
         "../envs/hfreuse.yaml"
     params:
@@ -194,6 +196,8 @@ rule plot_forum_vs_hub:
         **figure_files("forum_vs_hub"),
     log:
         "logs/plot_forum_vs_hub.log",
+    benchmark:
+        "benchmarks/plot_forum_vs_hub.tsv"
     conda:
         "../envs/hfreuse.yaml"
     params:

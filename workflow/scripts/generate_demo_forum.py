@@ -5,8 +5,13 @@ from pathlib import Path
 from hfreuse.forum_demo import generate_forum_snapshot
 
 
-def main(manifest, listing, seed, n_topics):
-    generate_forum_snapshot(Path(manifest).parent, seed=int(seed), n_topics=int(n_topics))
+def main(manifest, listing, seed, n_topics, mean_posts_per_topic=3.2):
+    generate_forum_snapshot(
+        Path(manifest).parent,
+        seed=int(seed),
+        n_topics=int(n_topics),
+        mean_posts_per_topic=float(mean_posts_per_topic),
+    )
 
 
 if __name__ == "__main__":

@@ -1,18 +1,21 @@
-"""Rule parse_forum: raw forum snapshot -> results/forum/{categories,topics,posts}.parquet.
+"""Rule parse_forum: the parse shards -> results/forum/{categories,topics,posts}.parquet.
 
-Authors become keyed pseudonyms (key from HFREUSE_PSEUDONYM_KEY, else the snapshot's own key
-file beside the raw data); raw usernames never reach results/.
+The tables (and their bytes) are the same whatever the number of shards (forum.parse_shards).
 """
 
 from pathlib import Path
 
-from hfreuse.forum_parse import parse_forum
+import pyarrow.parquet as pq
+from hfreuse.forum_parse import gather_forum
 from hfreuse.io import write_table
 
 
-def main(manifest, categories, topics, posts, staff_groups, threads=1):
-    forum_dir = Path(manifest).parent
-    cats, topic_table, post_table = parse_forum(forum_dir, staff_groups or [], processes=threads)
+def main(manifest, topic_parts, post_parts, categories, topics, posts):
+    cats, topic_table, post_table = gather_forum(
+        Path(manifest).parent,
+        [pq.read_table(p) for p in topic_parts],
+        [pq.read_table(p) for p in post_parts],
+    )
     write_table(cats, categories)
     write_table(topic_table, topics)
     write_table(post_table, posts)

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import forum_raw as raw
 from .errors import InputError
 from .io import read_json
+from .runtime import gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -404,18 +406,19 @@ def parse_topics(
     groups = frozenset(g.lower() for g in staff_groups)
     topics: list[dict[str, Any]] = []
     posts: list[dict[str, Any]] = []
-    for rec in raw.iter_records(forum_dir, sorted(set(topic_ids))):
-        if rec["status"] != 200:
-            continue
-        where = str(raw.topic_path(forum_dir, rec["topic_id"]))
-        row, prow = parse_record(rec, names, pseudo, groups, where)
-        topics.append(row)
-        posts.extend(prow)
-    posts.sort(key=lambda p: (p["topic_id"], p["post_number"] or 0, p["post_id"]))
-    return (
-        pa.Table.from_pylist(topics, schema=TOPICS_SCHEMA),
-        pa.Table.from_pylist(posts, schema=POSTS_SCHEMA),
-    )
+    with gc_paused():  # many row dicts: the collector would make this superlinear
+        for rec in raw.iter_records(forum_dir, sorted(set(topic_ids))):
+            if rec["status"] != 200:
+                continue
+            where = str(raw.topic_path(forum_dir, rec["topic_id"]))
+            row, prow = parse_record(rec, names, pseudo, groups, where)
+            topics.append(row)
+            posts.extend(prow)
+        posts.sort(key=lambda p: (p["topic_id"], p["post_number"] or 0, p["post_id"]))
+        return (
+            pa.Table.from_pylist(topics, schema=TOPICS_SCHEMA),
+            pa.Table.from_pylist(posts, schema=POSTS_SCHEMA),
+        )
 
 
 def category_table(forum_dir: str | Path, topics: pa.Table) -> pa.Table:
@@ -438,6 +441,66 @@ def category_table(forum_dir: str | Path, topics: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(cats, schema=CATEGORIES_SCHEMA)
 
 
+def listed_topic_ids(forum_dir: str | Path) -> list[int]:
+    """The topic ids of a complete snapshot's listing, sorted."""
+    forum_dir = Path(forum_dir)
+    if not raw.manifest_path(forum_dir).exists():
+        raise InputError(f"{raw.manifest_path(forum_dir)}: the forum snapshot is not complete")
+    return sorted({int(t) for t in raw.read_listing(forum_dir)["topic_ids"]})
+
+
+def parse_forum_shard(
+    forum_dir: str | Path, shard: str, staff_groups: Iterable[str] = ()
+) -> tuple[pa.Table, pa.Table]:
+    """``(topics, posts)`` of one static shard ``'K-of-N'`` of a complete snapshot: the listed
+    topics whose stable hash (:func:`hfreuse.forum_raw.topic_shard`) falls in shard K."""
+    k, n = raw.parse_shard_name(shard)
+    ids = [t for t in listed_topic_ids(forum_dir) if raw.topic_shard(t, n) == k]
+    log.info("shard %s: %d of the listed topics", shard, len(ids))
+    return parse_topics(forum_dir, ids, staff_groups, raw.load_or_create_key(forum_dir))
+
+
+def sort_posts(posts: pa.Table) -> pa.Table:
+    """Posts in table order: topic, post number (a missing one first), post id; stable."""
+    keys = pa.table(
+        {
+            "topic_id": posts.column("topic_id"),
+            "post_number": pc.fill_null(posts.column("post_number"), 0),
+            "post_id": posts.column("post_id"),
+        }
+    )
+    order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in keys.column_names])
+    return posts.take(order).combine_chunks()
+
+
+def gather_forum(
+    forum_dir: str | Path, topic_parts: Iterable[pa.Table], post_parts: Iterable[pa.Table]
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """``(categories, topics, posts)`` from the shards' tables: the same tables (and bytes) as
+    one :func:`parse_forum` over the whole snapshot."""
+    forum_dir = Path(forum_dir)
+    topics = pa.concat_tables([t.cast(TOPICS_SCHEMA) for t in topic_parts])
+    topics = topics.take(pc.sort_indices(topics.column("topic_id"))).combine_chunks()
+    ids = topics.column("topic_id")
+    if pc.count_distinct(ids).as_py() != len(ids):
+        raise InputError(
+            f"{forum_dir}: a topic appears in two parse shards (parts of different shard counts?)"
+        )
+    posts = sort_posts(pa.concat_tables([p.cast(POSTS_SCHEMA) for p in post_parts]))
+    cats = category_table(forum_dir, topics)
+    listed = len(listed_topic_ids(forum_dir))
+    if topics.num_rows > listed:
+        raise InputError(f"{forum_dir}: the parse shards hold more topics than the listing")
+    log.info(
+        "gathered %d categories, %d topics (%d unavailable skipped), %d posts",
+        cats.num_rows,
+        topics.num_rows,
+        listed - topics.num_rows,
+        posts.num_rows,
+    )
+    return cats, topics, posts
+
+
 PER_PROCESS_MIN = 5000  # below this many topics a process pool costs more than it saves
 
 
@@ -450,7 +513,8 @@ def parse_forum(
     """``(categories, topics, posts)`` of a complete raw snapshot, sorted by id.
 
     With ``processes`` > 1 and a large snapshot, contiguous ranges of topic ids are parsed in
-    parallel processes; the tables are the same either way.
+    parallel processes; the tables are the same either way. (The workflow parses static shards
+    instead, :func:`parse_forum_shard` then :func:`gather_forum`, to the same bytes.)
     """
     forum_dir = Path(forum_dir)
     if not raw.manifest_path(forum_dir).exists():

@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from . import hub_raw
 from .errors import InputError
+from .runtime import gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,11 @@ PART_SCHEMA = MODELS_SCHEMA.append(pa.field("page", pa.int32()))
 def parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
     """The models of the list pages dealt to shard ``part`` of ``n_parts`` (page i goes to
     shard (i - 1) mod n_parts), with their page number for de-duplication at the merge."""
+    with gc_paused():
+        return _parse_pages(hub_dir, part, n_parts)
+
+
+def _parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
     from .io import read_json
 
     rows: list[dict[str, Any]] = []
