@@ -34,12 +34,12 @@ import os
 import re
 import secrets
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .io import read_json
+from .io import parse_time, read_json
 
 log = logging.getLogger(__name__)
 
@@ -171,21 +171,6 @@ def link_or_copy(src: Path, dst: Path) -> None:
 
 
 # --- reading and checking --------------------------------------------------------------------
-
-
-def parse_time(value: Any, where: str) -> datetime | None:
-    """A Discourse timestamp (``2023-12-03T17:50:30.047Z`` or with an offset) as aware UTC."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InputError(f"{where}: expected an ISO 8601 timestamp, got {value!r}")
-    try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError(f"{where}: expected an ISO 8601 timestamp, got {value!r}") from exc
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC)
 
 
 def page_topics(doc: Any, where: str) -> list[dict[str, Any]]:

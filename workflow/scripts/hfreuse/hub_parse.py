@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from . import hub_raw
 from .errors import InputError
+from .io import parse_time
 from .runtime import gc_paused
 
 log = logging.getLogger(__name__)
@@ -36,21 +37,6 @@ MODELS_SCHEMA = pa.schema(
         ("card_length", pa.int64()),
     ]
 )
-
-
-def parse_time(value: Any, where: str) -> datetime | None:
-    """An ISO 8601 Hub timestamp as an aware UTC datetime (None stays None)."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InputError(f"{where}: expected an ISO 8601 timestamp string, got {value!r}")
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError(f"{where}: expected an ISO 8601 timestamp, got {value!r}") from exc
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
 
 
 def _str_list(value: Any) -> list[str]:

@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,21 @@ def write_table(table: pa.Table, path: str | os.PathLike) -> None:
     buf = pa.BufferOutputStream()
     pq.write_table(table, buf, compression="zstd", write_statistics=True)
     atomic_write_bytes(path, buf.getvalue().to_pybytes())
+
+
+def parse_time(value: Any, where: str) -> datetime | None:
+    """An ISO 8601 timestamp (``2023-12-03T17:50:30.047Z`` or with an offset) as an aware UTC
+    datetime; None stays None. Anything else raises InputError naming ``where``."""
+    from .errors import InputError
+
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{where}: expected an ISO 8601 timestamp, got {value!r}")
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"{where}: expected an ISO 8601 timestamp, got {value!r}") from exc
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC)
