@@ -14,6 +14,15 @@ SYNTHETIC_NOTE = "SYNTHETIC demo data: not real HuggingFace data"
 FLOOR_MONTH = "2022-03"
 
 
+def top_by(df, value: str, n: int, key: str = "model_type") -> list[str]:
+    """The ``n`` values of ``key`` with the largest sum of ``value`` (zero sums left out; ties
+    broken by name), largest first."""
+    totals = df.groupby(key)[value].sum().reset_index()
+    totals = totals[totals[value] > 0]
+    totals = totals.sort_values([value, key], ascending=[False, True], kind="mergesort")
+    return totals[key].astype(str).head(n).tolist()
+
+
 def subtitle(lines: list[str] | str | None, synthetic: bool) -> list[str]:
     """Subtitle lines, with the synthetic-data label first on demo runs."""
     if lines is None:

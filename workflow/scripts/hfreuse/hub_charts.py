@@ -5,15 +5,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .charts import titled
+from .charts import titled, top_by
 from .hub_trends import FLOOR_MONTH
 
 
 def top_types(monthly: pd.DataFrame, top_n: int) -> list[str]:
     """The ``top_n`` model types by total models (ties broken by name)."""
-    totals = monthly.groupby("model_type")["models"].sum().reset_index()
-    totals = totals.sort_values(["models", "model_type"], ascending=[False, True], kind="mergesort")
-    return totals["model_type"].head(top_n).tolist()
+    return top_by(monthly, "models", top_n)
 
 
 def has_floor(monthly: pd.DataFrame) -> bool:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .charts import titled
+from .charts import titled, top_by
 
 
 def top_mentioned(monthly: pd.DataFrame, top_n: int) -> list[str]:
     """The ``top_n`` model types by topics mentioning them (ties broken by name)."""
-    totals = monthly.groupby("model_type")["topics"].sum().reset_index()
-    totals = totals[totals["topics"] > 0]
-    totals = totals.sort_values(["topics", "model_type"], ascending=[False, True], kind="mergesort")
-    return totals["model_type"].astype(str).head(top_n).tolist()
+    return top_by(monthly, "topics", top_n)
 
 
 def build_forum_mentions(
