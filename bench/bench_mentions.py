@@ -3,7 +3,7 @@
 Generates a seeded synthetic forum corpus (default 50 MB of text in topics of a title and a few
 posts, 300 model names written in many spellings: "GPT-2", "xlm_roberta", class names such as
 "TFBertForMaskedLM", Hub ids such as "facebook/opt-1.3b", ambiguous names used as plain words),
-then counts topics per model type with ``hfreuse.mentions.MentionMatcher`` (all names in one
+then counts topics per model type with ``hfreuse.rq3.mentions.MentionMatcher`` (all names in one
 compiled pattern) and with ``NaiveMatcher`` (one regex per spelling, run one after the other),
 checks that both give identical per-topic results and counts, and prints the speed-up.
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
-from hfreuse.mentions import MentionMatcher, NaiveMatcher, skeleton  # noqa: E402
+from hfreuse.rq3.mentions import MentionMatcher, NaiveMatcher, skeleton  # noqa: E402
 
 REAL_TYPES = (
     "bert gpt2 distilbert roberta t5 llama whisper wav2vec2 xlm-roberta bart clip opt xlm mt5 "

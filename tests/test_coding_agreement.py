@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from hfreuse.agreement import (
+from hfreuse.coding.agreement import (
     NONE_LABEL,
     agreement_table,
     cohen_kappa,

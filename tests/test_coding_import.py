@@ -6,9 +6,9 @@ import re
 
 import pandas as pd
 import pytest
-from hfreuse.codebook import read_codebook_csv
-from hfreuse.coding_import import import_sheets
-from hfreuse.coding_sheets import SHEET_COLUMNS, build_sheet, write_sheet_xlsx
+from hfreuse.coding.codebook import read_codebook_csv
+from hfreuse.coding.sheet_import import import_sheets
+from hfreuse.coding.sheets import SHEET_COLUMNS, build_sheet, write_sheet_xlsx
 from hfreuse.errors import InputError
 from import_coding import main as import_main
 from test_coding_support import DEMO_CODEBOOK, demo_codebook, good_rows, small_sample, write_csv

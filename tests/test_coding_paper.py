@@ -13,8 +13,7 @@ import zipfile
 import pytest
 from conftest import ROOT, shared_path
 from fetch_replication_package import main as fetch_main
-from hfreuse.errors import InputError
-from hfreuse.paper_coding import (
+from hfreuse.coding.paper import (
     extract_package,
     load_mappings,
     read_all_codes,
@@ -22,7 +21,8 @@ from hfreuse.paper_coding import (
     read_package_codebook,
     read_root_causes,
 )
-from hfreuse.taxonomy import root_cause_counts, taxonomy_counts
+from hfreuse.coding.taxonomy import root_cause_counts, taxonomy_counts
+from hfreuse.errors import InputError
 
 MAPPINGS = ROOT / "workflow" / "resources" / "paper" / "coding_mappings.yaml"
 MEMBERS = [
@@ -151,7 +151,7 @@ def test_root_causes(pkg, book, maps):
 
 def test_every_package_value_is_mapped(pkg, maps):
     import pandas as pd
-    from hfreuse.codebook import norm_key
+    from hfreuse.coding.codebook import norm_key
 
     df = pd.read_csv(pkg / "Coded Data/Root_Causes.csv", dtype=str, keep_default_na=False)
     pairs = {

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from hfreuse.coding_sample import (
+from hfreuse.coding.sample import (
     allocate,
     assign_coders,
     cochran_n0,
@@ -15,7 +15,7 @@ from hfreuse.coding_sample import (
     excerpt,
     z_value,
 )
-from hfreuse.coding_sheets import (
+from hfreuse.coding.sheets import (
     SHEET_COLUMNS,
     build_sheet,
     read_sheet,

@@ -69,7 +69,7 @@ def forum_tables(n_topics: int = 200, pinned: int = 5) -> tuple[pd.DataFrame, pd
 
 
 def small_sample(n_topics: int = 200, **kw) -> pd.DataFrame:
-    from hfreuse.coding_sample import draw_sample
+    from hfreuse.coding.sample import draw_sample
 
     topics, posts = forum_tables(n_topics)
     args = dict(
@@ -91,7 +91,7 @@ def small_sample(n_topics: int = 200, **kw) -> pd.DataFrame:
 
 
 def demo_codebook() -> pd.DataFrame:
-    from hfreuse.codebook import read_codebook_csv
+    from hfreuse.coding.codebook import read_codebook_csv
 
     return read_codebook_csv(DEMO_CODEBOOK)
 
@@ -107,7 +107,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 def good_rows(sample: pd.DataFrame, coder: str) -> list[dict[str, str]]:
     """A valid filled sheet of ``coder``: one challenge per topic, plus a benefit on every
     second topic and a root cause on topics with an accepted answer."""
-    from hfreuse.coding_sheets import build_sheet
+    from hfreuse.coding.sheets import build_sheet
 
     sheet = build_sheet(sample, coder)
     out = []

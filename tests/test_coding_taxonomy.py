@@ -6,16 +6,16 @@ import math
 
 import pandas as pd
 import pytest
-from hfreuse.codebook import finish_codebook
-from hfreuse.coding_charts import (
+from hfreuse.coding.charts import (
     root_causes_by_challenge,
     root_causes_sunburst,
     sunburst_frame,
     taxonomy_bars,
     taxonomy_sunburst,
 )
-from hfreuse.coding_import import CODES_COLUMNS, CODES_DTYPES, root_causes_from_codes
-from hfreuse.taxonomy import root_cause_counts, taxonomy_by_forum_category, taxonomy_counts
+from hfreuse.coding.codebook import finish_codebook
+from hfreuse.coding.sheet_import import CODES_COLUMNS, CODES_DTYPES, root_causes_from_codes
+from hfreuse.coding.taxonomy import root_cause_counts, taxonomy_by_forum_category, taxonomy_counts
 
 
 @pytest.fixture

@@ -22,11 +22,11 @@ from forum_stub import (
     rate_limited,
     truncated,
 )
-from hfreuse import forum_raw as raw
 from hfreuse.clients import FetchError, HttpClient
 from hfreuse.errors import InputError
-from hfreuse.forum_crawl import crawl_listing, crawl_topics
-from hfreuse.forum_parse import parse_forum
+from hfreuse.forum import raw as raw
+from hfreuse.forum.crawl import crawl_listing, crawl_topics
+from hfreuse.forum.parse import parse_forum
 from hfreuse.io import read_json
 
 

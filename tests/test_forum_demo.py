@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hfreuse import forum_raw as raw
 from hfreuse.errors import InputError
-from hfreuse.forum_demo import CATEGORIES, generate_forum_snapshot
-from hfreuse.forum_parse import parse_forum
+from hfreuse.forum import raw as raw
+from hfreuse.forum.demo import CATEGORIES, generate_forum_snapshot
+from hfreuse.forum.parse import parse_forum
 from hfreuse.io import read_json
 
 SEED = 20240117
@@ -126,7 +126,7 @@ def test_mentions_in_realistic_proportions(demo):
 
 
 def test_topic_length_can_be_scaled(tmp_path):
-    from hfreuse.forum_demo import _mean_posts, _solve_mu
+    from hfreuse.forum.demo import _mean_posts, _solve_mu
 
     assert abs(_mean_posts(_solve_mu(4.0)) - 4.0) < 1e-6  # the expected topic length
     manifest = generate_forum_snapshot(tmp_path / "f", 3, 2000, mean_posts_per_topic=4.0)
@@ -155,8 +155,8 @@ def test_sharded_parse_gives_byte_identical_tables(demo, tmp_path, monkeypatch):
     import parse_forum as gather_script
     import parse_forum_topics as shard_script
     from conftest import ROOT
-    from hfreuse import report_dictionary as rd
     from hfreuse.io import write_table
+    from hfreuse.report import dictionary as rd
 
     forum = demo[0]
     reference = {}
@@ -198,7 +198,7 @@ def test_sharded_parse_gives_byte_identical_tables(demo, tmp_path, monkeypatch):
 
 
 def test_gather_refuses_overlapping_shards(demo):
-    from hfreuse.forum_parse import gather_forum, parse_forum_shard
+    from hfreuse.forum.parse import gather_forum, parse_forum_shard
 
     forum = demo[0]
     topics, posts = parse_forum_shard(forum, "00-of-02")
@@ -211,10 +211,10 @@ def test_gather_refuses_overlapping_shards(demo):
 def test_tables_are_documented_and_captions_render(demo, tmp_path):
     import yaml
     from conftest import ROOT
-    from hfreuse import forum_stats as fs
-    from hfreuse import report_dictionary as rd
+    from hfreuse.forum import stats as fs
     from hfreuse.io import write_parquet, write_table
-    from hfreuse.report_html import rst_to_html
+    from hfreuse.report import dictionary as rd
+    from hfreuse.report.html import rst_to_html
 
     forum, *_ = demo
     out = tmp_path / "results" / "forum"

@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 from conftest import shared_path
-from hfreuse import forum_raw as raw
 from hfreuse.errors import InputError
-from hfreuse.forum_parse import Pseudonymizer, html_to_text, parse_forum, parse_record
+from hfreuse.forum import raw as raw
+from hfreuse.forum.parse import Pseudonymizer, html_to_text, parse_forum, parse_record
 from hfreuse.io import atomic_write_json
 
 KEY = b"unit-test-key-0123456789"

@@ -6,9 +6,9 @@ import math
 
 import pandas as pd
 import pytest
-from hfreuse import forum_stats as fs
 from hfreuse.charts import SYNTHETIC_NOTE
-from hfreuse.forum_charts import (
+from hfreuse.forum import stats as fs
+from hfreuse.forum.charts import (
     binned_posts,
     build_accepted_answers,
     build_beginners_vs_intermediate,

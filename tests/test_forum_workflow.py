@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import copy_workflow, run_snakemake
 from forum_stub import DiscourseSite, StubServer
-from hfreuse import forum_raw as raw
 from hfreuse.clients import HttpClient
-from hfreuse.forum_crawl import crawl_listing, crawl_topics
-from hfreuse.forum_parse import parse_forum
+from hfreuse.forum import raw as raw
+from hfreuse.forum.crawl import crawl_listing, crawl_topics
+from hfreuse.forum.parse import parse_forum
 from hfreuse.io import read_json, write_table
 
 TABLES = ["categories", "topics", "posts"]

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from hfreuse import hub_raw
 from hfreuse.clients import FetchError, HttpClient
 from hfreuse.errors import InputError
-from hfreuse.hub_crawl import crawl_cards, crawl_models, shard_models
+from hfreuse.hub import raw as hub_raw
+from hfreuse.hub.crawl import crawl_cards, crawl_models, shard_models
 from hfreuse.io import read_json
 from hub_stub import (
     RecordedPages,
@@ -181,7 +181,7 @@ def test_500_then_success(hub, tmp_path):
 
 
 def test_deep_pages_that_keep_timing_out_are_asked_for_in_smaller_pages(hub, tmp_path):
-    from hfreuse.hub_crawl import smaller_page_url
+    from hfreuse.hub.crawl import smaller_page_url
 
     assert "limit=50" in smaller_page_url("http://h/api/models?sort=createdAt&limit=100&cursor=x")
     assert smaller_page_url("http://h/api/models?limit=10") is None
@@ -233,7 +233,7 @@ def test_resume_after_a_permanent_failure(hub, tmp_path):
 KILL_SCRIPT = """
 import sys
 from hfreuse.clients import HttpClient
-from hfreuse.hub_crawl import crawl_models
+from hfreuse.hub.crawl import crawl_models
 crawl_models(sys.argv[1], sys.argv[2], sys.argv[3].split(","), int(sys.argv[4]),
              client=HttpClient(float(sys.argv[5])))
 """
@@ -376,7 +376,7 @@ def test_card_shard_resumes_after_a_failure(hub, listed):
 CARD_KILL_SCRIPT = """
 import sys
 from hfreuse.clients import HttpClient
-from hfreuse.hub_crawl import crawl_cards
+from hfreuse.hub.crawl import crawl_cards
 crawl_cards(sys.argv[1], sys.argv[2], sys.argv[3], client=HttpClient(2400.0), part_size=20)
 """
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hfreuse import hub_raw
 from hfreuse.errors import InputError
-from hfreuse.hub_demo import FLOOR_ISO, generate_hub_snapshot
-from hfreuse.hub_parse import parse_models
+from hfreuse.hub import raw as hub_raw
+from hfreuse.hub.demo import FLOOR_ISO, generate_hub_snapshot
+from hfreuse.hub.parse import parse_models
 from hfreuse.io import atomic_write_json_gz, read_json, write_table
 
 SHARDS = ["00-of-03", "01-of-03", "02-of-03"]

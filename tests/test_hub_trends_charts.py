@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from hfreuse.charts import SYNTHETIC_NOTE
-from hfreuse.hub_charts import build_card_share, build_hub_model_types, top_types
-from hfreuse.hub_trends import card_share_monthly, model_types_monthly, month_range
+from hfreuse.hub.charts import build_card_share, build_hub_model_types, top_types
+from hfreuse.hub.trends import card_share_monthly, model_types_monthly, month_range
 
 
 def _models(rows):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, shared_path
 from hfreuse.errors import InputError
-from hfreuse.mentions import (
+from hfreuse.rq3.mentions import (
     MentionMatcher,
     NaiveMatcher,
     load_aliases,

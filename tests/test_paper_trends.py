@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import run_snakemake, shared_path
-from hfreuse import trend_stats as ts
 from hfreuse.errors import InputError
-from hfreuse.paper_trends import (
+from hfreuse.rq3 import stats as ts
+from hfreuse.rq3.paper import (
     CARD_CSV,
     FORUM_CSV,
     HUB_CSV,

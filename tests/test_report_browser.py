@@ -322,7 +322,7 @@ def test_harness_sees_external_requests_console_errors_and_dialogs(chromium, tmp
 
 
 def test_hostile_report_renders_as_text_in_the_browser(chromium, tmp_path, monkeypatch):
-    from hfreuse.report import build_report
+    from hfreuse.report.build import build_report
     from test_report_unit import EVIL, EVIL_IMG, make_synthetic_run
 
     kwargs = make_synthetic_run(tmp_path / "run")

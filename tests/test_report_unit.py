@@ -1,4 +1,4 @@
-"""The study report's library (hfreuse.report*) and build_report's main() on small inputs."""
+"""The study report's library (hfreuse.report) and build_report's main() on small inputs."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import ROOT
-from hfreuse import report_dictionary as rd
-from hfreuse import report_html as h
-from hfreuse import report_manifest as rm
 from hfreuse.errors import InputError
-from hfreuse.report import build_report
-from hfreuse.report_summary import summarise
+from hfreuse.report import dictionary as rd
+from hfreuse.report import html as h
+from hfreuse.report import manifest as rm
+from hfreuse.report.build import build_report
+from hfreuse.report.summary import summarise
 
 EVIL = "<script>alert(1)</script>"
 EVIL_IMG = '<img src=x onerror="alert(2)">'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_workflow, run_snakemake
-from hfreuse import report_dictionary as rd
+from hfreuse.report import dictionary as rd
 from test_report_browser import PROBE_JS, check_report_visit, chromium  # noqa: F401
 
 pytestmark = pytest.mark.workflow

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hfreuse.errors import InputError
-from hfreuse.trend_stats import (
+from hfreuse.rq3.stats import (
     benjamini_hochberg,
     card_share_trend,
     declining_rising,

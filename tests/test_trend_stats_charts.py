@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from hfreuse.charts import SYNTHETIC_NOTE
-from hfreuse.rq3_charts import build_forum_mentions, build_forum_vs_hub, top_mentioned
+from hfreuse.rq3.charts import build_forum_mentions, build_forum_vs_hub, top_mentioned
 
 
 def _monthly():

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from hfreuse.io import atomic_write_bytes
-from hfreuse.report import build_report
+from hfreuse.report.build import build_report
 
 
 def main(

@@ -4,7 +4,7 @@ import logging
 
 import pandas as pd
 from hfreuse.io import write_csv
-from hfreuse.paper_trends import reproduction
+from hfreuse.rq3.paper import reproduction
 
 log = logging.getLogger(__name__)
 

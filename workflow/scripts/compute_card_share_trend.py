@@ -2,7 +2,7 @@
 
 import pandas as pd
 from hfreuse.io import write_parquet
-from hfreuse.trend_stats import card_share_trend
+from hfreuse.rq3.stats import card_share_trend
 
 
 def main(card_share, trend, split_month, exclude_partial_months, exclude_floor_month, alpha):

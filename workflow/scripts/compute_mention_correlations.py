@@ -3,8 +3,8 @@
 import logging
 
 import pandas as pd
-from hfreuse import trend_stats as ts
 from hfreuse.io import write_parquet
+from hfreuse.rq3 import stats as ts
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Rule compute_model_trends: per-model trends of forum mentions and Hub uploads."""
 
 import pandas as pd
-from hfreuse import trend_stats as ts
 from hfreuse.io import write_parquet
+from hfreuse.rq3 import stats as ts
 
 
 def main(

@@ -1,7 +1,7 @@
 """Rule count_card_share: results/hub/models.parquet -> results/trends table."""
 
 import pandas as pd
-from hfreuse.hub_trends import card_share_monthly
+from hfreuse.hub.trends import card_share_monthly
 from hfreuse.io import write_parquet
 
 

@@ -1,7 +1,7 @@
 """Rule count_hub_model_types: results/hub/models.parquet -> results/trends table."""
 
 import pandas as pd
-from hfreuse.hub_trends import model_types_monthly
+from hfreuse.hub.trends import model_types_monthly
 from hfreuse.io import write_parquet
 
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import pyarrow.parquet as pq
 from hfreuse.io import write_parquet
-from hfreuse.mentions import mentions_monthly, month_of
+from hfreuse.rq3.mentions import mentions_monthly, month_of
 
 
 def main(shards, topics, models, topic_mentions, monthly, start_month, end_month):

@@ -1,9 +1,9 @@
 """Rule count_taxonomy: codebook + codes (+ published counts) -> taxonomy and root-cause counts."""
 
 import pandas as pd
+from hfreuse.coding.taxonomy import root_cause_counts as count_root_causes
+from hfreuse.coding.taxonomy import taxonomy_counts as count_categories
 from hfreuse.io import write_parquet
-from hfreuse.taxonomy import root_cause_counts as count_root_causes
-from hfreuse.taxonomy import taxonomy_counts as count_categories
 
 
 def main(codebook, codes, root_causes, taxonomy_counts, root_cause_counts, published_counts=None):

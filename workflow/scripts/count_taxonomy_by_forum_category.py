@@ -1,8 +1,8 @@
 """Rule count_taxonomy_by_forum_category: code categories per forum category."""
 
 import pandas as pd
+from hfreuse.coding.taxonomy import taxonomy_by_forum_category
 from hfreuse.io import write_parquet
-from hfreuse.taxonomy import taxonomy_by_forum_category
 
 
 def main(codes, by_forum):

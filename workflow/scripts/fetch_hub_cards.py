@@ -7,9 +7,9 @@ skips the models it already stored; the shard marker `cards/shard-K-of-N.json` i
 
 from pathlib import Path
 
-from hfreuse import hub_raw
 from hfreuse.errors import InputError
-from hfreuse.hub_crawl import crawl_cards
+from hfreuse.hub import raw as hub_raw
+from hfreuse.hub.crawl import crawl_cards
 
 
 def main(

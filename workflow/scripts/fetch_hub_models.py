@@ -8,7 +8,7 @@ killed crawl continues where it stopped; `manifest.json` is written last and mar
 from pathlib import Path
 
 from hfreuse.errors import InputError
-from hfreuse.hub_crawl import crawl_models
+from hfreuse.hub.crawl import crawl_models
 
 
 def main(

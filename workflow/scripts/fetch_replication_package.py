@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 from hfreuse.clients import HttpClient
-from hfreuse.paper_coding import extract_package
+from hfreuse.coding.paper import extract_package
 
 log = logging.getLogger(__name__)
 

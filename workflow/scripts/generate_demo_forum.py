@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from hfreuse.forum_demo import generate_forum_snapshot
+from hfreuse.forum.demo import generate_forum_snapshot
 
 
 def main(manifest, listing, seed, n_topics, mean_posts_per_topic=3.2):

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from hfreuse.hub_demo import generate_hub_snapshot
+from hfreuse.hub.demo import generate_hub_snapshot
 
 
 def main(manifest, card_manifests, seed, n_models, page_size, card_shards, max_cards):

@@ -6,8 +6,8 @@ Every problem of every sheet is reported at once; nothing is written when there 
 import logging
 
 import pandas as pd
-from hfreuse.codebook import read_codebook_csv
-from hfreuse.coding_import import import_sheets
+from hfreuse.coding.codebook import read_codebook_csv
+from hfreuse.coding.sheet_import import import_sheets
 from hfreuse.io import write_parquet
 
 log = logging.getLogger(__name__)

@@ -3,14 +3,14 @@ counts, coded topics and root causes -> the coding tables."""
 
 import logging
 
-from hfreuse.io import write_parquet
-from hfreuse.paper_coding import (
+from hfreuse.coding.paper import (
     load_mappings,
     read_all_codes,
     read_overview,
     read_package_codebook,
     read_root_causes,
 )
+from hfreuse.io import write_parquet
 
 log = logging.getLogger(__name__)
 

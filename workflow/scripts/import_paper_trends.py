@@ -1,7 +1,7 @@
 """Rule import_paper_trends: the replication package's monthly matrices -> the trend tables."""
 
 from hfreuse.io import write_parquet
-from hfreuse.paper_trends import read_card_share, read_forum_mentions, read_hub_model_types
+from hfreuse.rq3.paper import read_card_share, read_forum_mentions, read_hub_model_types
 
 
 def main(forum_csv, hub_csv, card_csv, mentions, model_types, card_share):

@@ -3,7 +3,7 @@
 import pandas as pd
 import pyarrow.parquet as pq
 from hfreuse.io import write_parquet
-from hfreuse.mentions import (
+from hfreuse.rq3.mentions import (
     MentionMatcher,
     load_aliases,
     names_by_frequency,

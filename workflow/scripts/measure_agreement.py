@@ -4,7 +4,7 @@ double-coded topics."""
 import logging
 
 import pandas as pd
-from hfreuse.agreement import agreement_table
+from hfreuse.coding.agreement import agreement_table
 from hfreuse.io import write_parquet
 
 log = logging.getLogger(__name__)

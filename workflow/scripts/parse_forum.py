@@ -6,7 +6,7 @@ The tables (and their bytes) are the same whatever the number of shards (forum.p
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from hfreuse.forum_parse import gather_forum
+from hfreuse.forum.parse import gather_forum
 from hfreuse.io import write_table
 
 

@@ -7,7 +7,7 @@ own key file beside the raw data); raw usernames never reach results/.
 
 from pathlib import Path
 
-from hfreuse.forum_parse import parse_forum_shard
+from hfreuse.forum.parse import parse_forum_shard
 from hfreuse.io import write_table
 
 

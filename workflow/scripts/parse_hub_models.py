@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from hfreuse.hub_parse import card_lengths, merge_parts
+from hfreuse.hub.parse import card_lengths, merge_parts
 from hfreuse.io import write_table
 
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from hfreuse.hub_parse import parse_pages
-from hfreuse.hub_raw import parse_shard
+from hfreuse.hub.parse import parse_pages
+from hfreuse.hub.raw import parse_shard
 from hfreuse.io import write_table
 
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 from hfreuse.charts import save_chart
-from hfreuse.forum_charts import build_accepted_answers
+from hfreuse.forum.charts import build_accepted_answers
 
 
 def main(table, html, svg, png, spec, width, height, synthetic):

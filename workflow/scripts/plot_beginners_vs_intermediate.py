@@ -2,7 +2,7 @@
 
 import pandas as pd
 from hfreuse.charts import save_chart
-from hfreuse.forum_charts import build_beginners_vs_intermediate
+from hfreuse.forum.charts import build_beginners_vs_intermediate
 
 
 def main(monthly, html, svg, png, spec, categories, width, height, synthetic):

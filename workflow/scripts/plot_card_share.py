@@ -2,7 +2,7 @@
 
 import pandas as pd
 from hfreuse.charts import save_chart
-from hfreuse.hub_charts import build_card_share
+from hfreuse.hub.charts import build_card_share
 
 
 def main(monthly, html, svg, png, spec, width, height, synthetic):

@@ -2,7 +2,7 @@
 
 import pandas as pd
 from hfreuse.charts import save_chart
-from hfreuse.rq3_charts import build_forum_vs_hub
+from hfreuse.rq3.charts import build_forum_vs_hub
 
 
 def main(totals, correlation, html, svg, png, spec, top_n, width, height, synthetic):

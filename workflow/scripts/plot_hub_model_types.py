@@ -2,7 +2,7 @@
 
 import pandas as pd
 from hfreuse.charts import save_chart
-from hfreuse.hub_charts import build_hub_model_types
+from hfreuse.hub.charts import build_hub_model_types
 
 
 def main(monthly, html, svg, png, spec, top_n, width, height, synthetic):

@@ -2,7 +2,7 @@
 
 import pandas as pd
 from hfreuse.charts import save_chart
-from hfreuse.forum_charts import build_posts_per_topic
+from hfreuse.forum.charts import build_posts_per_topic
 
 
 def main(distribution, html, svg, png, spec, width, height, synthetic):

@@ -2,7 +2,7 @@
 
 import pandas as pd
 from hfreuse.charts import save_chart
-from hfreuse.coding_charts import root_causes_by_challenge, root_causes_sunburst
+from hfreuse.coding.charts import root_causes_by_challenge, root_causes_sunburst
 
 
 def main(

@@ -2,7 +2,7 @@
 
 import pandas as pd
 from hfreuse.charts import save_chart
-from hfreuse.coding_charts import taxonomy_bars, taxonomy_sunburst
+from hfreuse.coding.charts import taxonomy_bars, taxonomy_sunburst
 
 KINDS = {"challenges": "challenge", "benefits": "benefit"}
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 from hfreuse.charts import save_chart
-from hfreuse.forum_charts import build_topics_per_category
+from hfreuse.forum.charts import build_topics_per_category
 
 
 def main(monthly, html, svg, png, spec, top_n, width, height, synthetic):

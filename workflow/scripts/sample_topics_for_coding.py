@@ -3,8 +3,8 @@
 import logging
 
 import pandas as pd
-from hfreuse.coding_sample import draw_sample
-from hfreuse.coding_sheets import build_sheet, write_sheet_csv, write_sheet_xlsx
+from hfreuse.coding.sample import draw_sample
+from hfreuse.coding.sheets import build_sheet, write_sheet_csv, write_sheet_xlsx
 from hfreuse.io import write_parquet
 
 log = logging.getLogger(__name__)

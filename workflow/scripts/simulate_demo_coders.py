@@ -3,9 +3,9 @@
 import logging
 
 import pandas as pd
-from hfreuse.codebook import read_codebook_csv
-from hfreuse.coding_demo import fill_sheet
-from hfreuse.coding_sheets import read_sheet, write_sheet_csv
+from hfreuse.coding.codebook import read_codebook_csv
+from hfreuse.coding.demo import fill_sheet
+from hfreuse.coding.sheets import read_sheet, write_sheet_csv
 from hfreuse.io import atomic_write_bytes
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Rule summarize_forum: forum statistics tables from the tidy topics and posts."""
 
 import pandas as pd
-from hfreuse import forum_stats
+from hfreuse.forum import stats as forum_stats
 from hfreuse.io import write_parquet
 
 TOPIC_COLUMNS = ["topic_id", "category", "created_at", "posts_count", "pinned"]

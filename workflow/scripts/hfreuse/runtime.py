@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from .errors import InputError
 
 log = logging.getLogger("hfreuse")
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while many small objects are built.
-
-    Building hundreds of thousands of row dicts (parsed JSON, table rows) makes the collector
-    walk every live object again and again, so the time grows faster than the input (2.3x per
-    doubling at 250,000 models a shard, and twice as slow). Those objects hold no reference
-    cycles, so reference counting frees them anyway; the collector resumes afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def setup_logging(log_path: str | None = None, level: int = logging.INFO) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 KINDS = ("challenge", "benefit", "root_cause")
 CODEBOOK_COLUMNS = [

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from . import hub_raw
-from .io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz
+from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz
+from . import raw as hub_raw
 
 log = logging.getLogger(__name__)
 
@@ -381,7 +381,7 @@ def generate_hub_snapshot(
         )
     manifest = {
         "synthetic": True,
-        "generator": "hfreuse.hub_demo.generate_hub_snapshot",
+        "generator": "hfreuse.hub.demo.generate_hub_snapshot",
         "seed": seed,
         "endpoint": DEMO_ENDPOINT,
         "query": {"sort": "createdAt", "direction": 1, "limit": page_size},

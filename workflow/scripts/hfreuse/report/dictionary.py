@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from .errors import InputError
+from ..errors import InputError
 
 COLUMN_KEYS = ("name", "type", "meaning", "source")
 TABLE_SUFFIXES = (".parquet", ".csv")

@@ -14,7 +14,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 SAMPLE_COLUMNS = [
     "topic_id",

@@ -46,7 +46,7 @@ class Tables:
         return sorted(p for p in self.paths if fnmatch.fnmatchcase(p, pattern))
 
     def columns(self, path: str) -> list[str]:
-        from .report_dictionary import table_columns
+        from .dictionary import table_columns
 
         return [c for c, _ in table_columns(path)]
 

@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .io import read_json, read_jsonl
+from ..errors import InputError
+from ..io import read_json, read_jsonl
 
 PAGE_RE = re.compile(r"^page-(\d{6})\.json\.gz$")
 PART_RE = re.compile(r"^part-(\d{6})\.jsonl\.gz$")

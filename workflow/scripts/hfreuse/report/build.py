@@ -16,10 +16,10 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from . import report_dictionary as rd
-from . import report_html as h
-from . import report_manifest as rm
-from .report_summary import summarise
+from . import dictionary as rd
+from . import html as h
+from . import manifest as rm
+from .summary import summarise
 
 TITLE = "Deep Learning Model Reuse in the HuggingFace Community: study report"
 PAPER = (

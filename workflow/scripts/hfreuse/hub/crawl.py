@@ -1,4 +1,4 @@
-"""Live crawl of a Hub-compatible endpoint into the raw snapshot format of :mod:`hfreuse.hub_raw`.
+"""Live crawl of a Hub-compatible endpoint into the raw snapshot format of :mod:`hfreuse.hub.raw`.
 
 Two resumable crawls:
 
@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-from . import hub_raw
-from .clients import FetchError, HttpClient, Progress, Stats, hub_token, library_versions
-from .errors import InputError
-from .io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz, read_json
+from ..clients import FetchError, HttpClient, Progress, Stats, hub_token, library_versions
+from ..errors import InputError
+from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz, read_json
+from . import raw as hub_raw
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import InputError
+from ..errors import InputError
 
 FORUM_COLUMNS = ["model_type", "month", "topics", "partial_month"]
 HUB_COLUMNS = ["model_type", "month", "models", "models_floored", "partial_month"]

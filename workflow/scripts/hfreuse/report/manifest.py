@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from .io import read_json
+from ..io import read_json
 
 #: Libraries whose versions the report lists (those installed; a missing one is "not installed").
 LIBRARIES = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .charts import titled, top_by
-from .hub_trends import FLOOR_MONTH
+from ..charts import titled, top_by
+from .trends import FLOOR_MONTH
 
 
 def top_types(monthly: pd.DataFrame, top_n: int) -> list[str]:

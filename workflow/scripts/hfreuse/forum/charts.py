@@ -1,12 +1,12 @@
-"""Altair charts of the forum statistics (tables of :mod:`hfreuse.forum_stats`)."""
+"""Altair charts of the forum statistics (tables of :mod:`hfreuse.forum.stats`)."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from .charts import titled
-from .forum_stats import GROUPS
+from ..charts import titled
+from .stats import GROUPS
 
 # bins of the posts-per-topic chart: (label, lowest, highest)
 POST_BINS = [

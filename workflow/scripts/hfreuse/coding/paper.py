@@ -27,15 +27,15 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from ..errors import InputError
+from ..io import atomic_write_bytes, atomic_write_json
 from .codebook import finish_codebook, norm_key, norm_text
-from .coding_import import (
+from .sheet_import import (
     CODES_COLUMNS,
     CODES_DTYPES,
     ROOT_CAUSE_COLUMNS,
     ROOT_CAUSE_DTYPES,
 )
-from .errors import InputError
-from .io import atomic_write_bytes, atomic_write_json
 
 PUBLISHED_COLUMNS = ["kind", "category", "label", "count", "source"]
 OVERVIEW_SOURCE = "Codebooks/Codebook.xlsx, sheet Overview"
@@ -371,7 +371,7 @@ def extract_package(
         atomic_write_bytes(target, data)
         written.append(target)
         files[member] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    from .clients import library_versions
+    from ..clients import library_versions
 
     atomic_write_json(
         manifest_path,

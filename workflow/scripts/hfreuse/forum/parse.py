@@ -4,7 +4,7 @@ Posts keep their text as plain text from Discourse's ``cooked`` HTML (standard l
 ``html.parser``): paragraphs and list items on their own lines, code blocks kept verbatim as text,
 quoted posts kept without their "username:" header, link previews (oneboxes) reduced to the
 linked URL, image metadata and emoji images dropped. Authors are keyed pseudonyms
-(:func:`hfreuse.forum_raw.pseudonym`); ``@mentions`` of users in the text are replaced by the
+(:func:`hfreuse.forum.raw.pseudonym`); ``@mentions`` of users in the text are replaced by the
 mentioned user's pseudonym, so raw usernames do not reach results/. (A name typed as plain words
 is not recognisable and stays.)
 """
@@ -21,10 +21,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import forum_raw as raw
-from .errors import InputError
-from .io import read_json
-from .runtime import gc_paused
+from ..errors import InputError
+from ..io import gc_paused, read_json
+from . import raw as raw
 
 log = logging.getLogger(__name__)
 
@@ -453,7 +452,7 @@ def parse_forum_shard(
     forum_dir: str | Path, shard: str, staff_groups: Iterable[str] = ()
 ) -> tuple[pa.Table, pa.Table]:
     """``(topics, posts)`` of one static shard ``'K-of-N'`` of a complete snapshot: the listed
-    topics whose stable hash (:func:`hfreuse.forum_raw.topic_shard`) falls in shard K."""
+    topics whose stable hash (:func:`hfreuse.forum.raw.topic_shard`) falls in shard K."""
     k, n = raw.parse_shard_name(shard)
     ids = [t for t in listed_topic_ids(forum_dir) if raw.topic_shard(t, n) == k]
     log.info("shard %s: %d of the listed topics", shard, len(ids))

@@ -14,7 +14,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from .charts import titled
+from ..charts import titled
 
 KIND_TITLES = {"challenge": "Challenges", "benefit": "Benefits"}
 LABEL_CHARS = 30

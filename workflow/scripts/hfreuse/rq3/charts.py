@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .charts import titled, top_by
+from ..charts import titled, top_by
 
 
 def top_mentioned(monthly: pd.DataFrame, top_n: int) -> list[str]:

@@ -9,10 +9,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import hub_raw
-from .errors import InputError
-from .io import parse_time
-from .runtime import gc_paused
+from ..errors import InputError
+from ..io import gc_paused, parse_time
+from . import raw as hub_raw
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +100,7 @@ def parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
 
 
 def _parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
-    from .io import read_json
+    from ..io import read_json
 
     rows: list[dict[str, Any]] = []
     for page in hub_raw.list_pages(hub_dir):

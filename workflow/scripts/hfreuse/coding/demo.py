@@ -16,7 +16,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from .coding_sheets import SHEET_COLUMNS
+from .sheets import SHEET_COLUMNS
 
 # Relative weights of the demo's challenge and benefit categories (a rough, invented shape:
 # a few large categories and a long tail), and forum-category hints that favour a category.

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
-from .io import atomic_write_bytes
+from ..errors import InputError
+from ..io import atomic_write_bytes
 
 CONTEXT_COLUMNS = [
     "topic_id",

@@ -38,8 +38,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .io import parse_time, read_json
+from ..errors import InputError
+from ..io import parse_time, read_json
 
 log = logging.getLogger(__name__)
 
@@ -349,7 +349,7 @@ def iter_records(forum_dir: str | Path, topic_ids: Iterable[int]) -> Iterator[di
 def topic_shard(topic_id: int, n_shards: int) -> int:
     """Static shard of a topic: a stable hash of its id (never the salted built-in ``hash``).
 
-    The same assignment as the mention matching's shards (:func:`hfreuse.mentions.stable_shard`).
+    The same assignment as the mention matching's shards (:func:`hfreuse.rq3.mentions.stable_shard`).
     """
     digest = hashlib.sha256(str(int(topic_id)).encode("ascii")).digest()
     return int.from_bytes(digest[:8], "big") % n_shards

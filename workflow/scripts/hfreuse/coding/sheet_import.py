@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError
 from .codebook import KINDS, CodebookIndex, norm_text
-from .coding_sheets import REQUIRED_COLUMNS, read_sheet
-from .errors import InputError
+from .sheets import REQUIRED_COLUMNS, read_sheet
 
 CODES_COLUMNS = [
     "coder",

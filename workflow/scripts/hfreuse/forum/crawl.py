@@ -1,4 +1,4 @@
-"""Live crawl of any Discourse forum into the raw format of :mod:`hfreuse.forum_raw`.
+"""Live crawl of any Discourse forum into the raw format of :mod:`hfreuse.forum.raw`.
 
 Two resumable phases, one rule each:
 
@@ -11,7 +11,7 @@ Two resumable phases, one rule each:
   progress file; ``listing.json`` is written last.
 * :func:`crawl_topics` stores, for every selected topic, ``/t/{id}.json`` plus the posts beyond
   its first chunk through ``/t/{id}/posts.json?post_ids[]=...`` in batches of
-  :data:`~hfreuse.forum_raw.POSTS_BATCH`, as one record written atomically once complete. A
+  :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete. A
   topic already stored (a resumed crawl) is not fetched again unless the listing shows it
   changed. With a previous snapshot, a topic stored there is reused (hard link) when its listing
   entry is unchanged (no bump, no new post, same category, title, pin and close state) and its
@@ -33,8 +33,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from . import forum_raw as raw
-from .clients import (
+from ..clients import (
     FetchError,
     HttpClient,
     Progress,
@@ -42,8 +41,9 @@ from .clients import (
     discourse_auth_headers,
     library_versions,
 )
-from .errors import InputError
-from .io import atomic_write_json, read_json
+from ..errors import InputError
+from ..io import atomic_write_json, read_json
+from . import raw as raw
 
 log = logging.getLogger(__name__)
 

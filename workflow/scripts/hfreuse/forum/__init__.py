@@ -1,0 +1,1 @@
+"""Forum stage: raw Discourse snapshot format, crawl, demo generator, parse, statistics, charts."""

@@ -1,0 +1,1 @@
+"""Hub stage: raw snapshot format, crawl, demo generator, parse, monthly trends, charts."""

@@ -1,0 +1,1 @@
+"""The study report: data dictionary, run manifest, summary, HTML."""

@@ -1,0 +1,1 @@
+"""RQ3: model mentions in the forum, trend statistics, the paper's matrices, charts."""
