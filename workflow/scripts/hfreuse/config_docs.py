@@ -39,8 +39,7 @@ CONFIG_FILES: tuple[tuple[str, str], ...] = (
     ),
     (
         "paper.yaml",
-        "overlay that reproduces the study from the authors' replication package "
-        "(`source: paper`)",
+        "overlay that reproduces the study from the authors' replication package (`source: paper`)",
     ),
     (
         "scale.yaml",
@@ -112,14 +111,19 @@ def missing_descriptions(schema: Mapping[str, Any]) -> list[str]:
     ]
 
 
+_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")  # "<" that Markdown would read as an HTML tag
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
 def _cell(text: str) -> str:
-    """Table-cell Markdown: one line, pipes escaped, ``<`` escaped outside code spans."""
+    """Table-cell Markdown: one line, pipes escaped, tag-like ``<`` escaped outside code spans."""
     parts = re.split(r"(`[^`]*`)", _one_line(text))
-    out = [p if p.startswith("`") and p.endswith("`") else p.replace("<", "&lt;") for p in parts]
+    out = [
+        p if p.startswith("`") and p.endswith("`") else _HTML_START.sub("&lt;", p) for p in parts
+    ]
     return "".join(out).replace("|", "\\|")
 
 
@@ -258,9 +262,9 @@ def render_config_readme(schema: Mapping[str, Any]) -> str:
     lines += [f"| `{name}` | {_cell(use)} |" for name, use in SECRETS]
     lines += [
         "",
-        "In the tables, `null` means the key may be left unset (what it then does is in the "
-        "description), and *allowed* lists the schema's constraints. Every section rejects "
-        "unknown keys.",
+        "Each table lists a section's keys with their type, the default a key takes when no "
+        "file sets it, the schema's constraints (*allowed*) and what the key does; where `null` "
+        "is allowed, the description says what it means. Every section rejects unknown keys.",
         "",
     ]
     if scalars:
