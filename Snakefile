@@ -1,6 +1,8 @@
 # hfreuse: rerun "Deep Learning Model Reuse in the HuggingFace Community" (SANER 2024).
-# Thin by design: configuration, validation, the report, the stage files and the default target.
-from snakemake.utils import min_version
+# Thin by design: configuration, validation, shards, the source, the stage files, the default
+# target. The source file (workflow/rules/sources/<source>.smk) is the only place that knows
+# where the data come from.
+from snakemake.utils import min_version, validate
 
 min_version("9")
 
@@ -11,23 +13,39 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 
 
-check_config(config, "workflow/schemas/config.schema.yaml")
+check_config(
+    config, "workflow/schemas/config.schema.yaml"
+)  # one clear line per bad key
+validate(config, "workflow/schemas/config.schema.yaml")  # fills the defaults
 
 
 report: "workflow/report/workflow.rst"
 
 
-include: "workflow/rules/demo.smk"
+scattergather:
+    hub_parse=config["hub"]["parse_shards"],
+    hub_cards=config["hub"]["card_shards"],
+    forum_parse=config["forum"]["parse_shards"],
+    mentions=config["mentions"]["shards"],
+
+
+wildcard_constraints:
+    scatteritem=r"\d+-of-\d+",
+    snapshot=r"[A-Za-z0-9][A-Za-z0-9._-]*",
+
+
+include: f"workflow/rules/sources/{config['source']}.smk"
 include: "workflow/rules/hub.smk"
 include: "workflow/rules/forum.smk"
 include: "workflow/rules/coding.smk"
 include: "workflow/rules/trends.smk"
-include: "workflow/rules/rq3.smk"
+include: "workflow/rules/stats.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
 
 rule all:
+    """The whole study: every table, figure and the report the source leads to."""
     default_target: True
     input:
         final_targets(),

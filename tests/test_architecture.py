@@ -8,6 +8,17 @@ import re
 from conftest import ROOT
 
 SCRIPTS = ROOT / "workflow" / "scripts"
+RULES = ROOT / "workflow" / "rules"
+RULE_START = re.compile(r"^\s*rule(?: (\w+))?:\n", flags=re.M)
+
+
+def rule_blocks():
+    """(file, rule name or None for a rule defined in a loop, its text) of every rule."""
+    for smk in sorted(RULES.rglob("*.smk")):
+        text = smk.read_text()
+        starts = list(RULE_START.finditer(text))
+        for m, nxt in zip(starts, [*starts[1:], None], strict=False):
+            yield smk, m.group(1), text[m.end() : nxt.start() if nxt else len(text)]
 NETWORK_LIBS = {"requests", "huggingface_hub", "httpx", "urllib3", "aiohttp"}
 
 
@@ -36,7 +47,7 @@ def test_only_the_client_module_touches_the_network():
 
 
 def test_entry_scripts_are_thin_and_guarded():
-    rules_text = "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
+    rules_text = "\n".join(p.read_text() for p in RULES.rglob("*.smk"))
     for path in sorted(SCRIPTS.glob("*.py")):
         text = path.read_text()
         assert 'if __name__ == "__main__":' in text, f"{path.name}: no __main__ guard"
@@ -47,10 +58,43 @@ def test_entry_scripts_are_thin_and_guarded():
         assert f"scripts/{path.name}" in rules_text, f"{path.name}: no rule runs it"
 
 
-def test_every_rule_has_a_log():
-    for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
-        text = smk.read_text()
-        starts = list(re.finditer(r"^\s*rule (\w+):", text, flags=re.M))
-        for m, nxt in zip(starts, [*starts[1:], None], strict=False):
-            block = text[m.end() : nxt.start() if nxt else len(text)]
-            assert "log:" in block, f"{smk.name}: rule {m.group(1)} has no log"
+def test_every_rule_has_a_log_and_a_docstring():
+    blocks = list(rule_blocks())
+    assert len(blocks) > 20
+    for smk, name, block in blocks:
+        where = f"{smk.relative_to(ROOT)}: rule {name or '(in a loop)'}"
+        assert "log:" in block, f"{where} has no log"
+        assert block.lstrip().startswith('"""'), f"{where} has no docstring"
+
+
+def test_stage_files_never_ask_which_source_runs():
+    """A source is a file: only workflow/rules/sources/ may read config["source"]."""
+    pattern = re.compile(r"""config\s*(\[\s*["']source["']\s*\]|\.get\(\s*["']source["'])""")
+    offenders = [
+        str(smk.relative_to(ROOT))
+        for smk in sorted(RULES.rglob("*.smk"))
+        if "sources" not in smk.parts and pattern.search(smk.read_text())
+    ]
+    assert offenders == []
+    assert sorted(p.stem for p in (RULES / "sources").glob("*.smk")) == ["demo", "live", "paper"]
+    assert pattern.search('x = config["source"]') and pattern.search("config.get('source')")
+
+
+def test_rule_files_stay_small():
+    sizes = {smk.name: len(smk.read_text().splitlines()) for smk in RULES.rglob("*.smk")}
+    assert sizes.pop("common.smk") <= 150
+    assert max(sizes.values()) <= 200, sizes
+    assert len((ROOT / "Snakefile").read_text().splitlines()) <= 60
+
+
+def test_library_never_imports_the_snakemake_glue():
+    """hfreuse.runtime glues a rule to a script's main(): only entry scripts import it."""
+    offenders = []
+    for path in sorted((SCRIPTS / "hfreuse").rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("runtime"):
+                offenders.append(str(path.relative_to(ROOT)))
+            if isinstance(node, ast.Import) and any("snakemake" in a.name for a in node.names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

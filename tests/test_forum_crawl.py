@@ -361,14 +361,15 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
     )
     out = tmp_path / "results"
     parts = {"topics": [], "posts": []}
-    for shard in ("00-of-02", "01-of-02"):
+    for k in (0, 1):
         for kind in parts:
-            parts[kind].append(str(out / "parts" / f"{kind}-{shard}.parquet"))
+            parts[kind].append(str(out / "parts" / f"{kind}-{k + 1}-of-2.parquet"))
         shard_script.main(
             manifest=str(forum / "manifest.json"),
             topics=parts["topics"][-1],
             posts=parts["posts"][-1],
-            shard=shard,
+            shard=k,
+            n_shards=2,
             staff_groups=[],
         )
     parse_script.main(

@@ -167,17 +167,18 @@ def test_sharded_parse_gives_byte_identical_tables(demo, tmp_path, monkeypatch):
     for n in (1, 3, 8):
         monkeypatch.chdir(tmp_path)
         out = Path(f"n{n}") / "results" / "forum"
-        shards = [f"{k:02d}-of-{n:02d}" for k in range(n)]
+        shards = [f"{k + 1}-of-{n}" for k in range(n)]  # Snakemake's scatter items
         parts = {
             kind: [str(out / "parts" / f"{kind}-{s}.parquet") for s in shards]
             for kind in ("topics", "posts")
         }
-        for shard, topics, posts in zip(shards, parts["topics"], parts["posts"], strict=True):
+        for k, (topics, posts) in enumerate(zip(parts["topics"], parts["posts"], strict=True)):
             shard_script.main(
                 manifest=str(forum / "manifest.json"),
                 topics=topics,
                 posts=posts,
-                shard=shard,
+                shard=k,
+                n_shards=n,
                 staff_groups=[],
             )
         sizes = [pd.read_parquet(p).shape[0] for p in parts["topics"]]
@@ -201,11 +202,11 @@ def test_gather_refuses_overlapping_shards(demo):
     from hfreuse.forum.parse import gather_forum, parse_forum_shard
 
     forum = demo[0]
-    topics, posts = parse_forum_shard(forum, "00-of-02")
+    topics, posts = parse_forum_shard(forum, 0, 2)
     with pytest.raises(InputError, match="two parse shards"):
         gather_forum(forum, [topics, topics], [posts, posts])
-    with pytest.raises(InputError, match="K-of-N"):
-        parse_forum_shard(forum, "02-of-02")
+    with pytest.raises(InputError, match="shard 2 of 2: expected 0 <= index < count"):
+        parse_forum_shard(forum, 2, 2)
 
 
 def test_tables_are_documented_and_captions_render(demo, tmp_path):
@@ -236,24 +237,24 @@ def test_tables_are_documented_and_captions_render(demo, tmp_path):
 
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     for fig in ["topics_per_category", "beginners_vs_intermediate", "posts_per_topic"]:
-        path = ROOT / "workflow" / "report" / f"{fig}.rst"
+        path = ROOT / "workflow" / "report" / "captions" / f"{fig}.rst"
         html = rst_to_html(path.read_text(), str(path), {"snakemake": {"config": config}})
         assert "demo-v1" in html
-    path = ROOT / "workflow" / "report" / "accepted_answers.rst"
+    path = ROOT / "workflow" / "report" / "captions" / "accepted_answers.rst"
     config["forum"]["staff_groups"] = ["hf-team"]
     html = rst_to_html(path.read_text(), str(path), {"snakemake": {"config": config}})
     assert "members of hf-team" in html
 
 
 def test_summarize_and_plot_scripts(demo, tmp_path):
-    """The rule scripts' main() on the demo tables: four tables, four figures in four formats."""
+    """The rule scripts' main() on the demo tables: four tables, then the four forum figures of
+    the registry (workflow/figures.yaml) in four formats."""
     import json
 
-    import plot_accepted_answers
-    import plot_beginners_vs_intermediate
-    import plot_posts_per_topic
-    import plot_topics_per_category
+    import plot_figure
     import summarize_forum
+    from conftest import ROOT
+    from hfreuse.figures import builder_args, load_registry
     from hfreuse.io import write_table
 
     forum, *_ = demo
@@ -262,7 +263,7 @@ def test_summarize_and_plot_scripts(demo, tmp_path):
     for name, table in tables.items():
         write_table(table, out / "forum" / f"{name}.parquet")
     stats = {
-        n: str(out / "forum" / f"{n}.parquet")
+        n: str(out / "forum" / f"{n}{'_monthly' if n == 'topics_per_category' else ''}.parquet")
         for n in ("topics_per_category", "posts_per_topic", "accepted_answers", "summary")
     }
     summarize_forum.main(
@@ -277,26 +278,22 @@ def test_summarize_and_plot_scripts(demo, tmp_path):
             for k, e in (("html", "html"), ("svg", "svg"), ("png", "png"), ("spec", "json"))
         }
 
-    size = {"width": 400, "height": 200, "synthetic": True}
-    plot_topics_per_category.main(
-        monthly=stats["topics_per_category"], top_n=5, **files("topics_per_category"), **size
-    )
-    plot_beginners_vs_intermediate.main(
-        monthly=stats["topics_per_category"],
-        categories=["Beginners", "Intermediate"],
-        **files("beginners_vs_intermediate"),
-        **size,
-    )
-    plot_posts_per_topic.main(
-        distribution=stats["posts_per_topic"], **files("posts_per_topic"), **size
-    )
-    plot_accepted_answers.main(table=stats["accepted_answers"], **files("accepted_answers"), **size)
-    for name in [
-        "topics_per_category",
-        "beginners_vs_intermediate",
-        "posts_per_topic",
-        "accepted_answers",
-    ]:
+    registry = load_registry(ROOT / "workflow/figures.yaml", ROOT / "workflow/report/captions")
+    config = {
+        "figures": {"width": 400, "height": 200, "top_n": 5},
+        "forum": {"top_categories": 5, "compare_categories": ["Beginners", "Intermediate"]},
+    }
+    names = ["topics_per_category", "beginners_vs_intermediate", "posts_per_topic"]
+    names += ["accepted_answers"]
+    for name in names:
+        fig = registry[name]
+        assert fig["needs"] == ["forum"]
+        plot_figure.main(
+            **files(name),
+            builder=fig["builder"],
+            args=builder_args(fig, config, {"synthetic": True}),
+            **{arg: str(tmp_path / path) for arg, path in fig["inputs"].items()},
+        )
         paths = files(name)
         assert Path(paths["png"]).read_bytes()[:4] == b"\x89PNG"
         assert b"<svg" in Path(paths["svg"]).read_bytes()[:500]

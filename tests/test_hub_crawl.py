@@ -298,7 +298,8 @@ def test_token_is_sent_but_never_written(hub, tmp_path, monkeypatch):
     manifest = crawl_models(
         hub_dir, hub.base_url, EXPAND, PAGE, max_models=300, requests_per_minute=FAST
     )
-    crawl_cards(hub_dir, "00-of-01", hub.base_url, max_cards=40, resolves_per_minute=FAST)
+    marker = card_marker(hub_dir, 0, 1)
+    crawl_cards(hub_dir, marker, 0, 1, hub.base_url, max_cards=40, resolves_per_minute=FAST)
     assert manifest["token_used"] is True
     assert {h.authorization for h in hub.hits} == {f"Bearer {secret}"}
     for path in tmp_path.rglob("*"):
@@ -321,6 +322,15 @@ def listed(hub, tmp_path) -> Path:
     return hub_dir
 
 
+def card_marker(hub_dir: Path, k: int, n: int) -> Path:
+    """The marker of README shard k (0-based) of n, named like Snakemake's scatter item."""
+    return hub_dir / "cards" / f"shard-{k + 1}-of-{n}.json"
+
+
+def shard_cards(marker: Path) -> list[dict]:
+    return list(hub_raw.iter_cards(hub_raw.shard_dir(marker)))
+
+
 def readme_ids() -> list[str]:
     return sorted(m["id"] for m in real_models() if has_readme(m))
 
@@ -328,16 +338,17 @@ def readme_ids() -> list[str]:
 def test_card_shards_cover_the_selection_without_overlap(hub, listed):
     selected = hub_raw.select_card_models(readme_ids(), 600)
     fetched: dict[str, dict] = {}
-    for shard in ("00-of-02", "01-of-02"):
-        marker = crawl_cards(listed, shard, hub.base_url, 600, client=client())
-        records = list(hub_raw.iter_cards(listed, shard))
+    for k in (0, 1):
+        path = card_marker(listed, k, 2)
+        marker = crawl_cards(listed, path, k, 2, hub.base_url, 600, client=client())
+        records = shard_cards(path)
         assert not set(fetched) & {r["model_id"] for r in records}
         fetched.update((r["model_id"], r) for r in records)
         assert marker["cards"] == len(records) == marker["stats"]["requests"]
         assert marker["fetched"] == sum(r["status"] == 200 for r in records)
         assert marker["not_found"] == sum(r["status"] == 404 for r in records)
         assert marker["fetched"] + marker["not_found"] == len(records)
-        assert marker == read_json(hub_raw.shard_marker(listed, shard))
+        assert marker == read_json(path)
     assert set(fetched) == selected and len(selected) == 600
     assert hub.count("card") == 600 and not hub.wrong_revisions
     # 200: the text exactly as served; 404: no text
@@ -351,19 +362,21 @@ def test_card_shards_cover_the_selection_without_overlap(hub, listed):
 
 
 def test_card_shard_resumes_after_a_failure(hub, listed):
-    shard = "01-of-03"
-    mine = shard_models({m: "x" for m in readme_ids()}, shard, None)
+    path = card_marker(listed, 1, 3)
+    mine = shard_models({m: "x" for m in readme_ids()}, 1, 3, None)
     hub.fail_once("card", mine[130], 503, body=b"busy")  # 503 twice: the client gives up
     hub.fail_once("card", mine[130], 503)
     with pytest.raises(FetchError, match=rf"/{mine[130]}/resolve/.*/README.md: HTTP 503"):
-        crawl_cards(listed, shard, hub.base_url, client=client(max_retries=1), part_size=50)
-    assert not hub_raw.shard_marker(listed, shard).exists()
-    first = [r["model_id"] for r in hub_raw.iter_cards(listed, shard)]
+        crawl_cards(
+            listed, path, 1, 3, hub.base_url, client=client(max_retries=1), part_size=50
+        )
+    assert not path.exists()
+    first = [r["model_id"] for r in shard_cards(path)]
     assert first == mine[:130]  # two full parts and the flushed remainder
-    assert len(hub_raw.list_parts(listed, shard)) == 3
+    assert len(hub_raw.list_parts(hub_raw.shard_dir(path))) == 3
 
-    marker = crawl_cards(listed, shard, hub.base_url, client=client(), part_size=50)
-    records = list(hub_raw.iter_cards(listed, shard))
+    marker = crawl_cards(listed, path, 1, 3, hub.base_url, client=client(), part_size=50)
+    records = shard_cards(path)
     assert [r["model_id"] for r in records] == mine
     ok_hits = [h.key for h in hub.hits if h.status in (200, 404)]
     assert sorted(ok_hits) == mine  # every README fetched once, none twice
@@ -377,22 +390,24 @@ CARD_KILL_SCRIPT = """
 import sys
 from hfreuse.clients import HttpClient
 from hfreuse.hub.crawl import crawl_cards
-crawl_cards(sys.argv[1], sys.argv[2], sys.argv[3], client=HttpClient(2400.0), part_size=20)
+crawl_cards(
+    sys.argv[1], sys.argv[2], 0, 8, sys.argv[3], client=HttpClient(2400.0), part_size=20
+)
 """
 
 
 def test_card_shard_resumes_after_sigkill(hub, listed):
-    shard = "00-of-08"
+    path = card_marker(listed, 0, 8)
     run_until(
-        [sys.executable, "-c", CARD_KILL_SCRIPT, str(listed), shard, hub.base_url],
-        lambda: len(hub_raw.list_parts(listed, shard)) >= 3,
+        [sys.executable, "-c", CARD_KILL_SCRIPT, str(listed), str(path), hub.base_url],
+        lambda: len(hub_raw.list_parts(hub_raw.shard_dir(path))) >= 3,
     )
-    assert not hub_raw.shard_marker(listed, shard).exists()
-    before = {r["model_id"] for r in hub_raw.iter_cards(listed, shard)}
+    assert not path.exists()
+    before = {r["model_id"] for r in shard_cards(path)}
     hub.hits.clear()
-    marker = crawl_cards(listed, shard, hub.base_url, client=client(), part_size=20)
-    ids = [r["model_id"] for r in hub_raw.iter_cards(listed, shard)]
-    mine = shard_models({m: "x" for m in readme_ids()}, shard, None)
+    marker = crawl_cards(listed, path, 0, 8, hub.base_url, client=client(), part_size=20)
+    ids = [r["model_id"] for r in shard_cards(path)]
+    mine = shard_models({m: "x" for m in readme_ids()}, 0, 8, None)
     assert sorted(ids) == mine and len(ids) == len(set(ids))
     assert before and not before & {h.key for h in hub.hits}  # stored ones not fetched again
     assert marker["runs"] == 2 and marker["cards"] == len(mine)
@@ -400,7 +415,7 @@ def test_card_shard_resumes_after_sigkill(hub, listed):
 
 def test_cards_need_a_complete_listing(hub, tmp_path):
     with pytest.raises(InputError, match="manifest.json: missing"):
-        crawl_cards(tmp_path / "hub", "00-of-02", hub.base_url)
+        crawl_cards(tmp_path / "hub", card_marker(tmp_path / "hub", 0, 2), 0, 2, hub.base_url)
 
 
 # --- the scripts' main() --------------------------------------------------------------------------
@@ -421,21 +436,23 @@ def test_fetch_scripts_main(hub, tmp_path):
         **common,
     )
     assert read_json(hub_dir / "manifest.json")["models"] == 500
-    marker = hub_dir / "cards" / "shard-01-of-02.json"
+    marker = card_marker(hub_dir, 1, 2)
     fetch_hub_cards.main(
         models=str(hub_dir / "manifest.json"),
         shard_manifest=str(marker),
-        shard="01-of-02",
+        shard=1,
+        n_shards=2,
         max_cards=None,
         resolves_per_minute=FAST,
         **common,
     )
-    assert read_json(marker)["shard"] == "01-of-02"
-    with pytest.raises(InputError, match="expected the shard marker"):
+    assert read_json(marker)["shard"] == 1 and read_json(marker)["shards"] == 2
+    with pytest.raises(InputError, match=r"card shard 2 of 2: expected 0 <= index < count"):
         fetch_hub_cards.main(
             models=str(hub_dir / "manifest.json"),
-            shard_manifest=str(hub_dir / "cards" / "other.json"),
-            shard="00-of-02",
+            shard_manifest=str(card_marker(hub_dir, 2, 2)),
+            shard=2,
+            n_shards=2,
             max_cards=None,
             resolves_per_minute=FAST,
             **common,
@@ -484,7 +501,7 @@ def test_live_workflow_on_the_stub_and_sigkill_resume(hub, tmp_path):
     assert set(table["model_id"]) == {m["id"] for m in models}
     assert table["has_readme"].sum() == len(readme_ids())
     hub_dir = wf / "resources" / "raw" / "stub-1" / "hub"
-    cards = [r for s in ("00-of-02", "01-of-02") for r in hub_raw.iter_cards(hub_dir, s)]
+    cards = [r for k in (0, 1) for r in shard_cards(card_marker(hub_dir, k, 2))]
     assert len(cards) == 500
     assert table["card_length"].notna().sum() == sum(r["status"] == 200 for r in cards)
     manifest = read_json(hub_dir / "manifest.json")

@@ -14,13 +14,19 @@ from hfreuse.hub.demo import FLOOR_ISO, generate_hub_snapshot
 from hfreuse.hub.parse import parse_models
 from hfreuse.io import atomic_write_json_gz, read_json, write_table
 
-SHARDS = ["00-of-03", "01-of-03", "02-of-03"]
+
+
+def markers(hub: Path) -> list[Path]:
+    """The README shard markers of a 3-shard snapshot, named as Snakemake's scatter items."""
+    return [hub / "cards" / f"shard-{k}-of-3.json" for k in (1, 2, 3)]
 
 
 @pytest.fixture(scope="module")
 def demo_hub(tmp_path_factory) -> Path:
     hub = tmp_path_factory.mktemp("demo") / "hub"
-    generate_hub_snapshot(hub, seed=7, n_models=3000, page_size=400, card_shards=3)
+    generate_hub_snapshot(
+        hub, seed=7, n_models=3000, page_size=400, card_markers=markers(hub)
+    )
     return hub
 
 
@@ -34,10 +40,14 @@ def _digest(folder: Path) -> dict[str, str]:
 
 def test_demo_is_deterministic_and_seeded(demo_hub, tmp_path):
     again = tmp_path / "again"
-    generate_hub_snapshot(again, seed=7, n_models=3000, page_size=400, card_shards=3)
+    generate_hub_snapshot(
+        again, seed=7, n_models=3000, page_size=400, card_markers=markers(again)
+    )
     assert _digest(again) == _digest(demo_hub)
     other = tmp_path / "other"
-    generate_hub_snapshot(other, seed=8, n_models=3000, page_size=400, card_shards=3)
+    generate_hub_snapshot(
+        other, seed=8, n_models=3000, page_size=400, card_markers=markers(other)
+    )
     assert _digest(other) != _digest(demo_hub)
 
 
@@ -64,10 +74,10 @@ def test_demo_raw_format_is_the_crawl_format(demo_hub):
         assert key in item
     created = [m["createdAt"] for m in hub_raw.iter_models(demo_hub)]
     assert created == sorted(created), "pages are in creation order, like the crawl's sort"
-    for shard in SHARDS:
-        assert hub_raw.shard_marker(demo_hub, shard).exists()
-        for rec in hub_raw.iter_cards(demo_hub, shard):
-            assert hub_raw.shard_of(rec["model_id"], 3) == int(shard[:2])
+    for k, marker in enumerate(markers(demo_hub)):
+        assert marker.exists() and read_json(marker)["shard"] == k
+        for rec in hub_raw.iter_cards(hub_raw.shard_dir(marker)):
+            assert hub_raw.shard_of(rec["model_id"], 3) == k
 
 
 def test_demo_is_realistic(demo_hub):
@@ -87,7 +97,7 @@ def test_demo_is_realistic(demo_hub):
 
 
 def test_parse_one_row_per_model(demo_hub, tmp_path):
-    table = parse_models(demo_hub, SHARDS)
+    table = parse_models(demo_hub, markers(demo_hub))
     df = table.to_pandas()
     raw = list(hub_raw.iter_models(demo_hub))
     assert len(df) == len(raw) and df["model_id"].is_unique
@@ -108,7 +118,7 @@ def test_parse_one_row_per_model(demo_hub, tmp_path):
             assert pd.isna(row.card_length)
     # byte-identical output when written twice
     write_table(table, tmp_path / "a.parquet")
-    write_table(parse_models(demo_hub, SHARDS), tmp_path / "b.parquet")
+    write_table(parse_models(demo_hub, markers(demo_hub)), tmp_path / "b.parquet")
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
 
 
@@ -144,19 +154,19 @@ def test_sharded_parse_scripts_equal_the_unsharded_parse(demo_hub, tmp_path):
     manifest = str(demo_hub / "manifest.json")
     parts = []
     for k in range(3):
-        part = tmp_path / f"models-{k:02d}-of-03.parquet"
-        parse_hub_pages.main(manifest=manifest, part=str(part), shard=f"{k:02d}-of-03")
+        part = tmp_path / f"models-{k + 1}-of-3.parquet"
+        parse_hub_pages.main(manifest=manifest, part=str(part), shard=k, n_shards=3)
         parts.append(str(part))
     pages = [pd.read_parquet(p)["page"].unique().tolist() for p in parts]
     assert sorted(pages[0]) == [1, 4, 7] and sorted(pages[2]) == [3, 6]  # round-robin
     out = tmp_path / "models.parquet"
     parse_hub_models.main(
         manifest=manifest,
-        card_manifests=[str(hub_raw.shard_marker(demo_hub, s)) for s in SHARDS],
+        card_manifests=[str(m) for m in markers(demo_hub)],
         parts=parts,
         models=str(out),
     )
     df = pd.read_parquet(out)
     assert len(df) == json.loads((demo_hub / "manifest.json").read_text())["models"]
-    write_table(parse_models(demo_hub, SHARDS), tmp_path / "whole.parquet")
+    write_table(parse_models(demo_hub, markers(demo_hub)), tmp_path / "whole.parquet")
     assert out.read_bytes() == (tmp_path / "whole.parquet").read_bytes()

@@ -18,7 +18,6 @@ from hfreuse.rq3.mentions import (
     load_aliases,
     mentions_monthly,
     names_by_frequency,
-    parse_shard,
     stable_shard,
     topic_mentions,
 )
@@ -239,9 +238,6 @@ def test_stable_shards_partition_the_topics():
     assert min(shards.count(k) for k in range(4)) > 400  # roughly balanced
     assert shards == [stable_shard(i, 4) for i in ids]  # deterministic, not the salted hash()
     assert stable_shard(12345, 1) == 0
-    assert parse_shard("01-of-04") == (1, 4)
-    with pytest.raises(InputError, match="K-of-N"):
-        parse_shard("4-of-4")
 
 
 def _topics(rows):

@@ -1,40 +1,37 @@
-# Figures: Altair charts saved as inline HTML, SVG, PNG and the Vega-Lite spec.
+# Figures: one rule plot_<name> for every figure of the registry workflow/figures.yaml, saving
+# inline HTML, SVG, PNG and the Vega-Lite spec; the SVG is filed in `snakemake --report` with
+# the figure's caption, under its research question.
 
 
-rule plot_hub_model_types:
-    input:
-        monthly="results/trends/hub_model_types_monthly.parquet",
-    output:
-        **figure_files("hub_model_types"),
-    log:
-        "logs/plot_hub_model_types.log",
-    benchmark:
-        "benchmarks/plot_hub_model_types.tsv"
-    conda:
-        "../envs/hfreuse.yaml"
-    params:
-        top_n=config["figures"]["top_n"],
-        width=config["figures"]["width"],
-        height=config["figures"]["height"],
-        synthetic=config["source"] == "demo",
-    script:
-        "../scripts/plot_hub_model_types.py"
+for name, fig in FIGURES.items():
 
-
-rule plot_card_share:
-    input:
-        monthly="results/trends/card_share_monthly.parquet",
-    output:
-        **figure_files("card_share"),
-    log:
-        "logs/plot_card_share.log",
-    benchmark:
-        "benchmarks/plot_card_share.tsv"
-    conda:
-        "../envs/hfreuse.yaml"
-    params:
-        width=config["figures"]["width"],
-        height=config["figures"]["height"],
-        synthetic=config["source"] == "demo",
-    script:
-        "../scripts/plot_card_share.py"
+    rule:
+        """Draw one figure of the registry (workflow/figures.yaml) from its tables."""
+        name:
+            f"plot_{name}"
+        input:
+            **fig["inputs"],
+        output:
+            **figure_files(name)
+            | {
+                "svg": report(
+                    figure_files(name)["svg"],
+                    caption=f"../../{fig['caption']}",
+                    category=fig["category"],
+                    subcategory=fig["subcategory"],
+                )
+            },
+        log:
+            f"logs/plot_{name}.log",
+        benchmark:
+            f"benchmarks/plot_{name}.tsv"
+        conda:
+            "../envs/hfreuse.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+        params:
+            builder=fig["builder"],
+            args=figure_args(name),
+        script:
+            "../scripts/plot_figure.py"

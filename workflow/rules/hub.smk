@@ -1,82 +1,36 @@
-# Hub stage: crawl (live source only) and parse the raw Hub snapshot.
-
-
-if config["source"] == "live":
-
-    rule fetch_hub_models:
-        output:
-            manifest="resources/raw/{snapshot}/hub/manifest.json",
-        log:
-            "logs/fetch_hub_models/{snapshot}.log",
-        benchmark:
-            "benchmarks/fetch_hub_models/{snapshot}.tsv"
-        retries: 2
-        localrule: True
-        conda:
-            "../envs/hfreuse.yaml"
-        resources:
-            hf_api=1,
-        params:
-            endpoint=config["hub"]["endpoint"],
-            expand=config["hub"]["expand"],
-            page_size=config["hub"]["page_size"],
-            max_models=config["hub"]["max_models"],
-            requests_per_minute=config["hub"]["requests_per_minute"],
-            timeout=config["hub"]["timeout_seconds"],
-            max_retries=config["hub"]["max_retries"],
-        script:
-            "../scripts/fetch_hub_models.py"
-
-    rule fetch_hub_cards:
-        input:
-            models="resources/raw/{snapshot}/hub/manifest.json",
-        output:
-            shard_manifest="resources/raw/{snapshot}/hub/cards/shard-{shard}.json",
-        log:
-            "logs/fetch_hub_cards/{snapshot}/{shard}.log",
-        benchmark:
-            "benchmarks/fetch_hub_cards/{snapshot}/{shard}.tsv"
-        retries: 2
-        localrule: not config["cluster"]["fetch_cards_on_nodes"]
-        conda:
-            "../envs/hfreuse.yaml"
-        resources:
-            hf_resolve=1,
-        params:
-            shard="{shard}",
-            endpoint=config["hub"]["endpoint"],
-            max_cards=config["hub"]["max_cards"],
-            resolves_per_minute=card_resolves_per_minute(),
-            timeout=config["hub"]["timeout_seconds"],
-            max_retries=config["hub"]["max_retries"],
-        script:
-            "../scripts/fetch_hub_cards.py"
+# Hub stage: the raw Hub snapshot (crawled or generated) -> results/hub/models.parquet.
 
 
 rule parse_hub_pages:
+    """Parse the raw list pages of one shard (page i goes to shard (i - 1) mod N) into a part
+    table of models."""
     input:
-        manifest=lambda w: f"{raw_dir()}/hub/manifest.json",
+        manifest=f"{raw_dir()}/hub/manifest.json",
     output:
-        part="results/hub/parts/models-{part}.parquet",
+        part="results/hub/parts/models-{scatteritem}.parquet",
     log:
-        "logs/parse_hub_pages/{part}.log",
+        "logs/parse_hub_pages/{scatteritem}.log",
     benchmark:
-        "benchmarks/parse_hub_pages/{part}.tsv"
+        "benchmarks/parse_hub_pages/{scatteritem}.tsv"
     conda:
         "../envs/hfreuse.yaml"
     threads: 1
     resources:
         mem_mb=3000,  # 0.6 GB peak for 250,000 models a shard (bench/bench_scale.py)
     params:
-        shard="{part}",
+        shard=shard_index("hub_parse"),
+        n_shards=config["hub"]["parse_shards"],
     script:
         "../scripts/parse_hub_pages.py"
 
 
 rule parse_hub_models:
+    """Gather the part tables into one row per model (de-duplicated, sorted by id) and add the
+    README length of every fetched card."""
     input:
-        unpack(hub_raw_inputs),
-        parts=hub_parse_parts(),
+        manifest=f"{raw_dir()}/hub/manifest.json",
+        card_manifests=hub_card_markers(),
+        parts=gather.hub_parse("results/hub/parts/models-{scatteritem}.parquet"),
     output:
         models="results/hub/models.parquet",
     log:

@@ -3,6 +3,8 @@
 
 
 rule build_report:
+    """Build the study report: every figure with its caption, the key tables, the run manifest
+    (snapshots, crawl dates, request counts, checksums) and the data dictionary."""
     input:
         unpack(report_inputs),
     output:
@@ -18,7 +20,7 @@ rule build_report:
         mem_mb=2000,
     params:
         config=config,
-        synthetic=config["source"] == "demo",
+        synthetic=SOURCE["synthetic"],
         max_table_rows=config["report"]["max_table_rows"],
         key_tables=config["report"]["key_tables"],
     script:

@@ -1,14 +1,13 @@
 """Fetch the README.md texts of one static card shard of the crawled Hub listing.
 
-Resumable: the part files under `cards/shard-K-of-N/` are not declared outputs, so a killed shard
-skips the models it already stored; the shard marker `cards/shard-K-of-N.json` is written last.
+Resumable: the part files in the folder beside the shard marker (`cards/shard-<scatter item>/`)
+are not declared outputs, so a killed shard skips the models it already stored; the marker
+`cards/shard-<scatter item>.json` is written last.
 `HF_TOKEN` (optional) comes from the environment only.
 """
 
 from pathlib import Path
 
-from hfreuse.errors import InputError
-from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.crawl import crawl_cards
 
 
@@ -16,19 +15,18 @@ def main(
     models,
     shard_manifest,
     shard,
+    n_shards,
     endpoint,
     max_cards,
     resolves_per_minute,
     timeout,
     max_retries,
 ):
-    hub_dir = Path(models).parent
-    expected = hub_raw.shard_marker(hub_dir, shard)
-    if Path(shard_manifest) != expected:
-        raise InputError(f"{shard_manifest}: expected the shard marker at {expected}")
     crawl_cards(
-        hub_dir,
+        Path(models).parent,
+        shard_manifest,
         shard,
+        n_shards,
         endpoint=endpoint,
         max_cards=None if max_cards is None else int(max_cards),
         resolves_per_minute=float(resolves_per_minute),

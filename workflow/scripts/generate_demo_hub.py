@@ -5,13 +5,13 @@ from pathlib import Path
 from hfreuse.hub.demo import generate_hub_snapshot
 
 
-def main(manifest, card_manifests, seed, n_models, page_size, card_shards, max_cards):
+def main(manifest, card_manifests, seed, n_models, page_size, max_cards):
     generate_hub_snapshot(
         Path(manifest).parent,
         seed=seed,
         n_models=n_models,
         page_size=page_size,
-        card_shards=card_shards,
+        card_markers=list(card_manifests),
         max_cards=max_cards,
     )
 

@@ -7,14 +7,24 @@ from hfreuse.rq3.mentions import (
     MentionMatcher,
     load_aliases,
     names_by_frequency,
-    parse_shard,
     stable_shard,
     topic_mentions,
 )
 
 
-def main(topics, posts, models, aliases, mentions, shard, ambiguous, context_after, context_before):
-    k, n = parse_shard(shard)
+def main(
+    topics,
+    posts,
+    models,
+    aliases,
+    mentions,
+    shard,
+    n_shards,
+    ambiguous,
+    context_after,
+    context_before,
+):
+    k, n = shard, n_shards
     table = load_aliases(aliases)
     matcher = MentionMatcher(
         names_by_frequency(pq.read_table(models, columns=["model_type"]).to_pandas()["model_type"]),

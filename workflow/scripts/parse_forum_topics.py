@@ -11,8 +11,10 @@ from hfreuse.forum.parse import parse_forum_shard
 from hfreuse.io import write_table
 
 
-def main(manifest, topics, posts, shard, staff_groups):
-    topic_table, post_table = parse_forum_shard(Path(manifest).parent, shard, staff_groups or [])
+def main(manifest, topics, posts, shard, n_shards, staff_groups):
+    topic_table, post_table = parse_forum_shard(
+        Path(manifest).parent, shard, n_shards, staff_groups or []
+    )
     write_table(topic_table, topics)
     write_table(post_table, posts)
 

@@ -1,6 +1,5 @@
 """Rule parse_hub_models: merge the parsed page shards, add README lengths -> models.parquet."""
 
-from pathlib import Path
 
 import pyarrow.parquet as pq
 from hfreuse.hub.parse import card_lengths, merge_parts
@@ -8,8 +7,7 @@ from hfreuse.io import write_table
 
 
 def main(manifest, card_manifests, parts, models):
-    shards = [Path(p).name.removeprefix("shard-").removesuffix(".json") for p in card_manifests]
-    lengths = card_lengths(Path(manifest).parent, sorted(shards))
+    lengths = card_lengths(list(card_manifests))
     write_table(merge_parts([pq.read_table(p) for p in parts], lengths), models)
 
 

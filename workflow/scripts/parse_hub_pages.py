@@ -1,15 +1,13 @@
-"""Rule parse_hub_pages: one static shard of the raw Hub list pages -> a part table."""
+"""Rule parse_hub_pages: one shard (Snakemake scatter item) of the raw Hub list pages -> a part table."""
 
 from pathlib import Path
 
 from hfreuse.hub.parse import parse_pages
-from hfreuse.hub.raw import parse_shard
 from hfreuse.io import write_table
 
 
-def main(manifest, part, shard):
-    k, n = parse_shard(shard)
-    write_table(parse_pages(Path(manifest).parent, k, n), part)
+def main(manifest, part, shard, n_shards):
+    write_table(parse_pages(Path(manifest).parent, shard, n_shards), part)
 
 
 if __name__ == "__main__":

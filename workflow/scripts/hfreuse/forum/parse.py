@@ -449,13 +449,14 @@ def listed_topic_ids(forum_dir: str | Path) -> list[int]:
 
 
 def parse_forum_shard(
-    forum_dir: str | Path, shard: str, staff_groups: Iterable[str] = ()
+    forum_dir: str | Path, k: int, n: int, staff_groups: Iterable[str] = ()
 ) -> tuple[pa.Table, pa.Table]:
-    """``(topics, posts)`` of one static shard ``'K-of-N'`` of a complete snapshot: the listed
-    topics whose stable hash (:func:`hfreuse.forum.raw.topic_shard`) falls in shard K."""
-    k, n = raw.parse_shard_name(shard)
+    """``(topics, posts)`` of static shard ``k`` (0-based) of ``n`` of a complete snapshot: the
+    listed topics whose stable hash (:func:`hfreuse.forum.raw.topic_shard`) falls in shard k."""
+    if not 0 <= k < n:
+        raise InputError(f"forum parse shard {k} of {n}: expected 0 <= index < count")
     ids = [t for t in listed_topic_ids(forum_dir) if raw.topic_shard(t, n) == k]
-    log.info("shard %s: %d of the listed topics", shard, len(ids))
+    log.info("shard %d of %d: %d of the listed topics", k + 1, n, len(ids))
     return parse_topics(forum_dir, ids, staff_groups, raw.load_or_create_key(forum_dir))
 
 

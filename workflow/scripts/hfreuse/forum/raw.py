@@ -355,14 +355,6 @@ def topic_shard(topic_id: int, n_shards: int) -> int:
     return int.from_bytes(digest[:8], "big") % n_shards
 
 
-def parse_shard_name(shard: str) -> tuple[int, int]:
-    """``'03-of-08'`` -> ``(3, 8)``."""
-    m = re.fullmatch(r"(\d+)-of-(\d+)", shard)
-    if not m or int(m.group(1)) >= int(m.group(2)):
-        raise InputError(f"forum parse shard {shard!r}: expected 'K-of-N' with K < N")
-    return int(m.group(1)), int(m.group(2))
-
-
 def read_listing(forum_dir: str | Path) -> dict[str, Any]:
     path = listing_path(forum_dir)
     if not path.exists():

@@ -369,9 +369,11 @@ def readme_revisions(hub_dir: str | Path) -> dict[str, str]:
     return revisions
 
 
-def shard_models(revisions: Mapping[str, str], shard: str, max_cards: int | None) -> list[str]:
-    """The README models of one shard: the selected sample, then the shard's stable-hash slice."""
-    k, n = hub_raw.parse_shard(shard)
+def shard_models(
+    revisions: Mapping[str, str], k: int, n: int, max_cards: int | None
+) -> list[str]:
+    """The README models of shard ``k`` of ``n``: the selected sample, then the shard's
+    stable-hash slice."""
     selected = hub_raw.select_card_models(list(revisions), max_cards)
     return sorted(m for m in selected if hub_raw.shard_of(m, n) == k)
 
@@ -386,7 +388,9 @@ def _decode_text(resp: Any, url: str) -> str:
 
 def crawl_cards(
     hub_dir: str | Path,
-    shard: str,
+    marker: str | Path,
+    shard: int,
+    n_shards: int,
     endpoint: str,
     max_cards: int | None = None,
     *,
@@ -398,22 +402,30 @@ def crawl_cards(
     snapshot: str | None = None,
     progress_every: float = 10.0,
 ) -> dict[str, Any]:
-    """Fetch the README texts of one card shard (``"K-of-N"``); returns the shard marker.
+    """Fetch the README texts of card shard ``shard`` (0-based) of ``n_shards``; returns the
+    shard marker.
 
-    Needs the complete listing (``manifest.json``) in ``hub_dir``. Resumes from the shard's part
-    files; writes ``cards/shard-K-of-N.json`` last.
+    Needs the complete listing (``manifest.json``) in ``hub_dir``. Resumes from the part files in
+    the folder beside ``marker``; writes ``marker`` last.
     """
     hub_dir = Path(hub_dir)
-    hub_raw.parse_shard(shard)
+    hub_raw.check_shard("card", shard, n_shards)
+    name = f"{shard + 1} of {n_shards}"
+    marker_path = Path(marker)
     if not (hub_dir / "manifest.json").exists():
         raise InputError(f"{hub_dir / 'manifest.json'}: missing; the listing crawl is not complete")
     if max_cards is not None and max_cards < 0:
         raise InputError(f"hub.max_cards: expected a number >= 0 or null, got {max_cards}")
     revisions = readme_revisions(hub_dir)
-    mine = shard_models(revisions, shard, max_cards)
-    shard_path = hub_raw.shard_dir(hub_dir, shard)
+    mine = shard_models(revisions, shard, n_shards, max_cards)
+    shard_path = hub_raw.shard_dir(marker)
     state_path = shard_path / "state.json"
-    query = {"endpoint": endpoint.rstrip("/"), "shard": shard, "max_cards": max_cards}
+    query = {
+        "endpoint": endpoint.rstrip("/"),
+        "shard": shard,
+        "shards": n_shards,
+        "max_cards": max_cards,
+    }
     state = _load_state(state_path, query) or {
         "version": STATE_VERSION,
         "query": query,
@@ -423,7 +435,7 @@ def crawl_cards(
         "finished_at": None,
     }
     done: dict[str, int] = {}
-    for rec in hub_raw.iter_cards(hub_dir, shard):
+    for rec in hub_raw.iter_cards(shard_path):
         done[rec["model_id"]] = int(rec["status"])
     stray = sorted(set(done) - set(mine))
     if stray:
@@ -431,12 +443,12 @@ def crawl_cards(
             f"{shard_path}: holds READMEs of models outside this shard's selection "
             f"(e.g. {stray[0]}); the snapshot was crawled with other settings"
         )
-    parts = hub_raw.list_parts(hub_dir, shard)
+    parts = hub_raw.list_parts(shard_path)
     next_part = 1 + max((int(hub_raw.PART_RE.match(p.name).group(1)) for p in parts), default=0)
     todo = [m for m in mine if m not in done]
     log.info(
         "card shard %s: %d of %d models with README selected, %d already stored, %d to fetch",
-        shard,
+        name,
         len(mine),
         len(revisions),
         len(done),
@@ -451,14 +463,14 @@ def crawl_cards(
         # a page size reduced by timeouts in an earlier run: try the configured size again
         state["next"] = with_page_size(state["next"], int(page_size))
     progress = Progress(
-        f"card shard {shard}", total=len(mine), every=progress_every, initial=len(done)
+        f"card shard {name}", total=len(mine), every=progress_every, initial=len(done)
     )
     buffer: list[dict[str, Any]] = []
 
     def flush() -> None:
         nonlocal next_part
         if buffer:
-            atomic_write_jsonl_gz(hub_raw.part_path(hub_dir, shard, next_part), buffer)
+            atomic_write_jsonl_gz(hub_raw.part_path(shard_path, next_part), buffer)
             done.update((rec["model_id"], rec["status"]) for rec in buffer)
             buffer.clear()
             next_part += 1
@@ -495,6 +507,7 @@ def crawl_cards(
         "snapshot": snapshot or hub_dir.parent.name,
         "source": "live",
         "shard": shard,
+        "shards": n_shards,
         "endpoint": query["endpoint"],
         "max_cards": max_cards,
         "models_with_readme": len(revisions),
@@ -502,7 +515,7 @@ def crawl_cards(
         "fetched": statuses.get("200", 0),
         "not_found": statuses.get("404", 0),
         "card_statuses": dict(sorted(statuses.items())),
-        "parts": len(hub_raw.list_parts(hub_dir, shard)),
+        "parts": len(hub_raw.list_parts(shard_path)),
         "stats": stats,
         "runs": state["runs"],
         "resolves_per_minute": _per_minute(client),
@@ -511,10 +524,10 @@ def crawl_cards(
         "crawl_finished_at": state["finished_at"],
         "library_versions": library_versions(),
     }
-    atomic_write_json(hub_raw.shard_marker(hub_dir, shard), marker)
+    atomic_write_json(marker_path, marker)
     log.info(
         "card shard %s complete: %d READMEs (%s), %d requests over %d run(s)",
-        shard,
+        name,
         len(mine),
         ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
         stats["requests"],

@@ -221,15 +221,19 @@ def generate_hub_snapshot(
     seed: int,
     n_models: int,
     page_size: int,
-    card_shards: int,
+    card_markers: list[str | Path],
     max_cards: int | None = None,
 ) -> dict[str, Any]:
     """Write a synthetic raw Hub snapshot (list pages, README shards, markers) to ``hub_dir``.
+
+    README shard ``k`` (a stable hash of the model id) goes to the folder of ``card_markers[k]``
+    and the marker is written last.
 
     Vectorized: two million models take about a minute. README texts are written for the models
     the crawl would fetch (every model listing README.md, or a ``max_cards`` stable-hash sample).
     """
     hub_dir = Path(hub_dir)
+    card_shards = len(card_markers)
     rng = np.random.default_rng(seed)
     n = n_models
     names = sorted(MODEL_TYPES)
@@ -361,18 +365,19 @@ def generate_hub_snapshot(
     for model_id in selected:
         by_shard[hub_raw.shard_of(model_id, card_shards)].append(model_id)
     for k, ids in by_shard.items():
-        shard = hub_raw.shard_name(k, card_shards)
+        folder = hub_raw.shard_dir(card_markers[k])
         for part, start in enumerate(range(0, len(ids), 500), 1):
             recs = [
                 {"model_id": m, "status": 200, "text": _readme(m, *cards[m])}
                 for m in ids[start : start + 500]
             ]
-            atomic_write_jsonl_gz(hub_raw.part_path(hub_dir, shard, part), recs)
+            atomic_write_jsonl_gz(hub_raw.part_path(folder, part), recs)
         atomic_write_json(
-            hub_raw.shard_marker(hub_dir, shard),
+            card_markers[k],
             {
                 "synthetic": True,
-                "shard": shard,
+                "shard": k,
+                "shards": card_shards,
                 "cards": len(ids),
                 "fetched": len(ids),
                 "not_found": 0,

@@ -79,11 +79,11 @@ def model_row(item: dict[str, Any], where: str) -> dict[str, Any]:
     }
 
 
-def card_lengths(hub_dir: str | Path, shards: list[str]) -> dict[str, int]:
-    """Characters of each fetched README (status 200) over the given shards."""
+def card_lengths(markers: list[str | Path]) -> dict[str, int]:
+    """Characters of each fetched README (status 200) over the README shards (their markers)."""
     lengths: dict[str, int] = {}
-    for shard in shards:
-        for rec in hub_raw.iter_cards(hub_dir, shard):
+    for marker in markers:
+        for rec in hub_raw.iter_cards(hub_raw.shard_dir(marker)):
             if rec["status"] == 200 and isinstance(rec.get("text"), str):
                 lengths[rec["model_id"]] = len(rec["text"])
     return lengths
@@ -147,6 +147,6 @@ def merge_parts(parts: list[pa.Table], lengths: dict[str, int]) -> pa.Table:
     return table.select(MODELS_SCHEMA.names).cast(MODELS_SCHEMA)
 
 
-def parse_models(hub_dir: str | Path, shards: list[str]) -> pa.Table:
+def parse_models(hub_dir: str | Path, markers: list[str | Path]) -> pa.Table:
     """All models of the raw snapshot in one go (the two steps above, unsharded)."""
-    return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(hub_dir, shards))
+    return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(markers))

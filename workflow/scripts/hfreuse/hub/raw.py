@@ -5,11 +5,16 @@ Layout under ``resources/raw/<snapshot>/hub/``::
     manifest.json                      completion marker of the listing (written last)
     state.json                         progress of a listing in progress (next URL, counts)
     pages/page-000001.json.gz          one /api/models page: {"url", "next", "items": [...]}
-    cards/shard-00-of-04.json          completion marker of README shard 0 of 4
-    cards/shard-00-of-04/part-000001.jsonl.gz
+    cards/shard-1-of-4.json            completion marker of README shard 1 of 4 (the name is
+                                       Snakemake's scatter item; the folder beside it holds
+                                       the shard's parts)
+    cards/shard-1-of-4/part-000001.jsonl.gz
                                        README texts: {"model_id", "status", "text"} per line
                                        (the live crawl adds "revision": the sha it resolved)
-    cards/shard-00-of-04/state.json    progress of a live shard in progress (request counts)
+    cards/shard-1-of-4/state.json      progress of a live shard in progress (request counts)
+
+A README shard is given by its marker path and its 0-based index among ``n`` shards; a model
+belongs to shard ``stable_hash(model_id) % n``.
 
 ``items`` are the Hub's model objects exactly as served (with the ``expand`` fields).
 A card record has ``status`` 200 (``text`` = README.md as served) or 404 (no README); the live
@@ -35,27 +40,19 @@ def page_path(hub_dir: str | Path, number: int) -> Path:
     return Path(hub_dir) / "pages" / f"page-{number:06d}.json.gz"
 
 
-def shard_name(k: int, n: int) -> str:
-    return f"{k:02d}-of-{n:02d}"
+def shard_dir(marker: str | Path) -> Path:
+    """The folder of a README shard's parts: its marker path without ``.json``."""
+    return Path(marker).with_suffix("")
 
 
-def shard_marker(hub_dir: str | Path, shard: str) -> Path:
-    return Path(hub_dir) / "cards" / f"shard-{shard}.json"
+def part_path(folder: str | Path, number: int) -> Path:
+    return Path(folder) / f"part-{number:06d}.jsonl.gz"
 
 
-def shard_dir(hub_dir: str | Path, shard: str) -> Path:
-    return Path(hub_dir) / "cards" / f"shard-{shard}"
-
-
-def part_path(hub_dir: str | Path, shard: str, number: int) -> Path:
-    return shard_dir(hub_dir, shard) / f"part-{number:06d}.jsonl.gz"
-
-
-def parse_shard(shard: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d+)-of-(\d+)", shard)
-    if not m or int(m.group(1)) >= int(m.group(2)):
-        raise InputError(f"card shard {shard!r}: expected 'K-of-N' with K < N")
-    return int(m.group(1)), int(m.group(2))
+def check_shard(what: str, k: int, n: int) -> None:
+    """A shard index ``k`` of ``n`` shards must satisfy ``0 <= k < n``."""
+    if not 0 <= k < n:
+        raise InputError(f"{what} shard {k} of {n}: expected 0 <= index < count")
 
 
 def stable_hash(model_id: str) -> int:
@@ -98,13 +95,14 @@ def select_card_models(model_ids_with_readme: list[str], max_cards: int | None) 
     return set(ranked[:max_cards])
 
 
-def list_parts(hub_dir: str | Path, shard: str) -> list[Path]:
-    d = shard_dir(hub_dir, shard)
-    return sorted(p for p in d.glob("part-*.jsonl.gz") if PART_RE.match(p.name))
+def list_parts(folder: str | Path) -> list[Path]:
+    """The part files of a README shard's folder, in order."""
+    return sorted(p for p in Path(folder).glob("part-*.jsonl.gz") if PART_RE.match(p.name))
 
 
-def iter_cards(hub_dir: str | Path, shard: str) -> Iterator[dict[str, Any]]:
-    for part in list_parts(hub_dir, shard):
+def iter_cards(folder: str | Path) -> Iterator[dict[str, Any]]:
+    """The card records of a README shard's folder."""
+    for part in list_parts(folder):
         for rec in read_jsonl(part):
             if not isinstance(rec, dict) or "model_id" not in rec or "status" not in rec:
                 raise InputError(f"{part}: expected records with 'model_id' and 'status'")

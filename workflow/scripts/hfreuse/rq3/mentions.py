@@ -385,13 +385,6 @@ def stable_shard(topic_id: int, n_shards: int) -> int:
     return int.from_bytes(digest[:8], "big") % n_shards
 
 
-def parse_shard(shard: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d+)-of-(\d+)", shard)
-    if not m or int(m.group(1)) >= int(m.group(2)):
-        raise InputError(f"mention shard {shard!r}: expected 'K-of-N' with K < N")
-    return int(m.group(1)), int(m.group(2))
-
-
 def topic_mentions(
     topics: pd.DataFrame, posts: pd.DataFrame, matcher: MentionMatcher
 ) -> pd.DataFrame:

@@ -1,0 +1,133 @@
+# Source live: crawl the HuggingFace Hub and a Discourse forum into resources/raw/<snapshot>/.
+# The crawl rules are the only rules that touch the network: local, paced, resumable. Coded
+# sheets enter once coding.filled_dir and coding.codebook are set.
+
+
+define_source(
+    synthetic=False,
+    provides=["hub_models", "forum", "mentions", "coding_sample"]
+    + (
+        ["coded", "agreement"]
+        if config["coding"]["filled_dir"] and config["coding"]["codebook"]
+        else []
+    ),
+    raw_manifests=[
+        f"{raw_dir()}/hub/manifest.json",
+        *hub_card_markers(),
+        f"{raw_dir()}/forum/manifest.json",
+    ],
+    filled_sheets=coded_sheets(config["coding"]["filled_dir"]),
+    codebook=config["coding"]["codebook"],
+    coding_note=f"source: coded forum sample (snapshot {config['snapshot']})",
+    extra_targets=[],
+)
+
+
+rule fetch_hub_models:
+    """Page the Hub's model listing oldest first (sort=createdAt), following the Link cursor;
+    gzipped pages, state beside them, the manifest written last."""
+    output:
+        manifest="resources/raw/{snapshot}/hub/manifest.json",
+    log:
+        "logs/fetch_hub_models/{snapshot}.log",
+    benchmark:
+        "benchmarks/fetch_hub_models/{snapshot}.tsv"
+    retries: 2
+    localrule: True
+    conda:
+        "../../envs/hfreuse.yaml"
+    resources:
+        hf_api=1,
+    params:
+        endpoint=config["hub"]["endpoint"],
+        expand=config["hub"]["expand"],
+        page_size=config["hub"]["page_size"],
+        max_models=config["hub"]["max_models"],
+        requests_per_minute=config["hub"]["requests_per_minute"],
+        timeout=config["hub"]["timeout_seconds"],
+        max_retries=config["hub"]["max_retries"],
+    script:
+        "../../scripts/fetch_hub_models.py"
+
+
+rule fetch_hub_cards:
+    """Fetch the README.md of every listed model of one shard (a stable hash of the model id)
+    at the listed revision, resumably, at the shard's share of the resolve quota."""
+    input:
+        models="resources/raw/{snapshot}/hub/manifest.json",
+    output:
+        shard_manifest="resources/raw/{snapshot}/hub/cards/shard-{scatteritem}.json",
+    log:
+        "logs/fetch_hub_cards/{snapshot}/{scatteritem}.log",
+    benchmark:
+        "benchmarks/fetch_hub_cards/{snapshot}/{scatteritem}.tsv"
+    retries: 2
+    localrule: not config["cluster"]["fetch_cards_on_nodes"]
+    conda:
+        "../../envs/hfreuse.yaml"
+    resources:
+        hf_resolve=1,
+    params:
+        shard=shard_index("hub_cards"),
+        n_shards=config["hub"]["card_shards"],
+        endpoint=config["hub"]["endpoint"],
+        max_cards=config["hub"]["max_cards"],
+        resolves_per_minute=card_resolves_per_minute(),
+        timeout=config["hub"]["timeout_seconds"],
+        max_retries=config["hub"]["max_retries"],
+    script:
+        "../../scripts/fetch_hub_cards.py"
+
+
+rule fetch_forum_listing:
+    """List the forum's categories and topics (/latest.json to the empty page, then a catch-up
+    pass) within forum.start..forum.end."""
+    output:
+        listing="resources/raw/{snapshot}/forum/listing.json",
+    log:
+        "logs/fetch_forum_listing/{snapshot}.log",
+    benchmark:
+        "benchmarks/fetch_forum_listing/{snapshot}.tsv"
+    retries: 2
+    localrule: True
+    conda:
+        "../../envs/hfreuse.yaml"
+    resources:
+        forum_api=1,
+    params:
+        base_url=config["forum"]["base_url"],
+        start=config["forum"]["start"],
+        end=config["forum"]["end"],
+        max_topics=config["forum"]["max_topics"],
+        requests_per_minute=config["forum"]["requests_per_minute"],
+        timeout=config["forum"]["timeout_seconds"],
+        max_retries=config["forum"]["max_retries"],
+    script:
+        "../../scripts/fetch_forum_listing.py"
+
+
+rule fetch_forum_topics:
+    """Fetch every listed topic with all its posts (/t/{id}.json, then posts.json batches),
+    reusing unchanged topics of forum.previous_snapshot; the manifest written last."""
+    input:
+        listing="resources/raw/{snapshot}/forum/listing.json",
+    output:
+        manifest="resources/raw/{snapshot}/forum/manifest.json",
+    log:
+        "logs/fetch_forum_topics/{snapshot}.log",
+    benchmark:
+        "benchmarks/fetch_forum_topics/{snapshot}.tsv"
+    retries: 2
+    localrule: True
+    conda:
+        "../../envs/hfreuse.yaml"
+    resources:
+        forum_api=1,
+    params:
+        previous_snapshot=config["forum"]["previous_snapshot"],
+        recheck_days=config["forum"]["recheck_days"],
+        requests_per_minute=config["forum"]["requests_per_minute"],
+        timeout=config["forum"]["timeout_seconds"],
+        max_retries=config["forum"]["max_retries"],
+    script:
+        "../../scripts/fetch_forum_topics.py"

@@ -1,0 +1,76 @@
+# Statistics (RQ3): Spearman correlations of forum mentions and Hub uploads, per-model trends
+# (Mann-Kendall, Sen), declining-but-rising models, the card-share trend.
+
+
+rule compute_mention_correlations:
+    """Spearman correlation of forum topics and Hub uploads per model type over the whole period
+    (all and major models) and per model over months (Benjamini-Hochberg adjusted)."""
+    input:
+        forum="results/trends/forum_model_mentions_monthly.parquet",
+        hub="results/trends/hub_model_types_monthly.parquet",
+    output:
+        totals="results/stats/model_totals.parquet",
+        correlation="results/stats/totals_correlation.parquet",
+        monthly="results/stats/monthly_correlation.parquet",
+    log:
+        "logs/compute_mention_correlations.log",
+    benchmark:
+        "benchmarks/compute_mention_correlations.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
+    params:
+        exclude_partial_months=config["stats"]["exclude_partial_months"],
+        exclude_floor_month=config["stats"]["exclude_floor_month"],
+        min_topics=config["stats"]["min_topics"],
+        min_models=config["stats"]["min_models"],
+        major_models=config["stats"]["major_models"],
+        min_model_total=config["stats"]["min_model_total"],
+        alpha=config["stats"]["alpha"],
+    script:
+        "../scripts/compute_mention_correlations.py"
+
+
+rule compute_model_trends:
+    """Mann-Kendall trend and Sen slope of forum topics and Hub uploads per model type; the models
+    whose topics decline while their uploads rise."""
+    input:
+        forum="results/trends/forum_model_mentions_monthly.parquet",
+        hub="results/trends/hub_model_types_monthly.parquet",
+    output:
+        trends="results/stats/model_trends.parquet",
+        declining="results/stats/declining_rising.parquet",
+    log:
+        "logs/compute_model_trends.log",
+    benchmark:
+        "benchmarks/compute_model_trends.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
+    params:
+        exclude_partial_months=config["stats"]["exclude_partial_months"],
+        exclude_floor_month=config["stats"]["exclude_floor_month"],
+        min_model_total=config["stats"]["min_model_total"],
+        alpha=config["stats"]["alpha"],
+    script:
+        "../scripts/compute_model_trends.py"
+
+
+rule compute_card_share_trend:
+    """Mann-Kendall trend of the monthly share of models with card data, and Mann-Whitney of the
+    share before and after stats.card_split_month."""
+    input:
+        card_share="results/trends/card_share_monthly.parquet",
+    output:
+        trend="results/stats/card_share_trend.parquet",
+    log:
+        "logs/compute_card_share_trend.log",
+    benchmark:
+        "benchmarks/compute_card_share_trend.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
+    params:
+        split_month=config["stats"]["card_split_month"],
+        exclude_partial_months=config["stats"]["exclude_partial_months"],
+        exclude_floor_month=config["stats"]["exclude_floor_month"],
+        alpha=config["stats"]["alpha"],
+    script:
+        "../scripts/compute_card_share_trend.py"
