@@ -19,6 +19,8 @@ def rule_blocks():
         starts = list(RULE_START.finditer(text))
         for m, nxt in zip(starts, [*starts[1:], None], strict=False):
             yield smk, m.group(1), text[m.end() : nxt.start() if nxt else len(text)]
+
+
 NETWORK_LIBS = {"requests", "huggingface_hub", "httpx", "urllib3", "aiohttp"}
 
 

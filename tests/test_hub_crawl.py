@@ -367,9 +367,7 @@ def test_card_shard_resumes_after_a_failure(hub, listed):
     hub.fail_once("card", mine[130], 503, body=b"busy")  # 503 twice: the client gives up
     hub.fail_once("card", mine[130], 503)
     with pytest.raises(FetchError, match=rf"/{mine[130]}/resolve/.*/README.md: HTTP 503"):
-        crawl_cards(
-            listed, path, 1, 3, hub.base_url, client=client(max_retries=1), part_size=50
-        )
+        crawl_cards(listed, path, 1, 3, hub.base_url, client=client(max_retries=1), part_size=50)
     assert not path.exists()
     first = [r["model_id"] for r in shard_cards(path)]
     assert first == mine[:130]  # two full parts and the flushed remainder

@@ -15,7 +15,6 @@ from hfreuse.hub.parse import parse_models
 from hfreuse.io import atomic_write_json_gz, read_json, write_table
 
 
-
 def markers(hub: Path) -> list[Path]:
     """The README shard markers of a 3-shard snapshot, named as Snakemake's scatter items."""
     return [hub / "cards" / f"shard-{k}-of-3.json" for k in (1, 2, 3)]
@@ -24,9 +23,7 @@ def markers(hub: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def demo_hub(tmp_path_factory) -> Path:
     hub = tmp_path_factory.mktemp("demo") / "hub"
-    generate_hub_snapshot(
-        hub, seed=7, n_models=3000, page_size=400, card_markers=markers(hub)
-    )
+    generate_hub_snapshot(hub, seed=7, n_models=3000, page_size=400, card_markers=markers(hub))
     return hub
 
 
@@ -40,14 +37,10 @@ def _digest(folder: Path) -> dict[str, str]:
 
 def test_demo_is_deterministic_and_seeded(demo_hub, tmp_path):
     again = tmp_path / "again"
-    generate_hub_snapshot(
-        again, seed=7, n_models=3000, page_size=400, card_markers=markers(again)
-    )
+    generate_hub_snapshot(again, seed=7, n_models=3000, page_size=400, card_markers=markers(again))
     assert _digest(again) == _digest(demo_hub)
     other = tmp_path / "other"
-    generate_hub_snapshot(
-        other, seed=8, n_models=3000, page_size=400, card_markers=markers(other)
-    )
+    generate_hub_snapshot(other, seed=8, n_models=3000, page_size=400, card_markers=markers(other))
     assert _digest(other) != _digest(demo_hub)
 
 

@@ -1,6 +1,5 @@
 """Rule parse_hub_models: merge the parsed page shards, add README lengths -> models.parquet."""
 
-
 import pyarrow.parquet as pq
 from hfreuse.hub.parse import card_lengths, merge_parts
 from hfreuse.io import write_table

@@ -369,9 +369,7 @@ def readme_revisions(hub_dir: str | Path) -> dict[str, str]:
     return revisions
 
 
-def shard_models(
-    revisions: Mapping[str, str], k: int, n: int, max_cards: int | None
-) -> list[str]:
+def shard_models(revisions: Mapping[str, str], k: int, n: int, max_cards: int | None) -> list[str]:
     """The README models of shard ``k`` of ``n``: the selected sample, then the shard's
     stable-hash slice."""
     selected = hub_raw.select_card_models(list(revisions), max_cards)
