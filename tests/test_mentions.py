@@ -19,9 +19,9 @@ from hfreuse.rq3.mentions import (
     mentions_monthly,
     names_by_frequency,
     parse_shard,
-    stable_shard,
     topic_mentions,
 )
+from hfreuse.shards import stable_shard
 
 NAMES = [
     "bert",

@@ -8,9 +8,9 @@ from hfreuse.rq3.mentions import (
     load_aliases,
     names_by_frequency,
     parse_shard,
-    stable_shard,
     topic_mentions,
 )
+from hfreuse.shards import stable_shard
 
 
 def main(topics, posts, models, aliases, mentions, shard, ambiguous, context_after, context_before):

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..io import gc_paused, read_json
+from ..shards import stable_shard
 from . import raw as raw
 
 log = logging.getLogger(__name__)
@@ -452,9 +453,9 @@ def parse_forum_shard(
     forum_dir: str | Path, shard: str, staff_groups: Iterable[str] = ()
 ) -> tuple[pa.Table, pa.Table]:
     """``(topics, posts)`` of one static shard ``'K-of-N'`` of a complete snapshot: the listed
-    topics whose stable hash (:func:`hfreuse.forum.raw.topic_shard`) falls in shard K."""
+    topics whose stable hash (:func:`hfreuse.shards.stable_shard`) falls in shard K."""
     k, n = raw.parse_shard_name(shard)
-    ids = [t for t in listed_topic_ids(forum_dir) if raw.topic_shard(t, n) == k]
+    ids = [t for t in listed_topic_ids(forum_dir) if stable_shard(t, n) == k]
     log.info("shard %s: %d of the listed topics", shard, len(ids))
     return parse_topics(forum_dir, ids, staff_groups, raw.load_or_create_key(forum_dir))
 

@@ -346,15 +346,6 @@ def iter_records(forum_dir: str | Path, topic_ids: Iterable[int]) -> Iterator[di
         yield read_record(path)
 
 
-def topic_shard(topic_id: int, n_shards: int) -> int:
-    """Static shard of a topic: a stable hash of its id (never the salted built-in ``hash``).
-
-    The same assignment as the mention matching's shards (:func:`hfreuse.rq3.mentions.stable_shard`).
-    """
-    digest = hashlib.sha256(str(int(topic_id)).encode("ascii")).digest()
-    return int.from_bytes(digest[:8], "big") % n_shards
-
-
 def parse_shard_name(shard: str) -> tuple[int, int]:
     """``'03-of-08'`` -> ``(3, 8)``."""
     m = re.fullmatch(r"(\d+)-of-(\d+)", shard)

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 from ..clients import FetchError, HttpClient, Progress, Stats, hub_token, library_versions
 from ..errors import InputError
 from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz, read_json
+from ..shards import stable_shard
 from . import raw as hub_raw
 
 log = logging.getLogger(__name__)
@@ -373,7 +374,7 @@ def shard_models(revisions: Mapping[str, str], shard: str, max_cards: int | None
     """The README models of one shard: the selected sample, then the shard's stable-hash slice."""
     k, n = hub_raw.parse_shard(shard)
     selected = hub_raw.select_card_models(list(revisions), max_cards)
-    return sorted(m for m in selected if hub_raw.shard_of(m, n) == k)
+    return sorted(m for m in selected if stable_shard(m, n) == k)
 
 
 def _decode_text(resp: Any, url: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz
+from ..shards import stable_shard
 from . import raw as hub_raw
 
 log = logging.getLogger(__name__)
@@ -359,7 +360,7 @@ def generate_hub_snapshot(
     selected = sorted(hub_raw.select_card_models(list(cards), max_cards))
     by_shard: dict[int, list[str]] = {k: [] for k in range(card_shards)}
     for model_id in selected:
-        by_shard[hub_raw.shard_of(model_id, card_shards)].append(model_id)
+        by_shard[stable_shard(model_id, card_shards)].append(model_id)
     for k, ids in by_shard.items():
         shard = hub_raw.shard_name(k, card_shards)
         for part, start in enumerate(range(0, len(ids), 500), 1):

@@ -18,7 +18,6 @@ crawl also records, without text, the rare 401/403/410/451 of a gated, disabled 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..io import read_json, read_jsonl
+from ..shards import stable_hash
 
 PAGE_RE = re.compile(r"^page-(\d{6})\.json\.gz$")
 PART_RE = re.compile(r"^part-(\d{6})\.jsonl\.gz$")
@@ -56,15 +56,6 @@ def parse_shard(shard: str) -> tuple[int, int]:
     if not m or int(m.group(1)) >= int(m.group(2)):
         raise InputError(f"card shard {shard!r}: expected 'K-of-N' with K < N")
     return int(m.group(1)), int(m.group(2))
-
-
-def stable_hash(model_id: str) -> int:
-    """A stable 64-bit hash of a model id (never the salted built-in ``hash``)."""
-    return int.from_bytes(hashlib.sha256(model_id.encode("utf-8")).digest()[:8], "big")
-
-
-def shard_of(model_id: str, n_shards: int) -> int:
-    return stable_hash(model_id) % n_shards
 
 
 def list_pages(hub_dir: str | Path) -> list[Path]:
