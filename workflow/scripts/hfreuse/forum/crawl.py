@@ -41,6 +41,7 @@ from ..clients import (
     discourse_auth_headers,
     library_versions,
 )
+from ..crawlstate import load_state, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, read_json
 from . import raw as raw
@@ -50,10 +51,6 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 STALL_PAGES = 3  # non-empty pages in a row with no new topic: the server ignores ?page=
 STATE_EVERY_SECONDS = 5.0
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def make_client(
@@ -77,19 +74,7 @@ def _check(fn, doc: Any, url: str) -> Any:
 
 def _load_state(path: Path, settings: Mapping[str, Any]) -> dict[str, Any] | None:
     """The progress of a phase in progress, or None; refuses progress made with other settings."""
-    if not path.exists():
-        return None
-    state = read_json(path)
-    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-        raise InputError(f"{path}: expected a crawl state of version {STATE_VERSION}")
-    old = state.get("settings") or {}
-    if old != dict(settings):
-        changed = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
-        raise InputError(
-            f"{path}: this snapshot's crawl was started with other settings ({', '.join(changed)} "
-            "differ); a raw snapshot is immutable: restore the settings or use a new snapshot id"
-        )
-    return state
+    return load_state(path, STATE_VERSION, "settings", settings)
 
 
 def _total(

@@ -19,7 +19,6 @@ manifests record whether a token was used, never the token.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -28,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from ..clients import FetchError, HttpClient, Progress, Stats, hub_token, library_versions
+from ..crawlstate import load_state, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz, read_json
 from ..shards import stable_shard
@@ -44,11 +44,6 @@ PART_SIZE = 250  # README records per part file
 # that is gated, disabled or blocked; one odd model must not stop a crawl of millions.
 CARD_STATUSES = (200, 401, 403, 404, 410, 451)
 STATE_VERSION = 1
-
-
-def utc_now() -> str:
-    """The current UTC time, ISO 8601 to the second (crawl dates in manifests)."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def list_query(expand: Sequence[str], page_size: int) -> list[tuple[str, str]]:
@@ -119,22 +114,7 @@ def _per_minute(client: HttpClient) -> float:
 
 def _load_state(path: Path, query: Mapping[str, Any]) -> dict[str, Any] | None:
     """The progress of a crawl in progress, or None; refuses progress made with another query."""
-    if not path.exists():
-        return None
-    state = read_json(path)
-    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-        raise InputError(f"{path}: expected a crawl state of version {STATE_VERSION}")
-    if state.get("query") != dict(query):
-        changed = sorted(
-            k
-            for k in set(query) | set(state.get("query") or {})
-            if (state.get("query") or {}).get(k) != query.get(k)
-        )
-        raise InputError(
-            f"{path}: this snapshot's crawl was started with other settings ({', '.join(changed)} "
-            f"differ); a raw snapshot is immutable: restore the settings or use a new snapshot id"
-        )
-    return state
+    return load_state(path, STATE_VERSION, "query", query)
 
 
 def _page_items(resp: Any, url: str) -> list[dict[str, Any]]:
