@@ -300,14 +300,7 @@ def parse_record(
 
     posts = raw.record_posts(rec)
     usernames = [p["username"] for p in posts if isinstance(p.get("username"), str)]
-    accepted = topic.get("accepted_answer")
-    accepted_number = None
-    if isinstance(accepted, dict) and accepted.get("post_number") is not None:
-        accepted_number = _int(accepted.get("post_number"), where, "accepted_answer.post_number")
-    if accepted_number is None:
-        flagged = [p.get("post_number") for p in posts if p.get("accepted_answer") is True]
-        if flagged and flagged[0] is not None:
-            accepted_number = _int(flagged[0], where, "post_number")
+    accepted_number = _accepted_post_number(topic, posts, where)
     has_accepted = bool(
         accepted_number is not None
         or topic.get("has_accepted_answer")
@@ -339,32 +332,57 @@ def parse_record(
         "has_accepted_answer": has_accepted,
         "accepted_post_number": accepted_number,
     }
-    post_rows = []
-    for post in posts:
-        pw = f"{where}, post {post['id']}"
-        number = _int(post.get("post_number"), pw, "post_number")
-        username = post.get("username")
-        text = html_to_text(post.get("cooked"), pseudo, usernames)
-        post_rows.append(
-            {
-                "post_id": post["id"],
-                "topic_id": tid,
-                "post_number": number,
-                "created_at": raw.parse_time(post.get("created_at"), f"{pw}, created_at"),
-                "author": pseudo(username) if isinstance(username, str) and username else None,
-                "author_is_staff": is_staff(post, staff_groups),
-                "is_accepted_answer": bool(
-                    post.get("accepted_answer") is True
-                    or (accepted_number is not None and number == accepted_number)
-                ),
-                "reply_to_post_number": _int(
-                    post.get("reply_to_post_number"), pw, "reply_to_post_number"
-                ),
-                "text": text,
-                "text_length": len(text),
-            }
-        )
+    post_rows = [
+        _post_row(post, tid, where, pseudo, usernames, staff_groups, accepted_number)
+        for post in posts
+    ]
     return topic_row, post_rows
+
+
+def _accepted_post_number(
+    topic: dict[str, Any], posts: list[dict[str, Any]], where: str
+) -> int | None:
+    """The accepted answer's post number: from ``accepted_answer``, else the flagged post."""
+    accepted = topic.get("accepted_answer")
+    accepted_number = None
+    if isinstance(accepted, dict) and accepted.get("post_number") is not None:
+        accepted_number = _int(accepted.get("post_number"), where, "accepted_answer.post_number")
+    if accepted_number is None:
+        flagged = [p.get("post_number") for p in posts if p.get("accepted_answer") is True]
+        if flagged and flagged[0] is not None:
+            accepted_number = _int(flagged[0], where, "post_number")
+    return accepted_number
+
+
+def _post_row(
+    post: dict[str, Any],
+    tid: int,
+    where: str,
+    pseudo: Pseudonymizer,
+    usernames: list[str],
+    staff_groups: frozenset[str],
+    accepted_number: int | None,
+) -> dict[str, Any]:
+    """One post row: plain text with pseudonymized mentions, pseudonymous author."""
+    pw = f"{where}, post {post['id']}"
+    number = _int(post.get("post_number"), pw, "post_number")
+    username = post.get("username")
+    text = html_to_text(post.get("cooked"), pseudo, usernames)
+    return {
+        "post_id": post["id"],
+        "topic_id": tid,
+        "post_number": number,
+        "created_at": raw.parse_time(post.get("created_at"), f"{pw}, created_at"),
+        "author": pseudo(username) if isinstance(username, str) and username else None,
+        "author_is_staff": is_staff(post, staff_groups),
+        "is_accepted_answer": bool(
+            post.get("accepted_answer") is True
+            or (accepted_number is not None and number == accepted_number)
+        ),
+        "reply_to_post_number": _int(post.get("reply_to_post_number"), pw, "reply_to_post_number"),
+        "text": text,
+        "text_length": len(text),
+    }
 
 
 def category_rows(doc: Any, where: str) -> list[dict[str, Any]]:
