@@ -24,6 +24,7 @@ include: "workflow/rules/coding.smk"
 include: "workflow/rules/trends.smk"
 include: "workflow/rules/rq3.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/summary.smk"
 include: "workflow/rules/report.smk"
 
 

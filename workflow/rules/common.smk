@@ -340,6 +340,11 @@ def report_outputs():
     return [t for t in final_targets() if t not in report_targets()]
 
 
+def study_tables():
+    """The run's tables (parquet, CSV), sorted: what summarize_study reads (not the report's own)."""
+    return sorted(t for t in report_outputs() if t.endswith((".parquet", ".csv")))
+
+
 def report_raw_manifests():
     """Completion manifests of the raw snapshot folders this run reads (none in paper mode)."""
     if config["source"] == "paper":
@@ -380,6 +385,7 @@ def report_inputs(wildcards):
             str(p) for p in Path("workflow/report/dictionary").glob("*.yaml")
         ),
         "style": "workflow/report/report.css",
+        "summary": "results/report/summary.parquet",
     }
 
 
