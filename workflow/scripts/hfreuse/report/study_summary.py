@@ -212,7 +212,7 @@ def reproduction(s: Section, t: Tables, alpha: float, top_n: int) -> None:
         criterion = s.fact(f"claim_{i}_criterion", "text", rec["criterion"], src)
         holds = s.fact(f"claim_{i}_holds", "text", rec["holds"], src)
         s.say(
-            f"Claim {i}: {claim}. Paper: {paper}. This run: {run}. Criterion: {criterion}. "
+            f"Claim {i}: \u201c{claim}\u201d Paper: {paper}. This run: {run}. Criterion: {criterion}. "
             f"Holds: {holds}."
         )
 
