@@ -39,8 +39,7 @@ CONFIG_FILES: tuple[tuple[str, str], ...] = (
     ),
     (
         "paper.yaml",
-        "overlay that reproduces the study from the authors' replication package "
-        "(`source: paper`)",
+        "overlay that reproduces the study from the authors' replication package (`source: paper`)",
     ),
     (
         "scale.yaml",
