@@ -177,6 +177,7 @@ def test_alpha_from_the_config_decides_what_is_significant(tmp_path, monkeypatch
     assert (value(loose, "monthly_together"), value(loose, "monthly_opposite")) == (2, 1)
     assert (value(strict, "monthly_together"), value(strict, "monthly_opposite")) == (1, 1)
     assert value(strict, "alpha") == 0.02
+    assert strict.loc[strict["key"] == "alpha", "source"].iloc[0] == "config: stats.alpha"
     (said,) = sentences(strict, tmp_path)["RQ3: forum mentions vs hub uploads"]
     assert "move together for 1 (llama) and in opposite directions for 1 (bert)" in said
     assert "adjusted p < 0.02" in said

@@ -478,7 +478,7 @@ def rq3(s: Section, t: Tables, alpha: float, top_n: int) -> None:
             f"Month by month, per model type ({s.fact('monthly_types', 'count', len(df), src)} "
             f"types): forum topics and hub uploads move together for {said[0]} and in opposite "
             f"directions for {said[1]} (Spearman, Benjamini-Hochberg adjusted p < "
-            f"{s.fact('alpha', 'alpha', alpha, src)})."
+            f"{s.fact('alpha', 'alpha', alpha, 'config: stats.alpha')})."
         )
     if t.has(TRENDS):
         df = t.read(TRENDS, ["model_type", "source", "direction"])
