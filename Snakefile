@@ -41,6 +41,7 @@ include: "workflow/rules/coding.smk"
 include: "workflow/rules/trends.smk"
 include: "workflow/rules/stats.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/summary.smk"
 include: "workflow/rules/report.smk"
 
 

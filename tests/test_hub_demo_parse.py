@@ -13,6 +13,7 @@ from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.demo import FLOOR_ISO, generate_hub_snapshot
 from hfreuse.hub.parse import parse_models
 from hfreuse.io import atomic_write_json_gz, read_json, write_table
+from hfreuse.shards import stable_shard
 
 
 def markers(hub: Path) -> list[Path]:
@@ -70,7 +71,7 @@ def test_demo_raw_format_is_the_crawl_format(demo_hub):
     for k, marker in enumerate(markers(demo_hub)):
         assert marker.exists() and read_json(marker)["shard"] == k
         for rec in hub_raw.iter_cards(hub_raw.shard_dir(marker)):
-            assert hub_raw.shard_of(rec["model_id"], 3) == k
+            assert stable_shard(rec["model_id"], 3) == k
 
 
 def test_demo_is_realistic(demo_hub):

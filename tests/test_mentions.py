@@ -18,9 +18,9 @@ from hfreuse.rq3.mentions import (
     load_aliases,
     mentions_monthly,
     names_by_frequency,
-    stable_shard,
     topic_mentions,
 )
+from hfreuse.shards import stable_shard
 
 NAMES = [
     "bert",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -15,7 +16,7 @@ from hfreuse.report import dictionary as rd
 from hfreuse.report import html as h
 from hfreuse.report import manifest as rm
 from hfreuse.report.build import build_report
-from hfreuse.report.summary import summarise
+from hfreuse.report.study_summary import summarize_study
 
 EVIL = "<script>alert(1)</script>"
 EVIL_IMG = '<img src=x onerror="alert(2)">'
@@ -120,6 +121,13 @@ def make_synthetic_run(root: Path) -> dict:
     posts.to_parquet(root / "results/forum/posts.parquet", index=False)
     pd.DataFrame(
         {
+            "category": ["Beginners", "Beginners", "Models", EVIL],
+            "month": ["2021-01", "2021-02", "2021-03", "2021-04"],
+            "topics": [1, 1, 1, 1],
+        }
+    ).to_parquet(root / "results/forum/topics_per_category_monthly.parquet", index=False)
+    pd.DataFrame(
+        {
             "metric": ["topics", "share_topics_without_reply", "mean_posts_per_topic", "authors"],
             "value": [4.0, 1 / 3, 1.75, float("nan")],
         }
@@ -145,7 +153,8 @@ def make_synthetic_run(root: Path) -> dict:
             "count": pd.array([6, 4, 3, 3, 5, None], dtype="Int64"),
         }
     )
-    taxonomy.to_parquet(root / "results/coding/taxonomy.parquet", index=False)
+    taxonomy["share"] = pd.array([6 / 12, 4 / 6, 3 / 12, 3 / 12, 1.0, None], dtype="Float64")
+    taxonomy.to_parquet(root / "results/coding/taxonomy_counts.parquet", index=False)
     taxonomy.to_parquet(root / "results/coding/published_counts.parquet", index=False)
     pd.DataFrame(
         {
@@ -181,9 +190,9 @@ def make_synthetic_run(root: Path) -> dict:
     _write(
         root / "results/stats/reproduction.csv",
         "claim,paper_value,computed_value,criterion,holds\n"
-        f'"Forum mentions and hub uploads correlate {EVIL}.",0.70,0.68,rho >= 0.6,True\n'
-        '"Card share has not increased.",not increased,tau = -0.01,no increase,True\n'
-        '"BERT uploads rise while topics decline.",yes,no,both trends,False\n',
+        f'"Forum mentions and hub uploads correlate {EVIL}.",0.70,0.68,rho >= 0.6,yes\n'
+        '"Card share has not increased.",not increased,tau = -0.01,no increase,yes\n'
+        '"BERT uploads rise while topics decline.",yes,no,both trends,no\n',
     )
     stats = root / "results/stats"
     pd.DataFrame(
@@ -271,7 +280,12 @@ def make_synthetic_run(root: Path) -> dict:
         for p in (root / "results").rglob("*")
         if p.suffix in (".parquet", ".csv")
     )
+    summary = "results/report/summary.parquet"
+    (root / "results/report").mkdir(parents=True, exist_ok=True)
+    with contextlib.chdir(root):
+        summarize_study(tables, alpha=0.05, top_n=3).to_parquet(summary, index=False)
     return {
+        "summary": summary,
         "figures": ["results/figures/alpha.svg", "results/figures/beta.svg"],
         "specs": ["results/figures/alpha.json", "results/figures/beta.json"],
         "tables": tables,
@@ -435,95 +449,36 @@ def test_file_facts_count_rows_and_hash(run_dir):
 # --- summary ---
 
 
-def test_summary_numbers_from_the_tables(run_dir):
-    topics = {t.title: t.sentences for t in summarise(run_dir["tables"])}
-    hub = " ".join(topics["Hub"])
-    assert "4 models, created from 2022-03-02 to 2024-05-01" in hub
-    assert "3 of them (75.0%) declare a model type" in hub and "2 (50.0%) have card data" in hub
-    assert "1 models (25.0%) carry the Hub's createdAt floor" in hub
-    types = " ".join(topics["Model types on the Hub"])
-    assert "2 model types; the 2 largest are bert (8), gpt2 (3)" in types
-    assert "The last month (2023-02) is partial" in types
-    cards = " ".join(topics["Documentation: card data"])
-    assert "9 of 20 models (45.0%)" in cards
-    assert "2022: 25.0% of 4; 2023: 50.0% of 6" in cards  # 2023-02 is partial: left out
-    # the forum stage's headline table is there: the forum topic gives the period and categories
-    assert topics["Forum"] == (
-        "The forum snapshot holds 4 topics created from 2021-01-01 to 2021-04-01, in 3 "
-        f"categories; the largest are Beginners (2), {EVIL} (1), Models (1).",
+def test_summary_section_presents_the_summary_table(run_dir):
+    """The summary section shows the sentences of results/report/summary.parquet, filled in and
+    escaped, under their headings; it reads no other table."""
+    out = build_report(**run_dir)
+    summary = out[out.index('<section id="summary">') : out.index('<section id="figures">')]
+    assert "Every number below comes from <code>results/report/summary.parquet</code>" in summary
+    assert "<h3>Hub</h3>" in summary
+    assert "<li>The Hub snapshot holds 4 models, created from 2022-03-02 to 2024-05-01.</li>" in (
+        summary
     )
-    assert topics["Headline numbers of the stages"] == (
-        "Forum (results/forum/summary.parquet): topics: 4; share of topics without reply: 33.3%; "
-        "mean posts per topic: 1.75; authors: n/a.",
-    )
-    assert topics["Reproduction of the paper's claims"] == (
-        "2 of 3 claims of the paper hold in this run.",
-        f"Forum mentions and hub uploads correlate {EVIL}. Paper: 0.70. This run: 0.68 "
-        "(criterion: rho >= 0.6): holds.",
-        "Card share has not increased. Paper: not increased. This run: tau = -0.01 "
-        "(criterion: no increase): holds.",
-        "BERT uploads rise while topics decline. Paper: yes. This run: no "
-        "(criterion: both trends): does not hold.",
-    )
-    assert topics["Taxonomy of challenges and benefits"] == (
-        "Benefits: 1 categories, 5 coded instances; the most frequent are Expert Opinion (5, 100.0%) "
-        "(results/coding/taxonomy.parquet).",
-        "Challenges: 3 categories, 12 coded instances; the most frequent are Model Usage (6, 50.0%), "
-        "Memory (3, 25.0%), Training (3, 25.0%) (results/coding/taxonomy.parquet).",
-    )
-    assert topics["Root causes of accepted answers"] == (
-        "Root causes of 8 coded accepted answers, by group: user-related (7, 87.5%), "
-        "HF-related (1, 12.5%) (results/coding/root_cause_counts.parquet).",
-    )
-    assert topics["Agreement between coders"] == (
-        "Challenges, category level: Cohen's kappa (ann & bob) 0.712; Krippendorff's alpha 0.7, "
-        "over 40 double-coded topics.",
-    )
-    assert topics["RQ3: forum mentions vs hub uploads"] == (
-        "Total forum topics vs total hub uploads per model type (all models, months 2022-04 to "
-        "2025-05): Spearman rho = 0.61, p = 0.0004, n = 33 model types.",
-        "Total forum topics vs total hub uploads per model type (major models, months 2022-04 to "
-        "2025-05): Spearman rho = 0.72, p = 0.00031, n = 20 model types.",
-        "Month by month, per model type (4 types): forum topics and hub uploads move together for "
-        "2 (llama, t5) and in opposite directions for 1 (bert) (Spearman, Benjamini-Hochberg "
-        "adjusted p < 0.05).",
-        "Trend over time of forum counts per model type: declining 1, no trend 1, rising 1.",
-        "Trend over time of hub counts per model type: rising 3.",
-        "1 model types have declining forum discussion but rising hub uploads: bert.",
-    )
-    assert topics["RQ3: documentation trend"] == (
-        "Share of new models with card data over time over 38 months (2022-04 to 2025-05): "
-        "Mann-Kendall tau = -0.0128, p = 0.92, Sen slope -4e-05 per month; increase: no.",
-        "Before vs from 2022-12 (Mann-Whitney): median monthly share 0.493 (8 months) vs 0.505 "
-        "(30 months), p = 0.12.",
-    )
-    assert topics["Other statistics"] == (
-        "monthly spearman: 4 rows, rho from -0.2 to 0.9 (median 0.3); 2 with p_adjusted < 0.05.",
-        "totals spearman (all models): rho = 0.701, p = 0.00012, n = 25.",
-    )
-
-
-def test_forum_summary_is_computed_when_the_stage_has_no_headline_table(run_dir):
-    paths = [p for p in run_dir["tables"] if p != "results/forum/summary.parquet"]
-    forum = " ".join({t.title: t.sentences for t in summarise(paths)}["Forum"])
-    assert "1 of 3 unpinned topics (33.3%) have no reply" in forum
-    assert "2 (50.0%) have an accepted answer" in forum
     assert (
-        "7 posts. Of the 2 accepted answers, 1 (50.0%) were written by HuggingFace staff" in forum
-    )
+        "created from 2021-01-01 to 2021-04-01, in 3 categories; the largest are Beginners (2), "
+        "&lt;script&gt;alert(1)&lt;/script&gt; (1), Models (1).</li>"
+    ) in summary
+    assert "move together for 2 (llama, t5) and in opposite directions for 1 (bert)" in summary
+    assert "<script" not in summary
+    # the summary table is one of the run's tables: row counts and data dictionary
+    assert '<td>results/report/summary.parquet</td><td class="num">' in out
+    assert 'id="dict-results-report-summary-parquet"' in out
 
 
-def test_summary_skips_absent_tables_and_notes_changed_ones(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "results/trends").mkdir(parents=True)
-    pd.DataFrame({"month": ["2023-01"], "models": [3]}).to_parquet(
-        "results/trends/card_share_monthly.parquet"
-    )
-    topics = summarise(["results/trends/card_share_monthly.parquet"])
-    assert [t.title for t in topics] == ["Documentation: card data"]
-    assert topics[0].sentences[0].startswith("Not summarised: results/trends/card_share_monthly")
-    assert "models_with_card_data" in topics[0].sentences[0]
-    assert summarise([]) == []
+def test_summary_section_only_reads_the_summary_table(run_dir):
+    """Without the stage tables the section still shows the same sentences (nothing recomputed)."""
+    before = build_report(**run_dir)
+    for table in run_dir["tables"]:
+        Path(table).unlink()
+    after = build_report(**{**run_dir, "tables": []})
+    cut = slice(before.index('<section id="summary">'), before.index('<section id="figures">'))
+    cut_after = slice(after.index('<section id="summary">'), after.index('<section id="figures">'))
+    assert after[cut_after] == before[cut]
 
 
 # --- the whole report ---
@@ -588,6 +543,7 @@ def test_build_report_script_main_writes_the_file(run_dir, tmp_path):
         synthetic=True,
         max_table_rows=3,
         key_tables=["results/stats/*"],
+        summary=run_dir["summary"],
     )
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "SYNTHETIC DEMO DATA" in text

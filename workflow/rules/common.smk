@@ -1,5 +1,6 @@
 # Helper functions only (no rules): the run's source, shards, targets, figures, the report.
 import sys, yaml
+from glob import glob
 
 sys.path.insert(0, f"{workflow.basedir}/workflow/scripts")
 from hfreuse.config_check import check_card_jobs_cap, check_config
@@ -112,30 +113,28 @@ def final_targets():
 # --- report ---
 
 
-def report_inputs(wildcards):
-    """Named inputs of build_report: figures (SVG + spec) with their captions, the tables, the
-    other outputs, the source's raw manifests, the data dictionary and the style sheet.
-    """
-    import glob
+def study_tables():
+    """The run's tables (parquet, CSV): what summarize_study reads and the report lists."""
+    return [t for t in final_targets()[:-1] if t.endswith((".parquet", ".csv"))]
 
-    names = sorted(run_figures())
-    outputs = final_targets()[:-1]
+
+def report_inputs(wildcards):
+    """Named inputs of build_report: the summary, figures (SVG + spec) and captions, tables,
+    other outputs, the source's raw manifests, the data dictionary, the style sheet."""
+    names, outputs, tables = sorted(run_figures()), final_targets()[:-1], study_tables()
     figures = [figure_files(n)["svg"] for n in names]
     specs = [figure_files(n)["spec"] for n in names]
-    tables = [t for t in outputs if t.endswith((".parquet", ".csv"))]
     return {
+        "summary": "results/report/summary.parquet",
         "figures": figures,
         "specs": specs,
         "tables": tables,
         "others": sorted(set(outputs) - set(figures + specs + tables)),
         "manifests": sorted(SOURCE["raw_manifests"]),
         "captions": [FIGURES[n]["caption"] for n in names],
-        "dictionary": sorted(glob.glob("workflow/report/dictionary/*.yaml")),
+        "dictionary": sorted(glob("workflow/report/dictionary/*.yaml")),
         "style": "workflow/report/report.css",
     }
-
-
-# --- cluster ---
 
 
 def card_resolves_per_minute():

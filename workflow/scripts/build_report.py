@@ -20,6 +20,7 @@ def main(
     synthetic,
     max_table_rows,
     key_tables,
+    summary,
 ):
     html = build_report(
         figures=list(figures),
@@ -34,6 +35,7 @@ def main(
         synthetic=synthetic,
         max_table_rows=max_table_rows,
         key_table_patterns=list(key_tables),
+        summary=summary,
     )
     atomic_write_bytes(report, html.encode("utf-8"))
 

@@ -7,9 +7,9 @@ from hfreuse.rq3.mentions import (
     MentionMatcher,
     load_aliases,
     names_by_frequency,
-    stable_shard,
     topic_mentions,
 )
+from hfreuse.shards import stable_shard
 
 
 def main(

@@ -164,6 +164,43 @@ def topic_url(template: str, slug: object, topic_id: int) -> str:
     return template.format(slug=slug, topic_id=topic_id)
 
 
+TOPIC_COLUMNS = {
+    "topic_id",
+    "title",
+    "slug",
+    "category",
+    "created_at",
+    "posts_count",
+    "pinned",
+    "has_accepted_answer",
+}
+
+
+def _population(topics: pd.DataFrame, exclude_pinned: bool) -> pd.DataFrame:
+    """The topics to sample from, one row per topic id in id order (pinned ones left out)."""
+    missing = TOPIC_COLUMNS - set(topics.columns)
+    if missing:
+        raise InputError(f"topics table: missing columns {sorted(missing)}")
+    pop = topics.sort_values("topic_id", kind="mergesort").drop_duplicates("topic_id")
+    if exclude_pinned:
+        pop = pop[~pop["pinned"].fillna(False).astype(bool)]
+    return pop.reset_index(drop=True)
+
+
+def _pick(rng: np.random.Generator, strata: pd.Series, n: int, stratified: bool) -> np.ndarray:
+    """Sorted row positions of ``n`` topics: allocated to the strata, or a simple random sample."""
+    if stratified:
+        sizes = strata.value_counts().to_dict()
+        alloc = allocate({str(k): int(v) for k, v in sizes.items()}, n)
+        picked = []
+        for s in sorted(alloc):
+            idx = np.flatnonzero((strata == s).to_numpy())
+            if alloc[s]:
+                picked.extend(rng.choice(idx, size=alloc[s], replace=False).tolist())
+        return np.array(sorted(picked), dtype=int)
+    return np.sort(rng.choice(len(strata), size=n, replace=False)) if n else np.array([], int)
+
+
 def draw_sample(
     topics: pd.DataFrame,
     posts: pd.DataFrame,
@@ -181,23 +218,7 @@ def draw_sample(
     url_template: str,
 ) -> tuple[pd.DataFrame, SampleDesign]:
     """Draw the coding sample from the forum tables (contract of results/forum/*.parquet)."""
-    needed = {
-        "topic_id",
-        "title",
-        "slug",
-        "category",
-        "created_at",
-        "posts_count",
-        "pinned",
-        "has_accepted_answer",
-    }
-    missing = needed - set(topics.columns)
-    if missing:
-        raise InputError(f"topics table: missing columns {sorted(missing)}")
-    pop = topics.sort_values("topic_id", kind="mergesort").drop_duplicates("topic_id")
-    if exclude_pinned:
-        pop = pop[~pop["pinned"].fillna(False).astype(bool)]
-    pop = pop.reset_index(drop=True)
+    pop = _population(topics, exclude_pinned)
     population = len(pop)
     if sample_size is None:
         n = cochran_sample_size(population, confidence, margin, proportion)
@@ -207,17 +228,7 @@ def draw_sample(
         method = "fixed"
     rng = np.random.default_rng(seed)
     strata = pop["category"].fillna("(no category)").astype(str)
-    if stratify_by_category:
-        sizes = strata.value_counts().to_dict()
-        alloc = allocate({str(k): int(v) for k, v in sizes.items()}, n)
-        picked = []
-        for s in sorted(alloc):
-            idx = np.flatnonzero((strata == s).to_numpy())
-            if alloc[s]:
-                picked.extend(rng.choice(idx, size=alloc[s], replace=False).tolist())
-        picked = np.array(sorted(picked), dtype=int)
-    else:
-        picked = np.sort(rng.choice(population, size=n, replace=False)) if n else np.array([], int)
+    picked = _pick(rng, strata, n, stratify_by_category)
     order = rng.permutation(len(picked))
     chosen = pop.iloc[picked[order]].reset_index(drop=True)
     assigned, n_double = assign_coders(len(chosen), list(coders), overlap)

@@ -135,21 +135,15 @@ def taxonomy_by_forum_category(codes: pd.DataFrame) -> pd.DataFrame:
     out = out.reset_index()
     totals = out.groupby(["kind", "forum_category"])["count"].transform("sum")
     out["share"] = out["count"] / totals
-    out = out.astype(
-        {
-            "kind": "str",
-            "forum_category": "str",
-            "category": "str",
-            "count": "int64",
-            "topics": "int64",
-            "share": "float64",
-        }
-    )
-    return (
-        out[BY_FORUM_COLUMNS]
-        .sort_values(["kind", "forum_category", "category"], kind="mergesort")
-        .reset_index(drop=True)
-    )
+    dtypes = {
+        "kind": "str",
+        "forum_category": "str",
+        "category": "str",
+        "count": "int64",
+        "topics": "int64",
+        "share": "float64",
+    }
+    return _typed_sorted(out, dtypes, BY_FORUM_COLUMNS, ["kind", "forum_category", "category"])
 
 
 def root_cause_counts(root_causes: pd.DataFrame) -> pd.DataFrame:
@@ -163,16 +157,19 @@ def root_cause_counts(root_causes: pd.DataFrame) -> pd.DataFrame:
         .rename("count")
         .reset_index()
     )
-    out = out.astype(
-        {
-            "challenge_category": "str",
-            "root_cause_group": "str",
-            "root_cause": "str",
-            "count": "int64",
-        }
-    )
-    return (
-        out[ROOT_CAUSE_COUNT_COLUMNS]
-        .sort_values(["challenge_category", "root_cause_group", "root_cause"], kind="mergesort")
-        .reset_index(drop=True)
-    )
+    dtypes = {
+        "challenge_category": "str",
+        "root_cause_group": "str",
+        "root_cause": "str",
+        "count": "int64",
+    }
+    keys = ["challenge_category", "root_cause_group", "root_cause"]
+    return _typed_sorted(out, dtypes, ROOT_CAUSE_COUNT_COLUMNS, keys)
+
+
+def _typed_sorted(
+    out: pd.DataFrame, dtypes: dict[str, str], columns: list[str], keys: list[str]
+) -> pd.DataFrame:
+    """``out`` with fixed dtypes, its columns in order and its rows sorted (stable) by ``keys``."""
+    out = out.astype(dtypes)
+    return out[columns].sort_values(keys, kind="mergesort").reset_index(drop=True)

@@ -41,6 +41,7 @@ from ..clients import (
     discourse_auth_headers,
     library_versions,
 )
+from ..crawlstate import load_state, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, read_json
 from . import raw as raw
@@ -50,10 +51,6 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 STALL_PAGES = 3  # non-empty pages in a row with no new topic: the server ignores ?page=
 STATE_EVERY_SECONDS = 5.0
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def make_client(
@@ -77,19 +74,7 @@ def _check(fn, doc: Any, url: str) -> Any:
 
 def _load_state(path: Path, settings: Mapping[str, Any]) -> dict[str, Any] | None:
     """The progress of a phase in progress, or None; refuses progress made with other settings."""
-    if not path.exists():
-        return None
-    state = read_json(path)
-    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-        raise InputError(f"{path}: expected a crawl state of version {STATE_VERSION}")
-    old = state.get("settings") or {}
-    if old != dict(settings):
-        changed = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
-        raise InputError(
-            f"{path}: this snapshot's crawl was started with other settings ({', '.join(changed)} "
-            "differ); a raw snapshot is immutable: restore the settings or use a new snapshot id"
-        )
-    return state
+    return load_state(path, STATE_VERSION, "settings", settings)
 
 
 def _total(
@@ -143,6 +128,131 @@ class _Selection:
         return new
 
 
+class _PhaseState:
+    """The progress file of a crawl phase; saved with the requests of earlier runs plus this run's."""
+
+    def __init__(self, path: Path, state: dict[str, Any], client: HttpClient) -> None:
+        self.path, self.state, self.client = path, state, client
+        self.stats0 = client.stats.as_dict()  # this run's requests count from here
+
+    def requests(self) -> dict[str, Any]:
+        return _total(self.state, self.client, self.stats0)
+
+    def save(self) -> None:
+        atomic_write_json(self.path, {**self.state, "stats": self.requests()})
+
+
+def _check_listing_settings(start: str | None, end: str | None, max_topics: int | None) -> None:
+    for name, value in (("start", start), ("end", end)):
+        if value is not None:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError as exc:
+                raise InputError(
+                    f"forum.{name}: expected a date YYYY-MM-DD, got {value!r}"
+                ) from exc
+    if max_topics is not None and max_topics < 1:
+        raise InputError(f"forum.max_topics: expected a positive number or null, got {max_topics}")
+
+
+def _open_listing_state(state_path: Path, settings: Mapping[str, Any]) -> dict[str, Any]:
+    state = _load_state(state_path, settings)
+    if state is None:
+        return {
+            "version": STATE_VERSION,
+            "settings": settings,
+            "started_at": utc_now(),
+            "pages_done": 0,
+            "pages_finished": False,
+            "catchup_done": 0,
+            "catchup_finished": False,
+            "stats": {},
+        }
+    log.info(
+        "resuming the listing: %d pages and %d catch-up pages stored",
+        state["pages_done"],
+        state["catchup_done"],
+    )
+    return state
+
+
+def _store_categories(forum_dir: Path, base: str, phase: _PhaseState) -> None:
+    """``/categories.json``, once per snapshot."""
+    cat_path = raw.categories_path(forum_dir)
+    if not cat_path.exists():
+        url = f"{base}/categories.json"
+        doc = phase.client.get_json(url, params={"include_subcategories": "true"})
+        _check(raw.check_categories, doc, url)
+        raw.write_json_gz(cat_path, doc)
+        phase.save()
+
+
+def _reread_pages(
+    sel: _Selection, forum_dir: Path, state_path: Path, count: int, kind: str = "page"
+) -> None:
+    """Add the ``count`` listing pages (or ``"catchup"`` pages) that earlier runs stored."""
+    for number in range(count):
+        path = raw.page_path(forum_dir, number, kind)
+        if not path.exists():
+            if kind == "catchup":
+                raise InputError(f"{state_path}: records a catch-up page {path} that is missing")
+            raise InputError(f"{state_path}: records {count} pages but {path} is missing")
+        sel.add(raw.page_topics(read_json(path), str(path)), str(path))
+
+
+def _fetch_latest(client: HttpClient, base: str, number: int) -> tuple[Any, list[Any], str]:
+    """Page ``number`` of ``/latest.json``: the document, its topic entries and its URL."""
+    url = f"{base}/latest.json"
+    doc = client.get_json(url, params={"page": number})
+    where = f"{url}?page={number}"
+    return doc, _check(raw.page_topics, doc, where), where
+
+
+def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> None:
+    """Page ``/latest.json`` from the first page not stored up to the empty page (or enough
+    topics); a server that ignores ``?page=`` is caught after :data:`STALL_PAGES` pages."""
+    state = phase.state
+    progress = Progress("listing pages")
+    stalled = 0
+    while not state["pages_finished"] and not sel.full:
+        number = state["pages_done"]
+        doc, entries, where = _fetch_latest(phase.client, base, number)
+        raw.write_json_gz(raw.page_path(forum_dir, number), doc)
+        state["pages_done"] = number + 1
+        if not entries:
+            state["pages_finished"] = True
+        new = sel.add(entries, where)
+        stalled = stalled + 1 if entries and not new else 0
+        phase.save()
+        progress.update()
+        if stalled >= STALL_PAGES:
+            raise FetchError(
+                f"GET {where}: {STALL_PAGES} pages in a row list no new topic; "
+                "expected /latest.json to page with ?page=N"
+            )
+
+
+def _crawl_catchup(
+    forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection, started: dt.datetime
+) -> None:
+    """Read the first pages again until a page reaches topics bumped before the listing began."""
+    state = phase.state
+    while state["pages_finished"] and not state["catchup_finished"] and not sel.full:
+        number = state["catchup_done"]
+        doc, entries, where = _fetch_latest(phase.client, base, number)
+        raw.write_json_gz(raw.page_path(forum_dir, number, "catchup"), doc)
+        state["catchup_done"] = number + 1
+        sel.add(entries, f"{where} (catch-up)")
+        bumped = [
+            raw.last_activity(e, where)
+            for e in entries
+            if not (e.get("pinned") or e.get("pinned_globally"))
+        ]
+        if not entries or (bumped and min(bumped) < started):
+            state["catchup_finished"] = True
+        phase.save()
+
+
 def crawl_listing(
     forum_dir: str | Path,
     base_url: str,
@@ -158,104 +268,21 @@ def crawl_listing(
     """Crawl categories and the topic listing into ``forum_dir``; returns ``listing.json``."""
     forum_dir = Path(forum_dir)
     base = base_url.rstrip("/")
-    for name, value in (("start", start), ("end", end)):
-        if value is not None:
-            try:
-                dt.date.fromisoformat(value)
-            except ValueError as exc:
-                raise InputError(
-                    f"forum.{name}: expected a date YYYY-MM-DD, got {value!r}"
-                ) from exc
-    if max_topics is not None and max_topics < 1:
-        raise InputError(f"forum.max_topics: expected a positive number or null, got {max_topics}")
+    _check_listing_settings(start, end, max_topics)
     settings = {"base_url": base, "start": start, "end": end, "max_topics": max_topics}
     state_path = forum_dir / ".listing-state.json"
-    state = _load_state(state_path, settings)
-    if state is None:
-        state = {
-            "version": STATE_VERSION,
-            "settings": settings,
-            "started_at": utc_now(),
-            "pages_done": 0,
-            "pages_finished": False,
-            "catchup_done": 0,
-            "catchup_finished": False,
-            "stats": {},
-        }
-    else:
-        log.info(
-            "resuming the listing: %d pages and %d catch-up pages stored",
-            state["pages_done"],
-            state["catchup_done"],
-        )
+    state = _open_listing_state(state_path, settings)
     client = client or make_client(requests_per_minute, timeout, max_retries)
-    stats0 = client.stats.as_dict()
+    phase = _PhaseState(state_path, state, client)
     raw.load_or_create_key(forum_dir)
-
-    def save() -> None:
-        snap = dict(state)
-        snap["stats"] = _total(state, client, stats0)
-        atomic_write_json(state_path, snap)
-
-    cat_path = raw.categories_path(forum_dir)
-    if not cat_path.exists():
-        url = f"{base}/categories.json"
-        doc = client.get_json(url, params={"include_subcategories": "true"})
-        _check(raw.check_categories, doc, url)
-        raw.write_json_gz(cat_path, doc)
-        save()
+    _store_categories(forum_dir, base, phase)
 
     sel = _Selection(start, end, max_topics)
-    for number in range(state["pages_done"]):
-        path = raw.page_path(forum_dir, number)
-        if not path.exists():
-            raise InputError(
-                f"{state_path}: records {state['pages_done']} pages but {path} is missing"
-            )
-        sel.add(raw.page_topics(read_json(path), str(path)), str(path))
-    progress = Progress("listing pages")
-    stalled = 0
-    while not state["pages_finished"] and not sel.full:
-        number = state["pages_done"]
-        url = f"{base}/latest.json"
-        doc = client.get_json(url, params={"page": number})
-        entries = _check(raw.page_topics, doc, f"{url}?page={number}")
-        raw.write_json_gz(raw.page_path(forum_dir, number), doc)
-        state["pages_done"] = number + 1
-        if not entries:
-            state["pages_finished"] = True
-        new = sel.add(entries, f"{url}?page={number}")
-        stalled = stalled + 1 if entries and not new else 0
-        save()
-        progress.update()
-        if stalled >= STALL_PAGES:
-            raise FetchError(
-                f"GET {url}?page={number}: {STALL_PAGES} pages in a row list no new topic; "
-                "expected /latest.json to page with ?page=N"
-            )
-
+    _reread_pages(sel, forum_dir, state_path, state["pages_done"])
+    _crawl_pages(forum_dir, base, phase, sel)
     started = raw.parse_time(state["started_at"], str(state_path))
-    for number in range(state["catchup_done"]):
-        path = raw.page_path(forum_dir, number, "catchup")
-        if not path.exists():
-            raise InputError(f"{state_path}: records a catch-up page {path} that is missing")
-        sel.add(raw.page_topics(read_json(path), str(path)), str(path))
-    while state["pages_finished"] and not state["catchup_finished"] and not sel.full:
-        number = state["catchup_done"]
-        url = f"{base}/latest.json"
-        doc = client.get_json(url, params={"page": number})
-        entries = _check(raw.page_topics, doc, f"{url}?page={number}")
-        raw.write_json_gz(raw.page_path(forum_dir, number, "catchup"), doc)
-        state["catchup_done"] = number + 1
-        sel.add(entries, f"{url}?page={number} (catch-up)")
-        bumped = [
-            raw.last_activity(e, f"{url}?page={number}")
-            for e in entries
-            if not (e.get("pinned") or e.get("pinned_globally"))
-        ]
-        if not entries or (bumped and min(bumped) < started):
-            state["catchup_finished"] = True
-        save()
+    _reread_pages(sel, forum_dir, state_path, state["catchup_done"], "catchup")
+    _crawl_catchup(forum_dir, base, phase, sel, started)
 
     listing = {
         "version": STATE_VERSION,
@@ -269,7 +296,7 @@ def crawl_listing(
         "topics_listed": len(sel.listed),
         "topics_selected": len(sel.selected),
         "topic_ids": sorted(sel.selected),
-        "requests": _total(state, client, stats0),
+        "requests": phase.requests(),
     }
     atomic_write_json(raw.listing_path(forum_dir), listing)
     log.info(
@@ -324,6 +351,114 @@ def fetch_topic(client: HttpClient, base: str, topic_id: int) -> tuple[int, Any,
     return 200, topic, post_batches, missing
 
 
+def _check_previous(forum_dir: Path, previous_dir: str | Path | None) -> Path | None:
+    """The previous snapshot to reuse topics from: complete, and not this one."""
+    prev = Path(previous_dir) if previous_dir is not None else None
+    if prev is not None and not raw.manifest_path(prev).exists():
+        raise InputError(
+            f"{raw.manifest_path(prev)}: forum.previous_snapshot must be a complete snapshot "
+            "(its manifest is missing)"
+        )
+    if prev is not None and prev.resolve() == forum_dir.resolve():
+        raise InputError(f"forum.previous_snapshot: {prev} is this snapshot itself")
+    return prev
+
+
+def _kept_record(path: Path, entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The record this crawl already stored for a topic, if its listing entry is unchanged."""
+    if not path.exists():
+        return None
+    try:
+        rec = raw.read_record(path)
+    except InputError as exc:
+        log.warning("%s; fetching it again", exc)
+        return None
+    if raw.signature(rec.get("listed") or {}) == raw.signature(entry):
+        return rec
+    return None
+
+
+def _reuse_previous(
+    prev: Path | None, tid: int, entry: dict[str, Any], recheck_days: float, path: Path
+) -> bool:
+    """Link the previous snapshot's record of a topic into this one when it can stand for it."""
+    if prev is None:
+        return False
+    ppath = raw.topic_path(prev, tid)
+    if ppath.exists() and _reusable(raw.read_record(ppath), entry, recheck_days, str(ppath)):
+        raw.link_or_copy(ppath, path)
+        return True
+    return False
+
+
+class _TopicTally:
+    """What the topic phase did: topics fetched, kept, reused, unavailable; post batches."""
+
+    def __init__(self) -> None:
+        self.counts = {"fetched": 0, "kept": 0, "reused": 0, "unavailable": 0}
+        self.posts = {"batches": 0, "missing": 0}
+
+    def fetched(self, status: int, batches: int, missing: int) -> None:
+        self.counts["fetched"] += 1
+        self.counts["unavailable"] += status != 200
+        self.posts["batches"] += batches
+        self.posts["missing"] += missing
+
+
+def _fetch_record(
+    client: HttpClient, base: str, tid: int, entry: dict[str, Any], path: Path
+) -> tuple[int, int, int]:
+    """Fetch a topic, store its record; ``(status, post batches, posts not served)``."""
+    status, topic, post_batches, missing = fetch_topic(client, base, tid)
+    record = {
+        "version": raw.RECORD_VERSION,
+        "topic_id": tid,
+        "status": status,
+        "fetched_at": utc_now(),
+        "listed": entry,
+        "topic": topic,
+        "post_batches": post_batches,
+    }
+    raw.write_json_gz(path, record)
+    return status, len(post_batches), missing
+
+
+def _topics_manifest(
+    forum_dir: Path,
+    snapshot: str | None,
+    listing: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    state: Mapping[str, Any],
+    tally: _TopicTally,
+    requests: Stats,
+    topic_requests: dict[str, Any],
+    client: HttpClient,
+) -> dict[str, Any]:
+    return {
+        "version": STATE_VERSION,
+        "source": "live",
+        "synthetic": False,
+        "snapshot": snapshot or forum_dir.parent.name,
+        "base_url": listing["base_url"],
+        "settings": {**listing["settings"], **settings},
+        "listing_started_at": listing["started_at"],
+        "started_at": state["started_at"],
+        "finished_at": utc_now(),
+        "listing": {
+            k: listing[k]
+            for k in ("pages", "catchup_pages", "reached_end", "topics_listed", "topics_selected")
+        },
+        "topics": tally.counts,
+        "post_batches_fetched": tally.posts["batches"],
+        "posts_not_served": tally.posts["missing"],
+        "requests": requests.as_dict(),
+        "listing_requests": listing.get("requests") or {},
+        "topic_requests": topic_requests,
+        "authenticated": "Api-Key" in client.session.headers,
+        "library_versions": library_versions(),
+    }
+
+
 def crawl_topics(
     forum_dir: str | Path,
     *,
@@ -339,14 +474,7 @@ def crawl_topics(
     forum_dir = Path(forum_dir)
     listing = raw.read_listing(forum_dir)
     base = listing["base_url"]
-    prev = Path(previous_dir) if previous_dir is not None else None
-    if prev is not None and not raw.manifest_path(prev).exists():
-        raise InputError(
-            f"{raw.manifest_path(prev)}: forum.previous_snapshot must be a complete snapshot "
-            "(its manifest is missing)"
-        )
-    if prev is not None and prev.resolve() == forum_dir.resolve():
-        raise InputError(f"forum.previous_snapshot: {prev} is this snapshot itself")
+    prev = _check_previous(forum_dir, previous_dir)
     settings = {
         "previous_snapshot": None if prev is None else prev.parent.name,
         "recheck_days": recheck_days,
@@ -359,11 +487,10 @@ def crawl_topics(
         "stats": {},
     }
     client = client or make_client(requests_per_minute, timeout, max_retries)
-    stats0 = client.stats.as_dict()
+    phase = _PhaseState(state_path, state, client)
     entries = raw.listed_entries(forum_dir)
     ids = [int(t) for t in listing["topic_ids"]]
-    counts = {"fetched": 0, "kept": 0, "reused": 0, "unavailable": 0}
-    posts = {"batches": 0, "missing": 0}
+    tally = _TopicTally()
     progress = Progress("topics", total=len(ids))
     last_save = time.monotonic()
     for tid in ids:
@@ -371,83 +498,39 @@ def crawl_topics(
         if entry is None:
             raise InputError(f"{raw.listing_path(forum_dir)}: topic {tid} is in no stored page")
         path = raw.topic_path(forum_dir, tid)
-        if path.exists():
-            try:
-                rec = raw.read_record(path)
-            except InputError as exc:
-                log.warning("%s; fetching it again", exc)
-            else:
-                if raw.signature(rec.get("listed") or {}) == raw.signature(entry):
-                    counts["kept"] += 1
-                    counts["unavailable"] += rec["status"] != 200
-                    progress.update()
-                    continue
-        if prev is not None:
-            ppath = raw.topic_path(prev, tid)
-            if ppath.exists() and _reusable(
-                raw.read_record(ppath), entry, recheck_days, str(ppath)
-            ):
-                raw.link_or_copy(ppath, path)
-                counts["reused"] += 1
-                progress.update()
-                continue
-        status, topic, post_batches, missing = fetch_topic(client, base, tid)
-        record = {
-            "version": raw.RECORD_VERSION,
-            "topic_id": tid,
-            "status": status,
-            "fetched_at": utc_now(),
-            "listed": entry,
-            "topic": topic,
-            "post_batches": post_batches,
-        }
-        raw.write_json_gz(path, record)
-        counts["fetched"] += 1
-        counts["unavailable"] += status != 200
-        posts["batches"] += len(post_batches)
-        posts["missing"] += missing
+        kept = _kept_record(path, entry)
+        if kept is not None:
+            tally.counts["kept"] += 1
+            tally.counts["unavailable"] += kept["status"] != 200
+            progress.update()
+            continue
+        if _reuse_previous(prev, tid, entry, recheck_days, path):
+            tally.counts["reused"] += 1
+            progress.update()
+            continue
+        tally.fetched(*_fetch_record(client, base, tid, entry, path))
         progress.update()
         if time.monotonic() - last_save >= STATE_EVERY_SECONDS:
-            atomic_write_json(state_path, {**state, "stats": _total(state, client, stats0)})
+            phase.save()
             last_save = time.monotonic()
     progress.update(0, force=True)
-    topic_requests = _total(state, client, stats0)
+    topic_requests = phase.requests()
     atomic_write_json(state_path, {**state, "stats": topic_requests})
     requests = Stats()
     requests.add(listing.get("requests") or {})
     requests.add(topic_requests)
-    manifest = {
-        "version": STATE_VERSION,
-        "source": "live",
-        "synthetic": False,
-        "snapshot": snapshot or forum_dir.parent.name,
-        "base_url": base,
-        "settings": {**listing["settings"], **settings},
-        "listing_started_at": listing["started_at"],
-        "started_at": state["started_at"],
-        "finished_at": utc_now(),
-        "listing": {
-            k: listing[k]
-            for k in ("pages", "catchup_pages", "reached_end", "topics_listed", "topics_selected")
-        },
-        "topics": counts,
-        "post_batches_fetched": posts["batches"],
-        "posts_not_served": posts["missing"],
-        "requests": requests.as_dict(),
-        "listing_requests": listing.get("requests") or {},
-        "topic_requests": topic_requests,
-        "authenticated": "Api-Key" in client.session.headers,
-        "library_versions": library_versions(),
-    }
+    manifest = _topics_manifest(
+        forum_dir, snapshot, listing, settings, state, tally, requests, topic_requests, client
+    )
     atomic_write_json(raw.manifest_path(forum_dir), manifest)
     log.info(
         "topics done: %d fetched, %d kept from this crawl, %d reused from %s, %d unavailable; "
         "%d requests in all",
-        counts["fetched"],
-        counts["kept"],
-        counts["reused"],
+        tally.counts["fetched"],
+        tally.counts["kept"],
+        tally.counts["reused"],
         settings["previous_snapshot"],
-        counts["unavailable"],
+        tally.counts["unavailable"],
         requests.requests,
     )
     return manifest

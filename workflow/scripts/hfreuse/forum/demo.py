@@ -466,20 +466,8 @@ def _slug(title: str) -> str:
     return "-".join(p for p in out.split("-") if p)[:80] or "topic"
 
 
-def generate_forum_snapshot(
-    forum_dir: str | Path,
-    seed: int,
-    n_topics: int,
-    *,
-    mean_posts_per_topic: float = 3.2,
-    snapshot: str | None = None,
-) -> dict[str, Any]:
-    """Write a synthetic raw forum snapshot of ``n_topics`` topics to ``forum_dir``.
-
-    ``mean_posts_per_topic`` sets the average topic length (the HF forum of the study had about
-    3.1; 4.0 gives 600,000 posts for 150,000 topics). Returns the manifest.
-    """
-    forum_dir = Path(forum_dir)
+def _prepare_dir(forum_dir: Path, n_topics: int, mean_posts_per_topic: float) -> None:
+    """Check the settings; empty the demo's own snapshot (never a crawled one) and mark it."""
     if n_topics < len(CATEGORIES) + 10:
         raise InputError(
             f"demo.forum_topics: expected at least {len(CATEGORIES) + 10}, got {n_topics}"
@@ -496,17 +484,21 @@ def generate_forum_snapshot(
         shutil.rmtree(forum_dir / sub, ignore_errors=True)
     forum_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text("synthetic demo snapshot written by hfreuse.forum.demo\n")
-    rng = random.Random(seed)
-    mu = _solve_mu(mean_posts_per_topic)
-    users = _Users(rng, max(50, int(n_topics * 0.8)))
-    cache: dict[int, Any] = {}
-    crawl = _iso(END)
 
-    # category of each topic by month: cumulative weights of the open categories
+
+def _categories_by_month() -> list[tuple[list[tuple], list[float]]]:
+    """Per month: the open categories and their cumulative weights (category of a topic)."""
     month_cats = []
     for m in range(N_MONTHS):
         open_cats = [c for c in CATEGORIES if _month_index(c[3]) <= m]
         month_cats.append((open_cats, list(accumulate(c[4] for c in open_cats))))
+    return month_cats
+
+
+def _plan_topics(rng: random.Random, n_topics: int) -> list[tuple[datetime, str, Any]]:
+    """``(created, kind, extra)`` of every topic in creation order: regular questions (extra:
+    month index), one pinned "About the X category" per category (extra: the category) and two
+    global announcements (extra: 0 or 1)."""
     mw = list(accumulate(_month_weights()))
     n_special = len(CATEGORIES) + 2
     n_regular = n_topics - n_special
@@ -521,56 +513,237 @@ def generate_forum_snapshot(
     plan.append((datetime(2021, 3, 15, 16, tzinfo=UTC), "announce", 0))
     plan.append((datetime(2023, 5, 2, 15, tzinfo=UTC), "announce", 1))
     plan.sort(key=lambda p: p[0])
+    return plan
 
-    id_step = max(1, 150_000 // n_topics)
-    tid = 0
-    pid = 0
-    summaries: list[tuple[str, bool, dict[str, Any]]] = []
-    topic_ids = []
-    n_posts_total = 0
-    for created, kind, extra in plan:
-        tid += rng.randint(1, 2 * id_step - 1) if id_step > 1 else 1
+
+def _reply_times(rng: random.Random, created: datetime, n_posts: int) -> list[datetime]:
+    """Post times: gaps of minutes to days, never past the crawl date."""
+    times = [created]
+    for _ in range(n_posts - 1):
+        gap = rng.expovariate(1.0 / 20.0) if rng.random() < 0.8 else rng.expovariate(1 / 400)
+        times.append(min(times[-1] + timedelta(hours=gap), END - timedelta(minutes=1)))
+    return times
+
+
+def _accepted_answer(rng: random.Random, kind: str, n_posts: int) -> tuple[int | None, str | None]:
+    """``(post number, author kind)`` of the accepted answer of a question, or ``(None, None)``."""
+    if kind == "regular" and n_posts >= 2 and rng.random() < 0.2:
+        accepted_number = rng.randint(2, min(n_posts, 6))
+        r = rng.random()
+        return accepted_number, "staff" if r < 0.35 else ("asker" if r < 0.47 else "other")
+    return None, None
+
+
+def _listing_entry(
+    tid: int,
+    title: str,
+    slug: str,
+    created: datetime,
+    posts: list[dict[str, Any]],
+    asker: tuple[int, str],
+    category_id: int,
+    pinned: bool,
+    pinned_globally: bool,
+    accepted_number: int | None,
+    stats: tuple[int, int, list[str]],
+) -> dict[str, Any]:
+    """The topic as ``/latest.json`` lists it."""
+    views, likes, tags = stats
+    n_posts = len(posts)
+    last = posts[-1]["created_at"]
+    return {
+        "id": tid,
+        "title": title,
+        "fancy_title": html.escape(title),
+        "slug": slug,
+        "posts_count": n_posts,
+        "reply_count": sum(1 for p in posts if p["reply_to_post_number"] is not None),
+        "highest_post_number": n_posts,
+        "image_url": None,
+        "created_at": _iso(created),
+        "last_posted_at": last,
+        "bumped": True,
+        "bumped_at": last,
+        "archetype": "regular",
+        "unseen": False,
+        "pinned": pinned,
+        "unpinned": None,
+        "visible": True,
+        "closed": False,
+        "archived": False,
+        "bookmarked": None,
+        "liked": None,
+        "tags": tags,
+        "views": views,
+        "like_count": likes,
+        "has_summary": False,
+        "last_poster_username": posts[-1]["username"],
+        "category_id": category_id,
+        "pinned_globally": pinned_globally,
+        "featured_link": None,
+        "has_accepted_answer": accepted_number is not None,
+        "posters": [
+            {"description": "Original Poster", "user_id": asker[0]},
+            {"description": "Most Recent Poster", "user_id": posts[-1]["user_id"]},
+        ],
+    }
+
+
+def _topic_view(
+    entry: dict[str, Any],
+    posts: list[dict[str, Any]],
+    asker: tuple[int, str],
+    accepted_number: int | None,
+) -> dict[str, Any]:
+    """The topic as ``/t/{id}.json`` serves it (the first chunk of posts)."""
+    n_posts = len(posts)
+    topic = {
+        "id": entry["id"],
+        "title": entry["title"],
+        "fancy_title": entry["fancy_title"],
+        "slug": entry["slug"],
+        "posts_count": n_posts,
+        "created_at": entry["created_at"],
+        "last_posted_at": entry["last_posted_at"],
+        "views": entry["views"],
+        "reply_count": entry["reply_count"],
+        "like_count": entry["like_count"],
+        "highest_post_number": n_posts,
+        "visible": True,
+        "closed": False,
+        "archived": False,
+        "archetype": "regular",
+        "category_id": entry["category_id"],
+        "tags": entry["tags"],
+        "pinned": entry["pinned"],
+        "pinned_globally": entry["pinned_globally"],
+        "user_id": asker[0],
+        "word_count": sum(len(p["cooked"].split()) for p in posts),
+        "deleted_at": None,
+        "details": {"created_by": {"id": asker[0], "username": asker[1]}},
+        "post_stream": {
+            "posts": posts[: raw.POSTS_BATCH],
+            "stream": [p["id"] for p in posts],
+        },
+    }
+    if accepted_number is not None:
+        ap = posts[accepted_number - 1]
+        topic["accepted_answer"] = {
+            "post_number": accepted_number,
+            "username": ap["username"],
+            "name": "",
+            "excerpt": ap["cooked"][:120],
+        }
+    return topic
+
+
+def _post_batches(tid: int, posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The posts beyond the first chunk, as ``/t/{id}/posts.json`` batches."""
+    return [
+        {"post_stream": {"posts": posts[i : i + raw.POSTS_BATCH]}, "id": tid}
+        for i in range(raw.POSTS_BATCH, len(posts), raw.POSTS_BATCH)
+    ]
+
+
+class _TopicMaker:
+    """Makes the topics of the plan one by one, drawing from one seeded RNG in a fixed order."""
+
+    def __init__(self, rng: random.Random, users: _Users, mu: float, n_topics: int) -> None:
+        self.rng, self.users, self.mu = rng, users, mu
+        self.cache: dict[int, Any] = {}
+        self.month_cats = _categories_by_month()
+        self.id_step = max(1, 150_000 // n_topics)
+        self.tid = 0
+        self.pid = 0
+
+    def make(self, created: datetime, kind: str, extra: Any, crawl: str) -> dict[str, Any]:
+        """The stored record of the next topic (its listing entry under ``listed``)."""
+        rng = self.rng
+        self.tid += rng.randint(1, 2 * self.id_step - 1) if self.id_step > 1 else 1
+        tid = self.tid
         month = _month_index(created.strftime("%Y-%m"))
         pinned_globally = kind == "announce"
         pinned = kind != "regular"
-        if kind == "about":
-            cat = extra
-            title = f"About the {cat[1]} category"
-            n_posts = 1
-            mention_share = 0.0
-        elif kind == "announce":
-            cat = CATEGORIES[0] if extra == 0 else next(c for c in CATEGORIES if c[1] == "Hub")
-            title = ["Welcome to the forum: read this first", "New forum guidelines"][extra]
-            n_posts = 8 + rng.randint(0, 30)
-            mention_share = 0.1
-        else:
-            cats, cum = month_cats[month]
-            cat = cats[bisect_right(cum, rng.random() * cum[-1])]
-            n_posts = _n_posts(rng, mu)
-            mention_share = cat[5]
+        cat, title, n_posts, mention_share = self._kind(kind, extra, month)
         category_id, category = cat[0], cat[1]
-        asker = users.pick_staff() if pinned else users.pick()
+        asker = self.users.pick_staff() if pinned else self.users.pick()
         if kind == "regular":
-            title, first = _question(rng, category, mention_share, month, cache)
+            title, first = _question(rng, category, mention_share, month, self.cache)
         else:
             first = _paragraphs(
                 [f"{html.escape(title)}. Please read the guidelines before posting."]
             )
         slug = _slug(title)
-        # reply times: gaps of minutes to days, never past the crawl date
-        times = [created]
-        for _ in range(n_posts - 1):
-            gap = rng.expovariate(1.0 / 20.0) if rng.random() < 0.8 else rng.expovariate(1 / 400)
-            times.append(min(times[-1] + timedelta(hours=gap), END - timedelta(minutes=1)))
-        accepted_number = None
-        accepted_kind = None
-        if kind == "regular" and n_posts >= 2 and rng.random() < 0.2:
-            accepted_number = rng.randint(2, min(n_posts, 6))
-            r = rng.random()
-            accepted_kind = "staff" if r < 0.35 else ("asker" if r < 0.47 else "other")
-        posts = []
-        for number in range(1, n_posts + 1):
-            pid += 1
+        times = _reply_times(rng, created, n_posts)
+        accepted_number, accepted_kind = _accepted_answer(rng, kind, n_posts)
+        posts = self._posts(
+            tid,
+            slug,
+            times,
+            asker,
+            pinned,
+            first,
+            month,
+            mention_share,
+            accepted_number,
+            accepted_kind,
+        )
+        entry = _listing_entry(
+            tid,
+            title,
+            slug,
+            created,
+            posts,
+            asker,
+            category_id,
+            pinned,
+            pinned_globally,
+            accepted_number,
+            self._stats(created, n_posts),
+        )
+        return {
+            "version": raw.RECORD_VERSION,
+            "topic_id": tid,
+            "status": 200,
+            "fetched_at": crawl,
+            "listed": entry,
+            "topic": _topic_view(entry, posts, asker, accepted_number),
+            "post_batches": _post_batches(tid, posts),
+        }
+
+    def _kind(self, kind: str, extra: Any, month: int) -> tuple[tuple, str | None, int, float]:
+        """``(category, title, posts, mention share)``; a question's title comes later."""
+        rng = self.rng
+        if kind == "about":
+            cat = extra
+            return cat, f"About the {cat[1]} category", 1, 0.0
+        if kind == "announce":
+            cat = CATEGORIES[0] if extra == 0 else next(c for c in CATEGORIES if c[1] == "Hub")
+            title = ["Welcome to the forum: read this first", "New forum guidelines"][extra]
+            return cat, title, 8 + rng.randint(0, 30), 0.1
+        cats, cum = self.month_cats[month]
+        cat = cats[bisect_right(cum, rng.random() * cum[-1])]
+        return cat, None, _n_posts(rng, self.mu), cat[5]
+
+    def _posts(
+        self,
+        tid: int,
+        slug: str,
+        times: list[datetime],
+        asker: tuple[int, str],
+        pinned: bool,
+        first: str,
+        month: int,
+        mention_share: float,
+        accepted_number: int | None,
+        accepted_kind: str | None,
+    ) -> list[dict[str, Any]]:
+        """The posts of a topic: the first by the asker, then replies by staff, the asker and
+        other users (the accepted answer by its chosen kind of author)."""
+        rng, users = self.rng, self.users
+        posts: list[dict[str, Any]] = []
+        for number in range(1, len(times) + 1):
+            self.pid += 1
             if number == 1:
                 author, staff = asker, pinned
                 cooked = first
@@ -588,11 +761,11 @@ def generate_forum_snapshot(
                 else:
                     author, staff = users.pick(), False
                 mention = posts[-1]["username"] if posts else None
-                cooked = _reply(rng, month, cache, mention_share, mention)
+                cooked = _reply(rng, month, self.cache, mention_share, mention)
                 reply_to = number - 1 if rng.random() < 0.3 else None
             posts.append(
                 _post(
-                    pid,
+                    self.pid,
                     tid,
                     slug,
                     number,
@@ -605,108 +778,30 @@ def generate_forum_snapshot(
                     accepted_number is not None,
                 )
             )
-        n_posts_total += n_posts
-        last = times[-1]
+        return posts
+
+    def _stats(self, created: datetime, n_posts: int) -> tuple[int, int, list[str]]:
+        """``(views, likes, tags)`` of a topic."""
+        rng = self.rng
         age_days = max((END - created).days, 1)
         views = int(rng.lognormvariate(math.log(40 + 4 * math.sqrt(age_days)), 0.8)) + n_posts
         likes = sum(int(rng.random() < 0.25) for _ in range(n_posts))
         tags = sorted(set(rng.sample(TAGS, rng.randint(1, 2)))) if rng.random() < 0.15 else []
-        entry = {
-            "id": tid,
-            "title": title,
-            "fancy_title": html.escape(title),
-            "slug": slug,
-            "posts_count": n_posts,
-            "reply_count": sum(1 for p in posts if p["reply_to_post_number"] is not None),
-            "highest_post_number": n_posts,
-            "image_url": None,
-            "created_at": _iso(created),
-            "last_posted_at": _iso(last),
-            "bumped": True,
-            "bumped_at": _iso(last),
-            "archetype": "regular",
-            "unseen": False,
-            "pinned": pinned,
-            "unpinned": None,
-            "visible": True,
-            "closed": False,
-            "archived": False,
-            "bookmarked": None,
-            "liked": None,
-            "tags": tags,
-            "views": views,
-            "like_count": likes,
-            "has_summary": False,
-            "last_poster_username": posts[-1]["username"],
-            "category_id": category_id,
-            "pinned_globally": pinned_globally,
-            "featured_link": None,
-            "has_accepted_answer": accepted_number is not None,
-            "posters": [
-                {"description": "Original Poster", "user_id": asker[0]},
-                {"description": "Most Recent Poster", "user_id": posts[-1]["user_id"]},
-            ],
-        }
-        topic = {
-            "id": tid,
-            "title": title,
-            "fancy_title": entry["fancy_title"],
-            "slug": slug,
-            "posts_count": n_posts,
-            "created_at": entry["created_at"],
-            "last_posted_at": entry["last_posted_at"],
-            "views": views,
-            "reply_count": entry["reply_count"],
-            "like_count": likes,
-            "highest_post_number": n_posts,
-            "visible": True,
-            "closed": False,
-            "archived": False,
-            "archetype": "regular",
-            "category_id": category_id,
-            "tags": tags,
-            "pinned": pinned,
-            "pinned_globally": pinned_globally,
-            "user_id": asker[0],
-            "word_count": sum(len(p["cooked"].split()) for p in posts),
-            "deleted_at": None,
-            "details": {"created_by": {"id": asker[0], "username": asker[1]}},
-            "post_stream": {
-                "posts": posts[: raw.POSTS_BATCH],
-                "stream": [p["id"] for p in posts],
-            },
-        }
-        if accepted_number is not None:
-            ap = posts[accepted_number - 1]
-            topic["accepted_answer"] = {
-                "post_number": accepted_number,
-                "username": ap["username"],
-                "name": "",
-                "excerpt": ap["cooked"][:120],
-            }
-        post_batches = [
-            {"post_stream": {"posts": posts[i : i + raw.POSTS_BATCH]}, "id": tid}
-            for i in range(raw.POSTS_BATCH, n_posts, raw.POSTS_BATCH)
-        ]
-        record = {
-            "version": raw.RECORD_VERSION,
-            "topic_id": tid,
-            "status": 200,
-            "fetched_at": crawl,
-            "listed": entry,
-            "topic": topic,
-            "post_batches": post_batches,
-        }
-        raw.write_json_gz(raw.topic_path(forum_dir, tid), record, atomic=False, level=1)
-        summaries.append((entry["bumped_at"], pinned_globally or pinned, entry))
-        topic_ids.append(tid)
+        return views, likes, tags
 
-    # the listing, as the crawl stores it: pinned first, then by last activity, 30 a page,
-    # up to the empty page; then the catch-up read of page 0 (all bumped before the crawl)
+
+def _listing_order(summaries: list[tuple[str, bool, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Listing entries as ``/latest.json`` orders them: globally pinned first, then by last
+    activity (newest first)."""
     pinned_entries = [s[2] for s in summaries if s[1] and s[2]["pinned_globally"]]
     rest = [s for s in summaries if not (s[1] and s[2]["pinned_globally"])]
     rest.sort(key=lambda s: (s[0], s[2]["id"]), reverse=True)
-    ordered = pinned_entries + [s[2] for s in rest]
+    return pinned_entries + [s[2] for s in rest]
+
+
+def _write_listing_pages(forum_dir: Path, ordered: list[dict[str, Any]], users: _Users) -> int:
+    """The listing as the crawl stores it: 30 topics a page, up to the empty page; then the
+    catch-up read of page 0 (all bumped before the crawl). Returns the number of pages."""
     users_by_id: dict[int, str] = {}
     for e in ordered:
         for poster in e["posters"]:
@@ -736,6 +831,11 @@ def generate_forum_snapshot(
         raw.write_json_gz(raw.page_path(forum_dir, number), doc, atomic=False, level=1)
         if number == 0:
             raw.write_json_gz(raw.page_path(forum_dir, 0, "catchup"), doc, atomic=False, level=1)
+    return len(pages)
+
+
+def _categories_doc(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """``/categories.json`` with every category's topic and post counts."""
     categories = {
         "category_list": {
             "can_create_category": False,
@@ -759,23 +859,26 @@ def generate_forum_snapshot(
         }
     }
     per_cat: dict[int, list[int]] = {}
-    for _, _, e in summaries:
+    for e in entries:
         counts = per_cat.setdefault(e["category_id"], [0, 0])
         counts[0] += 1
         counts[1] += e["posts_count"]
     for c in categories["category_list"]["categories"]:
         c["topic_count"], c["post_count"] = per_cat.get(c["id"], [0, 0])
-    raw.write_json_gz(raw.categories_path(forum_dir), categories, atomic=False)
-    key = hashlib.sha256(f"hfreuse-demo-forum-{seed}".encode()).hexdigest()
-    raw.write_key(forum_dir, key)
-    requests = {
+    return categories
+
+
+def _request_counts(n_pages: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The requests a crawl of this forum would make: categories, listing pages, the catch-up
+    page, one per topic and one per further batch of posts."""
+    return {
         "requests": 1
-        + len(pages)
+        + n_pages
         + 1
-        + len(topic_ids)
+        + len(entries)
         + sum(
             max(0, math.ceil((e["posts_count"] - raw.POSTS_BATCH) / raw.POSTS_BATCH))
-            for _, _, e in summaries
+            for e in entries
         ),
         "retries": 0,
         "errors": 0,
@@ -783,6 +886,19 @@ def generate_forum_snapshot(
         "waited_seconds": 0.0,
         "statuses": {},
     }
+
+
+def _write_listing_and_manifest(
+    forum_dir: Path,
+    crawl: str,
+    n_pages: int,
+    topic_ids: list[int],
+    requests: dict[str, Any],
+    n_posts_total: int,
+    generator: dict[str, Any],
+    snapshot: str | None,
+) -> dict[str, Any]:
+    """``listing.json`` and then ``manifest.json``, as the crawl's phases write them."""
     settings = {"base_url": DEMO_BASE_URL, "start": None, "end": None, "max_topics": None}
     listing = {
         "version": 1,
@@ -790,7 +906,7 @@ def generate_forum_snapshot(
         "settings": settings,
         "started_at": crawl,
         "finished_at": crawl,
-        "pages": len(pages),
+        "pages": n_pages,
         "catchup_pages": 1,
         "reached_end": True,
         "topics_listed": len(topic_ids),
@@ -805,11 +921,7 @@ def generate_forum_snapshot(
         "source": "demo",
         "synthetic": True,
         "note": "SYNTHETIC demo forum generated by hfreuse.forum.demo: not real forum data",
-        "generator": {
-            "seed": seed,
-            "n_topics": n_topics,
-            "mean_posts_per_topic": mean_posts_per_topic,
-        },
+        "generator": generator,
         "snapshot": snapshot or forum_dir.parent.name,
         "base_url": DEMO_BASE_URL,
         "settings": {**settings, "previous_snapshot": None, "recheck_days": None},
@@ -817,7 +929,7 @@ def generate_forum_snapshot(
         "started_at": crawl,
         "finished_at": crawl,
         "listing": {
-            "pages": len(pages),
+            "pages": n_pages,
             "catchup_pages": 1,
             "reached_end": True,
             "topics_listed": len(topic_ids),
@@ -825,11 +937,66 @@ def generate_forum_snapshot(
         },
         "topics": {"fetched": len(topic_ids), "kept": 0, "reused": 0, "unavailable": 0},
         "posts": n_posts_total,
-        "post_batches_fetched": requests["requests"] - 2 - len(pages) - len(topic_ids),
+        "post_batches_fetched": requests["requests"] - 2 - n_pages - len(topic_ids),
         "posts_not_served": 0,
         "requests": requests,
     }
     atomic_write_json(raw.manifest_path(forum_dir), manifest)
+    return manifest
+
+
+def generate_forum_snapshot(
+    forum_dir: str | Path,
+    seed: int,
+    n_topics: int,
+    *,
+    mean_posts_per_topic: float = 3.2,
+    snapshot: str | None = None,
+) -> dict[str, Any]:
+    """Write a synthetic raw forum snapshot of ``n_topics`` topics to ``forum_dir``.
+
+    ``mean_posts_per_topic`` sets the average topic length (the HF forum of the study had about
+    3.1; 4.0 gives 600,000 posts for 150,000 topics). Returns the manifest.
+    """
+    forum_dir = Path(forum_dir)
+    _prepare_dir(forum_dir, n_topics, mean_posts_per_topic)
+    rng = random.Random(seed)
+    mu = _solve_mu(mean_posts_per_topic)
+    users = _Users(rng, max(50, int(n_topics * 0.8)))
+    crawl = _iso(END)
+    maker = _TopicMaker(rng, users, mu, n_topics)
+    # topics are streamed to disk; only a small summary of each stays in memory
+    summaries: list[tuple[str, bool, dict[str, Any]]] = []
+    topic_ids = []
+    n_posts_total = 0
+    for created, kind, extra in _plan_topics(rng, n_topics):
+        record = maker.make(created, kind, extra, crawl)
+        entry = record["listed"]
+        raw.write_json_gz(raw.topic_path(forum_dir, entry["id"]), record, atomic=False, level=1)
+        n_posts_total += entry["posts_count"]
+        summaries.append((entry["bumped_at"], entry["pinned"], entry))
+        topic_ids.append(entry["id"])
+
+    n_pages = _write_listing_pages(forum_dir, _listing_order(summaries), users)
+    entries = [e for _, _, e in summaries]
+    raw.write_json_gz(raw.categories_path(forum_dir), _categories_doc(entries), atomic=False)
+    key = hashlib.sha256(f"hfreuse-demo-forum-{seed}".encode()).hexdigest()
+    raw.write_key(forum_dir, key)
+    generator = {
+        "seed": seed,
+        "n_topics": n_topics,
+        "mean_posts_per_topic": mean_posts_per_topic,
+    }
+    manifest = _write_listing_and_manifest(
+        forum_dir,
+        crawl,
+        n_pages,
+        topic_ids,
+        _request_counts(n_pages, entries),
+        n_posts_total,
+        generator,
+        snapshot,
+    )
     log.info(
         "wrote a synthetic forum of %d topics and %d posts to %s",
         len(topic_ids),

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..io import gc_paused, read_json
+from ..shards import check_shard, stable_shard
 from . import raw as raw
 
 log = logging.getLogger(__name__)
@@ -299,14 +300,7 @@ def parse_record(
 
     posts = raw.record_posts(rec)
     usernames = [p["username"] for p in posts if isinstance(p.get("username"), str)]
-    accepted = topic.get("accepted_answer")
-    accepted_number = None
-    if isinstance(accepted, dict) and accepted.get("post_number") is not None:
-        accepted_number = _int(accepted.get("post_number"), where, "accepted_answer.post_number")
-    if accepted_number is None:
-        flagged = [p.get("post_number") for p in posts if p.get("accepted_answer") is True]
-        if flagged and flagged[0] is not None:
-            accepted_number = _int(flagged[0], where, "post_number")
+    accepted_number = _accepted_post_number(topic, posts, where)
     has_accepted = bool(
         accepted_number is not None
         or topic.get("has_accepted_answer")
@@ -338,32 +332,57 @@ def parse_record(
         "has_accepted_answer": has_accepted,
         "accepted_post_number": accepted_number,
     }
-    post_rows = []
-    for post in posts:
-        pw = f"{where}, post {post['id']}"
-        number = _int(post.get("post_number"), pw, "post_number")
-        username = post.get("username")
-        text = html_to_text(post.get("cooked"), pseudo, usernames)
-        post_rows.append(
-            {
-                "post_id": post["id"],
-                "topic_id": tid,
-                "post_number": number,
-                "created_at": raw.parse_time(post.get("created_at"), f"{pw}, created_at"),
-                "author": pseudo(username) if isinstance(username, str) and username else None,
-                "author_is_staff": is_staff(post, staff_groups),
-                "is_accepted_answer": bool(
-                    post.get("accepted_answer") is True
-                    or (accepted_number is not None and number == accepted_number)
-                ),
-                "reply_to_post_number": _int(
-                    post.get("reply_to_post_number"), pw, "reply_to_post_number"
-                ),
-                "text": text,
-                "text_length": len(text),
-            }
-        )
+    post_rows = [
+        _post_row(post, tid, where, pseudo, usernames, staff_groups, accepted_number)
+        for post in posts
+    ]
     return topic_row, post_rows
+
+
+def _accepted_post_number(
+    topic: dict[str, Any], posts: list[dict[str, Any]], where: str
+) -> int | None:
+    """The accepted answer's post number: from ``accepted_answer``, else the flagged post."""
+    accepted = topic.get("accepted_answer")
+    accepted_number = None
+    if isinstance(accepted, dict) and accepted.get("post_number") is not None:
+        accepted_number = _int(accepted.get("post_number"), where, "accepted_answer.post_number")
+    if accepted_number is None:
+        flagged = [p.get("post_number") for p in posts if p.get("accepted_answer") is True]
+        if flagged and flagged[0] is not None:
+            accepted_number = _int(flagged[0], where, "post_number")
+    return accepted_number
+
+
+def _post_row(
+    post: dict[str, Any],
+    tid: int,
+    where: str,
+    pseudo: Pseudonymizer,
+    usernames: list[str],
+    staff_groups: frozenset[str],
+    accepted_number: int | None,
+) -> dict[str, Any]:
+    """One post row: plain text with pseudonymized mentions, pseudonymous author."""
+    pw = f"{where}, post {post['id']}"
+    number = _int(post.get("post_number"), pw, "post_number")
+    username = post.get("username")
+    text = html_to_text(post.get("cooked"), pseudo, usernames)
+    return {
+        "post_id": post["id"],
+        "topic_id": tid,
+        "post_number": number,
+        "created_at": raw.parse_time(post.get("created_at"), f"{pw}, created_at"),
+        "author": pseudo(username) if isinstance(username, str) and username else None,
+        "author_is_staff": is_staff(post, staff_groups),
+        "is_accepted_answer": bool(
+            post.get("accepted_answer") is True
+            or (accepted_number is not None and number == accepted_number)
+        ),
+        "reply_to_post_number": _int(post.get("reply_to_post_number"), pw, "reply_to_post_number"),
+        "text": text,
+        "text_length": len(text),
+    }
 
 
 def category_rows(doc: Any, where: str) -> list[dict[str, Any]]:
@@ -452,10 +471,9 @@ def parse_forum_shard(
     forum_dir: str | Path, k: int, n: int, staff_groups: Iterable[str] = ()
 ) -> tuple[pa.Table, pa.Table]:
     """``(topics, posts)`` of static shard ``k`` (0-based) of ``n`` of a complete snapshot: the
-    listed topics whose stable hash (:func:`hfreuse.forum.raw.topic_shard`) falls in shard k."""
-    if not 0 <= k < n:
-        raise InputError(f"forum parse shard {k} of {n}: expected 0 <= index < count")
-    ids = [t for t in listed_topic_ids(forum_dir) if raw.topic_shard(t, n) == k]
+    listed topics whose stable hash (:func:`hfreuse.shards.stable_shard`) falls in shard k."""
+    check_shard("forum parse", k, n)
+    ids = [t for t in listed_topic_ids(forum_dir) if stable_shard(t, n) == k]
     log.info("shard %d of %d: %d of the listed topics", k + 1, n, len(ids))
     return parse_topics(forum_dir, ids, staff_groups, raw.load_or_create_key(forum_dir))
 

@@ -227,9 +227,7 @@ def check_topic_view(doc: Any, where: str) -> dict[str, Any]:
         raise InputError(f"{where}: expected a list 'post_stream.posts'")
     if not isinstance(stream.get("stream", []), list):
         raise InputError(f"{where}: expected a list 'post_stream.stream' of post ids")
-    for i, post in enumerate(stream["posts"]):
-        if not isinstance(post, dict) or not isinstance(post.get("id"), int):
-            raise InputError(f"{where}: post {i} has no integer 'id'")
+    _check_post_ids(stream["posts"], where)
     return doc
 
 
@@ -239,10 +237,14 @@ def check_posts_batch(doc: Any, where: str) -> list[dict[str, Any]]:
     posts = stream.get("posts") if isinstance(stream, dict) else None
     if not isinstance(posts, list):
         raise InputError(f"{where}: expected {{'post_stream': {{'posts': [...]}}}}")
+    _check_post_ids(posts, where)
+    return posts
+
+
+def _check_post_ids(posts: list[Any], where: str) -> None:
     for i, post in enumerate(posts):
         if not isinstance(post, dict) or not isinstance(post.get("id"), int):
             raise InputError(f"{where}: post {i} has no integer 'id'")
-    return posts
 
 
 def missing_post_ids(topic: dict[str, Any]) -> list[int]:
@@ -344,15 +346,6 @@ def iter_records(forum_dir: str | Path, topic_ids: Iterable[int]) -> Iterator[di
                 "(incomplete snapshot: rerun the crawl)"
             )
         yield read_record(path)
-
-
-def topic_shard(topic_id: int, n_shards: int) -> int:
-    """Static shard of a topic: a stable hash of its id (never the salted built-in ``hash``).
-
-    The same assignment as the mention matching's shards (:func:`hfreuse.rq3.mentions.stable_shard`).
-    """
-    digest = hashlib.sha256(str(int(topic_id)).encode("ascii")).digest()
-    return int.from_bytes(digest[:8], "big") % n_shards
 
 
 def read_listing(forum_dir: str | Path) -> dict[str, Any]:

@@ -10,18 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..months import month_of, month_range
+
 UNKNOWN_CATEGORY = "(unknown category)"
 GROUPS = ["staff", "asker", "other"]  # who wrote an accepted answer
-
-
-def month_range(first: str, last: str) -> list[str]:
-    if first > last:
-        return []
-    return [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
-
-
-def _month(ts: pd.Series) -> pd.Series:
-    return ts.dt.tz_convert("UTC").dt.strftime("%Y-%m")
 
 
 def topics_per_category_monthly(topics: pd.DataFrame) -> pd.DataFrame:
@@ -35,7 +27,7 @@ def topics_per_category_monthly(topics: pd.DataFrame) -> pd.DataFrame:
     df = pd.DataFrame(
         {
             "category": topics["category"].astype("object").fillna(UNKNOWN_CATEGORY),
-            "month": _month(topics["created_at"]),
+            "month": month_of(topics["created_at"]),
         }
     )
     cols = ["category", "month", "topics", "cumulative_topics", "partial_month"]

@@ -46,6 +46,17 @@ def _floor_rule(monthly: pd.DataFrame) -> alt.Chart | None:
     ).encode(text="label:N", y=alt.value(2))
 
 
+def _with_floor_rule(
+    chart: alt.Chart, monthly: pd.DataFrame, title: alt.TitleParams, width: int, height: int
+) -> alt.LayerChart:
+    """``chart`` with the createdAt floor rule layered on top when the table has floored models."""
+    layers = [chart]
+    rule = _floor_rule(monthly)
+    if rule is not None:
+        layers.append(rule)
+    return alt.layer(*layers).properties(width=width, height=height, title=title)
+
+
 def build_hub_model_types(
     monthly: pd.DataFrame,
     top_n: int = 5,
@@ -83,10 +94,6 @@ def build_hub_model_types(
             ],
         )
     )
-    layers = [lines]
-    rule = _floor_rule(monthly)
-    if rule is not None:
-        layers.append(rule)
     notes = [
         f"Top {len(top)} model types by models created (config.model_type)",
         *partial_note(monthly),
@@ -96,11 +103,8 @@ def build_hub_model_types(
             f"{n_floored} models of these types carry the createdAt floor "
             "(created before 2022-03-02, true month unknown) and are left out"
         )
-    return alt.layer(*layers).properties(
-        width=width,
-        height=height,
-        title=titled("Hub: models created per month, by model type", notes, synthetic),
-    )
+    title = titled("Hub: models created per month, by model type", notes, synthetic)
+    return _with_floor_rule(lines, monthly, title, width, height)
 
 
 def build_card_share(
@@ -132,16 +136,9 @@ def build_card_share(
             ],
         )
     )
-    layers = [line]
-    rule = _floor_rule(monthly)
-    if rule is not None:
-        layers.append(rule)
     notes = [
         "Card data = non-empty cardData (YAML header of the model card)",
         *partial_note(monthly),
     ]
-    return alt.layer(*layers).properties(
-        width=width,
-        height=height,
-        title=titled("Hub: share of new models with card data", notes, synthetic),
-    )
+    title = titled("Hub: share of new models with card data", notes, synthetic)
+    return _with_floor_rule(line, monthly, title, width, height)

@@ -19,7 +19,6 @@ manifests record whether a token was used, never the token.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -28,8 +27,10 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from ..clients import FetchError, HttpClient, Progress, Stats, hub_token, library_versions
+from ..crawlstate import load_state, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz, read_json
+from ..shards import check_shard, stable_shard
 from . import raw as hub_raw
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,6 @@ PART_SIZE = 250  # README records per part file
 # that is gated, disabled or blocked; one odd model must not stop a crawl of millions.
 CARD_STATUSES = (200, 401, 403, 404, 410, 451)
 STATE_VERSION = 1
-
-
-def utc_now() -> str:
-    """The current UTC time, ISO 8601 to the second (crawl dates in manifests)."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def list_query(expand: Sequence[str], page_size: int) -> list[tuple[str, str]]:
@@ -118,22 +114,7 @@ def _per_minute(client: HttpClient) -> float:
 
 def _load_state(path: Path, query: Mapping[str, Any]) -> dict[str, Any] | None:
     """The progress of a crawl in progress, or None; refuses progress made with another query."""
-    if not path.exists():
-        return None
-    state = read_json(path)
-    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-        raise InputError(f"{path}: expected a crawl state of version {STATE_VERSION}")
-    if state.get("query") != dict(query):
-        changed = sorted(
-            k
-            for k in set(query) | set(state.get("query") or {})
-            if (state.get("query") or {}).get(k) != query.get(k)
-        )
-        raise InputError(
-            f"{path}: this snapshot's crawl was started with other settings ({', '.join(changed)} "
-            f"differ); a raw snapshot is immutable: restore the settings or use a new snapshot id"
-        )
-    return state
+    return load_state(path, STATE_VERSION, "query", query)
 
 
 def _page_items(resp: Any, url: str) -> list[dict[str, Any]]:
@@ -177,6 +158,218 @@ def _seen_ids(hub_dir: Path, state: Mapping[str, Any], state_path: Path) -> set[
     return seen
 
 
+def _check_listing_settings(page_size: int, max_models: int | None) -> None:
+    if page_size < 1:
+        raise InputError(f"hub.page_size: expected a positive number of models, got {page_size}")
+    if max_models is not None and max_models < 1:
+        raise InputError(f"hub.max_models: expected a positive number or null, got {max_models}")
+
+
+def _listing_query(
+    endpoint: str, expand: Sequence[str], page_size: int, max_models: int | None
+) -> dict[str, Any]:
+    """The settings a listing crawl is bound to (stored in its state, checked on resume)."""
+    return {
+        "endpoint": endpoint.rstrip("/"),
+        "path": LIST_PATH,
+        "sort": SORT_KEY,
+        "direction": SORT_DIRECTION,
+        "page_size": int(page_size),
+        "expand": list(expand),
+        "max_models": max_models,
+    }
+
+
+def _open_listing_state(
+    hub_dir: Path, state_path: Path, query: Mapping[str, Any], first_url: str
+) -> dict[str, Any]:
+    """The state of the listing crawl in progress, or a new one starting at ``first_url``."""
+    state = _load_state(state_path, query)
+    if state is None:
+        state = {
+            "version": STATE_VERSION,
+            "query": query,
+            "next": first_url,
+            "done": False,
+            "stopped": None,
+            "pages": 0,
+            "models": 0,
+            "duplicates": 0,
+            "runs": 0,
+            "stats": Stats().as_dict(),
+            "started_at": utc_now(),
+            "finished_at": None,
+        }
+        log.info("new listing crawl of %s into %s", state["next"], hub_dir)
+    else:
+        log.info(
+            "resuming the listing crawl in %s: %d pages, %d models stored; next %s",
+            hub_dir,
+            state["pages"],
+            state["models"],
+            state["next"] or "(none: complete)",
+        )
+    return state
+
+
+def _next_page_url(resp: Any, url: str) -> str | None:
+    """The absolute URL of the ``Link: rel="next"`` page, or None on the last page."""
+    next_url = resp.links.get("next", {}).get("url")
+    next_url = urljoin(url, next_url) if next_url else None
+    if next_url == url:
+        raise FetchError(f"GET {url}: the Link header's next page is this same page")
+    return next_url
+
+
+class _ListingRun:
+    """One run of the listing crawl: pages fetched in turn, each stored, then the state saved."""
+
+    def __init__(
+        self,
+        hub_dir: Path,
+        state_path: Path,
+        state: dict[str, Any],
+        seen: set[str],
+        client: HttpClient,
+        max_models: int | None,
+        progress: Progress,
+    ) -> None:
+        self.hub_dir, self.state_path, self.state = hub_dir, state_path, state
+        self.seen, self.client, self.max_models = seen, client, max_models
+        self.progress = progress
+        self.base = Stats.from_dict(state["stats"])  # earlier runs' requests
+
+    def save(self) -> None:
+        self.state["stats"] = self.base.combined(self.client.stats).as_dict()
+        atomic_write_json(self.state_path, self.state)
+
+    def run(self) -> None:
+        try:
+            while not self.state["done"]:
+                self.step()
+        except BaseException:
+            self.save()  # keep this run's request counts; pages and next URL are as last recorded
+            raise
+        self.save()
+
+    def step(self) -> None:
+        """Fetch, store and record the next page (or ask for a smaller one after timeouts)."""
+        state = self.state
+        url = state["next"]
+        try:
+            resp = self.client.get(url)
+        except FetchError as exc:
+            smaller = smaller_page_url(url)
+            if not exc.transient or smaller is None:
+                raise
+            self._ask_smaller_page(exc, smaller)
+            return
+        items = _page_items(resp, url)
+        next_url = _next_page_url(resp, url)
+        new, dups = self._new_models(items)
+        stopped = None
+        if self.max_models is not None and state["models"] + len(new) >= self.max_models:
+            new = new[: self.max_models - state["models"]]
+            stopped = "max_models"
+        elif not next_url:
+            stopped = "end"
+        self._record_page(url, next_url, new, dups, stopped)
+
+    def _ask_smaller_page(self, exc: FetchError, smaller: str) -> None:
+        # a deep page of a heavy query keeps timing out: ask for fewer models from the
+        # same cursor (the following pages keep the smaller size)
+        log.warning("%s; asking for a smaller page: %s", exc, smaller)
+        self.state["next"] = smaller
+        self.state["page_size_reduced"] = int(self.state.get("page_size_reduced", 0)) + 1
+        self.save()
+
+    def _new_models(self, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+        """The page's models not stored yet (nor earlier on the page), and how many repeat."""
+        new, repeated, page_ids = [], [], set()
+        for item in items:
+            if item["id"] in self.seen or item["id"] in page_ids:
+                repeated.append(item["id"])
+            else:
+                page_ids.add(item["id"])
+                new.append(item)
+        dups = len(repeated)
+        if dups:
+            log.warning(
+                "page %d: skipped %d models already stored (e.g. %s)",
+                self.state["pages"] + 1,
+                dups,
+                ", ".join(repeated[:3]),
+            )
+        return new, dups
+
+    def _record_page(
+        self,
+        url: str,
+        next_url: str | None,
+        new: list[dict[str, Any]],
+        dups: int,
+        stopped: str | None,
+    ) -> None:
+        """Store the page atomically, then the state that counts it."""
+        state = self.state
+        number = state["pages"] + 1
+        page = {"url": url, "next": next_url, "items": new}
+        atomic_write_json_gz(hub_raw.page_path(self.hub_dir, number), page)
+        self.seen.update(item["id"] for item in new)
+        state.update(
+            pages=number,
+            models=int(state["models"]) + len(new),
+            duplicates=int(state["duplicates"]) + dups,
+            next=None if stopped else next_url,
+            done=stopped is not None,
+            stopped=stopped,
+        )
+        if stopped:
+            state["finished_at"] = utc_now()
+        self.save()
+        self.progress.update(len(new), force=stopped is not None)
+
+
+def _listing_manifest(
+    hub_dir: Path,
+    snapshot: str | None,
+    endpoint: str,
+    expand: Sequence[str],
+    page_size: int,
+    max_models: int | None,
+    state: Mapping[str, Any],
+    client: HttpClient,
+) -> dict[str, Any]:
+    return {
+        "snapshot": snapshot or hub_dir.parent.name,
+        "source": "live",
+        "endpoint": endpoint.rstrip("/"),
+        "query": {
+            "path": LIST_PATH,
+            "sort": SORT_KEY,
+            "direction": SORT_DIRECTION,
+            "limit": int(page_size),
+            "expand": list(expand),
+        },
+        "first_url": first_page_url(endpoint, expand, page_size),
+        "expand": list(expand),
+        "page_size": int(page_size),
+        "max_models": max_models,
+        "stopped": state["stopped"],
+        "page_size_reduced": int(state.get("page_size_reduced", 0)),
+        "pages": state["pages"],
+        "models": state["models"],
+        "duplicates_skipped": state["duplicates"],
+        "stats": state["stats"],
+        "runs": state["runs"],
+        "requests_per_minute": _per_minute(client),
+        "token_used": _token_used(client),
+        "crawl_started_at": state["started_at"],
+        "crawl_finished_at": state["finished_at"],
+        "library_versions": library_versions(),
+    }
+
+
 def crawl_models(
     hub_dir: str | Path,
     endpoint: str,
@@ -198,50 +391,15 @@ def crawl_models(
     (``resources/raw/<snapshot>/hub``).
     """
     hub_dir = Path(hub_dir)
-    if page_size < 1:
-        raise InputError(f"hub.page_size: expected a positive number of models, got {page_size}")
-    if max_models is not None and max_models < 1:
-        raise InputError(f"hub.max_models: expected a positive number or null, got {max_models}")
+    _check_listing_settings(page_size, max_models)
     state_path = hub_dir / "state.json"
-    manifest_path = hub_dir / "manifest.json"
-    query = {
-        "endpoint": endpoint.rstrip("/"),
-        "path": LIST_PATH,
-        "sort": SORT_KEY,
-        "direction": SORT_DIRECTION,
-        "page_size": int(page_size),
-        "expand": list(expand),
-        "max_models": max_models,
-    }
-    state = _load_state(state_path, query)
-    if state is None:
-        state = {
-            "version": STATE_VERSION,
-            "query": query,
-            "next": first_page_url(endpoint, expand, page_size),
-            "done": False,
-            "stopped": None,
-            "pages": 0,
-            "models": 0,
-            "duplicates": 0,
-            "runs": 0,
-            "stats": Stats().as_dict(),
-            "started_at": utc_now(),
-            "finished_at": None,
-        }
-        log.info("new listing crawl of %s into %s", state["next"], hub_dir)
-    else:
-        log.info(
-            "resuming the listing crawl in %s: %d pages, %d models stored; next %s",
-            hub_dir,
-            state["pages"],
-            state["models"],
-            state["next"] or "(none: complete)",
-        )
+    query = _listing_query(endpoint, expand, page_size, max_models)
+    state = _open_listing_state(
+        hub_dir, state_path, query, first_page_url(endpoint, expand, page_size)
+    )
     _drop_pages_after(hub_dir, int(state["pages"]))
     seen = _seen_ids(hub_dir, state, state_path)
     client = client or make_client(requests_per_minute, timeout, max_retries)
-    base = Stats.from_dict(state["stats"])
     state["runs"] = int(state["runs"]) + 1
     if state.get("next") and int(state.get("page_size_reduced", 0)):
         # a page size reduced by timeouts in an earlier run: try the configured size again
@@ -249,103 +407,12 @@ def crawl_models(
     progress = Progress(
         "hub models", total=max_models, every=progress_every, initial=int(state["models"])
     )
-
-    def save() -> None:
-        state["stats"] = base.combined(client.stats).as_dict()
-        atomic_write_json(state_path, state)
-
-    try:
-        while not state["done"]:
-            url = state["next"]
-            try:
-                resp = client.get(url)
-            except FetchError as exc:
-                smaller = smaller_page_url(url)
-                if not exc.transient or smaller is None:
-                    raise
-                # a deep page of a heavy query keeps timing out: ask for fewer models from the
-                # same cursor (the following pages keep the smaller size)
-                log.warning("%s; asking for a smaller page: %s", exc, smaller)
-                state["next"] = smaller
-                state["page_size_reduced"] = int(state.get("page_size_reduced", 0)) + 1
-                save()
-                continue
-            items = _page_items(resp, url)
-            next_url = resp.links.get("next", {}).get("url")
-            next_url = urljoin(url, next_url) if next_url else None
-            if next_url == url:
-                raise FetchError(f"GET {url}: the Link header's next page is this same page")
-            new, repeated, page_ids = [], [], set()
-            for item in items:
-                if item["id"] in seen or item["id"] in page_ids:
-                    repeated.append(item["id"])
-                else:
-                    page_ids.add(item["id"])
-                    new.append(item)
-            dups = len(repeated)
-            if dups:
-                log.warning(
-                    "page %d: skipped %d models already stored (e.g. %s)",
-                    state["pages"] + 1,
-                    dups,
-                    ", ".join(repeated[:3]),
-                )
-            stopped = None
-            if max_models is not None and state["models"] + len(new) >= max_models:
-                new = new[: max_models - state["models"]]
-                stopped = "max_models"
-            elif not next_url:
-                stopped = "end"
-            number = state["pages"] + 1
-            page = {"url": url, "next": next_url, "items": new}
-            atomic_write_json_gz(hub_raw.page_path(hub_dir, number), page)
-            seen.update(item["id"] for item in new)
-            state.update(
-                pages=number,
-                models=int(state["models"]) + len(new),
-                duplicates=int(state["duplicates"]) + dups,
-                next=None if stopped else next_url,
-                done=stopped is not None,
-                stopped=stopped,
-            )
-            if stopped:
-                state["finished_at"] = utc_now()
-            save()
-            progress.update(len(new), force=stopped is not None)
-    except BaseException:
-        save()  # keep this run's request counts; pages and next URL are as last recorded
-        raise
-    save()
+    _ListingRun(hub_dir, state_path, state, seen, client, max_models, progress).run()
+    manifest = _listing_manifest(
+        hub_dir, snapshot, endpoint, expand, page_size, max_models, state, client
+    )
+    atomic_write_json(hub_dir / "manifest.json", manifest)
     stats = state["stats"]
-    manifest = {
-        "snapshot": snapshot or hub_dir.parent.name,
-        "source": "live",
-        "endpoint": query["endpoint"],
-        "query": {
-            "path": LIST_PATH,
-            "sort": SORT_KEY,
-            "direction": SORT_DIRECTION,
-            "limit": int(page_size),
-            "expand": list(expand),
-        },
-        "first_url": first_page_url(endpoint, expand, page_size),
-        "expand": list(expand),
-        "page_size": int(page_size),
-        "max_models": max_models,
-        "stopped": state["stopped"],
-        "page_size_reduced": int(state.get("page_size_reduced", 0)),
-        "pages": state["pages"],
-        "models": state["models"],
-        "duplicates_skipped": state["duplicates"],
-        "stats": stats,
-        "runs": state["runs"],
-        "requests_per_minute": _per_minute(client),
-        "token_used": _token_used(client),
-        "crawl_started_at": state["started_at"],
-        "crawl_finished_at": state["finished_at"],
-        "library_versions": library_versions(),
-    }
-    atomic_write_json(manifest_path, manifest)
     log.info(
         "listing complete (%s): %d models in %d pages, %d requests (%d retries, %d rate limited) "
         "over %d run(s)",
@@ -373,7 +440,7 @@ def shard_models(revisions: Mapping[str, str], k: int, n: int, max_cards: int | 
     """The README models of shard ``k`` of ``n``: the selected sample, then the shard's
     stable-hash slice."""
     selected = hub_raw.select_card_models(list(revisions), max_cards)
-    return sorted(m for m in selected if hub_raw.shard_of(m, n) == k)
+    return sorted(m for m in selected if stable_shard(m, n) == k)
 
 
 def _decode_text(resp: Any, url: str) -> str:
@@ -382,6 +449,113 @@ def _decode_text(resp: Any, url: str) -> str:
     except UnicodeDecodeError:
         log.warning("GET %s: README is not valid UTF-8; undecodable bytes replaced", url)
         return resp.content.decode("utf-8", errors="replace")
+
+
+def _check_card_settings(hub_dir: Path, shard: int, n_shards: int, max_cards: int | None) -> None:
+    check_shard("card", shard, n_shards)
+    if not (hub_dir / "manifest.json").exists():
+        raise InputError(f"{hub_dir / 'manifest.json'}: missing; the listing crawl is not complete")
+    if max_cards is not None and max_cards < 0:
+        raise InputError(f"hub.max_cards: expected a number >= 0 or null, got {max_cards}")
+
+
+def _stored_cards(folder: Path, mine: list[str]) -> dict[str, int]:
+    """``model_id -> status`` of the READMEs already in the shard's part files."""
+    done: dict[str, int] = {}
+    for rec in hub_raw.iter_cards(folder):
+        done[rec["model_id"]] = int(rec["status"])
+    stray = sorted(set(done) - set(mine))
+    if stray:
+        raise InputError(
+            f"{folder}: holds READMEs of models outside this shard's "
+            f"selection (e.g. {stray[0]}); the snapshot was crawled with other settings"
+        )
+    return done
+
+
+class _CardParts:
+    """Fetched README records, written as numbered part files of ``part_size`` records.
+
+    Each flush writes the buffered records as the next part, then the shard's state (requests of
+    earlier runs plus this run's).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        state_path: Path,
+        state: dict[str, Any],
+        done: dict[str, int],
+        client: HttpClient,
+        part_size: int,
+    ) -> None:
+        self.folder, self.state_path, self.state = folder, state_path, state
+        self.done, self.client, self.part_size = done, client, part_size
+        parts = hub_raw.list_parts(folder)
+        self.next_part = 1 + max(
+            (int(hub_raw.PART_RE.match(p.name).group(1)) for p in parts), default=0
+        )
+        self.base = Stats.from_dict(state["stats"])  # earlier runs' requests
+        self.buffer: list[dict[str, Any]] = []
+
+    def flush_if_full(self) -> None:
+        if len(self.buffer) >= self.part_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            path = hub_raw.part_path(self.folder, self.next_part)
+            atomic_write_jsonl_gz(path, self.buffer)
+            self.done.update((rec["model_id"], rec["status"]) for rec in self.buffer)
+            self.buffer.clear()
+            self.next_part += 1
+        self.state["stats"] = self.base.combined(self.client.stats).as_dict()
+        atomic_write_json(self.state_path, self.state)
+
+
+def _fetch_card(client: HttpClient, endpoint: str, model_id: str, revision: str) -> dict[str, Any]:
+    """The README record of one model: its text on HTTP 200, else the status alone."""
+    url = card_url(endpoint, model_id, revision)
+    resp = client.get(url, ok_statuses=CARD_STATUSES)
+    status = int(resp.status_code)
+    text = _decode_text(resp, url) if status == 200 else None
+    if status not in (200, 404):
+        log.warning("GET %s: HTTP %d; recorded without text", url, status)
+    return {"model_id": model_id, "revision": revision, "status": status, "text": text}
+
+
+def _card_marker(
+    hub_dir: Path,
+    folder: Path,
+    snapshot: str | None,
+    query: Mapping[str, Any],
+    revisions: Mapping[str, str],
+    mine: list[str],
+    statuses: Counter,
+    state: Mapping[str, Any],
+    client: HttpClient,
+) -> dict[str, Any]:
+    return {
+        "snapshot": snapshot or hub_dir.parent.name,
+        "source": "live",
+        "shard": query["shard"],
+        "shards": query["shards"],
+        "endpoint": query["endpoint"],
+        "max_cards": query["max_cards"],
+        "models_with_readme": len(revisions),
+        "cards": len(mine),
+        "fetched": statuses.get("200", 0),
+        "not_found": statuses.get("404", 0),
+        "card_statuses": dict(sorted(statuses.items())),
+        "parts": len(hub_raw.list_parts(folder)),
+        "stats": state["stats"],
+        "runs": state["runs"],
+        "resolves_per_minute": _per_minute(client),
+        "token_used": _token_used(client),
+        "crawl_started_at": state["started_at"],
+        "crawl_finished_at": state["finished_at"],
+        "library_versions": library_versions(),
+    }
 
 
 def crawl_cards(
@@ -406,17 +580,12 @@ def crawl_cards(
     Needs the complete listing (``manifest.json``) in ``hub_dir``. Resumes from the part files in
     the folder beside ``marker``; writes ``marker`` last.
     """
-    hub_dir = Path(hub_dir)
-    hub_raw.check_shard("card", shard, n_shards)
+    hub_dir, marker_path = Path(hub_dir), Path(marker)
+    _check_card_settings(hub_dir, shard, n_shards, max_cards)
     name = f"{shard + 1} of {n_shards}"
-    marker_path = Path(marker)
-    if not (hub_dir / "manifest.json").exists():
-        raise InputError(f"{hub_dir / 'manifest.json'}: missing; the listing crawl is not complete")
-    if max_cards is not None and max_cards < 0:
-        raise InputError(f"hub.max_cards: expected a number >= 0 or null, got {max_cards}")
     revisions = readme_revisions(hub_dir)
     mine = shard_models(revisions, shard, n_shards, max_cards)
-    shard_path = hub_raw.shard_dir(marker)
+    shard_path = hub_raw.shard_dir(marker_path)
     state_path = shard_path / "state.json"
     query = {
         "endpoint": endpoint.rstrip("/"),
@@ -432,17 +601,7 @@ def crawl_cards(
         "started_at": utc_now(),
         "finished_at": None,
     }
-    done: dict[str, int] = {}
-    for rec in hub_raw.iter_cards(shard_path):
-        done[rec["model_id"]] = int(rec["status"])
-    stray = sorted(set(done) - set(mine))
-    if stray:
-        raise InputError(
-            f"{shard_path}: holds READMEs of models outside this shard's selection "
-            f"(e.g. {stray[0]}); the snapshot was crawled with other settings"
-        )
-    parts = hub_raw.list_parts(shard_path)
-    next_part = 1 + max((int(hub_raw.PART_RE.match(p.name).group(1)) for p in parts), default=0)
+    done = _stored_cards(shard_path, mine)
     todo = [m for m in mine if m not in done]
     log.info(
         "card shard %s: %d of %d models with README selected, %d already stored, %d to fetch",
@@ -455,80 +614,36 @@ def crawl_cards(
     client = client or make_client(
         resolves_per_minute, timeout, max_retries, accept="text/plain, */*"
     )
-    base = Stats.from_dict(state["stats"])
+    parts = _CardParts(shard_path, state_path, state, done, client, part_size)
     state["runs"] = int(state["runs"]) + 1
-    if state.get("next") and int(state.get("page_size_reduced", 0)):
-        # a page size reduced by timeouts in an earlier run: try the configured size again
-        state["next"] = with_page_size(state["next"], int(page_size))
     progress = Progress(
         f"card shard {name}", total=len(mine), every=progress_every, initial=len(done)
     )
-    buffer: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        nonlocal next_part
-        if buffer:
-            atomic_write_jsonl_gz(hub_raw.part_path(shard_path, next_part), buffer)
-            done.update((rec["model_id"], rec["status"]) for rec in buffer)
-            buffer.clear()
-            next_part += 1
-        state["stats"] = base.combined(client.stats).as_dict()
-        atomic_write_json(state_path, state)
-
     try:
         for model_id in todo:
-            revision = revisions[model_id]
-            url = card_url(endpoint, model_id, revision)
-            resp = client.get(url, ok_statuses=CARD_STATUSES)
-            status = int(resp.status_code)
-            text = _decode_text(resp, url) if status == 200 else None
-            if status not in (200, 404):
-                log.warning("GET %s: HTTP %d; recorded without text", url, status)
-            buffer.append(
-                {"model_id": model_id, "revision": revision, "status": status, "text": text}
-            )
+            parts.buffer.append(_fetch_card(client, endpoint, model_id, revisions[model_id]))
             progress.update()
-            if len(buffer) >= part_size:
-                flush()
+            parts.flush_if_full()
     except BaseException:
-        flush()  # keep what was fetched and this run's counts
+        parts.flush()  # keep what was fetched and this run's counts
         raise
     if not state["finished_at"]:
         state["finished_at"] = utc_now()
-    flush()
-    stats = state["stats"]
+    parts.flush()
     missing = [m for m in mine if m not in done]
     if missing:  # cannot happen unless the part files changed under the crawl
         raise InputError(f"{shard_path}: {len(missing)} READMEs missing after the crawl")
     statuses = Counter(str(done[m]) for m in mine)
-    marker = {
-        "snapshot": snapshot or hub_dir.parent.name,
-        "source": "live",
-        "shard": shard,
-        "shards": n_shards,
-        "endpoint": query["endpoint"],
-        "max_cards": max_cards,
-        "models_with_readme": len(revisions),
-        "cards": len(mine),
-        "fetched": statuses.get("200", 0),
-        "not_found": statuses.get("404", 0),
-        "card_statuses": dict(sorted(statuses.items())),
-        "parts": len(hub_raw.list_parts(shard_path)),
-        "stats": stats,
-        "runs": state["runs"],
-        "resolves_per_minute": _per_minute(client),
-        "token_used": _token_used(client),
-        "crawl_started_at": state["started_at"],
-        "crawl_finished_at": state["finished_at"],
-        "library_versions": library_versions(),
-    }
-    atomic_write_json(marker_path, marker)
+    doc = _card_marker(
+        hub_dir, shard_path, snapshot, query, revisions, mine, statuses, state, client
+    )
+    atomic_write_json(marker_path, doc)
     log.info(
         "card shard %s complete: %d READMEs (%s), %d requests over %d run(s)",
         name,
         len(mine),
         ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
-        stats["requests"],
+        state["stats"]["requests"],
         state["runs"],
     )
-    return marker
+    return doc

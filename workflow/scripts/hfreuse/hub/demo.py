@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz
+from ..shards import stable_shard
 from . import raw as hub_raw
 
 log = logging.getLogger(__name__)
@@ -216,119 +217,130 @@ def _iso_array(seconds: np.ndarray) -> np.ndarray:
     return np.char.add(np.datetime_as_string(stamps, unit="s"), ".000Z")
 
 
-def generate_hub_snapshot(
-    hub_dir: str | Path,
-    seed: int,
-    n_models: int,
-    page_size: int,
-    card_markers: list[str | Path],
-    max_cards: int | None = None,
-) -> dict[str, Any]:
-    """Write a synthetic raw Hub snapshot (list pages, README shards, markers) to ``hub_dir``.
+class _DemoModels:
+    """The random draws for ``n`` demo models (vectorized, in a fixed order from one seeded
+    generator) and the raw model objects built from them."""
 
-    README shard ``k`` (a stable hash of the model id) goes to the folder of ``card_markers[k]``
-    and the marker is written last.
+    def __init__(self, rng: np.random.Generator, n: int) -> None:
+        self.n = n
+        self.names = sorted(MODEL_TYPES)
+        self._draw_types(rng)
+        self._draw_names(rng)
+        self._draw_cards(rng)
+        self._draw_activity(rng)
+        # README data of the models built so far: model_id -> _readme arguments
+        self.cards: dict[str, tuple[dict[str, Any] | None, str | None, int, int]] = {}
 
-    Vectorized: two million models take about a minute. README texts are written for the models
-    the crawl would fetch (every model listing README.md, or a ``max_cards`` stable-hash sample).
-    """
-    hub_dir = Path(hub_dir)
-    card_shards = len(card_markers)
-    rng = np.random.default_rng(seed)
-    n = n_models
-    names = sorted(MODEL_TYPES)
-    n_months = _month_index(f"{END.year}-{END.month:02d}") + 1
-    weights = _type_weights(names, n_months)
-    times = _creation_times(rng, n)
-    created = np.datetime64(START.replace(tzinfo=None), "s") + times.astype("int64").astype(
-        "timedelta64[s]"
-    )
-    years = created.astype("datetime64[Y]").astype(int) + 1970
-    months = (years - START.year) * 12 + (created.astype("datetime64[M]").astype(int) % 12)
-    # model types, month by month
-    type_idx = np.empty(n, dtype=np.int64)
-    for m in np.unique(months):
-        sel = np.flatnonzero(months == m)
-        type_idx[sel] = rng.choice(len(names), size=len(sel), p=weights[m])
-    no_config = rng.random(n) < NO_CONFIG_SHARE
-    lib_p = np.array([w for _, _, w in NO_CONFIG_LIBRARIES], dtype=float)
-    lib_idx = rng.choice(len(NO_CONFIG_LIBRARIES), size=n, p=lib_p / lib_p.sum())
-    n_authors = max(20, n // 12)
-    author_p = 1.0 / np.arange(1, n_authors + 1) ** 1.1  # Zipf-like uploaders
-    author_idx = rng.choice(n_authors, size=n, p=author_p / author_p.sum())
-    w1 = rng.integers(0, len(TASK_WORDS), size=n)
-    w2 = (w1 + 1 + rng.integers(0, len(TASK_WORDS) - 1, size=n)) % len(TASK_WORDS)
-    two_words = rng.random(n) < 0.5
-    has_readme = rng.random(n) < README_SHARE
-    has_card = has_readme & (rng.random(n) < CARD_DATA_SHARE / README_SHARE)
-    lic = rng.integers(0, len(LICENSES), size=n)
-    lang = np.where(rng.random(n) < 0.6, rng.integers(0, len(LANGUAGES), size=n), -1)
-    tag_gft = rng.random(n) < 0.4
-    dataset = np.where(rng.random(n) < 0.3, rng.integers(0, 50, size=n), -1)
-    modified = times + rng.exponential(60 * 86400, size=n)
-    span = (END - START).total_seconds()
-    late = modified > span
-    modified[late] = span - rng.integers(1, 86400, size=int(late.sum()))
-    modified = np.maximum(modified, times)
-    downloads = rng.lognormal(2.0, 2.5, size=n).astype(np.int64)
-    likes = rng.lognormal(-0.5, 1.5, size=n).astype(np.int64)
-    paragraphs = np.minimum(rng.lognormal(1.0, 1.0, size=n).astype(np.int64) + 1, 40)
-    details = rng.integers(0, 30, size=n)
-    sha_a = rng.integers(0, 2**63, size=n, dtype=np.int64)
-    sha_b = rng.integers(0, 2**63, size=n, dtype=np.int64)
-    created_iso = _iso_array(times)
-    modified_iso = _iso_array(modified)
-    floor_s = (FLOOR - START).total_seconds()
+    def _draw_types(self, rng: np.random.Generator) -> None:
+        """Creation times, then model types month by month, and the libraries of models
+        without a config."""
+        n, names = self.n, self.names
+        n_months = _month_index(f"{END.year}-{END.month:02d}") + 1
+        weights = _type_weights(names, n_months)
+        self.times = times = _creation_times(rng, n)
+        created = np.datetime64(START.replace(tzinfo=None), "s") + times.astype("int64").astype(
+            "timedelta64[s]"
+        )
+        self.years = years = created.astype("datetime64[Y]").astype(int) + 1970
+        months = (years - START.year) * 12 + (created.astype("datetime64[M]").astype(int) % 12)
+        self.type_idx = np.empty(n, dtype=np.int64)
+        for m in np.unique(months):
+            sel = np.flatnonzero(months == m)
+            self.type_idx[sel] = rng.choice(len(names), size=len(sel), p=weights[m])
+        self.no_config = rng.random(n) < NO_CONFIG_SHARE
+        lib_p = np.array([w for _, _, w in NO_CONFIG_LIBRARIES], dtype=float)
+        self.lib_idx = rng.choice(len(NO_CONFIG_LIBRARIES), size=n, p=lib_p / lib_p.sum())
 
-    cards: dict[str, tuple[dict[str, Any] | None, str | None, int, int]] = {}
+    def _draw_names(self, rng: np.random.Generator) -> None:
+        """Uploaders (Zipf-like) and the words of the model names."""
+        n = self.n
+        n_authors = max(20, n // 12)
+        author_p = 1.0 / np.arange(1, n_authors + 1) ** 1.1  # Zipf-like uploaders
+        self.author_idx = rng.choice(n_authors, size=n, p=author_p / author_p.sum())
+        self.w1 = rng.integers(0, len(TASK_WORDS), size=n)
+        self.w2 = (self.w1 + 1 + rng.integers(0, len(TASK_WORDS) - 1, size=n)) % len(TASK_WORDS)
+        self.two_words = rng.random(n) < 0.5
 
-    def build(i: int) -> dict[str, Any]:
-        a = int(author_idx[i])
+    def _draw_cards(self, rng: np.random.Generator) -> None:
+        """README and card data (license, language, tags, dataset)."""
+        n = self.n
+        self.has_readme = rng.random(n) < README_SHARE
+        self.has_card = self.has_readme & (rng.random(n) < CARD_DATA_SHARE / README_SHARE)
+        self.lic = rng.integers(0, len(LICENSES), size=n)
+        self.lang = np.where(rng.random(n) < 0.6, rng.integers(0, len(LANGUAGES), size=n), -1)
+        self.tag_gft = rng.random(n) < 0.4
+        self.dataset = np.where(rng.random(n) < 0.3, rng.integers(0, 50, size=n), -1)
+
+    def _draw_activity(self, rng: np.random.Generator) -> None:
+        """Last modification, downloads, likes, README lengths and commit hashes."""
+        n, times = self.n, self.times
+        modified = times + rng.exponential(60 * 86400, size=n)
+        span = (END - START).total_seconds()
+        late = modified > span
+        modified[late] = span - rng.integers(1, 86400, size=int(late.sum()))
+        modified = np.maximum(modified, times)
+        self.downloads = rng.lognormal(2.0, 2.5, size=n).astype(np.int64)
+        self.likes = rng.lognormal(-0.5, 1.5, size=n).astype(np.int64)
+        self.paragraphs = np.minimum(rng.lognormal(1.0, 1.0, size=n).astype(np.int64) + 1, 40)
+        self.details = rng.integers(0, 30, size=n)
+        self.sha_a = rng.integers(0, 2**63, size=n, dtype=np.int64)
+        self.sha_b = rng.integers(0, 2**63, size=n, dtype=np.int64)
+        self.created_iso = _iso_array(times)
+        self.modified_iso = _iso_array(modified)
+        self.floor_s = (FLOOR - START).total_seconds()
+
+    def _card_data(self, i: int) -> dict[str, Any] | None:
+        if not self.has_card[i]:
+            return None
+        card: dict[str, Any] = {"license": LICENSES[self.lic[i]]}
+        if self.lang[i] >= 0:
+            card["language"] = [LANGUAGES[self.lang[i]]]
+        if self.tag_gft[i]:
+            card["tags"] = ["generated_from_trainer"]
+        if self.dataset[i] >= 0:
+            card["datasets"] = [f"demo-datasets/set-{self.dataset[i]:02d}"]
+        return card
+
+    def item(self, i: int) -> dict[str, Any]:
+        """The raw model object of model ``i`` as the listing serves it (and its README data)."""
+        a = int(self.author_idx[i])
         author = f"demo-org-{a:04d}" if a % 3 == 0 else f"demo-user-{a:05d}"
-        if no_config[i]:
-            lib, pipe, _ = NO_CONFIG_LIBRARIES[lib_idx[i]]
+        if self.no_config[i]:
+            lib, pipe, _ = NO_CONFIG_LIBRARIES[self.lib_idx[i]]
             model_type = arch = None
             stem = lib or "model"
         else:
-            model_type = names[type_idx[i]]
+            model_type = self.names[self.type_idx[i]]
             _, _, _, pipe, arch = MODEL_TYPES[model_type]
             lib = "transformers"
             stem = model_type.replace("_", "-")
-        words = TASK_WORDS[w1[i]] + (f"-{TASK_WORDS[w2[i]]}" if two_words[i] else "")
+        words = TASK_WORDS[self.w1[i]] + (f"-{TASK_WORDS[self.w2[i]]}" if self.two_words[i] else "")
         model_id = f"{author}/{stem}-{words}-{i:07d}"
-        card = None
-        if has_card[i]:
-            card = {"license": LICENSES[lic[i]]}
-            if lang[i] >= 0:
-                card["language"] = [LANGUAGES[lang[i]]]
-            if tag_gft[i]:
-                card["tags"] = ["generated_from_trainer"]
-            if dataset[i] >= 0:
-                card["datasets"] = [f"demo-datasets/set-{dataset[i]:02d}"]
-        year = int(years[i])
+        card = self._card_data(i)
         siblings = [".gitattributes"]
-        if has_readme[i]:
+        if self.has_readme[i]:
             siblings.append("README.md")
         if model_type:
             siblings += [
                 "config.json",
-                "model.safetensors" if year >= 2023 else "pytorch_model.bin",
+                "model.safetensors" if int(self.years[i]) >= 2023 else "pytorch_model.bin",
             ]
         tags = ([lib] if lib else []) + ([model_type] if model_type else [])
         tags += ([pipe] if pipe else []) + ["region:us"]
         if card:
             tags.append(f"license:{card['license']}")
+        sha_a = int(self.sha_a[i])
         item: dict[str, Any] = {
-            "_id": f"{int(sha_a[i]):016x}{i:08x}",
+            "_id": f"{sha_a:016x}{i:08x}",
             "id": model_id,
             "modelId": model_id,
             "author": author,
-            "sha": f"{int(sha_a[i]):016x}{int(sha_b[i]):016x}{i:08x}",
-            "createdAt": FLOOR_ISO if times[i] < floor_s else str(created_iso[i]),
-            "lastModified": str(modified_iso[i]),
+            "sha": f"{sha_a:016x}{int(self.sha_b[i]):016x}{i:08x}",
+            "createdAt": FLOOR_ISO if self.times[i] < self.floor_s else str(self.created_iso[i]),
+            "lastModified": str(self.modified_iso[i]),
             "private": False,
-            "downloads": int(downloads[i]),
-            "likes": int(likes[i]),
+            "downloads": int(self.downloads[i]),
+            "likes": int(self.likes[i]),
             "tags": tags,
             "siblings": [{"rfilename": s} for s in sorted(siblings)],
         }
@@ -340,12 +352,16 @@ def generate_hub_snapshot(
             item["config"] = {"architectures": [arch], "model_type": model_type}
         if card:
             item["cardData"] = card
-        if has_readme[i]:
-            cards[model_id] = (card, model_type, int(paragraphs[i]), int(details[i]))
+        if self.has_readme[i]:
+            self.cards[model_id] = (card, model_type, int(self.paragraphs[i]), int(self.details[i]))
         return item
 
+
+def _write_pages(hub_dir: Path, models: _DemoModels, page_size: int) -> int:
+    """The listing pages, page by page (memory stays flat at any size); returns their number."""
+    n = models.n
     n_pages = 0
-    for start in range(0, n, page_size):  # page by page: memory stays flat at any size
+    for start in range(0, n, page_size):
         n_pages += 1
         nxt = (
             f"{DEMO_ENDPOINT}/api/models?cursor=demo-{n_pages + 1}"
@@ -357,13 +373,26 @@ def generate_hub_snapshot(
             {
                 "url": f"{DEMO_ENDPOINT}/api/models?cursor=demo-{n_pages}",
                 "next": nxt,
-                "items": [build(i) for i in range(start, min(start + page_size, n))],
+                "items": [models.item(i) for i in range(start, min(start + page_size, n))],
             },
         )
+    return n_pages
+
+
+def _write_card_shards(
+    cards: dict[str, tuple[dict[str, Any] | None, str | None, int, int]],
+    max_cards: int | None,
+    card_markers: list[str | Path],
+) -> list[str]:
+    """README part files and markers of every card shard; returns the selected models.
+
+    Shard ``k`` (a stable hash of the model id) goes to the folder of ``card_markers[k]``; the
+    marker is written last."""
+    card_shards = len(card_markers)
     selected = sorted(hub_raw.select_card_models(list(cards), max_cards))
     by_shard: dict[int, list[str]] = {k: [] for k in range(card_shards)}
     for model_id in selected:
-        by_shard[hub_raw.shard_of(model_id, card_shards)].append(model_id)
+        by_shard[stable_shard(model_id, card_shards)].append(model_id)
     for k, ids in by_shard.items():
         folder = hub_raw.shard_dir(card_markers[k])
         for part, start in enumerate(range(0, len(ids), 500), 1):
@@ -384,20 +413,43 @@ def generate_hub_snapshot(
                 "stats": {"requests": 0},
             },
         )
+    return selected
+
+
+def generate_hub_snapshot(
+    hub_dir: str | Path,
+    seed: int,
+    n_models: int,
+    page_size: int,
+    card_markers: list[str | Path],
+    max_cards: int | None = None,
+) -> dict[str, Any]:
+    """Write a synthetic raw Hub snapshot (list pages, README shards, markers) to ``hub_dir``.
+
+    Vectorized: two million models take about a minute. README texts are written for the models
+    the crawl would fetch (every model listing README.md, or a ``max_cards`` stable-hash sample),
+    README shard ``k`` beside the marker ``card_markers[k]``.
+    """
+    hub_dir = Path(hub_dir)
+    models = _DemoModels(np.random.default_rng(seed), n_models)
+    n_pages = _write_pages(hub_dir, models, page_size)
+    selected = _write_card_shards(models.cards, max_cards, card_markers)
     manifest = {
         "synthetic": True,
         "generator": "hfreuse.hub.demo.generate_hub_snapshot",
         "seed": seed,
         "endpoint": DEMO_ENDPOINT,
         "query": {"sort": "createdAt", "direction": 1, "limit": page_size},
-        "models": n,
+        "models": n_models,
         "pages": n_pages,
         "readmes": len(selected),
-        "card_shards": card_shards,
+        "card_shards": len(card_markers),
         "crawl_started_at": _iso(END),
         "crawl_finished_at": _iso(END),
         "stats": {"requests": 0, "retries": 0, "errors": 0},
     }
     atomic_write_json(hub_dir / "manifest.json", manifest)
-    log.info("demo hub snapshot: %d models in %d pages, %d READMEs", n, n_pages, len(selected))
+    log.info(
+        "demo hub snapshot: %d models in %d pages, %d READMEs", n_models, n_pages, len(selected)
+    )
     return manifest

@@ -14,7 +14,7 @@ Layout under ``resources/raw/<snapshot>/hub/``::
     cards/shard-1-of-4/state.json      progress of a live shard in progress (request counts)
 
 A README shard is given by its marker path and its 0-based index among ``n`` shards; a model
-belongs to shard ``stable_hash(model_id) % n``.
+belongs to shard ``hfreuse.shards.stable_shard(model_id, n)``.
 
 ``items`` are the Hub's model objects exactly as served (with the ``expand`` fields).
 A card record has ``status`` 200 (``text`` = README.md as served) or 404 (no README); the live
@@ -23,7 +23,6 @@ crawl also records, without text, the rare 401/403/410/451 of a gated, disabled 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..io import read_json, read_jsonl
+from ..shards import stable_hash
 
 PAGE_RE = re.compile(r"^page-(\d{6})\.json\.gz$")
 PART_RE = re.compile(r"^part-(\d{6})\.jsonl\.gz$")
@@ -47,21 +47,6 @@ def shard_dir(marker: str | Path) -> Path:
 
 def part_path(folder: str | Path, number: int) -> Path:
     return Path(folder) / f"part-{number:06d}.jsonl.gz"
-
-
-def check_shard(what: str, k: int, n: int) -> None:
-    """A shard index ``k`` of ``n`` shards must satisfy ``0 <= k < n``."""
-    if not 0 <= k < n:
-        raise InputError(f"{what} shard {k} of {n}: expected 0 <= index < count")
-
-
-def stable_hash(model_id: str) -> int:
-    """A stable 64-bit hash of a model id (never the salted built-in ``hash``)."""
-    return int.from_bytes(hashlib.sha256(model_id.encode("utf-8")).digest()[:8], "big")
-
-
-def shard_of(model_id: str, n_shards: int) -> int:
-    return stable_hash(model_id) % n_shards
 
 
 def list_pages(hub_dir: str | Path) -> list[Path]:

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..months import month_of, month_range
+
 FLOOR_MONTH = "2022-03"
-
-
-def month_of(ts: pd.Series) -> pd.Series:
-    return ts.dt.tz_convert("UTC").dt.strftime("%Y-%m")
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Every month from ``first`` to ``last`` inclusive."""
-    if first > last:
-        return []
-    return [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
+# the columns of the two monthly tables (the paper source writes the same tables)
+MODEL_TYPES_COLUMNS = ["model_type", "month", "models", "models_floored", "partial_month"]
+CARD_SHARE_COLUMNS = [
+    "month",
+    "models",
+    "models_with_card_data",
+    "share",
+    "models_floored",
+    "floor_month",
+    "partial_month",
+]
 
 
 def _prepare(
@@ -103,13 +105,4 @@ def card_share_monthly(
     out["share"] = share.astype("float64")
     out["floor_month"] = (out["month"] == FLOOR_MONTH).astype(bool)
     out["partial_month"] = (out["month"] == last_month).astype(bool)
-    cols = [
-        "month",
-        "models",
-        "models_with_card_data",
-        "share",
-        "models_floored",
-        "floor_month",
-        "partial_month",
-    ]
-    return out[cols]
+    return out[CARD_SHARE_COLUMNS]

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from . import dictionary as rd
 from . import html as h
 from . import manifest as rm
-from .summary import summarise
+from .summary import summary_topics
 
 TITLE = "Deep Learning Model Reuse in the HuggingFace Community: study report"
 PAPER = (
@@ -113,19 +113,21 @@ def tables_section(
     return "\n".join(parts)
 
 
-def summary_section(tables: Sequence[str], config: Mapping, synthetic: bool) -> str:
+def summary_section(summary: str, config: Mapping, synthetic: bool) -> str:
+    """The sentences of the summary table (rule summarize_study), by section."""
     source = str(config.get("source", ""))
     intro = (
         f"<p>{h.esc(PAPER)} This run read {h.esc(SOURCES.get(source, source))} "
         f"(source <code>{h.esc(source)}</code>, snapshot <code>{h.esc(config.get('snapshot'))}"
-        "</code>). Every number below is computed from this run's tables.</p>"
+        f"</code>). Every number below comes from <code>{h.esc(summary)}</code>, which rule "
+        "summarize_study wrote from this run's tables.</p>"
     )
     if synthetic:
         intro += (
             '<p class="warning">These numbers describe SYNTHETIC demo data: they show that the '
             "workflow runs, not what HuggingFace looks like.</p>"
         )
-    topics = summarise(tables)
+    topics = summary_topics(summary)
     if not topics:
         return intro + '<p class="note">This run produced no table to summarise.</p>'
     body = "".join(
@@ -224,15 +226,21 @@ def build_report(
     synthetic: bool,
     max_table_rows: int,
     key_table_patterns: Sequence[str],
+    summary: str,
 ) -> str:
-    """The whole report as one HTML document (deterministic for the same inputs)."""
+    """The whole report as one HTML document (deterministic for the same inputs).
+
+    ``summary`` is the summary table (rule summarize_study): the summary section presents its
+    rows; it is listed with the run's tables (manifest, data dictionary).
+    """
     entries = rd.load_dictionary(dictionary)
-    tables = sorted(set(str(t) for t in tables))
+    summary = str(summary)
+    tables = sorted(set(str(t) for t in [*tables, summary]))
     outputs = sorted(set(str(p) for p in [*figures, *specs, *tables, *others]))
     source = str(config.get("source", ""))
     title = f"{TITLE} ({source}, snapshot {config.get('snapshot')})"
     sections = [
-        ("summary", "Summary of findings", summary_section(tables, config, synthetic)),
+        ("summary", "Summary of findings", summary_section(summary, config, synthetic)),
         ("figures", "Figures", figures_section(figures, specs, captions, config)),
         (
             "tables",

@@ -47,7 +47,6 @@ Speed
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -56,7 +55,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import months
 from ..errors import InputError
+from ..months import month_range
 
 log = logging.getLogger(__name__)
 
@@ -379,12 +380,6 @@ def names_by_frequency(model_types: pd.Series) -> list[str]:
     return counts["model_type"].tolist()
 
 
-def stable_shard(topic_id: int, n_shards: int) -> int:
-    """Shard of a topic: a stable hash of its id (never the salted built-in ``hash``)."""
-    digest = hashlib.sha256(str(int(topic_id)).encode("ascii")).digest()
-    return int.from_bytes(digest[:8], "big") % n_shards
-
-
 def topic_mentions(
     topics: pd.DataFrame, posts: pd.DataFrame, matcher: MentionMatcher
 ) -> pd.DataFrame:
@@ -415,14 +410,8 @@ def topic_mentions(
 
 
 def month_of(ts: pd.Series) -> pd.Series:
-    ts = pd.to_datetime(ts, utc=True)
-    return ts.dt.strftime("%Y-%m").astype("string")
-
-
-def month_range(first: str, last: str) -> list[str]:
-    if first > last:
-        return []
-    return [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
+    """``YYYY-MM`` (UTC, string dtype) of timestamps that may be naive (read as UTC) or text."""
+    return months.month_of(pd.to_datetime(ts, utc=True)).astype("string")
 
 
 def mentions_monthly(

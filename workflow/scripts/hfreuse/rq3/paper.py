@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .mentions import month_range
+from ..hub.trends import CARD_SHARE_COLUMNS, MODEL_TYPES_COLUMNS
+from ..months import month_range
 
 MINED_MONTH = "2023-06"
 FORUM_CSV = "Mined Data/Discussion Forums/Forums_Model_Mentions_Over_Time.csv"
@@ -121,7 +122,7 @@ def read_hub_model_types(path: str | Path) -> pd.DataFrame:
     df.columns = _months(df.columns, r"(\d{4}-\d{2})", path)
     out = _grid(_counts(df, path), "models")
     out["models_floored"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    return out[["model_type", "month", "models", "models_floored", "partial_month"]]
+    return out[MODEL_TYPES_COLUMNS]
 
 
 def read_card_share(path: str | Path) -> pd.DataFrame:
@@ -158,17 +159,7 @@ def read_card_share(path: str | Path) -> pd.DataFrame:
     out["models_floored"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["floor_month"] = False
     out["partial_month"] = (out["month"] >= MINED_MONTH).astype(bool)
-    return out[
-        [
-            "month",
-            "models",
-            "models_with_card_data",
-            "share",
-            "models_floored",
-            "floor_month",
-            "partial_month",
-        ]
-    ]
+    return out[CARD_SHARE_COLUMNS]
 
 
 # -- the reproduction table ------------------------------------------------------------------

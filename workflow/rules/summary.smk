@@ -1,0 +1,24 @@
+# Summary: the study's findings in numbers, one tidy table (results/report/summary.parquet) read
+# from the run's tables. The report presents it and computes nothing.
+
+
+rule summarize_study:
+    """Every number of the report's summary, with its sentence, from the run's tables."""
+    input:
+        tables=study_tables(),
+    output:
+        summary="results/report/summary.parquet",
+    log:
+        "logs/summarize_study.log",
+    benchmark:
+        "benchmarks/summarize_study.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        alpha=config["stats"]["alpha"],
+        top_n=config["figures"]["top_n"],
+    script:
+        "../scripts/summarize_study.py"
