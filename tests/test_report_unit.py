@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 from hfreuse.errors import InputError
+from hfreuse.io import write_parquet
 from hfreuse.report import dictionary as rd
 from hfreuse.report import html as h
 from hfreuse.report import manifest as rm
@@ -284,12 +285,16 @@ def make_synthetic_run(root: Path) -> dict:
     (root / "results/report").mkdir(parents=True, exist_ok=True)
     with contextlib.chdir(root):
         summarize_study(tables, alpha=0.05, top_n=3).to_parquet(summary, index=False)
+    facts = "results/report/outputs.parquet"
+    outputs = [*tables, summary, "results/figures/alpha.png", "results/figures/alpha.svg"]
+    with contextlib.chdir(root):
+        write_parquet(rm.output_facts(outputs), facts, sort_by=["file"])
     return {
         "summary": summary,
         "figures": ["results/figures/alpha.svg", "results/figures/beta.svg"],
         "specs": ["results/figures/alpha.json", "results/figures/beta.json"],
         "tables": tables,
-        "others": ["results/figures/alpha.png"],
+        "facts": facts,
         "manifests": sorted(
             p.relative_to(root).as_posix() for p in (root / "resources").rglob("*.json")
         ),
@@ -446,6 +451,20 @@ def test_file_facts_count_rows_and_hash(run_dir):
     assert len(facts["results/hub/models.parquet"]["sha256"]) == 64
 
 
+def test_describe_outputs_writes_the_facts_the_manifest_presents(run_dir, tmp_path):
+    import describe_outputs
+
+    out = tmp_path / "outputs.parquet"
+    describe_outputs.main(outputs=run_dir["tables"][::-1], facts=str(out))
+    df = pd.read_parquet(out)
+    assert df["file"].tolist() == sorted(run_dir["tables"])  # sorted, whatever the input order
+    assert [str(t) for t in df.dtypes] == ["string", "Int64", "Int64", "int64", "string"]
+    row = df.set_index("file").loc["results/hub/models.parquet"]
+    assert row["rows"] == 4 and len(row["sha256"]) == 64
+    html = build_report(**run_dir)
+    assert row["sha256"] in html  # the report shows the rule's table, it hashes nothing
+
+
 # --- summary ---
 
 
@@ -533,7 +552,7 @@ def test_build_report_script_main_writes_the_file(run_dir, tmp_path):
         figures=run_dir["figures"],
         specs=run_dir["specs"],
         tables=run_dir["tables"],
-        others=run_dir["others"],
+        facts=run_dir["facts"],
         manifests=run_dir["manifests"],
         captions=run_dir["captions"],
         dictionary=run_dir["dictionary"],

@@ -12,8 +12,8 @@ SOURCE = {}
 
 
 def define_source(**settings):
-    """Record the source's settings: products it provides, synthetic, raw manifests, coded
-    sheets and codebook, its note for figure subtitles, its own extra targets."""
+    """The source's settings: provides (products), synthetic, raw_manifests, filled_sheets,
+    codebook, coding_note (figure subtitles), extra_targets."""
     SOURCE.update(settings)
 
 
@@ -57,10 +57,7 @@ def coded_sheets(folder):
 
 
 def coding_import_inputs(wildcards):
-    sheets = {
-        "filled": SOURCE["filled_sheets"],
-        "codebook_csv": SOURCE["codebook"] or [],
-    }
+    sheets = dict(filled=SOURCE["filled_sheets"], codebook_csv=SOURCE["codebook"] or [])
     return {"sample": "results/coding/sample.parquet"} | sheets
 
 
@@ -71,8 +68,7 @@ def coding_taxonomy_inputs(wildcards):
 
 
 def coding_topic_url(wildcards):
-    """The topic URL template ({slug}, {topic_id}); a function, so that Snakemake does not take
-    its braces for wildcards."""
+    """The topic URL template ({slug}, {topic_id}); a function, so braces are no wildcards."""
     base = config["forum"]["base_url"].rstrip("/")
     return config["coding"]["topic_url"] or base + "/t/{slug}/{topic_id}"
 
@@ -118,18 +114,22 @@ def study_tables():
     return [t for t in final_targets()[:-1] if t.endswith((".parquet", ".csv"))]
 
 
+def run_outputs():
+    """Every output the report lists: the default target's files and the study summary."""
+    return final_targets()[:-1] + ["results/report/summary.parquet"]
+
+
 def report_inputs(wildcards):
-    """Named inputs of build_report: the summary, figures (SVG + spec) and captions, tables,
-    other outputs, the source's raw manifests, the data dictionary, the style sheet."""
-    names, outputs, tables = sorted(run_figures()), final_targets()[:-1], study_tables()
-    figures = [figure_files(n)["svg"] for n in names]
-    specs = [figure_files(n)["spec"] for n in names]
+    """Named inputs of build_report: the summary, the outputs' facts, figures (SVG + spec) and
+    captions, tables, the source's raw manifests, the data dictionary, the style sheet.
+    """
+    names = sorted(run_figures())
     return {
         "summary": "results/report/summary.parquet",
-        "figures": figures,
-        "specs": specs,
-        "tables": tables,
-        "others": sorted(set(outputs) - set(figures + specs + tables)),
+        "facts": "results/report/outputs.parquet",
+        "figures": [figure_files(n)["svg"] for n in names],
+        "specs": [figure_files(n)["spec"] for n in names],
+        "tables": study_tables(),
         "manifests": sorted(SOURCE["raw_manifests"]),
         "captions": [FIGURES[n]["caption"] for n in names],
         "dictionary": sorted(glob("workflow/report/dictionary/*.yaml")),

@@ -22,3 +22,23 @@ rule summarize_study:
         top_n=config["figures"]["top_n"],
     script:
         "../scripts/summarize_study.py"
+
+
+rule describe_outputs:
+    """Row counts, sizes and sha256 checksums of every output of the run (the report's run
+    manifest presents them)."""
+    input:
+        outputs=run_outputs(),
+    output:
+        facts="results/report/outputs.parquet",
+    log:
+        "logs/describe_outputs.log",
+    benchmark:
+        "benchmarks/describe_outputs.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../scripts/describe_outputs.py"

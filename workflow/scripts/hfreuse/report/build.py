@@ -137,7 +137,9 @@ def summary_section(summary: str, config: Mapping, synthetic: bool) -> str:
     return intro + body
 
 
-def manifest_section(config: Mapping, manifests: Sequence[str], outputs: Sequence[str]) -> str:
+def manifest_section(config: Mapping, manifests: Sequence[str], facts: str) -> str:
+    """The run, its raw manifests, library versions, the configuration (secrets redacted) and the
+    outputs' row counts and checksums (the table ``facts`` of rule describe_outputs)."""
     parts = [
         "<h3>Run</h3>",
         h.kv_table([("source", config.get("source")), ("snapshot", config.get("snapshot"))]),
@@ -158,9 +160,7 @@ def manifest_section(config: Mapping, manifests: Sequence[str], outputs: Sequenc
         h.kv_table(rm.flatten(rm.redact(config))),
         "<h3>Outputs: row counts and checksums</h3>",
         h.table(
-            pd.DataFrame(
-                rm.file_facts(outputs), columns=["file", "rows", "columns", "bytes", "sha256"]
-            ).astype({"rows": "Int64", "columns": "Int64"}),
+            pd.read_parquet(facts, columns=list(rm.FACT_TYPES)),
             css_class="data files",
         ),
     ]
@@ -217,7 +217,7 @@ def build_report(
     figures: Sequence[str],
     specs: Sequence[str],
     tables: Sequence[str],
-    others: Sequence[str],
+    facts: str,
     manifests: Sequence[str],
     captions: Sequence[str],
     dictionary: Sequence[str],
@@ -231,12 +231,12 @@ def build_report(
     """The whole report as one HTML document (deterministic for the same inputs).
 
     ``summary`` is the summary table (rule summarize_study): the summary section presents its
-    rows; it is listed with the run's tables (manifest, data dictionary).
+    rows; it is listed with the run's tables (data dictionary). ``facts`` is the table of rule
+    describe_outputs: every output's row count and checksum, for the run manifest.
     """
     entries = rd.load_dictionary(dictionary)
     summary = str(summary)
     tables = sorted(set(str(t) for t in [*tables, summary]))
-    outputs = sorted(set(str(p) for p in [*figures, *specs, *tables, *others]))
     source = str(config.get("source", ""))
     title = f"{TITLE} ({source}, snapshot {config.get('snapshot')})"
     sections = [
@@ -247,7 +247,7 @@ def build_report(
             "Key tables",
             tables_section(tables, key_table_patterns, entries, max_table_rows),
         ),
-        ("manifest", "Run manifest", manifest_section(config, manifests, outputs)),
+        ("manifest", "Run manifest", manifest_section(config, manifests, str(facts))),
         ("dictionary", "Data dictionary", dictionary_section(tables, entries)),
     ]
     return h.page(title, sections, css, synthetic)

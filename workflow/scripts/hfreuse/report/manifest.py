@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow.parquet as pq
 
 from ..io import read_json
@@ -160,3 +161,17 @@ def file_facts(paths: Iterable[str]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+FACT_TYPES = {
+    "file": "string",
+    "rows": "Int64",
+    "columns": "Int64",
+    "bytes": "int64",
+    "sha256": "string",
+}
+
+
+def output_facts(paths: Iterable[str]) -> pd.DataFrame:
+    """The table of rule describe_outputs: :func:`file_facts` with fixed columns and types."""
+    return pd.DataFrame(file_facts(paths), columns=list(FACT_TYPES)).astype(FACT_TYPES)
