@@ -53,7 +53,7 @@ def coding_sheets(ext):
 def coded_sheets(folder):
     """Each coder's filled sheet in `folder`: <coder>.xlsx where it exists, else <coder>.csv."""
     files = [f"{folder}/{c}" for c in config["coding"]["coders"] if folder]
-    return [f + ".xlsx" if os.path.exists(f + ".xlsx") else f + ".csv" for f in files]
+    return [f"{f}.xlsx" if os.path.exists(f"{f}.xlsx") else f"{f}.csv" for f in files]
 
 
 def coding_import_inputs(wildcards):
@@ -70,7 +70,7 @@ def coding_taxonomy_inputs(wildcards):
 def coding_topic_url(wildcards):
     """The topic URL template ({slug}, {topic_id}); a function, so braces are no wildcards."""
     base = config["forum"]["base_url"].rstrip("/")
-    return config["coding"]["topic_url"] or base + "/t/{slug}/{topic_id}"
+    return config["coding"]["topic_url"] or "{}/t/{{slug}}/{{topic_id}}".format(base)
 
 
 def table_targets():
