@@ -80,8 +80,9 @@ def test_figure_option_reruns_only_figures(demo_run):
     )
     planned = _planned_rules(proc.stdout)
     assert planned, proc.stdout
-    # the figures, and the summary (its top-N lists follow figures.top_n) and report over them
-    others = {"all", "build_report", "summarize_study"}
+    # the figures, the summary (its top-N lists follow figures.top_n), the outputs' checksums
+    # and the report over them
+    others = {"all", "build_report", "summarize_study", "describe_outputs"}
     assert all(r.startswith("plot_") or r in others for r in planned), planned
     assert "plot_hub_model_types" in planned
 
