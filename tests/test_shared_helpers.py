@@ -1,14 +1,16 @@
-"""The core helpers shared by several stages: months, stable shards, crawl state files."""
+"""The core helpers shared by several stages: months, stable shards, crawl state files, Arrow
+schemas."""
 
 from __future__ import annotations
 
 import hashlib
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hfreuse.crawlstate import load_state, utc_now
 from hfreuse.errors import InputError
-from hfreuse.io import atomic_write_json
+from hfreuse.io import arrow_schema, atomic_write_json
 from hfreuse.months import month_of, month_range
 from hfreuse.rq3.mentions import month_of as mention_month_of
 from hfreuse.shards import stable_hash, stable_shard
@@ -97,3 +99,32 @@ def test_load_state(tmp_path):
 def test_utc_now_format():
     assert pd.Timestamp(utc_now()).tzinfo is not None
     assert len(utc_now()) == len("2025-06-18T00:00:00Z")
+
+
+def test_arrow_schema_reads_name_type_pairs_in_order():
+    schema = arrow_schema("id:int64 name:string\n when:timestamp tags:list<string> ok:bool")
+    assert schema.equals(
+        pa.schema(
+            [
+                ("id", pa.int64()),
+                ("name", pa.string()),
+                ("when", pa.timestamp("ms", tz="UTC")),
+                ("tags", pa.list_(pa.string())),
+                ("ok", pa.bool_()),
+            ]
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("id", r"schema column 'id': expected name:type"),
+        ("id:int8", r"schema column 'id:int8': expected name:type"),
+        (":int64", r"schema column ':int64': expected name:type"),
+        ("id:int64 id:string", r"schema column 'id:string': the name 'id' is repeated"),
+    ],
+)
+def test_arrow_schema_names_a_bad_pair(spec, message):
+    with pytest.raises(ValueError, match=message):
+        arrow_schema(spec)
