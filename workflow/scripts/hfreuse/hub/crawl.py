@@ -580,6 +580,36 @@ def _card_marker(
     return _manifest(hub_dir, snapshot, fields, state, client, "resolves_per_minute")
 
 
+def _open_card_state(state_path: Path, query: Mapping[str, Any]) -> dict[str, Any]:
+    """The state of the shard's crawl in progress, or a fresh one."""
+    return _load_state(state_path, query) or {
+        "version": STATE_VERSION,
+        "query": query,
+        "runs": 0,
+        "stats": Stats().as_dict(),
+        "started_at": utc_now(),
+        "finished_at": None,
+    }
+
+
+def _fetch_cards(
+    parts: _CardParts, endpoint: str, todo: Mapping[str, str], progress: Progress
+) -> None:
+    """Fetch the READMEs of ``todo`` (model id -> revision) into ``parts``; whatever happens,
+    what was fetched and this run's counts are kept."""
+    try:
+        for model_id, revision in todo.items():
+            parts.buffer.append(_fetch_card(parts.client, endpoint, model_id, revision))
+            progress.update()
+            parts.flush_if_full()
+    except BaseException:
+        parts.flush()  # keep what was fetched and this run's counts
+        raise
+    if not parts.state["finished_at"]:
+        parts.state["finished_at"] = utc_now()
+    parts.flush()
+
+
 def crawl_cards(
     hub_dir: str | Path,
     marker: str | Path,
@@ -613,14 +643,7 @@ def crawl_cards(
         "shards": n_shards,
         "max_cards": max_cards,
     }
-    state = _load_state(state_path, query) or {
-        "version": STATE_VERSION,
-        "query": query,
-        "runs": 0,
-        "stats": Stats().as_dict(),
-        "started_at": utc_now(),
-        "finished_at": None,
-    }
+    state = _open_card_state(state_path, query)
     done = _stored_cards(shard_path, mine)
     todo = [m for m in mine if m not in done]
     log.info(
@@ -637,17 +660,7 @@ def crawl_cards(
     progress = Progress(
         f"card shard {name}", total=len(mine), every=progress_every, initial=len(done)
     )
-    try:
-        for model_id in todo:
-            parts.buffer.append(_fetch_card(client, endpoint, model_id, revisions[model_id]))
-            progress.update()
-            parts.flush_if_full()
-    except BaseException:
-        parts.flush()  # keep what was fetched and this run's counts
-        raise
-    if not state["finished_at"]:
-        state["finished_at"] = utc_now()
-    parts.flush()
+    _fetch_cards(parts, endpoint, {m: revisions[m] for m in todo}, progress)
     missing = [m for m in mine if m not in done]
     if missing:  # cannot happen unless the part files changed under the crawl
         raise InputError(f"{shard_path}: {len(missing)} READMEs missing after the crawl")
