@@ -15,7 +15,7 @@ from conftest import ROOT
 from hfreuse.clients import FetchError, HttpClient
 from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
-from hfreuse.hub.crawl import crawl_cards, crawl_models, shard_models
+from hfreuse.hub.crawl import Pace, crawl_cards, crawl_models, shard_models
 from hfreuse.io import read_json
 from hub_stub import (
     RecordedPages,
@@ -295,11 +295,9 @@ def test_token_is_sent_but_never_written(hub, tmp_path, monkeypatch):
     secret = "hf_stubTOKEN0123456789abcdefSECRET"
     monkeypatch.setenv("HF_TOKEN", secret)
     hub_dir = tmp_path / "raw" / "stub-1" / "hub"
-    manifest = crawl_models(
-        hub_dir, hub.base_url, EXPAND, PAGE, max_models=300, requests_per_minute=FAST
-    )
+    manifest = crawl_models(hub_dir, hub.base_url, EXPAND, PAGE, max_models=300, pace=Pace(FAST))
     marker = card_marker(hub_dir, 0, 1)
-    crawl_cards(hub_dir, marker, 0, 1, hub.base_url, max_cards=40, resolves_per_minute=FAST)
+    crawl_cards(hub_dir, marker, 0, 1, hub.base_url, max_cards=40, pace=Pace(FAST))
     assert manifest["token_used"] is True
     assert {h.authorization for h in hub.hits} == {f"Bearer {secret}"}
     for path in tmp_path.rglob("*"):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from hfreuse.charts import SYNTHETIC_NOTE
 from hfreuse.hub.charts import build_card_share, build_hub_model_types, top_types
-from hfreuse.hub.trends import card_share_monthly, model_types_monthly, month_range
+from hfreuse.hub.trends import CreationWindow, card_share_monthly, model_types_monthly, month_range
 
 
 def _models(rows):
@@ -47,7 +47,9 @@ def test_model_types_monthly_full_grid():
 
 
 def test_model_types_monthly_exclude_floored_and_window():
-    out = model_types_monthly(MODELS, floored_models="exclude", start_month="2022-04")
+    out = model_types_monthly(
+        MODELS, CreationWindow(floored_models="exclude", start_month="2022-04")
+    )
     got = {(r.model_type, r.month): r.models for r in out.itertuples()}
     assert got == {
         ("bert", "2022-04"): 0,
@@ -58,7 +60,7 @@ def test_model_types_monthly_exclude_floored_and_window():
         ("gpt2", "2022-06"): 0,
     }
     with pytest.raises(ValueError, match="floored_models"):
-        model_types_monthly(MODELS, floored_models="drop")
+        model_types_monthly(MODELS, CreationWindow(floored_models="drop"))
 
 
 def test_card_share_monthly():

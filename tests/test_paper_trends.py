@@ -140,7 +140,7 @@ def test_real_package_reproduces_the_three_claims(package):
     corr = ts.totals_correlation(totals, months)
     allm = corr.set_index("scope").loc["all"]
     assert allm["n_models"] == 145 and allm["rho"] == pytest.approx(0.677, abs=0.001)
-    trends = ts.model_trends(forum, hub, months, totals)
+    trends = ts.model_trends(ts.monthly_series(forum, hub, months, totals))
     declining = ts.declining_rising(trends)
     card_trend = ts.card_share_trend(card, "2022-12")
     table = reproduction(corr, trends, declining, card_trend)
@@ -153,7 +153,7 @@ def test_reproduction_says_no_when_a_claim_fails(package):
     months = ts.shared_months(forum, hub)
     totals = ts.model_totals(forum, hub, months)
     corr = ts.totals_correlation(totals, months)
-    trends = ts.model_trends(forum, hub, months, totals)
+    trends = ts.model_trends(ts.monthly_series(forum, hub, months, totals))
     rising = card.assign(share=[0.01 * i for i in range(len(card))])
     table = reproduction(
         corr,

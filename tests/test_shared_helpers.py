@@ -1,14 +1,19 @@
-"""The core helpers shared by several stages: months, stable shards, crawl state files."""
+"""The core helpers shared by several stages: months, stable shards, crawl state files, Arrow
+schemas, chart builders' settings."""
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 
+import altair as alt
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hfreuse.charts import SYNTHETIC_NOTE, ChartSettings, chart_builder
 from hfreuse.crawlstate import load_state, utc_now
 from hfreuse.errors import InputError
-from hfreuse.io import atomic_write_json
+from hfreuse.io import arrow_schema, atomic_write_json
 from hfreuse.months import month_of, month_range
 from hfreuse.rq3.mentions import month_of as mention_month_of
 from hfreuse.shards import stable_hash, stable_shard
@@ -97,3 +102,67 @@ def test_load_state(tmp_path):
 def test_utc_now_format():
     assert pd.Timestamp(utc_now()).tzinfo is not None
     assert len(utc_now()) == len("2025-06-18T00:00:00Z")
+
+
+def test_arrow_schema_reads_name_type_pairs_in_order():
+    schema = arrow_schema("id:int64 name:string\n when:timestamp tags:list<string> ok:bool")
+    assert schema.equals(
+        pa.schema(
+            [
+                ("id", pa.int64()),
+                ("name", pa.string()),
+                ("when", pa.timestamp("ms", tz="UTC")),
+                ("tags", pa.list_(pa.string())),
+                ("ok", pa.bool_()),
+            ]
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("id", r"schema column 'id': expected name:type"),
+        ("id:int8", r"schema column 'id:int8': expected name:type"),
+        (":int64", r"schema column ':int64': expected name:type"),
+        ("id:int64 id:string", r"schema column 'id:string': the name 'id' is repeated"),
+    ],
+)
+def test_arrow_schema_names_a_bad_pair(spec, message):
+    with pytest.raises(ValueError, match=message):
+        arrow_schema(spec)
+
+
+def test_chart_builder_takes_the_shared_settings_as_keywords():
+    seen = {}
+
+    @chart_builder(top_n=3)
+    def build_demo(table, label="x", *, settings: ChartSettings):
+        """Demo builder."""
+        seen.update(table=table, label=label, settings=settings)
+        return settings.sized(alt.Chart(pd.DataFrame({"a": [1]})).mark_point(), "T", ["note"])
+
+    params = inspect.signature(build_demo).parameters
+    assert list(params) == ["table", "label", "top_n", "width", "height", "synthetic"]
+    assert params["top_n"].default == 3 and params["width"].default == 640
+    assert build_demo.__doc__ == "Demo builder." and build_demo.__name__ == "build_demo"
+    spec = build_demo("t", "y", width=10, synthetic=True).to_dict()
+    assert seen == {"table": "t", "label": "y", "settings": ChartSettings(10, 320, True, 3)}
+    assert (spec["width"], spec["height"]) == (10, 320)
+    assert spec["title"]["subtitle"] == [SYNTHETIC_NOTE, "note"]
+    with pytest.raises(TypeError):
+        build_demo("t", colour="red")
+
+    @chart_builder()
+    def build_plain(table, *, settings: ChartSettings):
+        return settings
+
+    assert list(inspect.signature(build_plain).parameters) == [
+        "table",
+        "width",
+        "height",
+        "synthetic",
+    ]
+    assert build_plain("t", height=5) == ChartSettings(height=5)
+    with pytest.raises(TypeError):
+        build_plain("t", top_n=2)

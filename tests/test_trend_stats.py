@@ -16,6 +16,7 @@ from hfreuse.rq3.stats import (
     model_totals,
     model_trends,
     monthly_correlations,
+    monthly_series,
     shared_months,
     spearman,
     totals_correlation,
@@ -166,7 +167,9 @@ def test_totals_correlation_by_hand():
 def test_monthly_correlations_by_hand():
     forum, hub = _tables()
     totals = model_totals(forum, hub, MONTHS)
-    out = monthly_correlations(forum, hub, MONTHS, totals, min_total=5).set_index("model_type")
+    out = monthly_correlations(monthly_series(forum, hub, MONTHS, totals, min_total=5)).set_index(
+        "model_type"
+    )
     assert list(out.index) == ["a", "b", "c", "d"]
     assert out.loc["a", "rho"] == pytest.approx(-1.0)  # falling topics, rising uploads
     assert out.loc["b", "rho"] == pytest.approx(1.0)
@@ -177,14 +180,16 @@ def test_monthly_correlations_by_hand():
     # min_total filters on both sources: d has 5 topics
     assert (
         "d"
-        not in monthly_correlations(forum, hub, MONTHS, totals, min_total=6)["model_type"].tolist()
+        not in monthly_correlations(monthly_series(forum, hub, MONTHS, totals, min_total=6))[
+            "model_type"
+        ].tolist()
     )
 
 
 def test_model_trends_and_declining_rising():
     forum, hub = _tables()
     totals = model_totals(forum, hub, MONTHS)
-    trends = model_trends(forum, hub, MONTHS, totals, min_total=5, alpha=0.05)
+    trends = model_trends(monthly_series(forum, hub, MONTHS, totals, min_total=5), alpha=0.05)
     t = trends.set_index(["model_type", "source"])
     # a strictly falling series of 5: S = -10, Var = 5*4*15/18, z = -9/sqrt(16.67) = -2.2045,
     # p = 0.02749; BH over the forum series a, b (p 0.02749 each; c, d constant) stays 0.02749
@@ -200,7 +205,7 @@ def test_model_trends_and_declining_rising():
     assert dr["model_type"].tolist() == ["a"]
     assert dr.loc[0, ["forum_topics", "hub_models"]].tolist() == [10, 100]
     # with a stricter alpha nothing is significant
-    strict = model_trends(forum, hub, MONTHS, totals, min_total=5, alpha=0.01)
+    strict = model_trends(monthly_series(forum, hub, MONTHS, totals, min_total=5), alpha=0.01)
     assert declining_rising(strict).empty
 
 
@@ -254,8 +259,8 @@ def test_statistics_have_fixed_dtypes():
     for df in (
         totals,
         totals_correlation(totals, MONTHS),
-        monthly_correlations(forum, hub, MONTHS, totals, 5),
-        model_trends(forum, hub, MONTHS, totals, 5),
+        monthly_correlations(monthly_series(forum, hub, MONTHS, totals, 5)),
+        model_trends(monthly_series(forum, hub, MONTHS, totals, 5)),
         card_share_trend(_card([0.5, 0.6]), "2022-02"),
     ):
         assert not any(dt == np.dtype("O") for dt in df.dtypes), df.dtypes

@@ -30,7 +30,7 @@ def main(
     write_parquet(tot, totals, sort_by=["model_type"])
     write_parquet(ts.totals_correlation(tot, months, major_models), correlation)
     write_parquet(
-        ts.monthly_correlations(f, h, months, tot, min_model_total, alpha),
+        ts.monthly_correlations(ts.monthly_series(f, h, months, tot, min_model_total), alpha),
         monthly,
         sort_by=["model_type"],
     )

@@ -18,7 +18,7 @@ def main(
     f, h = pd.read_parquet(forum), pd.read_parquet(hub)
     months = ts.shared_months(f, h, exclude_partial_months, exclude_floor_month)
     tot = ts.model_totals(f, h, months)
-    out = ts.model_trends(f, h, months, tot, min_model_total, alpha)
+    out = ts.model_trends(ts.monthly_series(f, h, months, tot, min_model_total), alpha)
     write_parquet(out, trends, sort_by=["source", "model_type"])
     write_parquet(ts.declining_rising(out), declining)
 

@@ -1,7 +1,7 @@
 """Rule count_hub_model_types: results/hub/models.parquet -> results/trends table."""
 
 import pandas as pd
-from hfreuse.hub.trends import model_types_monthly
+from hfreuse.hub.trends import CreationWindow, model_types_monthly
 from hfreuse.io import write_parquet
 
 
@@ -9,7 +9,9 @@ def main(models, monthly, floored_models, start_month, end_month):
     df = pd.read_parquet(
         models, columns=["model_type", "created_at", "created_at_floored", "has_card_data"]
     )
-    write_parquet(model_types_monthly(df, floored_models, start_month, end_month), monthly)
+    write_parquet(
+        model_types_monthly(df, CreationWindow(floored_models, start_month, end_month)), monthly
+    )
 
 
 if __name__ == "__main__":

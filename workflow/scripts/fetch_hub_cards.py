@@ -8,7 +8,7 @@ are not declared outputs, so a killed shard skips the models it already stored; 
 
 from pathlib import Path
 
-from hfreuse.hub.crawl import crawl_cards
+from hfreuse.hub.crawl import Pace, crawl_cards
 
 
 def main(
@@ -29,9 +29,7 @@ def main(
         n_shards,
         endpoint=endpoint,
         max_cards=None if max_cards is None else int(max_cards),
-        resolves_per_minute=float(resolves_per_minute),
-        timeout=float(timeout),
-        max_retries=int(max_retries),
+        pace=Pace(float(resolves_per_minute), float(timeout), int(max_retries)),
     )
 
 

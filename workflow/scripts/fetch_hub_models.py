@@ -8,7 +8,7 @@ killed crawl continues where it stopped; `manifest.json` is written last and mar
 from pathlib import Path
 
 from hfreuse.errors import InputError
-from hfreuse.hub.crawl import crawl_models
+from hfreuse.hub.crawl import Pace, crawl_models
 
 
 def main(
@@ -30,9 +30,7 @@ def main(
         expand=list(expand),
         page_size=int(page_size),
         max_models=None if max_models is None else int(max_models),
-        requests_per_minute=float(requests_per_minute),
-        timeout=float(timeout),
-        max_retries=int(max_retries),
+        pace=Pace(float(requests_per_minute), float(timeout), int(max_retries)),
     )
 
 

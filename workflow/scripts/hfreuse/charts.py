@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import altair as alt
 
@@ -39,6 +44,67 @@ def titled(title: str, lines: list[str] | str | None, synthetic: bool) -> alt.Ti
         anchor="start",
         subtitleColor="#b00020" if synthetic else "#555555",
     )
+
+
+@dataclass(frozen=True)
+class ChartSettings:
+    """The settings the trend and forum chart builders share: size in pixels, how many entries a
+    top list shows (``top_n``, for builders that show one) and whether the data are synthetic."""
+
+    width: int = 640
+    height: int = 320
+    synthetic: bool = False
+    top_n: int = 5
+
+    def titled(self, title: str, lines: list[str] | str | None) -> alt.TitleParams:
+        return titled(title, lines, self.synthetic)
+
+    def sized(self, chart: Any, title: str, lines: list[str] | str | None) -> Any:
+        """``chart`` with these settings' width and height and the title with its notes."""
+        return chart.properties(
+            width=self.width, height=self.height, title=self.titled(title, lines)
+        )
+
+
+SIZE_SETTINGS = ("width", "height", "synthetic")
+
+
+def chart_builder(
+    *, top_n: int | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: a builder written as ``build(tables..., own settings..., *, settings)`` becomes
+    callable the way the figure registry calls builders, with the shared settings as keywords:
+    ``build(tables..., own settings..., width=, height=, synthetic=)``, plus ``top_n=`` (default
+    ``top_n``) when ``top_n`` is given. Those keywords are in the returned function's signature
+    (``inspect.signature``), so it shows exactly what the builder takes.
+    """
+    shared = ({"top_n": top_n} if top_n is not None else {}) | {
+        name: getattr(ChartSettings, name) for name in SIZE_SETTINGS
+    }
+
+    def wrap(build: Callable[..., Any]) -> Callable[..., Any]:
+        inner = inspect.signature(build)
+        own = [p for p in inner.parameters.values() if p.name != "settings"]
+        keywords = [
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=value, annotation=type(value).__name__
+            )
+            for name, value in shared.items()
+        ]
+        signature = inner.replace(parameters=own + keywords)
+
+        @functools.wraps(build)
+        def builder(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            values = dict(bound.arguments)
+            settings = ChartSettings(**{name: values.pop(name) for name in shared})
+            return build(**values, settings=settings)
+
+        builder.__signature__ = signature  # type: ignore[attr-defined]
+        return builder
+
+    return wrap
 
 
 def _cache_dir() -> Path:

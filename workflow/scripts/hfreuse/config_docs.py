@@ -16,7 +16,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,12 @@ def _cell(text: str) -> str:
         p if p.startswith("`") and p.endswith("`") else _HTML_START.sub("&lt;", p) for p in parts
     ]
     return "".join(out).replace("|", "\\|")
+
+
+def _pairs_table(head: str, rows: Iterable[tuple[str, str]]) -> list[str]:
+    """A two-column Markdown table: the ``head`` row (``"name | use"``), then a row per pair
+    (the name as code)."""
+    return [f"| {head} |", "|---|---|", *(f"| `{name}` | {_cell(text)} |" for name, text in rows)]
 
 
 def _code(value: str) -> str:
@@ -247,19 +253,15 @@ def render_config_readme(schema: Mapping[str, Any]) -> str:
         "key or a wrong type stops the run with one line naming the key. Keys set in no file "
         "take the default listed below.",
         "",
-        "| file | purpose |",
-        "|---|---|",
     ]
-    lines += [f"| `config/{name}` | {_cell(purpose)} |" for name, purpose in CONFIG_FILES]
+    lines += _pairs_table("file | purpose", ((f"config/{n}", p) for n, p in CONFIG_FILES))
     lines += [
         "",
         "**Secrets never go in configuration files.** They are read from the environment only "
         "(all optional) and never reach outputs, logs, Snakemake metadata or the report:",
         "",
-        "| variable | use |",
-        "|---|---|",
     ]
-    lines += [f"| `{name}` | {_cell(use)} |" for name, use in SECRETS]
+    lines += _pairs_table("variable | use", SECRETS)
     lines += [
         "",
         "Each table lists a section's keys with their type, the default a key takes when no "

@@ -107,6 +107,37 @@ def read_jsonl(path: str | os.PathLike) -> list[Any]:
     return rows
 
 
+#: the column types an :func:`arrow_schema` spec may name
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "bool": pa.bool_(),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "string": pa.string(),
+    "timestamp": pa.timestamp("ms", tz="UTC"),
+    "list<string>": pa.list_(pa.string()),
+}
+
+
+def arrow_schema(spec: str) -> pa.Schema:
+    """An Arrow schema from one ``name:type`` pair per column, in order, separated by white
+    space (types: the keys of :data:`ARROW_TYPES`; ``timestamp`` is milliseconds, UTC).
+
+    Raises ValueError naming the pair for a pair without ``:``, an unknown type or a repeated name.
+    """
+    fields: list[tuple[str, pa.DataType]] = []
+    for pair in spec.split():
+        name, sep, type_name = pair.partition(":")
+        if not sep or not name or type_name not in ARROW_TYPES:
+            raise ValueError(
+                f"schema column {pair!r}: expected name:type with a type in {sorted(ARROW_TYPES)}"
+            )
+        if name in (f[0] for f in fields):
+            raise ValueError(f"schema column {pair!r}: the name {name!r} is repeated")
+        fields.append((name, ARROW_TYPES[type_name]))
+    return pa.schema(fields)
+
+
 def write_parquet(
     df: pd.DataFrame, path: str | os.PathLike, sort_by: list[str] | None = None
 ) -> None:

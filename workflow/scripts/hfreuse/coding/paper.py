@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +243,93 @@ def read_all_codes(path: str | Path, mappings: dict[str, Any]) -> pd.DataFrame:
     return out.sort_values(["topic_id", "row"], kind="mergesort").reset_index(drop=True)
 
 
+ROOT_CAUSE_SOURCE_COLUMNS = [
+    "accepted_coded",
+    "Code Category",
+    "Code Subcategory",
+    "Discourse Category",
+    "Question Code",
+    "Answer Code",
+    "Root Cause",
+]
+
+
+@dataclass(frozen=True)
+class _RootCauseMaps:
+    """What a root-cause row is checked and mapped against: the package's (category,
+    subcategory) -> challenge (category, subcategory), root cause text -> (group, leaf), the
+    codebook's (kind, category, subcategory) triples and its challenge categories."""
+
+    cats: dict[tuple[str, str], tuple[str, str | None]]
+    causes: dict[str, tuple[str, ...]]
+    valid: set[tuple[str, str, str | None]]
+    challenge_cats: set[str]
+
+    @classmethod
+    def of(cls, codebook: pd.DataFrame, mappings: dict[str, Any]) -> _RootCauseMaps:
+        return cls(
+            cats={
+                (norm_key(m["package"][0]), norm_key(m["package"][1])): (
+                    m["category"],
+                    m["subcategory"],
+                )
+                for m in mappings["root_cause_categories"]
+            },
+            causes={norm_key(text): tuple(v) for text, v in mappings["root_causes"].items()},
+            valid={
+                (r.kind, r.category, r.subcategory if pd.notna(r.subcategory) else None)
+                for r in codebook.itertuples(index=False)
+            },
+            challenge_cats=set(codebook.loc[codebook["kind"] == "challenge", "category"]),
+        )
+
+
+def _root_cause_row(
+    i: int, rec: dict[str, str], maps: _RootCauseMaps, mappings: dict[str, Any]
+) -> dict[str, Any] | str:
+    """The tidy row of source row ``i``, or the problem that stops it (a text)."""
+    topic = rec["accepted_coded"].strip()
+    if not topic.isdigit():
+        return f"row {i}: accepted_coded {topic!r}: expected a topic id"
+    key = (norm_key(rec["Code Category"]), norm_key(rec["Code Subcategory"]))
+    if key not in maps.cats:
+        return (
+            f"row {i}: category {norm_text(rec['Code Category'])!r} / subcategory "
+            f"{norm_text(rec['Code Subcategory'])!r}: expected a pair listed in "
+            "root_cause_categories of coding_mappings.yaml"
+        )
+    category, subcategory = maps.cats[key]
+    if category not in maps.challenge_cats or (
+        subcategory is not None and ("challenge", category, subcategory) not in maps.valid
+    ):
+        return (
+            f"row {i}: mapping target {category!r} / {subcategory!r} is not in "
+            "the challenge codebook"
+        )
+    cause = norm_key(rec["Root Cause"])
+    if cause not in maps.causes:
+        return (
+            f"row {i}: Root Cause {norm_text(rec['Root Cause'])!r}: expected a text listed "
+            "in root_causes of coding_mappings.yaml"
+        )
+    group, leaf = maps.causes[cause]
+    if ("root_cause", group, leaf) not in maps.valid:
+        return f"row {i}: root cause {group!r} / {leaf!r} is not in root_cause_codebook"
+    return {
+        "coder": norm_text(rec.get("Coder", "")) or None,
+        "topic_id": int(topic),
+        "forum_category": normalize_forum_category(rec["Discourse Category"], mappings),
+        "challenge_category": category,
+        "challenge_subcategory": subcategory,
+        "root_cause_group": group,
+        "root_cause": leaf,
+        "code": norm_text(rec["Root Cause"]),
+        "question_code": norm_text(rec["Question Code"]) or None,
+        "answer_code": norm_text(rec["Answer Code"]) or None,
+        "primary": True,
+    }
+
+
 def read_root_causes(
     path: str | Path, codebook: pd.DataFrame, mappings: dict[str, Any]
 ) -> pd.DataFrame:
@@ -249,81 +337,17 @@ def read_root_causes(
     project's root-cause group and leaf (both through explicit mappings)."""
     path = Path(path)
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    needed = [
-        "accepted_coded",
-        "Code Category",
-        "Code Subcategory",
-        "Discourse Category",
-        "Question Code",
-        "Answer Code",
-        "Root Cause",
-    ]
-    missing = [c for c in needed if c not in df.columns]
+    missing = [c for c in ROOT_CAUSE_SOURCE_COLUMNS if c not in df.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {missing}")
-    cats = {
-        (norm_key(m["package"][0]), norm_key(m["package"][1])): (m["category"], m["subcategory"])
-        for m in mappings["root_cause_categories"]
-    }
-    causes = {norm_key(text): tuple(v) for text, v in mappings["root_causes"].items()}
-    valid = {
-        (r.kind, r.category, r.subcategory if pd.notna(r.subcategory) else None)
-        for r in codebook.itertuples(index=False)
-    }
-    challenge_cats = set(codebook.loc[codebook["kind"] == "challenge", "category"])
-    problems = []
-    rows = []
+    maps = _RootCauseMaps.of(codebook, mappings)
+    problems, rows = [], []
     for i, values in enumerate(df.itertuples(index=False, name=None), start=2):
-        rec = dict(zip(df.columns, values, strict=True))
-        topic = rec["accepted_coded"].strip()
-        if not topic.isdigit():
-            problems.append(f"row {i}: accepted_coded {topic!r}: expected a topic id")
-            continue
-        key = (norm_key(rec["Code Category"]), norm_key(rec["Code Subcategory"]))
-        if key not in cats:
-            problems.append(
-                f"row {i}: category {norm_text(rec['Code Category'])!r} / subcategory "
-                f"{norm_text(rec['Code Subcategory'])!r}: expected a pair listed in "
-                "root_cause_categories of coding_mappings.yaml"
-            )
-            continue
-        category, subcategory = cats[key]
-        if category not in challenge_cats or (
-            subcategory is not None and ("challenge", category, subcategory) not in valid
-        ):
-            problems.append(
-                f"row {i}: mapping target {category!r} / {subcategory!r} is not in "
-                "the challenge codebook"
-            )
-            continue
-        cause = norm_key(rec["Root Cause"])
-        if cause not in causes:
-            problems.append(
-                f"row {i}: Root Cause {norm_text(rec['Root Cause'])!r}: expected a text listed "
-                "in root_causes of coding_mappings.yaml"
-            )
-            continue
-        group, leaf = causes[cause]
-        if ("root_cause", group, leaf) not in valid:
-            problems.append(
-                f"row {i}: root cause {group!r} / {leaf!r} is not in root_cause_codebook"
-            )
-            continue
-        rows.append(
-            {
-                "coder": norm_text(rec.get("Coder", "")) or None,
-                "topic_id": int(topic),
-                "forum_category": normalize_forum_category(rec["Discourse Category"], mappings),
-                "challenge_category": category,
-                "challenge_subcategory": subcategory,
-                "root_cause_group": group,
-                "root_cause": leaf,
-                "code": norm_text(rec["Root Cause"]),
-                "question_code": norm_text(rec["Question Code"]) or None,
-                "answer_code": norm_text(rec["Answer Code"]) or None,
-                "primary": True,
-            }
-        )
+        row = _root_cause_row(i, dict(zip(df.columns, values, strict=True)), maps, mappings)
+        if isinstance(row, str):
+            problems.append(row)
+        else:
+            rows.append(row)
     if problems:
         raise InputError(f"{path}:\n  " + "\n  ".join(problems))
     out = pd.DataFrame(rows, columns=ROOT_CAUSE_COLUMNS).astype(ROOT_CAUSE_DTYPES)

@@ -6,6 +6,7 @@ all (file, row, column, value, what was expected) and nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,6 +157,66 @@ def _int_or_none(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+Bad = Callable[[str, str, str], None]  # bad(column, value, expected) records a problem
+
+
+def _checked_topic(
+    cells: dict[str, str], coder: str, assigned: dict[int, list[str]], bad: Bad
+) -> int | None:
+    """The row's topic id, when it is a topic of the sample assigned to ``coder``."""
+    raw_topic = cells.get("topic_id", "")
+    topic = _int_or_none(raw_topic)
+    if topic is None:
+        bad("topic_id", raw_topic, "a topic id (a whole number)")
+    elif topic not in assigned:
+        bad("topic_id", raw_topic, "a topic of the coding sample (results/coding/sample.parquet)")
+    elif coder not in assigned[topic]:
+        bad(
+            "topic_id",
+            raw_topic,
+            f"a topic assigned to {coder} (topic {topic} is assigned to "
+            f"{', '.join(assigned[topic])}: is this another coder's sheet?)",
+        )
+    return topic
+
+
+def _checked_category(
+    kind: str, raw_kind: str, raw_cat: str, index: CodebookIndex, bad: Bad
+) -> str | None:
+    """The codebook's name of the row's ``kind`` category, or None (a problem recorded)."""
+    category = index.category(kind, raw_cat)
+    if category is not None:
+        return category
+    others = [k for k in index.kinds_of(raw_cat) if k != kind]
+    if others:
+        bad(
+            "kind",
+            raw_kind,
+            f"{others[0]} for category {norm_text(raw_cat)!r} "
+            f"(it is a {others[0]} category of the codebook, not a {kind} category)",
+        )
+    elif not norm_text(raw_cat):
+        bad("category", raw_cat, f"a {kind} category of the codebook (empty)")
+    else:
+        bad("category", raw_cat, f"a {kind} category of the codebook{index.suggest(kind, raw_cat)}")
+    return None
+
+
+def _checked_subcategory(
+    kind: str, category: str, raw_sub: str, index: CodebookIndex, bad: Bad
+) -> str | None:
+    """The codebook's name of the row's subcategory of ``category`` (None where it has none)."""
+    subs = index.subcategory_names(kind, category)
+    if not subs:
+        if norm_text(raw_sub):
+            bad("subcategory", raw_sub, f"empty ({category!r} has no subcategories)")
+        return None
+    subcategory = index.subcategory(kind, category, raw_sub)
+    if subcategory is None:
+        bad("subcategory", raw_sub, f"a subcategory of {category!r}: one of {', '.join(subs)}")
+    return subcategory
+
+
 def _check_row(
     name: str,
     number: int,
@@ -171,60 +232,21 @@ def _check_row(
     def bad(column: str, value: str, expected: str) -> None:
         problems.append(Problem(name, number, column, value, expected))
 
-    raw_topic = cells.get("topic_id", "")
-    topic = _int_or_none(raw_topic)
-    if topic is None:
-        bad("topic_id", raw_topic, "a topic id (a whole number)")
-    elif topic not in assigned:
-        bad("topic_id", raw_topic, "a topic of the coding sample (results/coding/sample.parquet)")
-    elif coder not in assigned[topic]:
-        bad(
-            "topic_id",
-            raw_topic,
-            f"a topic assigned to {coder} (topic {topic} is assigned to "
-            f"{', '.join(assigned[topic])}: is this another coder's sheet?)",
-        )
+    topic = _checked_topic(cells, coder, assigned, bad)
     code = norm_text(cells.get("code", ""))
     if not code:
         bad("code", cells.get("code", ""), "a non-empty code (one row per code)")
     raw_kind = cells.get("kind", "")
     kind = norm_text(raw_kind).casefold().replace(" ", "_").replace("-", "_")
-    raw_cat = cells.get("category", "")
-    raw_sub = cells.get("subcategory", "")
     category = subcategory = None
     if kind not in KINDS:
         bad("kind", raw_kind, f"one of {', '.join(KINDS)}")
     else:
-        category = index.category(kind, raw_cat)
-        if category is None:
-            others = [k for k in index.kinds_of(raw_cat) if k != kind]
-            if others:
-                bad(
-                    "kind",
-                    raw_kind,
-                    f"{others[0]} for category {norm_text(raw_cat)!r} "
-                    f"(it is a {others[0]} category of the codebook, not a {kind} category)",
-                )
-            elif not norm_text(raw_cat):
-                bad("category", raw_cat, f"a {kind} category of the codebook (empty)")
-            else:
-                bad(
-                    "category",
-                    raw_cat,
-                    f"a {kind} category of the codebook{index.suggest(kind, raw_cat)}",
-                )
-        else:
-            subs = index.subcategory_names(kind, category)
-            if subs:
-                subcategory = index.subcategory(kind, category, raw_sub)
-                if subcategory is None:
-                    bad(
-                        "subcategory",
-                        raw_sub,
-                        f"a subcategory of {category!r}: one of {', '.join(subs)}",
-                    )
-            elif norm_text(raw_sub):
-                bad("subcategory", raw_sub, f"empty ({category!r} has no subcategories)")
+        category = _checked_category(kind, raw_kind, cells.get("category", ""), index, bad)
+        if category is not None:
+            subcategory = _checked_subcategory(
+                kind, category, cells.get("subcategory", ""), index, bad
+            )
         if kind == "root_cause" and topic in accepted and not accepted[topic]:
             bad(
                 "kind",

@@ -8,6 +8,8 @@ counts are then missing (null), never invented.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 TAXONOMY_KINDS = ("challenge", "benefit")
@@ -41,6 +43,88 @@ BY_FORUM_COLUMNS = ["kind", "forum_category", "category", "count", "topics", "sh
 ROOT_CAUSE_COUNT_COLUMNS = ["challenge_category", "root_cause_group", "root_cause", "count"]
 
 
+def _category_rows(
+    kind: str, kcb: pd.DataFrame, kcodes: pd.DataFrame, published_counts: pd.DataFrame | None
+) -> tuple[list[dict[str, Any]], dict[str, int], int]:
+    """The category rows of one kind (``kcb``: its codebook, ``kcodes``: its primary codes),
+    the count per category and the kind's total."""
+    cats = kcb.drop_duplicates("category").sort_values("category_order")
+    if published_counts is not None:
+        pub = published_counts[published_counts["kind"] == kind]
+        cat_count = dict(zip(pub["category"], pub["count"].astype(int), strict=True))
+        cat_topics: dict[str, int | None] = {}
+        source = "published"
+    else:
+        cat_count = kcodes.groupby("category").size().to_dict()
+        cat_topics = kcodes.groupby("category")["topic_id"].nunique().to_dict()
+        source = "codes"
+    total = sum(int(cat_count.get(c, 0)) for c in cats["category"])
+    rows = []
+    for c in cats.itertuples(index=False):
+        n = int(cat_count.get(c.category, 0))
+        rows.append(
+            {
+                "kind": kind,
+                "level": "category",
+                "category": c.category,
+                "subcategory": None,
+                "category_order": c.category_order,
+                "subcategory_order": None,
+                "count": n,
+                "topics": None
+                if published_counts is not None
+                else int(cat_topics.get(c.category, 0)),
+                "share": n / total if total else None,
+                "share_of_category": None,
+                "count_source": source,
+            }
+        )
+    return rows, cat_count, total
+
+
+def _subcategory_rows(
+    kind: str,
+    kcb: pd.DataFrame,
+    kcodes: pd.DataFrame,
+    published: bool,
+    cat_count: dict[str, int],
+    total: int,
+) -> list[dict[str, Any]]:
+    """The subcategory rows of one kind (no counts where only category counts are published)."""
+    subs = kcb[kcb["subcategory"].notna()].sort_values(["category_order", "subcategory_order"])
+    grouped = kcodes.groupby(["category", "subcategory"])
+    sub_count = grouped.size().to_dict()
+    sub_topics = grouped["topic_id"].nunique().to_dict()
+    rows = []
+    for s in subs.itertuples(index=False):
+        if published:
+            n = topics = share = of_cat = None
+            src = "not published"
+        else:
+            n = int(sub_count.get((s.category, s.subcategory), 0))
+            topics = int(sub_topics.get((s.category, s.subcategory), 0))
+            share = n / total if total else None
+            parent = int(cat_count.get(s.category, 0))
+            of_cat = n / parent if parent else None
+            src = "codes"
+        rows.append(
+            {
+                "kind": kind,
+                "level": "subcategory",
+                "category": s.category,
+                "subcategory": s.subcategory,
+                "category_order": s.category_order,
+                "subcategory_order": s.subcategory_order,
+                "count": n,
+                "topics": topics,
+                "share": share,
+                "share_of_category": of_cat,
+                "count_source": src,
+            }
+        )
+    return rows
+
+
 def taxonomy_counts(
     codebook: pd.DataFrame,
     codes: pd.DataFrame,
@@ -58,66 +142,10 @@ def taxonomy_counts(
     for kind in TAXONOMY_KINDS:
         kcb = cb[cb["kind"] == kind]
         kcodes = prim[prim["kind"] == kind]
-        cats = kcb.drop_duplicates("category").sort_values("category_order")
-        if published_counts is not None:
-            pub = published_counts[published_counts["kind"] == kind]
-            cat_count = dict(zip(pub["category"], pub["count"].astype(int), strict=True))
-            cat_topics: dict[str, int | None] = {}
-            source = "published"
-        else:
-            cat_count = kcodes.groupby("category").size().to_dict()
-            cat_topics = kcodes.groupby("category")["topic_id"].nunique().to_dict()
-            source = "codes"
-        total = sum(int(cat_count.get(c, 0)) for c in cats["category"])
-        for c in cats.itertuples(index=False):
-            n = int(cat_count.get(c.category, 0))
-            rows.append(
-                {
-                    "kind": kind,
-                    "level": "category",
-                    "category": c.category,
-                    "subcategory": None,
-                    "category_order": c.category_order,
-                    "subcategory_order": None,
-                    "count": n,
-                    "topics": None
-                    if published_counts is not None
-                    else int(cat_topics.get(c.category, 0)),
-                    "share": n / total if total else None,
-                    "share_of_category": None,
-                    "count_source": source,
-                }
-            )
-        subs = kcb[kcb["subcategory"].notna()].sort_values(["category_order", "subcategory_order"])
-        grouped = kcodes.groupby(["category", "subcategory"])
-        sub_count = grouped.size().to_dict()
-        sub_topics = grouped["topic_id"].nunique().to_dict()
-        for s in subs.itertuples(index=False):
-            if published_counts is not None:
-                n = topics = share = of_cat = None
-                src = "not published"
-            else:
-                n = int(sub_count.get((s.category, s.subcategory), 0))
-                topics = int(sub_topics.get((s.category, s.subcategory), 0))
-                share = n / total if total else None
-                parent = int(cat_count.get(s.category, 0))
-                of_cat = n / parent if parent else None
-                src = "codes"
-            rows.append(
-                {
-                    "kind": kind,
-                    "level": "subcategory",
-                    "category": s.category,
-                    "subcategory": s.subcategory,
-                    "category_order": s.category_order,
-                    "subcategory_order": s.subcategory_order,
-                    "count": n,
-                    "topics": topics,
-                    "share": share,
-                    "share_of_category": of_cat,
-                    "count_source": src,
-                }
-            )
+        cat_rows, cat_count, total = _category_rows(kind, kcb, kcodes, published_counts)
+        rows += cat_rows
+        published = published_counts is not None
+        rows += _subcategory_rows(kind, kcb, kcodes, published, cat_count, total)
     out = pd.DataFrame(rows, columns=TAXONOMY_COLUMNS).astype(TAXONOMY_DTYPES)
     return out.sort_values(
         ["kind", "level", "category_order", "subcategory_order"], kind="mergesort"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..charts import titled
+from ..charts import ChartSettings, chart_builder
 from .stats import GROUPS
 
 # bins of the posts-per-topic chart: (label, lowest, highest)
@@ -72,34 +72,26 @@ def _prepared(monthly: pd.DataFrame, keep: list[str]) -> pd.DataFrame:
     return df.sort_values(["category", "month"], kind="mergesort").reset_index(drop=True)
 
 
-def build_topics_per_category(
-    monthly: pd.DataFrame,
-    top_n: int = 10,
-    width: int = 640,
-    height: int = 320,
-    synthetic: bool = False,
-) -> alt.Chart:
+@chart_builder(top_n=10)
+def build_topics_per_category(monthly: pd.DataFrame, *, settings: ChartSettings) -> alt.Chart:
     """Cumulative topics per forum category over time (the ``top_n`` largest categories)."""
-    top = top_categories(monthly, top_n)
+    top = top_categories(monthly, settings.top_n)
     df = _prepared(monthly, top)
     totals = monthly.groupby("category")["cumulative_topics"].max()
     rest = totals[~totals.index.astype(str).isin(top)]
     notes = [f"The {len(top)} largest categories by topics; month of topic creation"]
     if len(rest):
         notes.append(f"{len(rest)} smaller categories with {int(rest.sum())} topics not shown")
-    return _cumulative_lines(df, top, "topics (cumulative)").properties(
-        width=width,
-        height=height,
-        title=titled("Forum: topics per category over time", notes, synthetic),
-    )
+    lines = _cumulative_lines(df, top, "topics (cumulative)")
+    return settings.sized(lines, "Forum: topics per category over time", notes)
 
 
+@chart_builder()
 def build_beginners_vs_intermediate(
     monthly: pd.DataFrame,
     categories: list[str] | tuple[str, ...] = ("Beginners", "Intermediate"),
-    width: int = 640,
-    height: int = 320,
-    synthetic: bool = False,
+    *,
+    settings: ChartSettings,
 ) -> alt.Chart:
     """Cumulative topics of the compared categories (Beginners vs Intermediate by default)."""
     wanted = [str(c) for c in categories]
@@ -113,11 +105,8 @@ def build_beginners_vs_intermediate(
     missing = [c for c in wanted if c not in present]
     if missing:
         notes.append("No topics in: " + ", ".join(missing))
-    return _cumulative_lines(df, present, "topics (cumulative)").properties(
-        width=width,
-        height=height,
-        title=titled(" vs ".join(wanted) + ": topics over time", notes, synthetic),
-    )
+    lines = _cumulative_lines(df, present, "topics (cumulative)")
+    return settings.sized(lines, " vs ".join(wanted) + ": topics over time", notes)
 
 
 def binned_posts(dist: pd.DataFrame) -> pd.DataFrame:
@@ -138,9 +127,8 @@ def binned_posts(dist: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_posts_per_topic(
-    dist: pd.DataFrame, width: int = 640, height: int = 320, synthetic: bool = False
-) -> alt.LayerChart:
+@chart_builder()
+def build_posts_per_topic(dist: pd.DataFrame, *, settings: ChartSettings) -> alt.LayerChart:
     """Share of topics by number of posts (bars), with the share of topics without reply."""
     df = binned_posts(dist)
     labels = df["posts"].tolist()
@@ -157,16 +145,11 @@ def build_posts_per_topic(
     notes = [
         f"{no_reply:.1%} of {total} topics have no reply (a single post); pinned topics left out"
     ]
-    return alt.layer(bars, text).properties(
-        width=width,
-        height=height,
-        title=titled("Forum: posts per topic", notes, synthetic),
-    )
+    return settings.sized(alt.layer(bars, text), "Forum: posts per topic", notes)
 
 
-def build_accepted_answers(
-    table: pd.DataFrame, width: int = 640, height: int = 320, synthetic: bool = False
-) -> alt.Chart:
+@chart_builder()
+def build_accepted_answers(table: pd.DataFrame, *, settings: ChartSettings) -> alt.Chart:
     """Accepted answers per topic-creation year, stacked by who wrote them."""
     df = table[["year", "author_group", "accepted_answers", "share"]].copy()
     df["year"] = df["year"].astype(str)
@@ -182,7 +165,7 @@ def build_accepted_answers(
         for g in groups
     )
     notes = [f"{n} accepted answers written by: {parts}", "Year of topic creation"]
-    return (
+    bars = (
         alt.Chart(df)
         .mark_bar()
         .encode(
@@ -202,9 +185,5 @@ def build_accepted_answers(
                 alt.Tooltip("share:Q", format=".0%", title="share of the year"),
             ],
         )
-        .properties(
-            width=width,
-            height=height,
-            title=titled("Forum: accepted answers by staff and by other users", notes, synthetic),
-        )
     )
+    return settings.sized(bars, "Forum: accepted answers by staff and by other users", notes)

@@ -22,56 +22,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from ..io import gc_paused, read_json
+from ..io import arrow_schema, gc_paused, read_json
 from ..shards import check_shard, stable_shard
 from . import raw as raw
 
 log = logging.getLogger(__name__)
 
-TS = pa.timestamp("ms", tz="UTC")
-CATEGORIES_SCHEMA = pa.schema(
-    [
-        ("category_id", pa.int64()),
-        ("name", pa.string()),
-        ("slug", pa.string()),
-        ("parent_category_id", pa.int64()),
-        ("topic_count", pa.int64()),
-        ("post_count", pa.int64()),
-        ("topics_in_snapshot", pa.int64()),
-    ]
+CATEGORIES_SCHEMA = arrow_schema(
+    "category_id:int64 name:string slug:string parent_category_id:int64 topic_count:int64"
+    " post_count:int64 topics_in_snapshot:int64"
 )
-TOPICS_SCHEMA = pa.schema(
-    [
-        ("topic_id", pa.int64()),
-        ("title", pa.string()),
-        ("slug", pa.string()),
-        ("category_id", pa.int64()),
-        ("category", pa.string()),
-        ("created_at", TS),
-        ("last_posted_at", TS),
-        ("posts_count", pa.int64()),
-        ("reply_count", pa.int64()),
-        ("views", pa.int64()),
-        ("like_count", pa.int64()),
-        ("tags", pa.list_(pa.string())),
-        ("pinned", pa.bool_()),
-        ("has_accepted_answer", pa.bool_()),
-        ("accepted_post_number", pa.int64()),
-    ]
+TOPICS_SCHEMA = arrow_schema(
+    "topic_id:int64 title:string slug:string category_id:int64 category:string"
+    " created_at:timestamp last_posted_at:timestamp posts_count:int64 reply_count:int64"
+    " views:int64 like_count:int64 tags:list<string> pinned:bool has_accepted_answer:bool"
+    " accepted_post_number:int64"
 )
-POSTS_SCHEMA = pa.schema(
-    [
-        ("post_id", pa.int64()),
-        ("topic_id", pa.int64()),
-        ("post_number", pa.int64()),
-        ("created_at", TS),
-        ("author", pa.string()),
-        ("author_is_staff", pa.bool_()),
-        ("is_accepted_answer", pa.bool_()),
-        ("reply_to_post_number", pa.int64()),
-        ("text", pa.string()),
-        ("text_length", pa.int64()),
-    ]
+POSTS_SCHEMA = arrow_schema(
+    "post_id:int64 topic_id:int64 post_number:int64 created_at:timestamp author:string"
+    " author_is_staff:bool is_accepted_answer:bool reply_to_post_number:int64 text:string"
+    " text_length:int64"
 )
 
 # --- HTML to text ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..charts import titled, top_by
+from ..charts import ChartSettings, chart_builder, top_by
 from .trends import FLOOR_MONTH
 
 
@@ -47,25 +47,20 @@ def _floor_rule(monthly: pd.DataFrame) -> alt.Chart | None:
 
 
 def _with_floor_rule(
-    chart: alt.Chart, monthly: pd.DataFrame, title: alt.TitleParams, width: int, height: int
+    chart: alt.Chart, monthly: pd.DataFrame, settings: ChartSettings, title: str, notes: list[str]
 ) -> alt.LayerChart:
     """``chart`` with the createdAt floor rule layered on top when the table has floored models."""
     layers = [chart]
     rule = _floor_rule(monthly)
     if rule is not None:
         layers.append(rule)
-    return alt.layer(*layers).properties(width=width, height=height, title=title)
+    return settings.sized(alt.layer(*layers), title, notes)
 
 
-def build_hub_model_types(
-    monthly: pd.DataFrame,
-    top_n: int = 5,
-    width: int = 640,
-    height: int = 320,
-    synthetic: bool = False,
-) -> alt.LayerChart:
+@chart_builder(top_n=5)
+def build_hub_model_types(monthly: pd.DataFrame, *, settings: ChartSettings) -> alt.LayerChart:
     """Models created per month for the ``top_n`` model types (line chart)."""
-    top = top_types(monthly, top_n)
+    top = top_types(monthly, settings.top_n)
     df = monthly[monthly["model_type"].isin(top)].copy()
     # models carrying the createdAt floor have no true creation month: leave them out of the
     # lines (they would pile up in 2022-03) and say how many were left out
@@ -103,13 +98,13 @@ def build_hub_model_types(
             f"{n_floored} models of these types carry the createdAt floor "
             "(created before 2022-03-02, true month unknown) and are left out"
         )
-    title = titled("Hub: models created per month, by model type", notes, synthetic)
-    return _with_floor_rule(lines, monthly, title, width, height)
+    return _with_floor_rule(
+        lines, monthly, settings, "Hub: models created per month, by model type", notes
+    )
 
 
-def build_card_share(
-    monthly: pd.DataFrame, width: int = 640, height: int = 320, synthetic: bool = False
-) -> alt.LayerChart:
+@chart_builder()
+def build_card_share(monthly: pd.DataFrame, *, settings: ChartSettings) -> alt.LayerChart:
     """Share of models created each month that have card data."""
     df = monthly[["month", "models", "models_with_card_data", "share", "partial_month"]].copy()
     df["month"] = df["month"].astype(str)
@@ -140,5 +135,6 @@ def build_card_share(
         "Card data = non-empty cardData (YAML header of the model card)",
         *partial_note(monthly),
     ]
-    title = titled("Hub: share of new models with card data", notes, synthetic)
-    return _with_floor_rule(line, monthly, title, width, height)
+    return _with_floor_rule(
+        line, monthly, settings, "Hub: share of new models with card data", notes
+    )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
@@ -94,14 +95,28 @@ def auth_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def make_client(
-    per_minute: float, timeout: float, max_retries: int, accept: str | None = None
-) -> HttpClient:
-    """A paced client for the Hub, authenticated when ``HF_TOKEN`` is set."""
+@dataclass(frozen=True)
+class Pace:
+    """How a crawl sends its requests: at most ``per_minute`` a minute, ``timeout`` seconds each,
+    a failed one retried up to ``max_retries`` times."""
+
+    per_minute: float
+    timeout: float = 60.0
+    max_retries: int = 6
+
+
+LISTING_PACE = Pace(90.0)  # the listing crawl's default
+CARD_PACE = Pace(550.0)  # the card crawl's default (README resolves are cheap)
+
+
+def make_client(pace: Pace, accept: str | None = None) -> HttpClient:
+    """A client for the Hub paced by ``pace``, authenticated when ``HF_TOKEN`` is set."""
     headers = auth_headers()
     if accept:
         headers["Accept"] = accept
-    return HttpClient(per_minute, headers=headers, timeout=timeout, max_retries=max_retries)
+    return HttpClient(
+        pace.per_minute, headers=headers, timeout=pace.timeout, max_retries=pace.max_retries
+    )
 
 
 def _token_used(client: HttpClient) -> bool:
@@ -330,6 +345,31 @@ class _ListingRun:
         self.progress.update(len(new), force=stopped is not None)
 
 
+def _manifest(
+    hub_dir: Path,
+    snapshot: str | None,
+    fields: Mapping[str, Any],
+    state: Mapping[str, Any],
+    client: HttpClient,
+    pace_key: str,
+) -> dict[str, Any]:
+    """A crawl's manifest: the snapshot (default: the name of ``hub_dir``'s parent) and source,
+    the crawl's own ``fields``, then request statistics, runs, the pace (under ``pace_key``),
+    whether a token was sent, start and end times and library versions."""
+    return {
+        "snapshot": snapshot or hub_dir.parent.name,
+        "source": "live",
+        **fields,
+        "stats": state["stats"],
+        "runs": state["runs"],
+        pace_key: _per_minute(client),
+        "token_used": _token_used(client),
+        "crawl_started_at": state["started_at"],
+        "crawl_finished_at": state["finished_at"],
+        "library_versions": library_versions(),
+    }
+
+
 def _listing_manifest(
     hub_dir: Path,
     snapshot: str | None,
@@ -340,9 +380,7 @@ def _listing_manifest(
     state: Mapping[str, Any],
     client: HttpClient,
 ) -> dict[str, Any]:
-    return {
-        "snapshot": snapshot or hub_dir.parent.name,
-        "source": "live",
+    fields = {
         "endpoint": endpoint.rstrip("/"),
         "query": {
             "path": LIST_PATH,
@@ -360,14 +398,8 @@ def _listing_manifest(
         "pages": state["pages"],
         "models": state["models"],
         "duplicates_skipped": state["duplicates"],
-        "stats": state["stats"],
-        "runs": state["runs"],
-        "requests_per_minute": _per_minute(client),
-        "token_used": _token_used(client),
-        "crawl_started_at": state["started_at"],
-        "crawl_finished_at": state["finished_at"],
-        "library_versions": library_versions(),
     }
+    return _manifest(hub_dir, snapshot, fields, state, client, "requests_per_minute")
 
 
 def crawl_models(
@@ -377,16 +409,14 @@ def crawl_models(
     page_size: int,
     max_models: int | None = None,
     *,
-    requests_per_minute: float = 90.0,
-    timeout: float = 60.0,
-    max_retries: int = 6,
+    pace: Pace = LISTING_PACE,
     client: HttpClient | None = None,
     snapshot: str | None = None,
     progress_every: float = 10.0,
 ) -> dict[str, Any]:
     """Crawl the model listing into ``hub_dir`` (resuming a crawl in progress); returns the manifest.
 
-    ``client`` defaults to a paced client built from the other settings (token from ``HF_TOKEN``);
+    ``client`` defaults to a client paced by ``pace`` (token from ``HF_TOKEN``);
     pass a fresh one to tune retries. ``snapshot`` defaults to the name of ``hub_dir``'s parent
     (``resources/raw/<snapshot>/hub``).
     """
@@ -399,7 +429,7 @@ def crawl_models(
     )
     _drop_pages_after(hub_dir, int(state["pages"]))
     seen = _seen_ids(hub_dir, state, state_path)
-    client = client or make_client(requests_per_minute, timeout, max_retries)
+    client = client or make_client(pace)
     state["runs"] = int(state["runs"]) + 1
     if state.get("next") and int(state.get("page_size_reduced", 0)):
         # a page size reduced by timeouts in an earlier run: try the configured size again
@@ -535,9 +565,7 @@ def _card_marker(
     state: Mapping[str, Any],
     client: HttpClient,
 ) -> dict[str, Any]:
-    return {
-        "snapshot": snapshot or hub_dir.parent.name,
-        "source": "live",
+    fields = {
         "shard": query["shard"],
         "shards": query["shards"],
         "endpoint": query["endpoint"],
@@ -548,14 +576,38 @@ def _card_marker(
         "not_found": statuses.get("404", 0),
         "card_statuses": dict(sorted(statuses.items())),
         "parts": len(hub_raw.list_parts(folder)),
-        "stats": state["stats"],
-        "runs": state["runs"],
-        "resolves_per_minute": _per_minute(client),
-        "token_used": _token_used(client),
-        "crawl_started_at": state["started_at"],
-        "crawl_finished_at": state["finished_at"],
-        "library_versions": library_versions(),
     }
+    return _manifest(hub_dir, snapshot, fields, state, client, "resolves_per_minute")
+
+
+def _open_card_state(state_path: Path, query: Mapping[str, Any]) -> dict[str, Any]:
+    """The state of the shard's crawl in progress, or a fresh one."""
+    return _load_state(state_path, query) or {
+        "version": STATE_VERSION,
+        "query": query,
+        "runs": 0,
+        "stats": Stats().as_dict(),
+        "started_at": utc_now(),
+        "finished_at": None,
+    }
+
+
+def _fetch_cards(
+    parts: _CardParts, endpoint: str, todo: Mapping[str, str], progress: Progress
+) -> None:
+    """Fetch the READMEs of ``todo`` (model id -> revision) into ``parts``; whatever happens,
+    what was fetched and this run's counts are kept."""
+    try:
+        for model_id, revision in todo.items():
+            parts.buffer.append(_fetch_card(parts.client, endpoint, model_id, revision))
+            progress.update()
+            parts.flush_if_full()
+    except BaseException:
+        parts.flush()  # keep what was fetched and this run's counts
+        raise
+    if not parts.state["finished_at"]:
+        parts.state["finished_at"] = utc_now()
+    parts.flush()
 
 
 def crawl_cards(
@@ -566,9 +618,7 @@ def crawl_cards(
     endpoint: str,
     max_cards: int | None = None,
     *,
-    resolves_per_minute: float = 550.0,
-    timeout: float = 60.0,
-    max_retries: int = 6,
+    pace: Pace = CARD_PACE,
     client: HttpClient | None = None,
     part_size: int = PART_SIZE,
     snapshot: str | None = None,
@@ -593,14 +643,7 @@ def crawl_cards(
         "shards": n_shards,
         "max_cards": max_cards,
     }
-    state = _load_state(state_path, query) or {
-        "version": STATE_VERSION,
-        "query": query,
-        "runs": 0,
-        "stats": Stats().as_dict(),
-        "started_at": utc_now(),
-        "finished_at": None,
-    }
+    state = _open_card_state(state_path, query)
     done = _stored_cards(shard_path, mine)
     todo = [m for m in mine if m not in done]
     log.info(
@@ -611,25 +654,13 @@ def crawl_cards(
         len(done),
         len(todo),
     )
-    client = client or make_client(
-        resolves_per_minute, timeout, max_retries, accept="text/plain, */*"
-    )
+    client = client or make_client(pace, accept="text/plain, */*")
     parts = _CardParts(shard_path, state_path, state, done, client, part_size)
     state["runs"] = int(state["runs"]) + 1
     progress = Progress(
         f"card shard {name}", total=len(mine), every=progress_every, initial=len(done)
     )
-    try:
-        for model_id in todo:
-            parts.buffer.append(_fetch_card(client, endpoint, model_id, revisions[model_id]))
-            progress.update()
-            parts.flush_if_full()
-    except BaseException:
-        parts.flush()  # keep what was fetched and this run's counts
-        raise
-    if not state["finished_at"]:
-        state["finished_at"] = utc_now()
-    parts.flush()
+    _fetch_cards(parts, endpoint, {m: revisions[m] for m in todo}, progress)
     missing = [m for m in mine if m not in done]
     if missing:  # cannot happen unless the part files changed under the crawl
         raise InputError(f"{shard_path}: {len(missing)} READMEs missing after the crawl")

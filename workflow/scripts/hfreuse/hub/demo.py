@@ -9,6 +9,7 @@ varies over orders of magnitude. Same seed, same bytes.
 
 from __future__ import annotations
 
+import csv
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,80 +32,26 @@ END = datetime(
 DEMO_ENDPOINT = "https://hub.demo.invalid"
 
 # model type -> (relative weight, first month it appears, month its popularity peaks,
-#                 pipeline tag, architecture)
-MODEL_TYPES: dict[str, tuple[float, str, str, str, str]] = {
-    "bert": (100, "2019-01", "2021-06", "fill-mask", "BertForMaskedLM"),
-    "gpt2": (55, "2019-03", "2022-06", "text-generation", "GPT2LMHeadModel"),
-    "distilbert": (
-        45,
-        "2019-10",
-        "2022-01",
-        "text-classification",
-        "DistilBertForSequenceClassification",
-    ),
-    "roberta": (
-        40,
-        "2019-08",
-        "2022-03",
-        "text-classification",
-        "RobertaForSequenceClassification",
-    ),
-    "t5": (32, "2019-11", "2022-09", "text2text-generation", "T5ForConditionalGeneration"),
-    "llama": (60, "2023-02", "2024-09", "text-generation", "LlamaForCausalLM"),
-    "wav2vec2": (22, "2020-09", "2022-02", "automatic-speech-recognition", "Wav2Vec2ForCTC"),
-    "whisper": (
-        20,
-        "2022-09",
-        "2023-12",
-        "automatic-speech-recognition",
-        "WhisperForConditionalGeneration",
-    ),
-    "bart": (16, "2019-12", "2022-06", "summarization", "BartForConditionalGeneration"),
-    "xlm-roberta": (
-        15,
-        "2019-12",
-        "2022-10",
-        "token-classification",
-        "XLMRobertaForTokenClassification",
-    ),
-    "mistral": (30, "2023-09", "2024-06", "text-generation", "MistralForCausalLM"),
-    "vit": (12, "2020-12", "2023-03", "image-classification", "ViTForImageClassification"),
-    "marian": (12, "2020-05", "2021-09", "translation", "MarianMTModel"),
-    "deberta-v2": (
-        9,
-        "2020-12",
-        "2023-01",
-        "text-classification",
-        "DebertaV2ForSequenceClassification",
-    ),
-    "electra": (7, "2020-03", "2021-08", "text-classification", "ElectraForSequenceClassification"),
-    "albert": (6, "2019-10", "2021-03", "fill-mask", "AlbertForMaskedLM"),
-    "mt5": (6, "2020-11", "2022-08", "text2text-generation", "MT5ForConditionalGeneration"),
-    "gpt_neox": (6, "2022-02", "2023-05", "text-generation", "GPTNeoXForCausalLM"),
-    "opt": (6, "2022-05", "2023-03", "text-generation", "OPTForCausalLM"),
-    "clip": (6, "2021-01", "2023-06", "zero-shot-image-classification", "CLIPModel"),
-    "qwen2": (22, "2024-06", "2025-05", "text-generation", "Qwen2ForCausalLM"),
-    "gemma": (8, "2024-02", "2024-10", "text-generation", "GemmaForCausalLM"),
-    "phi": (6, "2023-09", "2024-05", "text-generation", "PhiForCausalLM"),
-    "falcon": (5, "2023-05", "2023-09", "text-generation", "FalconForCausalLM"),
-    "bloom": (5, "2022-07", "2023-02", "text-generation", "BloomForCausalLM"),
-    "gpt_neo": (5, "2021-03", "2022-04", "text-generation", "GPTNeoForCausalLM"),
-    "pegasus": (4, "2020-06", "2021-10", "summarization", "PegasusForConditionalGeneration"),
-    "longformer": (3, "2020-06", "2021-12", "fill-mask", "LongformerForMaskedLM"),
-    "camembert": (3, "2019-11", "2021-06", "fill-mask", "CamembertForMaskedLM"),
-    "led": (2, "2021-01", "2022-01", "summarization", "LEDForConditionalGeneration"),
-    "swin": (3, "2021-11", "2023-04", "image-classification", "SwinForImageClassification"),
-    "segformer": (
-        3,
-        "2021-11",
-        "2023-08",
-        "image-segmentation",
-        "SegformerForSemanticSegmentation",
-    ),
-    "blip": (2, "2023-01", "2023-10", "image-to-text", "BlipForConditionalGeneration"),
-    "sam": (1, "2023-04", "2023-09", "mask-generation", "SamModel"),
-    "git": (1, "2022-12", "2023-06", "image-to-text", "GitForCausalLM"),
-}
+#                 pipeline tag, architecture); the table is a data file shipped beside this module
+MODEL_TYPES_FILE = Path(__file__).with_name("demo_model_types.csv")
+
+
+def _read_model_types(path: Path) -> dict[str, tuple[int, str, str, str, str]]:
+    """The model type table, in file order (weights are whole numbers)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return {
+            row["model_type"]: (
+                int(row["weight"]),
+                row["first_month"],
+                row["peak_month"],
+                row["pipeline_tag"],
+                row["architecture"],
+            )
+            for row in csv.DictReader(f)
+        }
+
+
+MODEL_TYPES = _read_model_types(MODEL_TYPES_FILE)
 # libraries of models without a transformers config
 NO_CONFIG_LIBRARIES = [
     ("diffusers", "text-to-image", 40),

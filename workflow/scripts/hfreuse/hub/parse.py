@@ -10,31 +10,18 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import InputError
-from ..io import gc_paused, parse_time
+from ..io import arrow_schema, gc_paused, parse_time
 from . import raw as hub_raw
 
 log = logging.getLogger(__name__)
 
 FLOOR = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
 
-MODELS_SCHEMA = pa.schema(
-    [
-        ("model_id", pa.string()),
-        ("author", pa.string()),
-        ("created_at", pa.timestamp("ms", tz="UTC")),
-        ("created_at_floored", pa.bool_()),
-        ("last_modified", pa.timestamp("ms", tz="UTC")),
-        ("model_type", pa.string()),
-        ("architectures", pa.list_(pa.string())),
-        ("pipeline_tag", pa.string()),
-        ("library_name", pa.string()),
-        ("tags", pa.list_(pa.string())),
-        ("downloads", pa.int64()),
-        ("likes", pa.int64()),
-        ("has_readme", pa.bool_()),
-        ("has_card_data", pa.bool_()),
-        ("card_length", pa.int64()),
-    ]
+MODELS_SCHEMA = arrow_schema(
+    "model_id:string author:string created_at:timestamp created_at_floored:bool"
+    " last_modified:timestamp model_type:string architectures:list<string> pipeline_tag:string"
+    " library_name:string tags:list<string> downloads:int64 likes:int64 has_readme:bool"
+    " has_card_data:bool card_length:int64"
 )
 
 

@@ -7,6 +7,8 @@ the Hub's ``createdAt`` floor (2022-03) and the last, partial month of the snaps
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from ..months import month_of, month_range
@@ -25,8 +27,23 @@ CARD_SHARE_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class CreationWindow:
+    """The models a monthly table counts: models dated by the createdAt floor kept or left out
+    (``floored_models``: ``keep`` or ``exclude``), and the creation months from ``start_month``
+    to ``end_month`` (``YYYY-MM``; None: from the first or to the last month of the snapshot)."""
+
+    floored_models: str = "keep"
+    start_month: str | None = None
+    end_month: str | None = None
+
+
+#: every model, every month
+WHOLE_SNAPSHOT = CreationWindow()
+
+
 def _prepare(
-    models: pd.DataFrame, floored_models: str, start_month: str | None, end_month: str | None
+    models: pd.DataFrame, window: CreationWindow
 ) -> tuple[pd.DataFrame, list[str], str | None]:
     df = models.loc[
         models["created_at"].notna(),
@@ -34,29 +51,28 @@ def _prepare(
     ].copy()
     df["month"] = month_of(df["created_at"])
     last_month = df["month"].max() if len(df) else None  # the snapshot's partial month
-    if floored_models == "exclude":
+    if window.floored_models == "exclude":
         df = df[~df["created_at_floored"]]
-    elif floored_models != "keep":
-        raise ValueError(f"floored_models: expected 'keep' or 'exclude', got {floored_models!r}")
-    if start_month:
-        df = df[df["month"] >= start_month]
-    if end_month:
-        df = df[df["month"] <= end_month]
+    elif window.floored_models != "keep":
+        raise ValueError(
+            f"floored_models: expected 'keep' or 'exclude', got {window.floored_models!r}"
+        )
+    if window.start_month:
+        df = df[df["month"] >= window.start_month]
+    if window.end_month:
+        df = df[df["month"] <= window.end_month]
     if not len(df):
         return df, [], last_month
-    first = start_month or df["month"].min()
-    last = end_month or df["month"].max()
+    first = window.start_month or df["month"].min()
+    last = window.end_month or df["month"].max()
     return df, month_range(first, last), last_month
 
 
 def model_types_monthly(
-    models: pd.DataFrame,
-    floored_models: str = "keep",
-    start_month: str | None = None,
-    end_month: str | None = None,
+    models: pd.DataFrame, window: CreationWindow = WHOLE_SNAPSHOT
 ) -> pd.DataFrame:
     """Models created per month and model type (full type x month grid)."""
-    df, months, last_month = _prepare(models, floored_models, start_month, end_month)
+    df, months, last_month = _prepare(models, window)
     df = df[df["model_type"].notna()]
     types = sorted(df["model_type"].unique())
     grid = pd.MultiIndex.from_product([types, months], names=["model_type", "month"])
@@ -77,13 +93,10 @@ def model_types_monthly(
 
 
 def card_share_monthly(
-    models: pd.DataFrame,
-    floored_models: str = "keep",
-    start_month: str | None = None,
-    end_month: str | None = None,
+    models: pd.DataFrame, window: CreationWindow = WHOLE_SNAPSHOT
 ) -> pd.DataFrame:
     """Per creation month: models, models with card data, their share."""
-    df, months, last_month = _prepare(models, floored_models, start_month, end_month)
+    df, months, last_month = _prepare(models, window)
     g = df.groupby("month")
     out = pd.DataFrame(
         {

@@ -16,6 +16,7 @@ Significance is judged with ``alpha`` (config ``stats.alpha``); top lists have `
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -190,17 +191,66 @@ def _top(totals: pd.DataFrame, name: str, count: str) -> pd.DataFrame:
     return totals.sort_values([count, name], ascending=[False, True], kind="mergesort")
 
 
+def _ranked(
+    s: Section,
+    src: str,
+    rows: pd.DataFrame,
+    key: str,
+    name: str,
+    count: str,
+    share: Callable[[Any], Any] | None = None,
+) -> str:
+    """The ``rows`` as ``name (count)``, or with ``share`` (row -> share) ``name (count, share)``,
+    joined by commas; each a fact of the section: ``{key}_{i}`` (the name, from 1),
+    ``{key}_{i}_{count}`` and ``{key}_{i}_share``."""
+    items = []
+    for i, r in enumerate(rows.itertuples(), start=1):
+        k = f"{key}_{i}"
+        item = f"{s.fact(k, 'name', getattr(r, name), src)} "
+        item += f"({s.fact(f'{k}_{count}', 'count', getattr(r, count), src)}"
+        if share is not None:
+            item += f", {s.fact(f'{k}_share', 'share', share(r), src)}"
+        items.append(item + ")")
+    return ", ".join(items)
+
+
+def _created_span(s: Section, created: pd.Series, src: str, lead: str) -> str:
+    """``lead`` + ``created from <first> to <last>`` (dates as facts), or "" without dates."""
+    if not len(created):
+        return ""
+    first = s.fact("first_created", "date", f"{created.min():%Y-%m-%d}", src)
+    last = s.fact("last_created", "date", f"{created.max():%Y-%m-%d}", src)
+    return f"{lead}created from {first} to {last}"
+
+
+Summariser = Callable[[Section, Tables, float, int], None]
+#: a summariser of one table: (section, table, its path, alpha, top_n)
+TableSummariser = Callable[[Section, pd.DataFrame, str, float, int], None]
+
+
+def _summarises(path: str, columns: Sequence[str]) -> Callable[[TableSummariser], Summariser]:
+    """Decorator: the summariser of the one table ``path``, run only when the run has it, as
+    ``summarise(section, table read with columns, path, alpha, top_n)``."""
+
+    def wrap(summarise: TableSummariser) -> Summariser:
+        @functools.wraps(summarise)
+        def summariser(s: Section, t: Tables, alpha: float, top_n: int) -> None:
+            if t.has(path):
+                summarise(s, t.read(path, columns), path, alpha, top_n)
+
+        return summariser
+
+    return wrap
+
+
 # --- the summarisers: one (or a few) known tables each -------------------------------------
 
 
-def reproduction(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if not t.has(REPRODUCTION):
-        return
-    df = t.read(REPRODUCTION, ["claim", "paper_value", "computed_value", "criterion", "holds"])
+@_summarises(REPRODUCTION, ["claim", "paper_value", "computed_value", "criterion", "holds"])
+def reproduction(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
     bad = sorted(set(df["holds"]) - set(VERDICTS))
     if bad:
         raise InputError(f"{REPRODUCTION}, column holds: expected yes or no, got {bad}")
-    src = REPRODUCTION
     holding = s.fact("claims_holding", "count", int((df["holds"] == "yes").sum()), src)
     s.say(
         f"{holding} of {s.fact('claims', 'count', len(df), src)} claims of the paper hold in this run."
@@ -217,20 +267,13 @@ def reproduction(s: Section, t: Tables, alpha: float, top_n: int) -> None:
         )
 
 
-def hub_models(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if not t.has(HUB_MODELS):
-        return
-    df = t.read(HUB_MODELS, ["model_type", "has_card_data", "created_at", "created_at_floored"])
+@_summarises(HUB_MODELS, ["model_type", "has_card_data", "created_at", "created_at_floored"])
+def hub_models(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
     src, n = HUB_MODELS, len(df)
     typed = int(df["model_type"].notna().sum())
     card = int(df["has_card_data"].sum())
     floored = int(df["created_at_floored"].sum())
-    created = df["created_at"].dropna()
-    span = ""
-    if len(created):
-        first = s.fact("first_created", "date", f"{created.min():%Y-%m-%d}", src)
-        last = s.fact("last_created", "date", f"{created.max():%Y-%m-%d}", src)
-        span = f", created from {first} to {last}"
+    span = _created_span(s, df["created_at"].dropna(), src, ", ")
     s.say(f"The Hub snapshot holds {s.fact('models', 'count', n, src)} models{span}.")
     s.say(
         f"{s.fact('typed', 'count', typed, src)} of them "
@@ -247,22 +290,15 @@ def hub_models(s: Section, t: Tables, alpha: float, top_n: int) -> None:
     )
 
 
-def hub_types(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if not t.has(HUB_TYPES):
-        return
-    df = t.read(HUB_TYPES, ["model_type", "month", "models", "partial_month"])
-    src = HUB_TYPES
+@_summarises(HUB_TYPES, ["model_type", "month", "models", "partial_month"])
+def hub_types(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
     if not len(df):
         s.say("No model created in the period declares a model type.")
         return
     totals = _top(df.groupby("model_type")["models"].sum().reset_index(), "model_type", "models")
     months = sorted(df["month"].astype(str).unique())
     shown = totals.head(top_n)
-    top = ", ".join(
-        f"{s.fact(f'top_{i}', 'name', r.model_type, src)} "
-        f"({s.fact(f'top_{i}_models', 'count', r.models, src)})"
-        for i, r in enumerate(shown.itertuples(), start=1)
-    )
+    top = _ranked(s, src, shown, "top", "model_type", "models")
     s.say(
         f"Models created per model type from {s.fact('first_month', 'month', months[0], src)} "
         f"to {s.fact('last_month', 'month', months[-1], src)}: "
@@ -277,11 +313,8 @@ def hub_types(s: Section, t: Tables, alpha: float, top_n: int) -> None:
         )
 
 
-def card_share(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if not t.has(CARD_SHARE):
-        return
-    df = t.read(CARD_SHARE, ["month", "models", "models_with_card_data", "partial_month"])
-    src = CARD_SHARE
+@_summarises(CARD_SHARE, ["month", "models", "models_with_card_data", "partial_month"])
+def card_share(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
     total, with_card = int(df["models"].sum()), int(df["models_with_card_data"].sum())
     s.say(
         f"{s.fact('with_card_data', 'count', with_card, src)} of "
@@ -308,22 +341,13 @@ def forum(s: Section, t: Tables, alpha: float, top_n: int) -> None:
         return
     topics = t.read(TOPICS, ["topic_id", "created_at"])
     src = TOPICS
-    created = pd.to_datetime(topics["created_at"], utc=True).dropna()
-    span = ""
-    if len(created):
-        first = s.fact("first_created", "date", f"{created.min():%Y-%m-%d}", src)
-        last = s.fact("last_created", "date", f"{created.max():%Y-%m-%d}", src)
-        span = f" created from {first} to {last}"
+    span = _created_span(s, pd.to_datetime(topics["created_at"], utc=True).dropna(), src, " ")
     cats = ""
     if t.has(TOPICS_PER_CATEGORY):
         per = t.read(TOPICS_PER_CATEGORY, ["category", "topics"])
         totals = _top(per.groupby("category")["topics"].sum().reset_index(), "category", "topics")
         src2 = TOPICS_PER_CATEGORY
-        top = ", ".join(
-            f"{s.fact(f'top_{i}', 'name', r.category, src2)} "
-            f"({s.fact(f'top_{i}_topics', 'count', r.topics, src2)})"
-            for i, r in enumerate(totals.head(top_n).itertuples(), start=1)
-        )
+        top = _ranked(s, src2, totals.head(top_n), "top", "category", "topics")
         cats = f", in {s.fact('categories', 'count', len(totals), src2)} categories"
         cats += f"; the largest are {top}" if top else ""
     s.say(
@@ -331,10 +355,8 @@ def forum(s: Section, t: Tables, alpha: float, top_n: int) -> None:
     )
 
 
-def forum_headline(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if not t.has(FORUM_SUMMARY):
-        return
-    df = t.read(FORUM_SUMMARY, ["metric", "value"])
+@_summarises(FORUM_SUMMARY, ["metric", "value"])
+def forum_headline(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
     unknown = sorted(set(df["metric"].astype(str)) - set(FORUM_METRICS))
     if unknown:
         raise InputError(f"{FORUM_SUMMARY}, column metric: unexpected metric(s) {unknown}")
@@ -348,18 +370,11 @@ def forum_headline(s: Section, t: Tables, alpha: float, top_n: int) -> None:
         s.say(f"Forum ({FORUM_SUMMARY}): " + "; ".join(parts) + ".")
 
 
-def mentions(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if not t.has(MENTIONS):
-        return
-    df = t.read(MENTIONS, ["model_type", "topics"])
-    src = MENTIONS
+@_summarises(MENTIONS, ["model_type", "topics"])
+def mentions(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
     totals = _top(df.groupby("model_type")["topics"].sum().reset_index(), "model_type", "topics")
     totals = totals[totals["topics"] > 0]
-    top = ", ".join(
-        f"{s.fact(f'top_{i}', 'name', r.model_type, src)} "
-        f"({s.fact(f'top_{i}_topics', 'count', r.topics, src)})"
-        for i, r in enumerate(totals.head(top_n).itertuples(), start=1)
-    )
+    top = _ranked(s, src, totals.head(top_n), "top", "model_type", "topics")
     s.say(
         f"Forum topics mention {s.fact('model_types', 'count', len(totals), src)} model types"
         + (f"; the most discussed are {top} (topics that mention them)." if top else ".")
@@ -374,21 +389,13 @@ def _code_kind(value: Any, path: str) -> str:
     return str(value)
 
 
-def taxonomy(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if not t.has(TAXONOMY):
-        return
-    df = t.read(TAXONOMY, ["kind", "level", "category", "count", "share"])
-    src = TAXONOMY
+@_summarises(TAXONOMY, ["kind", "level", "category", "count", "share"])
+def taxonomy(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
     df = df[df["level"].astype(str) == "category"].dropna(subset=["count"])
     for kind, g in df.groupby("kind", sort=True):
         kind = _code_kind(kind, src)
         g = _top(g, "category", "count")
-        top = ", ".join(
-            f"{s.fact(f'{kind}_top_{i}', 'name', r.category, src)} "
-            f"({s.fact(f'{kind}_top_{i}_count', 'count', r.count, src)}, "
-            f"{s.fact(f'{kind}_top_{i}_share', 'share', r.share, src)})"
-            for i, r in enumerate(g.head(top_n).itertuples(), start=1)
-        )
+        top = _ranked(s, src, g.head(top_n), f"{kind}_top", "category", "count", lambda r: r.share)
         s.say(
             f"{CODE_KINDS[kind]}: {s.fact(f'{kind}_categories', 'count', len(g), src)} "
             f"categories, {s.fact(f'{kind}_instances', 'count', g['count'].sum(), src)} coded "
@@ -396,20 +403,14 @@ def taxonomy(s: Section, t: Tables, alpha: float, top_n: int) -> None:
         )
 
 
-def root_causes(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if not t.has(ROOT_CAUSE_COUNTS):
-        return
-    df = t.read(ROOT_CAUSE_COUNTS, ["root_cause_group", "count"])
-    src = ROOT_CAUSE_COUNTS
+@_summarises(ROOT_CAUSE_COUNTS, ["root_cause_group", "count"])
+def root_causes(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
     totals = _top(
         df.groupby("root_cause_group")["count"].sum().reset_index(), "root_cause_group", "count"
     )
     whole = float(totals["count"].sum())
-    groups = ", ".join(
-        f"{s.fact(f'group_{i}', 'name', r.root_cause_group, src)} "
-        f"({s.fact(f'group_{i}_count', 'count', r.count, src)}, "
-        f"{s.fact(f'group_{i}_share', 'share', _share(r.count, whole), src)})"
-        for i, r in enumerate(totals.itertuples(), start=1)
+    groups = _ranked(
+        s, src, totals, "group", "root_cause_group", "count", lambda r: _share(r.count, whole)
     )
     s.say(
         f"Root causes of {s.fact('answers', 'count', whole, src)} coded accepted answers, by "
@@ -417,11 +418,8 @@ def root_causes(s: Section, t: Tables, alpha: float, top_n: int) -> None:
     )
 
 
-def agreement(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if not t.has(AGREEMENT):
-        return
-    df = t.read(AGREEMENT, ["kind", "level", "measure", "pair", "units", "value"])
-    src = AGREEMENT
+@_summarises(AGREEMENT, ["kind", "level", "measure", "pair", "units", "value"])
+def agreement(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
     for (kind, level), g in df.groupby(["kind", "level"], sort=True):
         kind = _code_kind(kind, src)
         if level not in LEVELS:
@@ -447,75 +445,75 @@ def agreement(s: Section, t: Tables, alpha: float, top_n: int) -> None:
         )
 
 
-def rq3(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if t.has(TOTALS):
-        df = t.read(TOTALS, ["scope", "n_models", "rho", "p_value", "first_month", "last_month"])
-        for rec in df.to_dict("records"):
-            k, src = f"totals_{rec['scope']}", TOTALS
-            s.say(
-                "Total forum topics vs total hub uploads per model type "
-                f"({s.fact(k + '_scope', 'name', rec['scope'], src)} models, months "
-                f"{s.fact(k + '_first_month', 'month', rec['first_month'], src)} to "
-                f"{s.fact(k + '_last_month', 'month', rec['last_month'], src)}): Spearman rho = "
-                f"{s.fact(k + '_rho', 'rho', rec['rho'], src)}, p = "
-                f"{s.fact(k + '_p', 'p', rec['p_value'], src)}, n = "
-                f"{s.fact(k + '_n', 'count', rec['n_models'], src)} model types."
-            )
-    if t.has(MONTHLY):
-        df = t.read(MONTHLY, ["model_type", "rho", "p_adjusted"])
-        src = MONTHLY
-        sig = df[df["p_adjusted"] < alpha]
-        said = []
-        for sign, rows in (("together", sig[sig["rho"] > 0]), ("opposite", sig[sig["rho"] < 0])):
-            names = sorted(rows["model_type"].astype(str))
-            listed = ", ".join(
-                s.fact(f"monthly_{sign}_{i}", "name", n, src) for i, n in enumerate(names, 1)
-            )
-            said.append(
-                f"{s.fact(f'monthly_{sign}', 'count', len(names), src)} ({listed or 'none'})"
-            )
+@_summarises(TOTALS, ["scope", "n_models", "rho", "p_value", "first_month", "last_month"])
+def rq3_totals(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+    for rec in df.to_dict("records"):
+        k = f"totals_{rec['scope']}"
         s.say(
-            f"Month by month, per model type ({s.fact('monthly_types', 'count', len(df), src)} "
-            f"types): forum topics and hub uploads move together for {said[0]} and in opposite "
-            f"directions for {said[1]} (Spearman, Benjamini-Hochberg adjusted p < "
-            f"{s.fact('alpha', 'alpha', alpha, 'config: stats.alpha')})."
-        )
-    if t.has(TRENDS):
-        df = t.read(TRENDS, ["model_type", "source", "direction"])
-        src = TRENDS
-        unknown = sorted(set(df["direction"].astype(str)) - set(DIRECTIONS))
-        if unknown:
-            raise InputError(f"{src}, column direction: unexpected value(s) {unknown}")
-        for source, g in df.groupby("source", sort=True):
-            counts = g["direction"].astype(str).value_counts()
-            parts = ", ".join(
-                f"{d} {s.fact(f'trend_{source}_' + d.replace(' ', '_'), 'count', counts.get(d, 0), src)}"
-                for d in DIRECTIONS
-            )
-            s.say(
-                f"Trend over time of {s.fact(f'trend_{source}', 'name', source, src)} counts per "
-                f"model type: {parts}."
-            )
-    if t.has(DECLINING):
-        df = t.read(DECLINING, ["model_type"])
-        src = DECLINING
-        names = ", ".join(
-            s.fact(f"declining_rising_{i}", "name", n, src)
-            for i, n in enumerate(df["model_type"].astype(str), start=1)
-        )
-        s.say(
-            f"{s.fact('declining_rising', 'count', len(df), src)} model types have declining "
-            f"forum discussion but rising hub uploads{': ' + names if names else ''}."
+            "Total forum topics vs total hub uploads per model type "
+            f"({s.fact(k + '_scope', 'name', rec['scope'], src)} models, months "
+            f"{s.fact(k + '_first_month', 'month', rec['first_month'], src)} to "
+            f"{s.fact(k + '_last_month', 'month', rec['last_month'], src)}): Spearman rho = "
+            f"{s.fact(k + '_rho', 'rho', rec['rho'], src)}, p = "
+            f"{s.fact(k + '_p', 'p', rec['p_value'], src)}, n = "
+            f"{s.fact(k + '_n', 'count', rec['n_models'], src)} model types."
         )
 
 
-def card_trend(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-    if not t.has(CARD_TREND):
-        return
-    cols = ["test", "p_value", "tau", "sen_slope", "increase", "split_month", "n_before"]
-    cols += ["n_after", "median_before", "median_after", "n_months", "first_month", "last_month"]
-    df = t.read(CARD_TREND, cols)
-    src = CARD_TREND
+@_summarises(TRENDS, ["model_type", "source", "direction"])
+def rq3_trends(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+    unknown = sorted(set(df["direction"].astype(str)) - set(DIRECTIONS))
+    if unknown:
+        raise InputError(f"{src}, column direction: unexpected value(s) {unknown}")
+    for source, g in df.groupby("source", sort=True):
+        counts = g["direction"].astype(str).value_counts()
+        parts = ", ".join(
+            f"{d} {s.fact(f'trend_{source}_' + d.replace(' ', '_'), 'count', counts.get(d, 0), src)}"
+            for d in DIRECTIONS
+        )
+        s.say(
+            f"Trend over time of {s.fact(f'trend_{source}', 'name', source, src)} counts per "
+            f"model type: {parts}."
+        )
+
+
+@_summarises(DECLINING, ["model_type"])
+def rq3_declining(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+    names = ", ".join(
+        s.fact(f"declining_rising_{i}", "name", n, src)
+        for i, n in enumerate(df["model_type"].astype(str), start=1)
+    )
+    s.say(
+        f"{s.fact('declining_rising', 'count', len(df), src)} model types have declining "
+        f"forum discussion but rising hub uploads{': ' + names if names else ''}."
+    )
+
+
+@_summarises(MONTHLY, ["model_type", "rho", "p_adjusted"])
+def rq3_monthly(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+    sig = df[df["p_adjusted"] < alpha]
+    said = []
+    for sign, rows in (("together", sig[sig["rho"] > 0]), ("opposite", sig[sig["rho"] < 0])):
+        names = sorted(rows["model_type"].astype(str))
+        listed = ", ".join(
+            s.fact(f"monthly_{sign}_{i}", "name", n, src) for i, n in enumerate(names, 1)
+        )
+        said.append(f"{s.fact(f'monthly_{sign}', 'count', len(names), src)} ({listed or 'none'})")
+    s.say(
+        f"Month by month, per model type ({s.fact('monthly_types', 'count', len(df), src)} "
+        f"types): forum topics and hub uploads move together for {said[0]} and in opposite "
+        f"directions for {said[1]} (Spearman, Benjamini-Hochberg adjusted p < "
+        f"{s.fact('alpha', 'alpha', alpha, 'config: stats.alpha')})."
+    )
+
+
+CARD_TREND_COLUMNS = ["test", "p_value", "tau", "sen_slope", "increase", "split_month"]
+CARD_TREND_COLUMNS += ["n_before", "n_after", "median_before", "median_after", "n_months"]
+CARD_TREND_COLUMNS += ["first_month", "last_month"]
+
+
+@_summarises(CARD_TREND, CARD_TREND_COLUMNS)
+def card_trend(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
     for rec in df.to_dict("records"):
         if rec["test"] == "mann_kendall":
             s.say(
@@ -545,8 +543,6 @@ def card_trend(s: Section, t: Tables, alpha: float, top_n: int) -> None:
             )
 
 
-Summariser = Callable[[Section, Tables, float, int], None]
-
 #: section id, heading, summarisers (in the order of the report)
 SECTIONS: tuple[tuple[str, str, tuple[Summariser, ...]], ...] = (
     ("reproduction", "Reproduction of the paper's claims", (reproduction,)),
@@ -559,7 +555,11 @@ SECTIONS: tuple[tuple[str, str, tuple[Summariser, ...]], ...] = (
     ("taxonomy", "Taxonomy of challenges and benefits", (taxonomy,)),
     ("root_causes", "Root causes of accepted answers", (root_causes,)),
     ("agreement", "Agreement between coders", (agreement,)),
-    ("rq3", "RQ3: forum mentions vs hub uploads", (rq3,)),
+    (
+        "rq3",
+        "RQ3: forum mentions vs hub uploads",
+        (rq3_totals, rq3_monthly, rq3_trends, rq3_declining),
+    ),
     ("card_trend", "RQ3: documentation trend", (card_trend,)),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..charts import titled, top_by
+from ..charts import ChartSettings, chart_builder, top_by
 
 
 def top_mentioned(monthly: pd.DataFrame, top_n: int) -> list[str]:
@@ -13,15 +13,10 @@ def top_mentioned(monthly: pd.DataFrame, top_n: int) -> list[str]:
     return top_by(monthly, "topics", top_n)
 
 
-def build_forum_mentions(
-    monthly: pd.DataFrame,
-    top_n: int = 5,
-    width: int = 640,
-    height: int = 320,
-    synthetic: bool = False,
-) -> alt.LayerChart:
+@chart_builder(top_n=5)
+def build_forum_mentions(monthly: pd.DataFrame, *, settings: ChartSettings) -> alt.LayerChart:
     """Forum topics per month mentioning each of the ``top_n`` most mentioned model types."""
-    top = top_mentioned(monthly, top_n)
+    top = top_mentioned(monthly, settings.top_n)
     df = monthly[monthly["model_type"].astype(str).isin(top)].copy()
     df["model_type"] = df["model_type"].astype(str)
     df["month"] = df["month"].astype(str)
@@ -57,20 +52,14 @@ def build_forum_mentions(
             .encode(x=x, y="topics:Q", tooltip=tooltip)
         )
         notes.append(f"{', '.join(partial)}: partial month (circled), the crawl cut it short")
-    return alt.layer(*layers).properties(
-        width=width,
-        height=height,
-        title=titled("Forum: topics per month mentioning a model type", notes, synthetic),
+    return settings.sized(
+        alt.layer(*layers), "Forum: topics per month mentioning a model type", notes
     )
 
 
+@chart_builder(top_n=5)
 def build_forum_vs_hub(
-    totals: pd.DataFrame,
-    correlation: pd.DataFrame,
-    top_n: int = 5,
-    width: int = 640,
-    height: int = 320,
-    synthetic: bool = False,
+    totals: pd.DataFrame, correlation: pd.DataFrame, *, settings: ChartSettings
 ) -> alt.LayerChart:
     """Total forum topics vs total Hub models per model type (log-log scatter, labelled).
 
@@ -82,6 +71,7 @@ def build_forum_vs_hub(
     df = df[["model_type", "forum_topics", "hub_models"]].sort_values("model_type")
     by_forum = df.sort_values(["forum_topics", "model_type"], ascending=[False, True])
     by_hub = df.sort_values(["hub_models", "model_type"], ascending=[False, True])
+    top_n = settings.top_n
     labelled = set(by_forum["model_type"].head(top_n)) | set(by_hub["model_type"].head(top_n))
     df["label"] = df["model_type"].where(df["model_type"].isin(labelled), "")
     x = alt.X("hub_models:Q", title="models created on the Hub", scale=alt.Scale(type="log"))
@@ -101,8 +91,6 @@ def build_forum_vs_hub(
             f"Spearman rho = {r['rho']:.2f} (p = {r['p_value']:.2g}, n = {r['n_models']} model "
             f"types, {r['first_month']}..{r['last_month']})"
         )
-    return alt.layer(points, labels).properties(
-        width=width,
-        height=height,
-        title=titled("Forum mentions vs Hub uploads per model type", notes, synthetic),
+    return settings.sized(
+        alt.layer(points, labels), "Forum mentions vs Hub uploads per model type", notes
     )

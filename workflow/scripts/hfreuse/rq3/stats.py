@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -227,18 +228,35 @@ def _eligible(totals: pd.DataFrame, min_total: int) -> list[str]:
     return sorted(totals.loc[ok, "model_type"].astype(str))
 
 
-def monthly_correlations(
+@dataclass(frozen=True)
+class MonthlySeries:
+    """What the per-model statistics read: forum topics (``forum``) and Hub models (``hub``) per
+    model type and shared month (model type x month), and the model types they cover (``types``:
+    at least ``min_total`` in both sources)."""
+
+    forum: pd.DataFrame
+    hub: pd.DataFrame
+    types: list[str]
+
+
+def monthly_series(
     forum: pd.DataFrame,
     hub: pd.DataFrame,
     months: list[str],
     totals: pd.DataFrame,
     min_total: int = 20,
-    alpha: float = 0.05,
-) -> pd.DataFrame:
+) -> MonthlySeries:
+    """The monthly series of the model types with at least ``min_total`` topics and models."""
+    return MonthlySeries(
+        wide(forum, "topics", months), wide(hub, "models", months), _eligible(totals, min_total)
+    )
+
+
+def monthly_correlations(monthly: MonthlySeries, alpha: float = 0.05) -> pd.DataFrame:
     """Per model type: Spearman of monthly forum topics vs monthly Hub models, BH-adjusted."""
-    f, h = wide(forum, "topics", months), wide(hub, "models", months)
+    f, h = monthly.forum, monthly.hub
     rows = []
-    for mtype in _eligible(totals, min_total):
+    for mtype in monthly.types:
         rho, p, n = spearman(f.loc[mtype], h.loc[mtype])
         rows.append((mtype, n, int(f.loc[mtype].sum()), int(h.loc[mtype].sum()), rho, p))
     out = pd.DataFrame(
@@ -249,22 +267,12 @@ def monthly_correlations(
     return _typed(out, {"n_months": "int64", "forum_topics": "int64", "hub_models": "int64"})
 
 
-def model_trends(
-    forum: pd.DataFrame,
-    hub: pd.DataFrame,
-    months: list[str],
-    totals: pd.DataFrame,
-    min_total: int = 20,
-    alpha: float = 0.05,
-) -> pd.DataFrame:
+def model_trends(monthly: MonthlySeries, alpha: float = 0.05) -> pd.DataFrame:
     """Per model type and source: Mann-Kendall trend over the shared months (BH within source)."""
     frames = []
-    for source, mat in (
-        ("forum", wide(forum, "topics", months)),
-        ("hub", wide(hub, "models", months)),
-    ):
+    for source, mat in (("forum", monthly.forum), ("hub", monthly.hub)):
         rows = []
-        for mtype in _eligible(totals, min_total):
+        for mtype in monthly.types:
             series = mat.loc[mtype].to_numpy()
             mk = mann_kendall(series)
             rho, p_rho, _ = spearman(np.arange(len(series)), series)
