@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .errors import InputError
+
 
 def _current_umask() -> int:
     mask = os.umask(0)
@@ -77,8 +79,6 @@ def atomic_write_jsonl_gz(path: str | os.PathLike, rows: Iterable[Any]) -> None:
 
 
 def read_json(path: str | os.PathLike) -> Any:
-    from .errors import InputError
-
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     try:
@@ -89,8 +89,6 @@ def read_json(path: str | os.PathLike) -> Any:
 
 
 def read_jsonl(path: str | os.PathLike) -> list[Any]:
-    from .errors import InputError
-
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     rows = []
@@ -169,8 +167,6 @@ def write_table(table: pa.Table, path: str | os.PathLike) -> None:
 def parse_time(value: Any, where: str) -> datetime | None:
     """An ISO 8601 timestamp (``2023-12-03T17:50:30.047Z`` or with an offset) as an aware UTC
     datetime; None stays None. Anything else raises InputError naming ``where``."""
-    from .errors import InputError
-
     if value is None:
         return None
     if not isinstance(value, str):
