@@ -81,7 +81,7 @@ STAGES = {
         "compute_card_share_trend",
     ],
     "figures": [],  # every plot_* rule
-    "report": ["build_report"],
+    "report": ["summarize_study", "describe_outputs", "build_report"],
 }
 GENERATION = {"generate Hub", "generate forum"}
 INPUTS = {
@@ -196,6 +196,28 @@ def input_sizes(wf: Path) -> dict[str, int]:
     }
 
 
+def machine_facts(cores: int) -> dict:
+    """What the numbers were measured on: the machine, Python, the cores given to Snakemake,
+    and the load average when the run started (other work on the machine slows a run)."""
+    import platform
+
+    mem_kb = 0
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024**2, 1),
+        "python": platform.python_version(),
+        "cores": cores,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+    }
+
+
 def run_fraction(workdir: Path, fraction: Fraction, base: dict, cores: int, keep: bool) -> dict:
     tag = fraction_tag(fraction)
     wf = workdir / tag
@@ -217,6 +239,7 @@ def run_fraction(workdir: Path, fraction: Fraction, base: dict, cores: int, keep
         f"{raw}/forum/manifest.json",
     )
     print(f"[{tag}] generated in {gen_s:.0f} s; processing ...", file=sys.stderr, flush=True)
+    machine = machine_facts(cores)
     run_s, cpu_s, others_s = snakemake(wf, wf / "bench-process.log", *common)
     print(f"[{tag}] processed in {run_s:.0f} s", file=sys.stderr, flush=True)
     out = {
@@ -226,6 +249,7 @@ def run_fraction(workdir: Path, fraction: Fraction, base: dict, cores: int, keep
         "process_s": run_s,
         "process_cpu_s": cpu_s,
         "others_cpu_s": others_s,
+        "machine": machine,
         "jobs": read_benchmarks(wf),
         "sizes": input_sizes(wf),
     }
