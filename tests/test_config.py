@@ -33,6 +33,10 @@ def test_shipped_configs_are_valid(name):
         ("hub:\n  card_shards: many\n", r"hub\.card_shards: 'many' is not of type 'integer'"),
         ("source: crawl\n", r"source: 'crawl' is not one of \['demo', 'live', 'paper'\]"),
         ("snapshots: x\n", r"snapshots: unknown key"),
+        (
+            "hub:\n  max_models: 100\n",
+            r"hub\.max_models: unknown key \(allowed here: .*\); renamed to hub\.oldest_models",
+        ),
     ],
 )
 def test_bad_config_fails_with_one_clear_message(workflow_copy, overlay, expected):
