@@ -9,18 +9,36 @@ from conftest import ROOT, run_snakemake
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "live.yaml", "paper.yaml"])
-def test_shipped_configs_are_valid(name):
+#: Every shipped config file, alone or on the overlay it is written for (README's commands).
+SHIPPED = [
+    ["config.yaml"],
+    ["live.yaml"],
+    ["paper.yaml"],
+    ["scale.yaml"],
+    ["live.yaml", "cluster-crawl.yaml"],
+]
+
+
+@pytest.mark.parametrize("names", SHIPPED, ids="+".join)
+def test_shipped_configs_are_valid(names):
+    """Each shipped overlay, on config/config.yaml as the README runs it, is valid."""
     import jsonschema
 
     schema = yaml.safe_load(SCHEMA.read_text())
-    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    overlay = yaml.safe_load((ROOT / "config" / name).read_text())
-    merged = {**base, **overlay}
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged[key] = {**base[key], **value}
+    merged = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    for name in names:
+        overlay = yaml.safe_load((ROOT / "config" / name).read_text())
+        for key, value in overlay.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
     jsonschema.Draft202012Validator(schema).validate(merged)
+
+
+def test_every_shipped_config_is_validated():
+    tested = {name for names in SHIPPED for name in names}
+    assert {p.name for p in (ROOT / "config").glob("*.yaml")} == tested
 
 
 @pytest.mark.parametrize(
@@ -33,6 +51,10 @@ def test_shipped_configs_are_valid(name):
         ("hub:\n  card_shards: many\n", r"hub\.card_shards: 'many' is not of type 'integer'"),
         ("source: crawl\n", r"source: 'crawl' is not one of \['demo', 'live', 'paper'\]"),
         ("snapshots: x\n", r"snapshots: unknown key"),
+        (
+            "hub:\n  max_models: 100\n",
+            r"hub\.max_models: unknown key \(allowed here: .*\); renamed to hub\.oldest_models",
+        ),
     ],
 )
 def test_bad_config_fails_with_one_clear_message(workflow_copy, overlay, expected):

@@ -128,12 +128,12 @@ def test_crawl_follows_link_headers_to_the_end(hub, tmp_path):
     assert no_temp_files(hub_dir)
 
 
-def test_max_models_truncates_the_last_page(hub, tmp_path):
-    manifest = crawl(hub, tmp_path / "hub", max_models=250)
+def test_oldest_models_truncates_the_last_page(hub, tmp_path):
+    manifest = crawl(hub, tmp_path / "hub", oldest_models=250)
     pages = stored_pages(tmp_path / "hub")
     assert [len(p["items"]) for p in pages] == [100, 100, 50]
     assert stored_ids(tmp_path / "hub") == [m["id"] for m in real_models()[:250]]
-    assert manifest["models"] == 250 and manifest["stopped"] == "max_models"
+    assert manifest["models"] == 250 and manifest["stopped"] == "oldest_models"
     assert manifest["stats"]["requests"] == hub.count("list") == 3
 
 
@@ -281,21 +281,44 @@ def test_resume_after_sigkill_gives_the_same_pages(hub, tmp_path):
 
 
 def test_settings_changed_under_a_crawl_in_progress_are_refused(hub, tmp_path):
-    crawl(hub, tmp_path / "hub", max_models=150)
+    crawl(hub, tmp_path / "hub", oldest_models=150)
     (tmp_path / "hub" / "manifest.json").unlink()
-    with pytest.raises(InputError, match=r"state.json: .*\(max_models, page_size differ\)"):
-        crawl(hub, tmp_path / "hub", max_models=300, page_size=50)
+    with pytest.raises(InputError, match=r"state.json: .*\(oldest_models, page_size differ\)"):
+        crawl(hub, tmp_path / "hub", oldest_models=300, page_size=50)
     # the same settings: complete already, so the manifest is rewritten without any request
     before = hub.count("list")
-    manifest = crawl(hub, tmp_path / "hub", max_models=150)
+    manifest = crawl(hub, tmp_path / "hub", oldest_models=150)
     assert hub.count("list") == before and manifest["models"] == 150 and manifest["runs"] == 2
+
+
+def test_a_state_from_before_the_rename_of_max_models_resumes(hub, tmp_path):
+    """A crawl started when the setting was hub.max_models resumes under hub.oldest_models
+    (same setting, same value) instead of being refused or restarted; another value is refused."""
+    import json
+
+    crawl(hub, tmp_path / "hub", oldest_models=150)
+    state_path = tmp_path / "hub" / "state.json"
+    state = read_json(state_path)
+    state["query"] = {
+        ("max_models" if k == "oldest_models" else k): v for k, v in state["query"].items()
+    }
+    state["stopped"] = "max_models"
+    state_path.write_text(json.dumps(state))
+    (tmp_path / "hub" / "manifest.json").unlink()
+    with pytest.raises(InputError, match=r"state.json: .*\(oldest_models differ\)"):
+        crawl(hub, tmp_path / "hub", oldest_models=300)
+    before = hub.count("list")
+    manifest = crawl(hub, tmp_path / "hub", oldest_models=150)
+    assert hub.count("list") == before and manifest["models"] == 150
+    assert manifest["oldest_models"] == 150 and manifest["stopped"] == "oldest_models"
+    assert "max_models" not in read_json(state_path)["query"]
 
 
 def test_token_is_sent_but_never_written(hub, tmp_path, monkeypatch):
     secret = "hf_stubTOKEN0123456789abcdefSECRET"
     monkeypatch.setenv("HF_TOKEN", secret)
     hub_dir = tmp_path / "raw" / "stub-1" / "hub"
-    manifest = crawl_models(hub_dir, hub.base_url, EXPAND, PAGE, max_models=300, pace=Pace(FAST))
+    manifest = crawl_models(hub_dir, hub.base_url, EXPAND, PAGE, oldest_models=300, pace=Pace(FAST))
     marker = card_marker(hub_dir, 0, 1)
     crawl_cards(hub_dir, marker, 0, 1, hub.base_url, max_cards=40, pace=Pace(FAST))
     assert manifest["token_used"] is True
@@ -427,7 +450,7 @@ def test_fetch_scripts_main(hub, tmp_path):
         manifest=str(hub_dir / "manifest.json"),
         expand=EXPAND,
         page_size=200,
-        max_models=500,
+        oldest_models=500,
         requests_per_minute=FAST,
         **common,
     )

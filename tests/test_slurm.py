@@ -154,7 +154,7 @@ def live_overlay(hub, on_nodes: bool) -> dict:
         "snapshot": "stub-1",
         "hub": {
             "endpoint": hub.base_url,
-            "max_models": 1500,
+            "oldest_models": 1500,
             "page_size": 500,
             "card_shards": CARD_SHARDS,
             "max_cards": 300,

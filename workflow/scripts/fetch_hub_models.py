@@ -16,7 +16,7 @@ def main(
     endpoint,
     expand,
     page_size,
-    max_models,
+    oldest_models,
     requests_per_minute,
     timeout,
     max_retries,
@@ -29,7 +29,7 @@ def main(
         endpoint=endpoint,
         expand=list(expand),
         page_size=int(page_size),
-        max_models=None if max_models is None else int(max_models),
+        oldest_models=None if oldest_models is None else int(oldest_models),
         pace=Pace(float(requests_per_minute), float(timeout), int(max_retries)),
     )
 

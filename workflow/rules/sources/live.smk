@@ -42,7 +42,7 @@ rule fetch_hub_models:
         endpoint=config["hub"]["endpoint"],
         expand=config["hub"]["expand"],
         page_size=config["hub"]["page_size"],
-        max_models=config["hub"]["max_models"],
+        oldest_models=config["hub"]["oldest_models"],
         requests_per_minute=config["hub"]["requests_per_minute"],
         timeout=config["hub"]["timeout_seconds"],
         max_retries=config["hub"]["max_retries"],

@@ -11,12 +11,19 @@ import yaml
 
 from .errors import InputError
 
+#: Keys of earlier releases (dotted name -> what to write now), named in the unknown-key message.
+RENAMED_KEYS = {
+    "hub.max_models": "hub.oldest_models (the N oldest models, a prefix of the listing sorted "
+    "by createdAt, not a sample)",
+}
+
 
 def config_problems(cfg: Mapping[str, Any], schema_path: str | Path) -> list[str]:
     """Every violation of the schema, one sorted line each, named by its dotted key.
 
     An unknown key lists the keys allowed at that place (``hub.card_shardz: unknown key
-    (allowed here: ...)``); any other violation gives the validator's message.
+    (allowed here: ...)``, plus the new name of a renamed key); any other violation gives the
+    validator's message.
     """
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
     problems = []
@@ -26,7 +33,8 @@ def config_problems(cfg: Mapping[str, Any], schema_path: str | Path) -> list[str
             allowed = sorted(err.schema.get("properties", {}))
             for extra in sorted(set(err.instance) - set(allowed)):
                 name = f"{key}.{extra}" if key else extra
-                problems.append(f"{name}: unknown key (allowed here: {', '.join(allowed)})")
+                hint = f"; renamed to {RENAMED_KEYS[name]}" if name in RENAMED_KEYS else ""
+                problems.append(f"{name}: unknown key (allowed here: {', '.join(allowed)}){hint}")
         else:
             problems.append(f"{key or '<top level>'}: {err.message}")
     return sorted(problems)

@@ -38,6 +38,12 @@ CONFIG_FILES: tuple[tuple[str, str], ...] = (
         "`snapshot` id for every new crawl",
     ),
     (
+        "cluster-crawl.yaml",
+        "overlay on `live.yaml` for a multi-day Hub crawl on Slurm: the README shards run as "
+        "cluster jobs (`cluster.fetch_cards_on_nodes`), 8 at once, every README; run it with "
+        "`--resources hf_api=1 hf_resolve=8 forum_api=1`",
+    ),
+    (
         "paper.yaml",
         "overlay that reproduces the study from the authors' replication package (`source: paper`)",
     ),

@@ -17,12 +17,18 @@ def utc_now() -> str:
 
 
 def load_state(
-    path: Path, version: int, key: str, settings: Mapping[str, Any]
+    path: Path,
+    version: int,
+    key: str,
+    settings: Mapping[str, Any],
+    renamed: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """The progress of a crawl in progress, or None when there is none yet.
 
     Refuses a state of another ``version`` and progress made with other settings (the state's
-    ``key`` entry must equal ``settings``): a raw snapshot is immutable.
+    ``key`` entry must equal ``settings``): a raw snapshot is immutable. ``renamed`` maps setting
+    names a state may still carry from an earlier release to their current names, so a crawl
+    started before a rename resumes instead of being refused (same setting, same value).
     """
     if not path.exists():
         return None
@@ -30,6 +36,10 @@ def load_state(
     if not isinstance(state, dict) or state.get("version") != version:
         raise InputError(f"{path}: expected a crawl state of version {version}")
     old = state.get(key) or {}
+    for before, after in (renamed or {}).items():
+        if isinstance(old, dict) and before in old and after not in old:
+            old = {(after if k == before else k): v for k, v in old.items()}
+            state[key] = old
     if old != dict(settings):
         changed = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
         raise InputError(

@@ -127,9 +127,20 @@ def _per_minute(client: HttpClient) -> float:
     return round(60.0 / client.interval, 3)
 
 
+#: Query keys of listing states written before a rename (old name -> current name).
+RENAMED_QUERY_KEYS = {"max_models": "oldest_models"}
+
+
 def _load_state(path: Path, query: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The progress of a crawl in progress, or None; refuses progress made with another query."""
-    return load_state(path, STATE_VERSION, "query", query)
+    """The progress of a crawl in progress, or None; refuses progress made with another query.
+
+    A listing state written before ``hub.max_models`` became ``hub.oldest_models`` resumes
+    (the setting meant the same): its query key and ``stopped`` value are read under the new name.
+    """
+    state = load_state(path, STATE_VERSION, "query", query, renamed=RENAMED_QUERY_KEYS)
+    if state is not None and state.get("stopped") in RENAMED_QUERY_KEYS:
+        state["stopped"] = RENAMED_QUERY_KEYS[state["stopped"]]
+    return state
 
 
 def _page_items(resp: Any, url: str) -> list[dict[str, Any]]:
@@ -173,15 +184,17 @@ def _seen_ids(hub_dir: Path, state: Mapping[str, Any], state_path: Path) -> set[
     return seen
 
 
-def _check_listing_settings(page_size: int, max_models: int | None) -> None:
+def _check_listing_settings(page_size: int, oldest_models: int | None) -> None:
     if page_size < 1:
         raise InputError(f"hub.page_size: expected a positive number of models, got {page_size}")
-    if max_models is not None and max_models < 1:
-        raise InputError(f"hub.max_models: expected a positive number or null, got {max_models}")
+    if oldest_models is not None and oldest_models < 1:
+        raise InputError(
+            f"hub.oldest_models: expected a positive number or null, got {oldest_models}"
+        )
 
 
 def _listing_query(
-    endpoint: str, expand: Sequence[str], page_size: int, max_models: int | None
+    endpoint: str, expand: Sequence[str], page_size: int, oldest_models: int | None
 ) -> dict[str, Any]:
     """The settings a listing crawl is bound to (stored in its state, checked on resume)."""
     return {
@@ -191,7 +204,7 @@ def _listing_query(
         "direction": SORT_DIRECTION,
         "page_size": int(page_size),
         "expand": list(expand),
-        "max_models": max_models,
+        "oldest_models": oldest_models,
     }
 
 
@@ -246,11 +259,11 @@ class _ListingRun:
         state: dict[str, Any],
         seen: set[str],
         client: HttpClient,
-        max_models: int | None,
+        oldest_models: int | None,
         progress: Progress,
     ) -> None:
         self.hub_dir, self.state_path, self.state = hub_dir, state_path, state
-        self.seen, self.client, self.max_models = seen, client, max_models
+        self.seen, self.client, self.oldest_models = seen, client, oldest_models
         self.progress = progress
         self.base = Stats.from_dict(state["stats"])  # earlier runs' requests
 
@@ -283,9 +296,9 @@ class _ListingRun:
         next_url = _next_page_url(resp, url)
         new, dups = self._new_models(items)
         stopped = None
-        if self.max_models is not None and state["models"] + len(new) >= self.max_models:
-            new = new[: self.max_models - state["models"]]
-            stopped = "max_models"
+        if self.oldest_models is not None and state["models"] + len(new) >= self.oldest_models:
+            new = new[: self.oldest_models - state["models"]]
+            stopped = "oldest_models"
         elif not next_url:
             stopped = "end"
         self._record_page(url, next_url, new, dups, stopped)
@@ -376,7 +389,7 @@ def _listing_manifest(
     endpoint: str,
     expand: Sequence[str],
     page_size: int,
-    max_models: int | None,
+    oldest_models: int | None,
     state: Mapping[str, Any],
     client: HttpClient,
 ) -> dict[str, Any]:
@@ -392,7 +405,7 @@ def _listing_manifest(
         "first_url": first_page_url(endpoint, expand, page_size),
         "expand": list(expand),
         "page_size": int(page_size),
-        "max_models": max_models,
+        "oldest_models": oldest_models,
         "stopped": state["stopped"],
         "page_size_reduced": int(state.get("page_size_reduced", 0)),
         "pages": state["pages"],
@@ -407,7 +420,7 @@ def crawl_models(
     endpoint: str,
     expand: Sequence[str],
     page_size: int,
-    max_models: int | None = None,
+    oldest_models: int | None = None,
     *,
     pace: Pace = LISTING_PACE,
     client: HttpClient | None = None,
@@ -416,14 +429,17 @@ def crawl_models(
 ) -> dict[str, Any]:
     """Crawl the model listing into ``hub_dir`` (resuming a crawl in progress); returns the manifest.
 
+    ``oldest_models`` stops after the N oldest models: a prefix of the listing sorted by
+    ``createdAt``, not a sample (the manifest then says ``stopped: oldest_models``).
+
     ``client`` defaults to a client paced by ``pace`` (token from ``HF_TOKEN``);
     pass a fresh one to tune retries. ``snapshot`` defaults to the name of ``hub_dir``'s parent
     (``resources/raw/<snapshot>/hub``).
     """
     hub_dir = Path(hub_dir)
-    _check_listing_settings(page_size, max_models)
+    _check_listing_settings(page_size, oldest_models)
     state_path = hub_dir / "state.json"
-    query = _listing_query(endpoint, expand, page_size, max_models)
+    query = _listing_query(endpoint, expand, page_size, oldest_models)
     state = _open_listing_state(
         hub_dir, state_path, query, first_page_url(endpoint, expand, page_size)
     )
@@ -435,11 +451,11 @@ def crawl_models(
         # a page size reduced by timeouts in an earlier run: try the configured size again
         state["next"] = with_page_size(state["next"], int(page_size))
     progress = Progress(
-        "hub models", total=max_models, every=progress_every, initial=int(state["models"])
+        "hub models", total=oldest_models, every=progress_every, initial=int(state["models"])
     )
-    _ListingRun(hub_dir, state_path, state, seen, client, max_models, progress).run()
+    _ListingRun(hub_dir, state_path, state, seen, client, oldest_models, progress).run()
     manifest = _listing_manifest(
-        hub_dir, snapshot, endpoint, expand, page_size, max_models, state, client
+        hub_dir, snapshot, endpoint, expand, page_size, oldest_models, state, client
     )
     atomic_write_json(hub_dir / "manifest.json", manifest)
     stats = state["stats"]
