@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import sys
 from pathlib import Path
@@ -53,8 +52,8 @@ def spread(values: list[float], unit: str = " s") -> str:
     """``median`` and, over several series, ``(min-max)``."""
     med = statistics.median(values)
     if len(values) == 1:
-        return f"{med:.0f}{unit}"
-    return f"{med:.0f}{unit} ({min(values):.0f}-{max(values):.0f})"
+        return f"{med:,.0f}{unit}"
+    return f"{med:,.0f}{unit} ({min(values):,.0f}-{max(values):,.0f})"
 
 
 def stage_seconds(run: dict, stage: str) -> float:
@@ -84,10 +83,11 @@ def size_table(series: list[list[dict]]) -> list[str]:
     return lines
 
 
-def growth(series: list[list[dict]]) -> tuple[float, float, str]:
+def growth(series: list[list[dict]]) -> tuple[float, float, str, list[str]]:
     """The largest time ratio per doubling (last doubling) of a processing stage of at least
-    bs.MIN_SECONDS at full size, over all series, and the lowest R2 of a linear fit."""
-    worst, worst_stage, lowest_r2 = 0.0, "-", 1.0
+    bs.MIN_SECONDS at full size, over all series; the lowest R2 of a linear fit of the stages
+    that grow (at least twice their smallest-size time); the stages that do not."""
+    worst, worst_stage, lowest_r2, flat = 0.0, "-", 1.0, []
     for runs in series:
         fractions = [r["fraction"] for r in runs]
         for stage in bs.STAGES:
@@ -99,10 +99,11 @@ def growth(series: list[list[dict]]) -> tuple[float, float, str]:
             ratios = [x for x in bs.doubling_ratios(fractions, secs) if x is not None]
             if ratios and ratios[-1] > worst:
                 worst, worst_stage = ratios[-1], stage
-            r2 = bs.linear_fit(fractions, secs)[2]
-            if not math.isnan(r2):
-                lowest_r2 = min(lowest_r2, r2)
-    return worst, lowest_r2, worst_stage
+            if secs[-1] >= 2 * secs[0]:  # a fit of a flat series (start-up costs) says nothing
+                lowest_r2 = min(lowest_r2, bs.linear_fit(fractions, secs)[2])
+            elif stage not in flat:
+                flat.append(stage)
+    return worst, lowest_r2, worst_stage, flat
 
 
 def machine_line(series: list[list[dict]]) -> str:
@@ -130,7 +131,7 @@ def full_size_text(series: list[list[dict]]) -> list[str]:
     stages = ", ".join(
         f"{stage} {spread([stage_seconds(r, stage) for r in fulls])}" for stage in STAGE_NAMES
     )
-    worst, r2, stage = growth(series)
+    worst, r2, stage, flat = growth(series)
     text = [
         f"At full size the processing run (parse, mentions, trends, statistics, coding, figures, "
         f"report) takes {spread([r['process_s'] for r in fulls])} against a "
@@ -141,7 +142,9 @@ def full_size_text(series: list[list[dict]]) -> list[str]:
     if worst:
         text.append(
             f"Growth per doubling of the input, last doubling, stages of {bs.MIN_SECONDS} s or "
-            f"more: at most x{worst:.2f} ({stage}); straight-line fits R2 >= {r2:.2f}."
+            f"more: at most x{worst:.2f} ({stage}); the stages that grow fit a straight line with "
+            f"R2 >= {r2:.2f}"
+            + (f"; {', '.join(flat)} stay nearly flat (start-up costs)." if flat else ".")
         )
     return text
 
