@@ -135,12 +135,34 @@ def inline_bundle() -> str:
     return text
 
 
+# Characters that must not appear raw in JSON inlined in a <script> element: "<" could close
+# it (</script>) or open a comment, ">" and "&" could end or start markup, U+2028/U+2029 end a
+# JavaScript line. Each is written as its JSON escape, which parses to the same string.
+SCRIPT_UNSAFE = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def script_json(obj: Any, indent: int | None = None) -> str:
+    """JSON of ``obj`` safe to inline in a ``<script>`` element: no data value (a category or a
+    model type such as ``</script><script>...``) can close the element or run as script."""
+    text = json.dumps(obj, indent=indent)
+    for char, escape in SCRIPT_UNSAFE.items():
+        text = text.replace(char, escape)
+    return text
+
+
 def chart_html(spec: dict) -> str:
-    """A standalone HTML page showing ``spec`` with the JavaScript inlined (works offline)."""
+    """A standalone HTML page showing ``spec`` with the JavaScript inlined (works offline); the
+    spec is inlined with :func:`script_json`."""
     from altair.utils.html import INLINE_HTML_TEMPLATE
 
     return INLINE_HTML_TEMPLATE.render(
-        spec=json.dumps(spec, indent=2),
+        spec=script_json(spec, indent=2),
         embed_options=json.dumps({}),
         mode="vega-lite",
         vega_version=alt.VEGA_VERSION,

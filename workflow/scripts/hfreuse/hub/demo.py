@@ -97,10 +97,6 @@ def _iso(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _sha(seed: int, i: int) -> str:
-    return hashlib.sha1(f"{seed}:{i}".encode()).hexdigest()
-
-
 def _creation_times(rng: np.random.Generator, n: int) -> np.ndarray:
     """Creation times (seconds since START), growing exponentially (about x2.2 a year)."""
     span = (END - START).total_seconds()
