@@ -218,6 +218,89 @@ def test_headers_are_sent(httpserver):
     assert ua.startswith("hfreuse/") and "research workflow" in ua and "SANER 2024" in ua
 
 
+CREDENTIALS = {
+    "Authorization": "Bearer hf_secret",
+    "Api-Key": "secret-key-4f7a9",
+    "Api-Username": "crawler-bot",
+}
+
+
+@pytest.fixture
+def two_origins():
+    """Two local servers on 127.0.0.1, different ports: two origins."""
+    from pytest_httpserver import HTTPServer
+
+    servers = [HTTPServer(host="127.0.0.1", port=0) for _ in range(2)]
+    for server in servers:
+        server.start()
+    yield servers
+    for server in servers:
+        server.clear()
+        if server.is_running():
+            server.stop()
+
+
+def _redirect(location: str) -> Response:
+    return Response(status=302, headers={"Location": location})
+
+
+def test_credentials_are_not_sent_past_a_redirect_to_another_origin(two_origins):
+    a, b = two_origins
+    a.expect_request("/start").respond_with_response(_redirect(b.url_for("/landing")))
+    b.expect_request("/landing").respond_with_json({"ok": True})
+    c = fake_client(FakeTime(), headers=CREDENTIALS)
+    assert c.get_json(a.url_for("/start")) == {"ok": True}
+    sent_a, sent_b = a.log[0][0].headers, b.log[0][0].headers
+    for name, value in CREDENTIALS.items():
+        assert sent_a.get(name) == value
+        assert name not in sent_b, name
+    assert sent_b["User-Agent"].startswith("hfreuse/")
+
+
+def test_credentials_are_kept_on_a_same_origin_redirect(two_origins):
+    a, _ = two_origins
+    a.expect_request("/start").respond_with_response(_redirect("/landing"))
+    a.expect_request("/landing").respond_with_json({"ok": True})
+    c = fake_client(FakeTime(), headers=CREDENTIALS)
+    assert c.get_json(a.url_for("/start")) == {"ok": True}
+    assert [r.path for r, _ in a.log] == ["/start", "/landing"]
+    for request, _ in a.log:
+        for name, value in CREDENTIALS.items():
+            assert request.headers.get(name) == value
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "strip"),
+    [
+        ("http://h.example/a", "http://h.example:80/b", False),
+        ("https://h.example/a", "https://H.example/b", False),
+        ("http://h.example/a", "https://h.example/a", True),  # requests keeps auth here
+        ("http://h.example:8000/a", "http://h.example:8001/a", True),
+        ("https://h.example/a", "https://cdn.h.example/a", True),
+    ],
+)
+def test_origin_is_scheme_host_and_port(old, new, strip):
+    from hfreuse.clients import OriginBoundSession
+
+    assert OriginBoundSession().should_strip_auth(old, new) is strip
+
+
+def test_the_forum_crawl_client_drops_its_api_key_on_a_cross_origin_redirect(
+    two_origins, monkeypatch
+):
+    from hfreuse.forum.crawl import make_client
+
+    monkeypatch.setenv("DISCOURSE_API_KEY", "secret-key-4f7a9")
+    monkeypatch.setenv("DISCOURSE_API_USERNAME", "crawler-bot")
+    a, b = two_origins
+    a.expect_request("/latest.json").respond_with_response(_redirect(b.url_for("/latest.json")))
+    b.expect_request("/latest.json").respond_with_json({"topic_list": {"topics": []}})
+    make_client(60_000).get_json(a.url_for("/latest.json"))
+    assert a.log[0][0].headers.get("Api-Key") == "secret-key-4f7a9"
+    assert "Api-Key" not in b.log[0][0].headers
+    assert "Api-Username" not in b.log[0][0].headers
+
+
 def test_hub_token_comes_from_the_environment(monkeypatch):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     assert hub_token() is None

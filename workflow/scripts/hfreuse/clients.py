@@ -16,9 +16,10 @@ import os
 import platform
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -81,6 +82,42 @@ def discourse_auth_headers() -> dict[str, str]:
     if key and user:
         return {"Api-Key": key, "Api-Username": user}
     return {}
+
+
+#: Credential headers, sent only to the origin (scheme, host, port) of the request that set them.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "api-username"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_origin(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of a URL, the port filled in for http and https."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+class OriginBoundSession(requests.Session):
+    """A :class:`requests.Session` that never carries a credential header to another origin.
+
+    requests strips only ``Authorization`` on a redirect to another host (and keeps it on an
+    http -> https upgrade); here every header in ``secret_headers`` (case-insensitive) is dropped
+    as soon as a redirect leaves the scheme, host or port of the previous request, and kept on
+    same-origin redirects.
+    """
+
+    def __init__(self, secret_headers: Iterable[str] = SECRET_HEADERS) -> None:
+        super().__init__()
+        self.secret_headers = frozenset(h.lower() for h in secret_headers)
+
+    def should_strip_auth(self, old_url: str, new_url: str) -> bool:
+        return url_origin(old_url) != url_origin(new_url)
+
+    def rebuild_auth(self, prepared_request, response) -> None:
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            for name in list(prepared_request.headers):
+                if name.lower() in self.secret_headers:
+                    del prepared_request.headers[name]
+        super().rebuild_auth(prepared_request, response)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -172,7 +209,8 @@ class HttpClient:
     ``requests_per_minute`` is this client's share of the API's budget: requests are spaced at
     least ``60 / requests_per_minute`` seconds apart. ``ok_statuses`` are returned to the caller
     (e.g. 404 for a model without README); anything else that is not retryable raises
-    :class:`FetchError` naming the URL.
+    :class:`FetchError` naming the URL. ``headers`` are credentials (with ``Authorization``,
+    ``Api-Key``, ``Api-Username``): a redirect to another origin gets none of them.
     """
 
     def __init__(
@@ -200,7 +238,8 @@ class HttpClient:
         self._clock = clock
         self._next_at = 0.0
         self.stats = Stats()
-        self.session = requests.Session()
+        # ``headers`` are credentials: never sent past a redirect to another origin
+        self.session = OriginBoundSession(SECRET_HEADERS | {h.lower() for h in headers or {}})
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/json"
         if headers:
