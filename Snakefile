@@ -13,9 +13,8 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 
 
-check_config(
-    config, "workflow/schemas/config.schema.yaml"
-)  # one clear line per bad key
+# one clear line per bad key; first writes unquoted YAML dates back as ISO strings, for validate
+check_config(config, "workflow/schemas/config.schema.yaml")
 validate(config, "workflow/schemas/config.schema.yaml")  # fills the defaults
 
 

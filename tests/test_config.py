@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import yaml
 from conftest import ROOT, run_snakemake
+from hfreuse.config_check import (
+    DATE_PATTERN,
+    DATE_RANGES,
+    MONTH_PATTERN,
+    check_config,
+    config_problems,
+)
+from hfreuse.errors import InputError
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -55,6 +65,23 @@ def test_every_shipped_config_is_validated():
             "hub:\n  max_models: 100\n",
             r"hub\.max_models: unknown key \(allowed here: .*\); renamed to hub\.oldest_models",
         ),
+        (
+            "forum:\n  start: '2024-05-01'\n  end: '2024-03-01'\n",
+            r"forum\.start \(2024-05-01\) is after forum\.end \(2024-03-01\)",
+        ),
+        (  # unquoted: YAML dates, compared as dates
+            "forum:\n  start: 2024-05-01\n  end: 2024-03-01\n",
+            r"forum\.start \(2024-05-01\) is after forum\.end \(2024-03-01\)",
+        ),
+        ("forum:\n  end: '2024-02-30'\n", r"forum\.end: '2024-02-30' is not a date \(YYYY-MM-DD\)"),
+        (
+            "trends:\n  start_month: '2024-13'\n",
+            r"trends\.start_month: '2024-13' is not a month \(YYYY-MM\)",
+        ),
+        (
+            "stats:\n  card_split_month: '2022-00'\n",
+            r"stats\.card_split_month: '2022-00' is not a month \(YYYY-MM\)",
+        ),
     ],
 )
 def test_bad_config_fails_with_one_clear_message(workflow_copy, overlay, expected):
@@ -76,3 +103,109 @@ def test_bad_config_fails_with_one_clear_message(workflow_copy, overlay, expecte
     import re
 
     assert re.search(expected, out), out[-2000:]
+
+
+def test_unquoted_yaml_dates_are_accepted(workflow_copy):
+    """``forum.start: 2024-01-01`` without quotes (a YAML date) is read as "2024-01-01"."""
+    overlay = workflow_copy / "dates.yaml"
+    overlay.write_text("forum:\n  start: 2024-01-01\n  end: 2024-03-31\nsnapshot: 2024-04-01\n")
+    proc = run_snakemake(
+        workflow_copy,
+        "-n",
+        "--cores",
+        "1",
+        "--configfile",
+        "config/config.yaml",
+        str(overlay),
+        check=False,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-2000:]
+    assert "is not of type" not in out
+
+
+# --- config_problems and check_config, without Snakemake ------------------------------------------
+
+
+def _config(**sections) -> dict:
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    for name, values in sections.items():
+        cfg[name] = {**cfg[name], **values} if isinstance(values, dict) else values
+    return cfg
+
+
+@pytest.mark.parametrize(
+    ("sections", "expected"),
+    [
+        (
+            {"forum": {"start": "2024-02-30"}},
+            ["forum.start: '2024-02-30' is not a date (YYYY-MM-DD)"],
+        ),
+        ({"forum": {"start": "2024-1-1"}}, ["forum.start: '2024-1-1' is not a date (YYYY-MM-DD)"]),
+        ({"forum": {"end": "2023-02-29"}}, ["forum.end: '2023-02-29' is not a date (YYYY-MM-DD)"]),
+        (
+            {"trends": {"end_month": "2024-13"}},
+            ["trends.end_month: '2024-13' is not a month (YYYY-MM)"],
+        ),
+        (
+            {"trends": {"start_month": datetime.date(2024, 1, 1)}},
+            ["trends.start_month: '2024-01-01' is not a month (YYYY-MM)"],
+        ),
+        (
+            {"forum": {"start": "2024-05-01", "end": "2024-03-01"}},
+            ["forum.start (2024-05-01) is after forum.end (2024-03-01)"],
+        ),
+        (
+            {"forum": {"start": datetime.date(2024, 5, 1), "end": datetime.date(2024, 3, 1)}},
+            ["forum.start (2024-05-01) is after forum.end (2024-03-01)"],
+        ),
+        (
+            {"trends": {"start_month": "2024-05", "end_month": "2024-04"}},
+            ["trends.start_month (2024-05) is after trends.end_month (2024-04)"],
+        ),
+        ({"forum": {"start": "2024-02-29", "end": "2024-02-29"}}, []),  # one day, leap year
+        ({"forum": {"start": datetime.date(2024, 1, 1), "end": None}}, []),
+        ({"trends": {"start_month": "2024-01", "end_month": "2024-12"}}, []),
+        ({"snapshot": datetime.date(2024, 4, 1)}, []),  # an unquoted date as a snapshot id
+    ],
+)
+def test_config_problems_of_dates(sections, expected):
+    assert config_problems(_config(**sections), SCHEMA) == expected
+
+
+def test_every_date_key_of_the_schema_is_checked():
+    """Each key with a date or month pattern gets the calendar check; each range names two."""
+    schema = yaml.safe_load(SCHEMA.read_text())
+    found = {}
+
+    def walk(node, prefix=""):
+        for key, sub in node.get("properties", {}).items():
+            if sub.get("pattern") in (DATE_PATTERN, MONTH_PATTERN):
+                found[prefix + key] = sub["pattern"]
+            walk(sub, f"{prefix}{key}.")
+
+    walk(schema)
+    assert set(found) == {
+        "forum.start",
+        "forum.end",
+        "trends.start_month",
+        "trends.end_month",
+        "stats.card_split_month",
+    }
+    for first, last in DATE_RANGES:
+        assert found[first] == found[last]
+    for key, pattern in found.items():
+        section, name = key.split(".")
+        bad = "2023-02-29" if pattern == DATE_PATTERN else "2023-13"
+        assert config_problems(_config(**{section: {name: bad}}), SCHEMA) == [
+            f"{key}: {bad!r} is not a {'date (YYYY-MM-DD)' if pattern == DATE_PATTERN else 'month (YYYY-MM)'}"
+        ]
+
+
+def test_check_config_writes_unquoted_dates_back_as_strings():
+    cfg = _config(forum={"start": datetime.date(2024, 1, 1), "end": datetime.date(2024, 3, 31)})
+    check_config(cfg, SCHEMA)
+    assert cfg["forum"]["start"] == "2024-01-01" and cfg["forum"]["end"] == "2024-03-31"
+    bad = _config(forum={"start": datetime.date(2024, 5, 1), "end": datetime.date(2024, 3, 1)})
+    with pytest.raises(InputError, match=r"forum\.start \(2024-05-01\) is after forum\.end"):
+        check_config(bad, SCHEMA)

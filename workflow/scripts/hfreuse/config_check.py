@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime
+import re
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +19,117 @@ RENAMED_KEYS = {
     "by createdAt, not a sample)",
 }
 
+#: Schema patterns of the date keys (YYYY-MM-DD) and month keys (YYYY-MM): every key with one of
+#: them is checked as a real calendar date or month.
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+MONTH_PATTERN = "^[0-9]{4}-[0-9]{2}$"
+
+#: (first, last) key pairs: the first may not come after the last.
+DATE_RANGES = [("forum.start", "forum.end"), ("trends.start_month", "trends.end_month")]
+
+
+def _load_schema(schema_path: str | Path) -> dict[str, Any]:
+    return yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+
+
+def _leaves(
+    cfg: Mapping[str, Any], schema: Mapping[str, Any], prefix: str = ""
+) -> Iterator[tuple[Mapping[str, Any], str, str, Mapping[str, Any]]]:
+    """``(mapping, key, dotted key, key's schema)`` of every config key the schema describes."""
+    properties = schema.get("properties", {})
+    for key, value in cfg.items():
+        sub = properties.get(key)
+        if not isinstance(sub, Mapping):
+            continue
+        dotted = f"{prefix}{key}"
+        yield cfg, key, dotted, sub
+        if isinstance(value, Mapping):
+            yield from _leaves(value, sub, f"{dotted}.")
+
+
+def _is_string_key(sub: Mapping[str, Any]) -> bool:
+    types = sub.get("type")
+    return types == "string" or (isinstance(types, list) and "string" in types)
+
+
+def normalize_dates(cfg: MutableMapping[str, Any], schema_path: str | Path) -> None:
+    """Write, in place, each unquoted YAML date (``forum.start: 2024-01-01``, read as a
+    :class:`datetime.date`) at a string key as its ISO string, so that the schema and the rest
+    of the workflow see ``"2024-01-01"``."""
+    for mapping, key, _, sub in list(_leaves(cfg, _load_schema(schema_path))):
+        value = mapping[key]
+        if isinstance(value, datetime.date) and _is_string_key(sub):
+            if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+                value = value.date()
+            mapping[key] = value.isoformat()  # type: ignore[index]
+
+
+def _parse_date(value: str) -> datetime.date | None:
+    if not re.fullmatch(DATE_PATTERN, value):
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _parse_month(value: str) -> datetime.date | None:
+    return _parse_date(f"{value}-01") if re.fullmatch(MONTH_PATTERN, value) else None
+
+
+def date_problems(cfg: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, str]:
+    """Dotted key -> message for each date or month key that is no real calendar date or month,
+    and for each range whose first key comes after its last."""
+    problems: dict[str, str] = {}
+    parsed: dict[str, datetime.date] = {}
+    for mapping, key, dotted, sub in _leaves(cfg, schema):
+        value, pattern = mapping[key], sub.get("pattern")
+        if pattern == DATE_PATTERN:
+            parse, what = _parse_date, "a date (YYYY-MM-DD)"
+        elif pattern == MONTH_PATTERN:
+            parse, what = _parse_month, "a month (YYYY-MM)"
+        else:
+            continue
+        if isinstance(value, datetime.date):  # not normalized (config_problems called alone)
+            value = value.isoformat()
+        if not isinstance(value, str):
+            continue  # null, or a wrong type the schema reports
+        if (when := parse(value)) is None:
+            problems[dotted] = f"{dotted}: {value!r} is not {what}"
+        else:
+            parsed[dotted] = when
+    for first, last in DATE_RANGES:
+        if first in parsed and last in parsed and parsed[first] > parsed[last]:
+            a, b = _get(cfg, first), _get(cfg, last)
+            problems[first] = f"{first} ({a}) is after {last} ({b})"
+    return problems
+
+
+def _get(cfg: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = cfg
+    for part in dotted.split("."):
+        value = value[part]
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
 
 def config_problems(cfg: Mapping[str, Any], schema_path: str | Path) -> list[str]:
     """Every violation of the schema, one sorted line each, named by its dotted key.
 
     An unknown key lists the keys allowed at that place (``hub.card_shardz: unknown key
-    (allowed here: ...)``, plus the new name of a renamed key); any other violation gives the
-    validator's message.
+    (allowed here: ...)``, plus the new name of a renamed key); a date or month key must be a
+    real calendar date or month (``forum.start: '2024-02-30' is not a date (YYYY-MM-DD)``) and a
+    range must not end before it starts (``forum.start (2024-05-01) is after forum.end
+    (2024-03-01)``); any other violation gives the validator's message. Unquoted YAML dates are
+    read as their ISO strings (``cfg`` itself is left unchanged: see :func:`normalize_dates`).
     """
-    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
-    problems = []
-    for err in jsonschema.Draft202012Validator(schema).iter_errors(dict(cfg)):
+    schema = _load_schema(schema_path)
+    cfg = _normalized_copy(cfg, schema_path)
+    dates = date_problems(cfg, schema)
+    problems = list(dates.values())
+    for err in jsonschema.Draft202012Validator(schema).iter_errors(cfg):
         key = ".".join(str(p) for p in err.absolute_path)
+        if key in dates and err.validator == "pattern":
+            continue  # the date message says it better
         if err.validator == "additionalProperties":
             allowed = sorted(err.schema.get("properties", {}))
             for extra in sorted(set(err.instance) - set(allowed)):
@@ -40,8 +141,22 @@ def config_problems(cfg: Mapping[str, Any], schema_path: str | Path) -> list[str
     return sorted(problems)
 
 
-def check_config(cfg: Mapping[str, Any], schema_path: str | Path) -> None:
-    """Raise :class:`InputError` listing every problem of the config, one line per bad key."""
+def _normalized_copy(cfg: Mapping[str, Any], schema_path: str | Path) -> dict[str, Any]:
+    def copy(value: Any) -> Any:
+        return {k: copy(v) for k, v in value.items()} if isinstance(value, Mapping) else value
+
+    out = copy(cfg)
+    normalize_dates(out, schema_path)
+    return out
+
+
+def check_config(cfg: MutableMapping[str, Any], schema_path: str | Path) -> None:
+    """Raise :class:`InputError` listing every problem of the config, one line per bad key.
+
+    Unquoted YAML dates at string keys are first written back into ``cfg`` as ISO strings
+    (:func:`normalize_dates`), so the workflow's later ``validate`` and rules see strings.
+    """
+    normalize_dates(cfg, schema_path)
     if problems := config_problems(cfg, schema_path):
         intro = "invalid configuration (config/config.yaml plus any --configfile/--config):"
         raise InputError("\n  ".join([intro, *problems]))
