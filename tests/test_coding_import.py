@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from hfreuse.coding.codebook import read_codebook_csv
 from hfreuse.coding.sheet_import import import_sheets
-from hfreuse.coding.sheets import SHEET_COLUMNS, build_sheet, write_sheet_xlsx
+from hfreuse.coding.sheets import SHEET_COLUMNS, build_sheet, write_sheet_csv, write_sheet_xlsx
 from hfreuse.errors import InputError
 from import_coding import main as import_main
 from test_coding_support import DEMO_CODEBOOK, demo_codebook, good_rows, small_sample, write_csv
@@ -230,3 +230,23 @@ def test_codebook_validation(tmp_path):
     write_csv(bad, ["kind", "category", "definition"], [["challenge", "A", "d"]])
     with pytest.raises(InputError, match=r"missing column\(s\) \['subcategory', 'example'\]"):
         read_codebook_csv(bad)
+
+
+def test_filled_hostile_sheet_round_trip(tmp_path, sample):
+    """Written sheet with formula-like titles -> the coder fills the code columns (codes may
+    start with - or +) -> import: the codes come back without the CSV's protective quote."""
+    hostile = sample.copy()
+    hostile["title"] = "=cmd|' /C calc'!A0"
+    hostile["excerpt"] = "@SUM(1+1)"
+    rows = good_rows(hostile, "ann")
+    for i, r in enumerate(rows):
+        r["code"] = ("-1 argument missing", "+ a note", "=A1", "plain")[i % 4]
+    frame = pd.DataFrame(rows, columns=SHEET_COLUMNS)
+    write_sheet_csv(frame, tmp_path / "ann.csv")
+    assert "'=cmd|" in (tmp_path / "ann.csv").read_text(encoding="utf-8-sig")
+    write_sheet_xlsx(frame, "ann", tmp_path / "ann.xlsx")
+    bob = _write(tmp_path / "bob.csv", good_rows(sample, "bob"))
+    for name in ("ann.csv", "ann.xlsx"):
+        codes, _ = import_sheets({"ann": tmp_path / name, "bob": bob}, hostile, demo_codebook())
+        got = codes.loc[codes["coder"] == "ann"].sort_values("row")["code"].tolist()
+        assert got == [r["code"] for r in rows], name

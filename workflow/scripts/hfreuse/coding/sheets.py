@@ -6,6 +6,12 @@ forum category, creation date, accepted answer, first-post excerpt) and empty co
 the codebook) and ``notes``. A topic with several codes gets one row per code (copy the row).
 Row numbers are spreadsheet rows: the header is row 1, the first topic row 2 (in the CSV too, where
 a quoted cell may span several text lines).
+
+Formula injection (OWASP "CSV injection"): a forum title such as ``=cmd|' /C calc'!A0`` must not run
+when a coder opens the sheet. XLSX cells are always stored as text (never as formulas); a CSV cell
+starting with ``=``, ``+``, ``-``, ``@``, tab, carriage return or line feed is written with a
+leading single quote ``'``, which :func:`read_sheet` removes again (also from a coder's own cells).
+Line breaks inside a CSV cell are written as line feeds (a bare carriage return would end the row).
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ INSTRUCTIONS = [
     "notes: optional.",
     "Do not add topics that are not in your sheet, and do not rename the columns.",
 ]
+#: A cell starting with one of these is run as a formula by spreadsheet programs (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _FIXED_TIME = dt.datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -70,13 +78,26 @@ def build_sheet(sample: pd.DataFrame, coder: str) -> pd.DataFrame:
     return sheet[SHEET_COLUMNS].reset_index(drop=True)
 
 
+def escape_cell(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would run it as a formula (OWASP), and
+    its line breaks as line feeds (the CSV writer does not quote a bare carriage return)."""
+    text = "'" + text if text.startswith(FORMULA_STARTS) else text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def unescape_cell(text: str) -> str:
+    """``text`` without the leading ``'`` that :func:`escape_cell` adds."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def sheet_csv_bytes(sheet: pd.DataFrame) -> bytes:
-    """CSV bytes (UTF-8 with BOM so that spreadsheet programs open it as UTF-8)."""
+    """CSV bytes (UTF-8 with BOM so that spreadsheet programs open it as UTF-8); a cell that
+    would run as a formula gets a leading ``'`` (:func:`escape_cell`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(list(sheet.columns))
     for row in sheet.itertuples(index=False):
-        writer.writerow(["" if pd.isna(v) else str(v) for v in row])
+        writer.writerow([escape_cell("" if pd.isna(v) else str(v)) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -98,6 +119,9 @@ def sheet_xlsx_bytes(sheet: pd.DataFrame, coder: str) -> bytes:
         cell.font = Font(bold=True)
     for row in sheet.itertuples(index=False):
         ws.append([("" if pd.isna(v) else str(v)) for v in row])
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # openpyxl reads a leading "=" as a formula: keep text
+                cell.data_type = "s"
     widths = {
         "topic_id": 10,
         "url": 28,
@@ -172,7 +196,7 @@ def _cell_text(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    return unescape_cell(str(value)).strip()
 
 
 def read_sheet(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
