@@ -17,6 +17,8 @@ check_config(
     config, "workflow/schemas/config.schema.yaml"
 )  # one clear line per bad key
 validate(config, "workflow/schemas/config.schema.yaml")  # fills the defaults
+for warning in config_warnings(config):  # valid settings that have no effect here
+    print(f"warning: {warning}", file=sys.stderr)
 
 
 report: "workflow/report/workflow.rst"

@@ -76,3 +76,24 @@ def test_bad_config_fails_with_one_clear_message(workflow_copy, overlay, expecte
     import re
 
     assert re.search(expected, out), out[-2000:]
+
+
+def test_filled_dir_in_demo_is_a_warning(workflow_copy):
+    """Source demo uses its simulated coders: coding.filled_dir set there is named, not ignored
+    without a word."""
+    from hfreuse.config_check import config_warnings
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    assert config_warnings(cfg) == []
+    cfg["coding"]["filled_dir"] = "coding/filled"
+    assert config_warnings(cfg) == [
+        "coding.filled_dir is set (coding/filled) but source demo uses its simulated coders: "
+        "the sheets there are not read (set source: live to import them)"
+    ]
+    assert config_warnings({**cfg, "source": "live"}) == []
+    overlay = workflow_copy / "filled.yaml"
+    overlay.write_text("coding:\n  filled_dir: coding/filled\n")
+    proc = run_snakemake(
+        workflow_copy, "-n", "--cores", "1", "--configfile", "config/config.yaml", str(overlay)
+    )
+    assert "warning: coding.filled_dir is set (coding/filled) but source demo" in proc.stderr
