@@ -16,6 +16,8 @@ include: "workflow/rules/common.smk"
 # one clear line per bad key; first writes unquoted YAML dates back as ISO strings, for validate
 check_config(config, "workflow/schemas/config.schema.yaml")
 validate(config, "workflow/schemas/config.schema.yaml")  # fills the defaults
+for warning in config_warnings(config):  # valid settings that have no effect here
+    print(f"warning: {warning}", file=sys.stderr)
 
 
 report: "workflow/report/workflow.rst"

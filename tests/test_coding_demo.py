@@ -48,3 +48,15 @@ def test_simulation_is_seeded(tmp_path):
     )
     c = fill_sheet(sheet, sample, book, "ann", 6, 0.3)
     assert not a[key].equals(c[key])
+
+
+def test_simulated_coders_write_no_exact_duplicate_rows(tmp_path):
+    """A mistake can turn a second challenge into the first one: the coder writes it once (an
+    exact duplicate row is an import error)."""
+    sample = small_sample(400, sample_size=200, overlap=0.5)
+    book = demo_codebook()
+    for seed in (0, 4, 14):
+        for coder in ("ann", "bob"):
+            done = fill_sheet(build_sheet(sample, coder), sample, book, coder, seed, 0.2)
+            assert not done.duplicated().any(), (seed, coder)
+        _filled(tmp_path, sample, error_rate=0.2, seed=seed)

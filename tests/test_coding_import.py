@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import re
 
 import pandas as pd
 import pytest
 from hfreuse.coding.codebook import read_codebook_csv
 from hfreuse.coding.sheet_import import import_sheets
-from hfreuse.coding.sheets import SHEET_COLUMNS, build_sheet, write_sheet_xlsx
+from hfreuse.coding.sheets import SHEET_COLUMNS, build_sheet, write_sheet_csv, write_sheet_xlsx
 from hfreuse.errors import InputError
 from import_coding import main as import_main
 from test_coding_support import DEMO_CODEBOOK, demo_codebook, good_rows, small_sample, write_csv
@@ -230,3 +231,133 @@ def test_codebook_validation(tmp_path):
     write_csv(bad, ["kind", "category", "definition"], [["challenge", "A", "d"]])
     with pytest.raises(InputError, match=r"missing column\(s\) \['subcategory', 'example'\]"):
         read_codebook_csv(bad)
+
+
+def test_filled_hostile_sheet_round_trip(tmp_path, sample):
+    """Written sheet with formula-like titles -> the coder fills the code columns (codes may
+    start with - or +) -> import: the codes come back without the CSV's protective quote."""
+    hostile = sample.copy()
+    hostile["title"] = "=cmd|' /C calc'!A0"
+    hostile["excerpt"] = "@SUM(1+1)"
+    rows = good_rows(hostile, "ann")
+    for i, r in enumerate(rows):
+        r["code"] = ("-1 argument missing", "+ a note", "=A1", "plain")[i % 4]
+    frame = pd.DataFrame(rows, columns=SHEET_COLUMNS)
+    write_sheet_csv(frame, tmp_path / "ann.csv")
+    assert "'=cmd|" in (tmp_path / "ann.csv").read_text(encoding="utf-8-sig")
+    write_sheet_xlsx(frame, "ann", tmp_path / "ann.xlsx")
+    bob = _write(tmp_path / "bob.csv", good_rows(sample, "bob"))
+    for name in ("ann.csv", "ann.xlsx"):
+        codes, _ = import_sheets({"ann": tmp_path / name, "bob": bob}, hostile, demo_codebook())
+        got = codes.loc[codes["coder"] == "ann"].sort_values("row")["code"].tolist()
+        assert got == [r["code"] for r in rows], name
+
+
+def _xlsx(path, rows, columns=SHEET_COLUMNS, title="coding", extra=None):
+    """A workbook with the sheet ``title`` (after the sheets ``extra``), header then rows."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in extra or []:
+        wb.create_sheet(name).append(["nothing to see"])
+    ws = wb.create_sheet(title)
+    ws.append(list(columns))
+    for r in rows:
+        ws.append([str(r.get(c, "")) for c in columns if c is not None])
+    wb.save(path)
+    return path
+
+
+def test_unlabelled_xlsx_column_with_a_note_is_ignored(tmp_path, sample):
+    rows = good_rows(sample, "ann")
+    path = _xlsx(tmp_path / "ann.xlsx", rows, columns=[*SHEET_COLUMNS, None])
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb["coding"].cell(row=3, column=len(SHEET_COLUMNS) + 1, value="my own note")
+    wb.save(path)
+    sheets = _sheets(tmp_path, sample)
+    codes, _ = import_sheets({**sheets, "ann": path}, sample, demo_codebook())
+    assert (codes["coder"] == "ann").sum() == len(rows)
+
+
+def test_semicolon_csv_is_named(tmp_path, sample):
+    rows = good_rows(sample, "ann")
+    with open(tmp_path / "ann.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(SHEET_COLUMNS)
+        w.writerows([[r[c] for c in SHEET_COLUMNS] for r in rows])
+    _write(tmp_path / "bob.csv", good_rows(sample, "bob"))
+    sheets = {"ann": tmp_path / "ann.csv", "bob": tmp_path / "bob.csv"}
+    with pytest.raises(InputError) as err:
+        import_sheets(sheets, sample, demo_codebook())
+    assert (
+        f"{tmp_path / 'ann.csv'}, row 1: expected comma-separated values; "
+        "this file looks semicolon-separated"
+    ) in str(err.value)
+
+
+def test_renamed_coding_sheet_is_not_read_from_another_sheet(tmp_path, sample):
+    rows = good_rows(sample, "ann")
+    path = _xlsx(tmp_path / "ann.xlsx", rows, title="my coding", extra=["instructions"])
+    sheets = _sheets(tmp_path, sample)
+    with pytest.raises(InputError) as err:
+        import_sheets({**sheets, "ann": path}, sample, demo_codebook())
+    assert (
+        f"{path}: expected a worksheet named 'coding' (the sheet written for the coder); "
+        "found: 'instructions', 'my coding'"
+    ) in str(err.value)
+    # not the first sheet, but named 'coding': read from there
+    path = _xlsx(tmp_path / "ann.xlsx", rows, extra=["instructions"])
+    codes, _ = import_sheets({**sheets, "ann": path}, sample, demo_codebook())
+    assert (codes["coder"] == "ann").sum() == len(rows)
+
+
+def test_exact_duplicate_rows_are_reported(tmp_path, sample):
+    rows = good_rows(sample, "ann")
+    rows = [*rows[:3], rows[1], *rows[3:], rows[0]]
+    msg = _problems(tmp_path, sample, ann_rows=rows)
+    ann = tmp_path / "ann.csv"
+    assert f"{ann}, row 5: expected no exact duplicate rows (row 5 repeats row 3)" in msg
+    last = len(rows) + 1
+    assert f"{ann}, row {last}: expected no exact duplicate rows (row {last} repeats row 2)" in msg
+    assert msg.startswith("2 problem(s)")
+
+
+def test_duplicated_header_is_named(tmp_path, sample):
+    rows = good_rows(sample, "ann")
+    write_csv(
+        tmp_path / "ann.csv",
+        [*SHEET_COLUMNS, "code"],
+        [[r[c] for c in SHEET_COLUMNS] + ["other"] for r in rows],
+    )
+    _write(tmp_path / "bob.csv", good_rows(sample, "bob"))
+    with pytest.raises(InputError) as err:
+        import_sheets(
+            {"ann": tmp_path / "ann.csv", "bob": tmp_path / "bob.csv"}, sample, demo_codebook()
+        )
+    assert (
+        f"{tmp_path / 'ann.csv'}, row 1: expected each column once (column 'code' is in "
+        "columns H and M)"
+    ) in str(err.value)
+
+
+def test_a_bad_sheet_does_not_hide_the_problems_of_the_others(tmp_path, sample):
+    (tmp_path / "ann.csv").write_bytes(
+        ",".join(SHEET_COLUMNS).encode() + b"\n1,u,caf\xe9 cr\xe8me,,,,,,,,,\n"
+    )
+    rows = good_rows(sample, "bob")
+    rows[0] = {**rows[0], "category": "nonsense"}
+    _write(tmp_path / "bob.csv", rows)
+    with pytest.raises(InputError) as err:
+        import_sheets(
+            {"ann": tmp_path / "ann.csv", "bob": tmp_path / "bob.csv"}, sample, demo_codebook()
+        )
+    msg = str(err.value)
+    assert msg.startswith("2 problem(s) in the coding sheets")
+    assert (
+        f"{tmp_path / 'ann.csv'}: expected a UTF-8 CSV file (byte 0xe9 on text line 2 is not "
+        "UTF-8: save it as CSV UTF-8)"
+    ) in msg
+    assert f"{tmp_path / 'bob.csv'}, row 2: category 'nonsense'" in msg

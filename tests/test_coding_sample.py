@@ -145,3 +145,46 @@ def test_sheets_are_byte_reproducible():
     sheet = build_sheet(small_sample(), "bob")
     assert sheet_csv_bytes(sheet) == sheet_csv_bytes(sheet.copy())
     assert sheet_xlsx_bytes(sheet, "bob") == sheet_xlsx_bytes(sheet.copy(), "bob")
+
+
+#: Cells a spreadsheet program would run as a formula (OWASP CSV injection).
+HOSTILE = [
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://evil.example","click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_hostile_titles_are_text_not_formulas(tmp_path):
+    """A title or excerpt that looks like a formula is stored as text: XLSX cells are strings,
+    CSV cells get the documented leading single quote, and reading the sheet removes it."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    sheet = build_sheet(small_sample(), "ann")
+    n = len(HOSTILE)
+    sheet.loc[: n - 1, "title"] = HOSTILE
+    sheet.loc[: n - 1, "excerpt"] = HOSTILE[::-1]
+    write_sheet_csv(sheet, tmp_path / "ann.csv")
+    write_sheet_xlsx(sheet, "ann", tmp_path / "ann.xlsx")
+    with open(tmp_path / "ann.csv", encoding="utf-8-sig", newline="") as fh:
+        records = list(csv.reader(fh))
+    title = SHEET_COLUMNS.index("title")
+    # the documented quote prefix; a bare carriage return is written as a line feed
+    assert [r[title] for r in records[1 : n + 1]] == ["'" + h.replace("\r", "\n") for h in HOSTILE]
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r", "\n")) for r in records for c in r)
+    wb = load_workbook(tmp_path / "ann.xlsx")
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    got = [wb["coding"].cell(row=i + 2, column=title + 1).value for i in range(n)]
+    assert got[:-1] == HOSTILE[:-1]  # XML reads a bare CR back as LF
+    for name in ("ann.csv", "ann.xlsx"):
+        _, rows = read_sheet(tmp_path / name)
+        assert [r["title"] for _, r in rows[:n]] == [h.strip() for h in HOSTILE]
+        assert [r["excerpt"] for _, r in rows[:n]] == [h.strip() for h in HOSTILE[::-1]]
+        assert rows[n][1]["title"] == sheet.loc[n, "title"]  # normal text unchanged

@@ -209,3 +209,24 @@ def test_check_config_writes_unquoted_dates_back_as_strings():
     bad = _config(forum={"start": datetime.date(2024, 5, 1), "end": datetime.date(2024, 3, 1)})
     with pytest.raises(InputError, match=r"forum\.start \(2024-05-01\) is after forum\.end"):
         check_config(bad, SCHEMA)
+
+
+def test_filled_dir_in_demo_is_a_warning(workflow_copy):
+    """Source demo uses its simulated coders: coding.filled_dir set there is named, not ignored
+    without a word."""
+    from hfreuse.config_check import config_warnings
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    assert config_warnings(cfg) == []
+    cfg["coding"]["filled_dir"] = "coding/filled"
+    assert config_warnings(cfg) == [
+        "coding.filled_dir is set (coding/filled) but source demo uses its simulated coders: "
+        "the sheets there are not read (set source: live to import them)"
+    ]
+    assert config_warnings({**cfg, "source": "live"}) == []
+    overlay = workflow_copy / "filled.yaml"
+    overlay.write_text("coding:\n  filled_dir: coding/filled\n")
+    proc = run_snakemake(
+        workflow_copy, "-n", "--cores", "1", "--configfile", "config/config.yaml", str(overlay)
+    )
+    assert "warning: coding.filled_dir is set (coding/filled) but source demo" in proc.stderr

@@ -162,6 +162,19 @@ def check_config(cfg: MutableMapping[str, Any], schema_path: str | Path) -> None
         raise InputError("\n  ".join([intro, *problems]))
 
 
+def config_warnings(cfg: Mapping[str, Any]) -> list[str]:
+    """Settings that are valid but have no effect with this source, one line each (printed at
+    workflow start)."""
+    warnings = []
+    filled_dir = (cfg.get("coding") or {}).get("filled_dir")
+    if cfg.get("source") == "demo" and filled_dir:
+        warnings.append(
+            f"coding.filled_dir is set ({filled_dir}) but source demo uses its simulated coders: "
+            "the sheets there are not read (set source: live to import them)"
+        )
+    return warnings
+
+
 def check_card_jobs_cap(jobs: int, cap: int | None) -> None:
     """README fetch jobs pace themselves at 1/``jobs`` of the resolve quota, so the resource
     ``hf_resolve`` must be capped at ``jobs`` or less: more jobs at once would exceed it."""

@@ -128,7 +128,7 @@ def coder_codes(
                 if others:
                     cat = _pick(rng, others, [1.0] * len(others))
                     sub = _pick(rng, leaves[cat], [1.0] * len(leaves[cat]))
-        if kind == "challenge" or not any(k == kind and c == cat and s == sub for k, c, s in out):
+        if (kind, cat, sub) not in out:  # a mistake may repeat a code: written once
             out.append((kind, cat, sub))
     if truth and not out:
         out.append(truth[0])

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .codebook import KINDS, CodebookIndex, norm_text
-from .sheets import REQUIRED_COLUMNS, read_sheet
+from .sheets import REQUIRED_COLUMNS, SheetError, read_sheet
 
 CODES_COLUMNS = [
     "coder",
@@ -110,7 +110,12 @@ def import_sheets(
     for coder in sorted(sheets):
         path = Path(sheets[coder])
         name = str(path)
-        header, rows = read_sheet(path)
+        try:
+            header, rows = read_sheet(path)
+        except SheetError as exc:  # reported with the other sheets' problems
+            problems.append(Problem(exc.file, exc.row, None, None, exc.expected))
+            continue
+        rows = _without_duplicates(name, rows, problems)
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             problems.append(
@@ -150,6 +155,30 @@ def import_sheets(
     codes = codes.astype(CODES_DTYPES).sort_values(["coder", "topic_id", "row"], kind="mergesort")
     codes = codes.reset_index(drop=True)
     return codes, root_causes_from_codes(codes)
+
+
+def _without_duplicates(
+    name: str, rows: list[tuple[int, dict[str, str]]], problems: list[Problem]
+) -> list[tuple[int, dict[str, str]]]:
+    """The rows that are not an exact copy of an earlier row; each copy is a problem."""
+    first: dict[tuple, int] = {}
+    kept = []
+    for number, cells in rows:
+        key = tuple(sorted(cells.items()))
+        if key in first:
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    None,
+                    None,
+                    f"no exact duplicate rows (row {number} repeats row {first[key]})",
+                )
+            )
+        else:
+            first[key] = number
+            kept.append((number, cells))
+    return kept
 
 
 def _int_or_none(text: str) -> int | None:

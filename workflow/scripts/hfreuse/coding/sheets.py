@@ -6,6 +6,12 @@ forum category, creation date, accepted answer, first-post excerpt) and empty co
 the codebook) and ``notes``. A topic with several codes gets one row per code (copy the row).
 Row numbers are spreadsheet rows: the header is row 1, the first topic row 2 (in the CSV too, where
 a quoted cell may span several text lines).
+
+Formula injection (OWASP "CSV injection"): a forum title such as ``=cmd|' /C calc'!A0`` must not run
+when a coder opens the sheet. XLSX cells are always stored as text (never as formulas); a CSV cell
+starting with ``=``, ``+``, ``-``, ``@``, tab, carriage return or line feed is written with a
+leading single quote ``'``, which :func:`read_sheet` removes again (also from a coder's own cells).
+Line breaks inside a CSV cell are written as line feeds (a bare carriage return would end the row).
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ INSTRUCTIONS = [
     "notes: optional.",
     "Do not add topics that are not in your sheet, and do not rename the columns.",
 ]
+#: A cell starting with one of these is run as a formula by spreadsheet programs (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _FIXED_TIME = dt.datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -70,13 +78,26 @@ def build_sheet(sample: pd.DataFrame, coder: str) -> pd.DataFrame:
     return sheet[SHEET_COLUMNS].reset_index(drop=True)
 
 
+def escape_cell(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would run it as a formula (OWASP), and
+    its line breaks as line feeds (the CSV writer does not quote a bare carriage return)."""
+    text = "'" + text if text.startswith(FORMULA_STARTS) else text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def unescape_cell(text: str) -> str:
+    """``text`` without the leading ``'`` that :func:`escape_cell` adds."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def sheet_csv_bytes(sheet: pd.DataFrame) -> bytes:
-    """CSV bytes (UTF-8 with BOM so that spreadsheet programs open it as UTF-8)."""
+    """CSV bytes (UTF-8 with BOM so that spreadsheet programs open it as UTF-8); a cell that
+    would run as a formula gets a leading ``'`` (:func:`escape_cell`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(list(sheet.columns))
     for row in sheet.itertuples(index=False):
-        writer.writerow(["" if pd.isna(v) else str(v) for v in row])
+        writer.writerow([escape_cell("" if pd.isna(v) else str(v)) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -98,6 +119,9 @@ def sheet_xlsx_bytes(sheet: pd.DataFrame, coder: str) -> bytes:
         cell.font = Font(bold=True)
     for row in sheet.itertuples(index=False):
         ws.append([("" if pd.isna(v) else str(v)) for v in row])
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # openpyxl reads a leading "=" as a formula: keep text
+                cell.data_type = "s"
     widths = {
         "topic_id": 10,
         "url": 28,
@@ -172,38 +196,92 @@ def _cell_text(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    return unescape_cell(str(value)).strip()
+
+
+class SheetError(InputError):
+    """A filled sheet that cannot be read: ``file[, row N]: expected ...``."""
+
+    def __init__(self, file: str | Path, row: int | None, expected: str):
+        self.file, self.row, self.expected = str(file), row, expected
+        where = self.file if row is None else f"{self.file}, row {row}"
+        super().__init__(f"{where}: expected {expected}")
 
 
 def read_sheet(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Read a filled sheet (.csv or .xlsx): its header and its non-blank rows as
-    (spreadsheet row number, {column: text})."""
+    """Read a filled sheet (.csv or .xlsx): its labelled header and its non-blank rows as
+    (spreadsheet row number, {column: text}).
+
+    Columns without a header (a coder's own notes) are ignored; a duplicated header, a
+    semicolon- or tab-separated CSV, a non-UTF-8 CSV and a workbook without a worksheet named
+    'coding' raise :class:`SheetError`.
+    """
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
         records = _xlsx_records(path)
     elif path.suffix.lower() == ".csv":
         records = _csv_records(path)
     else:
-        raise InputError(f"{path}: expected a coding sheet ending in .csv or .xlsx")
+        raise SheetError(path, None, "a coding sheet ending in .csv or .xlsx")
     if not records:
-        raise InputError(f"{path}: empty file, expected a header row {SHEET_COLUMNS}")
-    header = [h.strip() for h in records[0]]
+        raise SheetError(path, None, f"a header row {SHEET_COLUMNS} (the file is empty)")
+    header = [_cell_text(h) for h in records[0]]
+    _check_header(path, header)
+    labelled = [(i, h) for i, h in enumerate(header) if h]
     rows = []
     for number, rec in enumerate(records[1:], start=2):
         cells = [_cell_text(v) for v in rec]
-        if not any(cells):
-            continue
         cells += [""] * (len(header) - len(cells))
-        rows.append((number, {h: c for h, c in zip(header, cells, strict=False) if h}))
-    return header, rows
+        row = {h: cells[i] for i, h in labelled}
+        if any(row.values()):
+            rows.append((number, row))
+    return [h for _, h in labelled], rows
+
+
+def _column_letter(index: int) -> str:
+    """The spreadsheet letter of the 0-based column ``index`` (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    names = [h for h in header if h]
+    for sep, what in ((";", "semicolon"), ("\t", "tab")):
+        if len(names) == 1 and len(names[0].split(sep)) > 1:
+            raise SheetError(
+                path,
+                1,
+                f"comma-separated values; this file looks {what}-separated (header "
+                f"{names[0][:60]!r}): save it as CSV with commas",
+            )
+    for name in dict.fromkeys(names):
+        where = [_column_letter(i) for i, h in enumerate(header) if h == name]
+        if len(where) > 1:
+            raise SheetError(
+                path, 1, f"each column once (column {name!r} is in columns {' and '.join(where)})"
+            )
 
 
 def _csv_records(path: Path) -> list[list[str]]:
+    data = path.read_bytes()
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return [list(r) for r in csv.reader(fh)]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: expected a UTF-8 CSV file: {exc}") from exc
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SheetError(
+            path,
+            None,
+            f"a UTF-8 CSV file (byte 0x{data[exc.start]:02x} on text line {line} is not UTF-8: "
+            "save it as CSV UTF-8)",
+        ) from exc
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:
+        raise SheetError(path, None, f"a CSV file: {exc}") from exc
 
 
 def _xlsx_records(path: Path) -> list[list[object]]:
@@ -212,9 +290,15 @@ def _xlsx_records(path: Path) -> list[list[object]]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(f"{path}: expected an XLSX workbook: {exc}") from exc
+        raise SheetError(path, None, f"an XLSX workbook: {exc}") from exc
     try:
-        ws = wb["coding"] if "coding" in wb.sheetnames else wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        if "coding" not in wb.sheetnames:
+            found = ", ".join(repr(n) for n in wb.sheetnames)
+            raise SheetError(
+                path,
+                None,
+                f"a worksheet named 'coding' (the sheet written for the coder); found: {found}",
+            )
+        return [list(r) for r in wb["coding"].iter_rows(values_only=True)]
     finally:
         wb.close()
