@@ -145,3 +145,15 @@ def test_sheets_are_byte_reproducible():
     sheet = build_sheet(small_sample(), "bob")
     assert sheet_csv_bytes(sheet) == sheet_csv_bytes(sheet.copy())
     assert sheet_xlsx_bytes(sheet, "bob") == sheet_xlsx_bytes(sheet.copy(), "bob")
+
+
+def test_topic_url_percent_encodes_the_slug():
+    from hfreuse.coding.sample import topic_url
+
+    template = "https://f.example/t/{slug}/{topic_id}"
+    assert topic_url(template, "plain-slug", 7) == "https://f.example/t/plain-slug/7"
+    assert topic_url(template, "a/../b?u=x#y z", 7) == (
+        "https://f.example/t/a%2F..%2Fb%3Fu%3Dx%23y%20z/7"
+    )
+    assert topic_url(template, "模型", 7) == "https://f.example/t/%E6%A8%A1%E5%9E%8B/7"
+    assert topic_url(template, None, 7) == "https://f.example/t/topic/7"
