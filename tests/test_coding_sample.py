@@ -188,3 +188,15 @@ def test_hostile_titles_are_text_not_formulas(tmp_path):
         assert [r["title"] for _, r in rows[:n]] == [h.strip() for h in HOSTILE]
         assert [r["excerpt"] for _, r in rows[:n]] == [h.strip() for h in HOSTILE[::-1]]
         assert rows[n][1]["title"] == sheet.loc[n, "title"]  # normal text unchanged
+
+
+def test_topic_url_percent_encodes_the_slug():
+    from hfreuse.coding.sample import topic_url
+
+    template = "https://f.example/t/{slug}/{topic_id}"
+    assert topic_url(template, "plain-slug", 7) == "https://f.example/t/plain-slug/7"
+    assert topic_url(template, "a/../b?u=x#y z", 7) == (
+        "https://f.example/t/a%2F..%2Fb%3Fu%3Dx%23y%20z/7"
+    )
+    assert topic_url(template, "模型", 7) == "https://f.example/t/%E6%A8%A1%E5%9E%8B/7"
+    assert topic_url(template, None, 7) == "https://f.example/t/topic/7"

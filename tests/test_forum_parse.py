@@ -302,3 +302,101 @@ def test_real_openai_posts_raw_usernames_never_reach_the_tables(tmp_path, monkey
     assert posts["is_accepted_answer"].sum() == 14
     assert posts["author_is_staff"].sum() == 2
     assert pd.api.types.is_datetime64_any_dtype(posts["created_at"])
+
+
+# --- usernames beyond the posters (issue 11) -------------------------------------------------------
+
+# real-shaped cooked HTML: a mention of a user who did not post (the openai-2023 snapshot's form),
+# a quote with its "NAME:" header (the discourse-feed form), an unrendered BBCode quote, share links
+PRIVACY_COOKED = """<p>Thanks <a class="mention" href="/u/ronaldgruckus">@RonaldGRuckus</a> and \
+<a class="mention" href="/u/zoë_k">@zoë_k</a>, see \
+https://discuss.huggingface.co/t/some-slug/123/4?u=Share_User.</p>
+<aside class="quote no-group" data-username="anonymous105" data-post="28" data-topic="2144">
+<div class="title">
+<div class="quote-controls"></div>
+<img alt="" width="24" height="24" src="https://discuss.example/letter_avatar_proxy/v4/letter/a/8797f3/48.png" \
+class="avatar"> anonymous105:</div>
+<blockquote>
+<p>Is <em>We the Living</em> also short?</p>
+</blockquote>
+</aside>
+<p>[quote="QuoteUser, post:3, topic:123"]<br>unrendered<br>[/quote]</p>
+<aside class="onebox allowlistedgeneric" \
+data-onebox-src="https://discuss.huggingface.co/t/other/77/2?u=onebox_user">
+<header class="source"><a href="https://discuss.huggingface.co/t/other/77">hf</a></header></aside>
+<pre><code>[quote="Code Person, post:1, topic:9, username:code_user"]
+curl "https://x.example/api?a=1&amp;u=code_user2&amp;b=2"</code></pre>"""
+
+
+def test_usernames_of_non_posters_quotes_and_share_links_do_not_reach_the_text():
+    pseudo = Pseudonymizer(KEY)
+    posts = [post(1, 1, "asker"), post(2, 2, "helper", cooked=PRIVACY_COOKED)]
+    _, prows = parse_record(record(40, posts), {}, pseudo)
+    text = prows[1]["text"]
+    for name in [
+        "ronaldgruckus",
+        "zoë_k",
+        "share_user",
+        "anonymous105",
+        "quoteuser",
+        "onebox_user",
+        "code person",
+        "code_user",
+    ]:
+        assert name not in text.lower(), (name, text)
+    assert text.split("\n") == [
+        f"Thanks @{pseudo('RonaldGRuckus')} and @{pseudo('zoë_k')}, see"
+        " https://discuss.huggingface.co/t/some-slug/123/4.",
+        "Is We the Living also short?",
+        f'[quote="{pseudo("QuoteUser")}, post:3, topic:123"]',
+        "unrendered",
+        "[/quote]",
+        "https://discuss.huggingface.co/t/other/77/2",
+        f'[quote="{pseudo("code_user")}, post:1, topic:9"]',
+        'curl "https://x.example/api?a=1&b=2"',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        # the mention's name is the one of its address, not of its (display) text
+        ('<p><a class="mention" href="/u/carol">@Carol</a> hi</p>', "@X[carol] hi"),
+        ('<p><a class="mention" href="https://f.example/u/dave">@dave</a></p>', "@X[dave]"),
+        # a quote header that is not in a div.title is dropped too
+        (
+            '<aside class="quote" data-username="eve">eve: <span>eve</span><blockquote>b</blockquote>'
+            "</aside>",
+            "b",
+        ),
+        ("<p>[quote=frank]x[/quote]</p>", '[quote="X[frank]"]x[/quote]'),
+        (
+            "<p>https://f.example/t/s/1?u=gina&amp;x=1 https://f.example/t/s/1?x=1&amp;u=gina</p>",
+            "https://f.example/t/s/1?x=1 https://f.example/t/s/1?x=1",
+        ),
+        (
+            "<p>https://f.example/search?menu=1 /t/s/1/2?u=hal</p>",
+            "https://f.example/search?menu=1 /t/s/1/2",
+        ),
+    ],
+)
+def test_usernames_out_of_text_cases(html, text):
+    assert html_to_text(html, lambda u: f"X[{u.lower()}]", []) == text
+
+
+def test_a_stale_accepted_flag_on_an_older_post_is_not_credited():
+    pseudo = Pseudonymizer(KEY)
+    posts = [
+        post(1, 1, "asker"),
+        post(2, 2, "old_helper", accepted_answer=True),  # stale flag
+        post(3, 3, "helper", accepted_answer=True),
+    ]
+    rec = record(41, posts, topic_extra={"accepted_answer": {"post_number": 3, "username": "x"}})
+    row, prows = parse_record(rec, {}, pseudo)
+    assert row["accepted_post_number"] == 3
+    assert [p["is_accepted_answer"] for p in prows] == [False, False, True]
+    # without the topic's own answer, one post only (the first flagged) is the accepted answer
+    del rec["topic"]["accepted_answer"]
+    row, prows = parse_record(rec, {}, pseudo)
+    assert row["accepted_post_number"] == 2
+    assert [p["is_accepted_answer"] for p in prows] == [False, True, False]

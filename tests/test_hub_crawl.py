@@ -15,9 +15,10 @@ from conftest import ROOT
 from hfreuse.clients import FetchError, HttpClient
 from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
-from hfreuse.hub.crawl import Pace, crawl_cards, crawl_models, shard_models
+from hfreuse.hub.crawl import Pace, card_url, crawl_cards, crawl_models, shard_models
 from hfreuse.io import read_json
 from hub_stub import (
+    README_RE,
     RecordedPages,
     StubHub,
     assign_cards,
@@ -560,3 +561,41 @@ def test_live_workflow_on_the_stub_and_sigkill_resume(hub, tmp_path):
     # the rerun fetched only what the killed run had not recorded (one page at most twice)
     assert hub.count("list") - killed_hits <= n_pages - stored + 1
     assert hub.count("list") in (n_pages, n_pages + 1)
+
+
+def test_a_model_id_with_a_dot_dot_segment_is_fetched_at_its_encoded_path(httpserver, tmp_path):
+    # a listed model named ".." must not be resolved by the client (or the server) into its
+    # organisation's path: the server sees the segment percent-encoded
+    models = tuple(
+        {**m, "id": f"{m['id'].split('/')[0]}/.."} if i == 0 else m
+        for i, m in enumerate(real_models()[:30])
+    )
+    dotted = models[0]["id"]
+    models = tuple({**m, "siblings": [{"rfilename": "README.md"}]} for m in models)
+    hub = StubHub(models=models, cards={dotted: "---\nlicense: mit\n---\n# dots\n"})
+    hub.install(httpserver)
+    raw_paths: list[str] = []
+
+    def record(request):
+        raw_paths.append(request.environ.get("RAW_URI") or request.environ["REQUEST_URI"])
+        return hub.readme(request)
+
+    httpserver.clear_all_handlers()
+    httpserver.expect_request("/api/models").respond_with_handler(hub.list_page)
+    httpserver.expect_request(README_RE).respond_with_handler(record)
+    hub_dir = tmp_path / "raw" / "stub-1" / "hub"
+    crawl(hub, hub_dir)
+    path = card_marker(hub_dir, 0, 1)
+    crawl_cards(hub_dir, path, 0, 1, hub.base_url, 100, client=client())
+    org = dotted.split("/")[0]
+    sha = models[0].get("sha") or "main"
+    assert f"/{org}/%2E%2E/resolve/{sha}/README.md" in raw_paths
+    assert not [p for p in raw_paths if "/../" in p or p.endswith("/..")]
+    got = {r["model_id"]: r for r in shard_cards(path)}
+    assert got[dotted]["status"] == 200 and "# dots" in got[dotted]["text"]
+    assert card_url("https://h.example/", "a/../b", "r/..") == (
+        "https://h.example/a/%2E%2E/b/resolve/r%2F../README.md"
+    )
+    assert card_url("https://h.example", "org/name", "main") == (
+        "https://h.example/org/name/resolve/main/README.md"
+    )

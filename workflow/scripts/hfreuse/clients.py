@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -203,6 +203,16 @@ class Stats:
             self.statuses[k] = self.statuses.get(k, 0) + int(v)
 
 
+def encode_dot_segments(url: str) -> str:
+    """``url`` with its path segments ``.`` and ``..`` percent-encoded (``%2E``, ``%2E%2E``)."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    if not any(seg in (".", "..") for seg in segments):
+        return url
+    path = "/".join(seg.replace(".", "%2E") if seg in (".", "..") else seg for seg in segments)
+    return urlunsplit(parts._replace(path=path))
+
+
 class HttpClient:
     """A paced GET client with retries.
 
@@ -262,6 +272,24 @@ class HttpClient:
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
 
+    def _send(
+        self,
+        url: str,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None,
+        headers: Mapping[str, str] | None,
+    ) -> requests.Response:
+        """One GET. requests decodes ``%2E`` (an unreserved character) in the prepared URL, which
+        turns an encoded ``%2E%2E`` path segment (a model id's ``..``) back into a dot segment
+        that a server resolves into another path: such segments are re-encoded before sending."""
+        if "%2e" not in url.lower():
+            return self.session.get(url, params=params, timeout=self.timeout, headers=headers)
+        prep = self.session.prepare_request(
+            requests.Request("GET", url, params=params, headers=headers)
+        )
+        prep.url = encode_dot_segments(prep.url or url)
+        settings = self.session.merge_environment_settings(prep.url, {}, None, None, None)
+        return self.session.send(prep, timeout=self.timeout, **settings)
+
     def get(
         self,
         url: str,
@@ -274,7 +302,7 @@ class HttpClient:
             self._pace()
             self.stats.requests += 1
             try:
-                resp = self.session.get(url, params=params, timeout=self.timeout, headers=headers)
+                resp = self._send(url, params, headers)
             except _RETRY_EXCEPTIONS as exc:
                 self._count(type(exc).__name__)
                 attempt += 1

@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 from statistics import NormalDist
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -160,8 +161,10 @@ def assign_coders(n: int, coders: list[str], overlap: float) -> tuple[list[list[
 
 
 def topic_url(template: str, slug: object, topic_id: int) -> str:
+    """A topic's address: the slug percent-encoded (no ``/``, ``?``, ``#`` or space of a slug
+    changes the address's path or query)."""
     slug = slug if isinstance(slug, str) and slug else "topic"
-    return template.format(slug=slug, topic_id=topic_id)
+    return template.format(slug=quote(slug, safe=""), topic_id=topic_id)
 
 
 TOPIC_COLUMNS = {

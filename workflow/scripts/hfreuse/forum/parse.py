@@ -4,9 +4,12 @@ Posts keep their text as plain text from Discourse's ``cooked`` HTML (standard l
 ``html.parser``): paragraphs and list items on their own lines, code blocks kept verbatim as text,
 quoted posts kept without their "username:" header, link previews (oneboxes) reduced to the
 linked URL, image metadata and emoji images dropped. Authors are keyed pseudonyms
-(:func:`hfreuse.forum.raw.pseudonym`); ``@mentions`` of users in the text are replaced by the
-mentioned user's pseudonym, so raw usernames do not reach results/. (A name typed as plain words
-is not recognisable and stays.)
+(:func:`hfreuse.forum.raw.pseudonym`), and so are the other places a username is recognisable:
+every ``@mention`` link (by the name in its ``/u/NAME`` address, whether or not the user posted in
+the topic), ``@name`` typed as plain text for the topic's posters, the name of a raw BBCode
+``[quote="NAME, post:3, topic:123"]`` header; the ``u=NAME`` parameter of share links
+(``.../t/slug/123/4?u=NAME``) is dropped from the URLs kept in the text. So raw usernames do not
+reach results/. (A name typed as plain words is not recognisable and stays.)
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -76,6 +80,64 @@ VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "source", "wbr", "area"
 SKIP_TAGS = {"script", "style", "svg", "noscript", "template"}
 _SPACES = re.compile(r"[ \t\r\f\v\n]+")
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)")
+# a raw BBCode quote header: [quote="NAME, post:3, topic:123"] (fields after the name optional;
+# newer Discourse writes "Full Name, post:3, topic:123, username:NAME")
+_BBQUOTE = re.compile(r'\[quote=["\u201c]?([^\]\n"\u201d]*)["\u201d]?\]', re.IGNORECASE)
+# the share-link parameter u=NAME of a URL kept in the text (after ? or &)
+_URL = re.compile(r"(?:https?://|(?<![^\s(\[<\"'])/t/)[^\s<>\"']+", re.IGNORECASE)
+_SHARE_USER = re.compile(r"([?&])u=(?:[\w.%-]*[\w%])?(&?)")
+
+
+def _mention_name(href: str | None) -> str | None:
+    """The username of a mention link's address ``/u/NAME`` (absolute or relative), or None."""
+    if not href:
+        return None
+    parts = [p for p in urlsplit(href).path.split("/") if p]
+    if len(parts) >= 2 and parts[-2] == "u":
+        return unquote(parts[-1]) or None
+    return None
+
+
+def _bbcode_quote(match: re.Match[str], mention: Any) -> str:
+    """A raw ``[quote="..."]`` header with the quoted user's name pseudonymized."""
+    fields = [f.strip() for f in match.group(1).split(",")]
+    username = next(
+        (f.split(":", 1)[1].strip() for f in fields if f.lower().startswith("username:")), None
+    )
+    name = fields[0] if fields and ":" not in fields[0] else None
+    who = username or name
+    if not who:
+        return match.group(0)
+    rest = [
+        f for f in fields[1 if name is not None else 0 :] if not f.lower().startswith("username:")
+    ]
+    return '[quote="' + ", ".join([mention(who), *rest]) + '"]'
+
+
+def _strip_share_user(url: str) -> str:
+    """``url`` without its ``u`` query parameter (Discourse's share-link username)."""
+    if "u=" not in url:
+        return url
+
+    def drop(m: re.Match[str]) -> str:
+        return m.group(1) if m.group(2) else ""
+
+    head, sep, rest = url.partition("?")
+    if not sep:
+        return url
+    query, hsep, frag = rest.partition("#")
+    query = _SHARE_USER.sub(drop, "?" + query)
+    query = "" if query == "?" else query
+    return head + query + hsep + frag
+
+
+def scrub_text(text: str, mention: Any) -> str:
+    """Usernames out of plain text: raw BBCode quote headers and share-link ``u=`` parameters."""
+    if "[quote" in text.lower():
+        text = _BBQUOTE.sub(lambda m: _bbcode_quote(m, mention), text)
+    if "u=" in text:
+        text = _URL.sub(lambda m: _strip_share_user(m.group(0)), text)
+    return text
 
 
 def _classes(attrs: list[tuple[str, str | None]]) -> set[str]:
@@ -96,7 +158,7 @@ class _TextExtractor(HTMLParser):
         self.stack: list[tuple[str, bool, set[str]]] = []  # (tag, skipping, classes)
         self.skip = 0
         self.pre = 0
-        self.mention_depth = 0
+        self.mention_depth = 0  # inside a mention link (its text replaced by the pseudonym)
 
     def _flush(self) -> None:
         text = _SPACES.sub(" ", "".join(self.line)).strip()
@@ -107,10 +169,18 @@ class _TextExtractor(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         cls = _classes(attrs)
         in_quote = any(t == "aside" and "quote" in c for t, _, c in self.stack)
+        # directly in a quote, everything but the quoted text is its "NAME:" header
+        in_quote_header = (
+            bool(self.stack)
+            and self.stack[-1][0] == "aside"
+            and "quote" in self.stack[-1][2]
+            and tag != "blockquote"
+        )
         onebox = tag == "aside" and "onebox" in cls
         skip = (
             tag in SKIP_TAGS
             or onebox
+            or in_quote_header
             or (tag == "div" and "meta" in cls)
             or (tag == "div" and in_quote and ("title" in cls or "quote-controls" in cls))
         )
@@ -131,6 +201,11 @@ class _TextExtractor(HTMLParser):
         if tag == "pre" and not self.skip:
             self.pre += 1
         if tag == "a" and "mention" in cls and not self.skip:
+            if not self.mention_depth:
+                name = _mention_name(dict(attrs).get("href"))
+                if name:
+                    self.line.append("@" + self.mention(name))
+                    cls = cls | {"\0named"}  # its own text is dropped
             self.mention_depth += 1
         self.stack.append((tag, skip, cls))
         if skip:
@@ -168,7 +243,11 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip:
             return
-        if self.mention_depth and not self.pre:
+        if self.stack and self.stack[-1][0] == "aside" and "quote" in self.stack[-1][2]:
+            return  # text directly in a quote: its header
+        if self.mention_depth:
+            if any(t == "a" and "\0named" in c for t, _, c in self.stack):
+                return  # the mention's name came from its address
             data = _MENTION.sub(lambda m: "@" + self.mention(m.group(1)), data)
         self.line.append(data)
 
@@ -186,9 +265,10 @@ class _TextExtractor(HTMLParser):
 def html_to_text(html: str | None, mention: Any = None, usernames: Iterable[str] = ()) -> str:
     """Plain text of a post's ``cooked`` HTML.
 
-    ``mention(username) -> str`` replaces the names of ``@mention`` links (default: keep).
-    ``@name`` written in plain text is replaced too when ``name`` is one of ``usernames``
-    (case-insensitive), outside code blocks' verbatim text.
+    ``mention(username) -> str`` replaces the names of ``@mention`` links, taken from the link's
+    ``/u/NAME`` address (default: keep). ``@name`` written in plain text is replaced too when
+    ``name`` is one of ``usernames`` (case-insensitive). The names of raw BBCode
+    ``[quote="NAME, ..."]`` headers are replaced, and share links lose their ``u=NAME``.
     """
     if not html:
         return ""
@@ -203,7 +283,7 @@ def html_to_text(html: str | None, mention: Any = None, usernames: Iterable[str]
             lambda m: "@" + mention(m.group(1)) if m.group(1).lower() in known else m.group(0),
             text,
         )
-    return text
+    return scrub_text(text, mention)
 
 
 # --- rows ------------------------------------------------------------------------------------
@@ -312,13 +392,16 @@ def parse_record(
 def _accepted_post_number(
     topic: dict[str, Any], posts: list[dict[str, Any]], where: str
 ) -> int | None:
-    """The accepted answer's post number: from ``accepted_answer``, else the flagged post."""
+    """The accepted answer's post number: the one the topic names (its ``accepted_answer``),
+    else the post flagged ``accepted_answer`` (the first when several are: a stale flag)."""
     accepted = topic.get("accepted_answer")
     accepted_number = None
     if isinstance(accepted, dict) and accepted.get("post_number") is not None:
         accepted_number = _int(accepted.get("post_number"), where, "accepted_answer.post_number")
     if accepted_number is None:
         flagged = [p.get("post_number") for p in posts if p.get("accepted_answer") is True]
+        if len(flagged) > 1:
+            log.warning("%s: posts %s are all flagged as the accepted answer", where, flagged)
         if flagged and flagged[0] is not None:
             accepted_number = _int(flagged[0], where, "post_number")
     return accepted_number
@@ -345,10 +428,8 @@ def _post_row(
         "created_at": raw.parse_time(post.get("created_at"), f"{pw}, created_at"),
         "author": pseudo(username) if isinstance(username, str) and username else None,
         "author_is_staff": is_staff(post, staff_groups),
-        "is_accepted_answer": bool(
-            post.get("accepted_answer") is True
-            or (accepted_number is not None and number == accepted_number)
-        ),
+        # the topic's accepted answer decides (a post's own flag may be stale): one post at most
+        "is_accepted_answer": accepted_number is not None and number == accepted_number,
         "reply_to_post_number": _int(post.get("reply_to_post_number"), pw, "reply_to_post_number"),
         "text": text,
         "text_length": len(text),

@@ -81,12 +81,19 @@ def smaller_page_url(url: str, min_size: int = MIN_PAGE_SIZE) -> str | None:
     return with_page_size(url, max(min_size, limits[0] // 2))
 
 
+def _segment(segment: str) -> str:
+    """One percent-encoded path segment; the dot segments ``.`` and ``..`` encoded too."""
+    if segment in (".", ".."):
+        return segment.replace(".", "%2E")
+    return quote(segment, safe="")
+
+
 def card_url(endpoint: str, model_id: str, revision: str) -> str:
-    """``<endpoint>/<model_id>/resolve/<revision>/README.md``."""
-    return (
-        f"{endpoint.rstrip('/')}/{quote(model_id, safe='/')}/resolve/"
-        f"{quote(revision, safe='')}/README.md"
-    )
+    """``<endpoint>/<model_id>/resolve/<revision>/README.md``, each path segment of the model id
+    percent-encoded (a ``.`` or ``..`` segment as ``%2E`` / ``%2E%2E``, so that no client or
+    server resolves it into another path)."""
+    path = "/".join(_segment(s) for s in model_id.split("/"))
+    return f"{endpoint.rstrip('/')}/{path}/resolve/{_segment(revision)}/README.md"
 
 
 def auth_headers() -> dict[str, str]:
