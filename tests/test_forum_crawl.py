@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from hfreuse.forum import raw as raw
 from hfreuse.forum.crawl import crawl_listing, crawl_topics
 from hfreuse.forum.parse import parse_forum
 from hfreuse.io import read_json
+from werkzeug.wrappers import Response
 
 
 @pytest.fixture
@@ -383,3 +385,40 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
     assert pq.read_table(out / "topics.parquet").num_rows == 50
     assert read_json(forum / "manifest.json")["snapshot"] == "s1"
     assert iso(now_utc())[:4] == read_json(forum / "manifest.json")["finished_at"][:4]
+
+
+def _no_posts(tid: int) -> Response:
+    body = {"post_stream": {"posts": []}, "id": tid}
+    return Response(json.dumps(body), status=200, content_type="application/json")
+
+
+def test_an_empty_post_batch_is_asked_again(stub, tmp_path):
+    stub.fail("/t/480317/posts.json", _no_posts(480317))
+    forum = tmp_path / "snap" / "forum"
+    manifest = crawl(stub, forum)
+    assert stub.counts()["/t/480317/posts.json"] == 4  # 3 batches, the first one asked twice
+    assert len(raw.record_posts(raw.read_record(raw.topic_path(forum, 480317)))) == 70
+    assert manifest["posts_not_served"] == 0
+
+
+def test_a_post_batch_that_stays_empty_fails_the_crawl_and_is_fetched_by_the_rerun(stub, tmp_path):
+    stub.fail("/t/480317/posts.json", _no_posts(480317), _no_posts(480317))
+    forum = tmp_path / "snap" / "forum"
+    crawl_listing(forum, stub.url, client=client())
+    first = stub.site.topics[480317]["post_stream"]["stream"][20:40]
+    with pytest.raises(
+        FetchError, match=r"topic 480317 \(GET http://.*/t/480317/posts\.json\)"
+    ) as err:
+        crawl_topics(forum, client=client())
+    assert f"post ids {', '.join(map(str, first))}." in str(err.value)
+    assert "incomplete" in str(err.value) and "rerun" in str(err.value)
+    assert not (forum / "manifest.json").exists()  # the snapshot is not complete
+    assert not raw.topic_path(forum, 480317).exists()
+    ids = read_json(forum / "listing.json")["topic_ids"]
+    assert all(raw.topic_path(forum, t).exists() for t in ids if t != 480317)
+
+    stub.log.clear()
+    manifest = crawl_topics(forum, client=client())
+    assert stub.topic_requests() == [480317]
+    assert len(raw.record_posts(raw.read_record(raw.topic_path(forum, 480317)))) == 70
+    assert manifest["posts_not_served"] == 0 and manifest["topics"]["fetched"] == 1

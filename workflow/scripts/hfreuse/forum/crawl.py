@@ -11,7 +11,9 @@ Two resumable phases, one rule each:
   progress file; ``listing.json`` is written last.
 * :func:`crawl_topics` stores, for every selected topic, ``/t/{id}.json`` plus the posts beyond
   its first chunk through ``/t/{id}/posts.json?post_ids[]=...`` in batches of
-  :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete. A
+  :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete (a
+  batch answered with no post is asked again; if it stays empty the topic is not stored and the
+  phase fails at its end naming the topic and post ids, so the rerun fetches it). A
   topic already stored (a resumed crawl) is not fetched again unless the listing shows it
   changed. With a previous snapshot, a topic stored there is reused (hard link) when its listing
   entry is unchanged (no bump, no new post, same category, title, pin and close state) and its
@@ -322,13 +324,30 @@ def _reusable(rec: dict[str, Any], entry: dict[str, Any], recheck_days: float, w
     return age > dt.timedelta(days=recheck_days)
 
 
-def fetch_topic(client: HttpClient, base: str, topic_id: int) -> tuple[int, Any, list[Any], int]:
-    """``(status, topic, post_batches, posts_missing)`` of one topic, fully fetched."""
+def _fetch_posts_batch(
+    client: HttpClient, purl: str, chunk: list[int]
+) -> tuple[Any, list[dict[str, Any]]]:
+    """One ``/t/{id}/posts.json`` batch; an answer with no post at all is asked for once more."""
+    params = [("post_ids[]", pid) for pid in chunk]
+    doc = client.get_json(purl, params=params)
+    posts = _check(raw.check_posts_batch, doc, purl)
+    if not posts:
+        log.warning("GET %s: no posts served for post ids %s; asking again", purl, chunk)
+        doc = client.get_json(purl, params=params)
+        posts = _check(raw.check_posts_batch, doc, purl)
+    return doc, posts
+
+
+def fetch_topic(
+    client: HttpClient, base: str, topic_id: int
+) -> tuple[int, Any, list[Any], int, list[int]]:
+    """``(status, topic, post_batches, posts_missing, unserved)`` of one topic, fully fetched;
+    ``unserved`` are the post ids of batches answered with no post at all, twice."""
     url = f"{base}/t/{topic_id}.json"
     resp = client.get(url, ok_statuses=(200, *raw.UNAVAILABLE_STATUSES))
     if resp.status_code != 200:
         log.warning("GET %s: HTTP %d; recorded as unavailable", url, resp.status_code)
-        return resp.status_code, None, [], 0
+        return resp.status_code, None, [], 0, []
     try:
         topic = resp.json()
     except ValueError as exc:
@@ -340,15 +359,19 @@ def fetch_topic(client: HttpClient, base: str, topic_id: int) -> tuple[int, Any,
     wanted = raw.missing_post_ids(topic)
     post_batches = []
     got: set[int] = set()
+    unserved: list[int] = []
+    purl = f"{base}/t/{topic_id}/posts.json"
     for chunk in raw.batches(wanted):
-        purl = f"{base}/t/{topic_id}/posts.json"
-        doc = client.get_json(purl, params=[("post_ids[]", pid) for pid in chunk])
-        got.update(p["id"] for p in _check(raw.check_posts_batch, doc, purl))
+        doc, posts = _fetch_posts_batch(client, purl, chunk)
+        if not posts:
+            unserved.extend(chunk)
+            continue
+        got.update(p["id"] for p in posts)
         post_batches.append(doc)
-    missing = len(set(wanted) - got)
+    missing = len(set(wanted) - got - set(unserved))
     if missing:
         log.warning("topic %d: %d posts of its stream were not served", topic_id, missing)
-    return 200, topic, post_batches, missing
+    return 200, topic, post_batches, missing, unserved
 
 
 def _check_previous(forum_dir: Path, previous_dir: str | Path | None) -> Path | None:
@@ -407,9 +430,13 @@ class _TopicTally:
 
 def _fetch_record(
     client: HttpClient, base: str, tid: int, entry: dict[str, Any], path: Path
-) -> tuple[int, int, int]:
-    """Fetch a topic, store its record; ``(status, post batches, posts not served)``."""
-    status, topic, post_batches, missing = fetch_topic(client, base, tid)
+) -> tuple[int, int, int, list[int]]:
+    """Fetch a topic and store its record; ``(status, post batches, posts not served,
+    unserved)``. A topic with a post batch served empty (``unserved`` post ids) is not stored:
+    the snapshot is incomplete and the next run fetches it again."""
+    status, topic, post_batches, missing, unserved = fetch_topic(client, base, tid)
+    if unserved:
+        return status, len(post_batches), missing, unserved
     record = {
         "version": raw.RECORD_VERSION,
         "topic_id": tid,
@@ -420,7 +447,20 @@ def _fetch_record(
         "post_batches": post_batches,
     }
     raw.write_json_gz(path, record)
-    return status, len(post_batches), missing
+    return status, len(post_batches), missing, unserved
+
+
+def _unserved_error(base: str, unserved: Mapping[int, list[int]]) -> FetchError:
+    shown = "; ".join(
+        f"topic {tid} (GET {base}/t/{tid}/posts.json): post ids {', '.join(map(str, ids))}"
+        for tid, ids in list(unserved.items())[:10]
+    )
+    more = f"; and {len(unserved) - 10} more topics" if len(unserved) > 10 else ""
+    return FetchError(
+        f"{len(unserved)} topic(s) have post batches the forum answered with no post, twice: "
+        f"{shown}{more}. These topics were not stored and the snapshot is incomplete: "
+        "rerun the crawl to fetch them again"
+    )
 
 
 def _topics_manifest(
@@ -491,6 +531,7 @@ def crawl_topics(
     entries = raw.listed_entries(forum_dir)
     ids = [int(t) for t in listing["topic_ids"]]
     tally = _TopicTally()
+    unserved: dict[int, list[int]] = {}
     progress = Progress("topics", total=len(ids))
     last_save = time.monotonic()
     for tid in ids:
@@ -508,7 +549,10 @@ def crawl_topics(
             tally.counts["reused"] += 1
             progress.update()
             continue
-        tally.fetched(*_fetch_record(client, base, tid, entry, path))
+        status, n_batches, missing, lost = _fetch_record(client, base, tid, entry, path)
+        tally.fetched(status, n_batches, missing)
+        if lost:
+            unserved[tid] = lost
         progress.update()
         if time.monotonic() - last_save >= STATE_EVERY_SECONDS:
             phase.save()
@@ -516,6 +560,8 @@ def crawl_topics(
     progress.update(0, force=True)
     topic_requests = phase.requests()
     atomic_write_json(state_path, {**state, "stats": topic_requests})
+    if unserved:
+        raise _unserved_error(base, unserved)
     requests = Stats()
     requests.add(listing.get("requests") or {})
     requests.add(topic_requests)
