@@ -8,7 +8,10 @@ Two resumable phases, one rule each:
   a topic bumped while the listing ran moves to page 0, behind the crawler, and would otherwise
   be missed. Topics are selected by creation date (``start``/``end``) and, with ``max_topics``,
   the listing stops once that many are selected. Each page is stored atomically, then the
-  progress file; ``listing.json`` is written last.
+  progress file; ``listing.json`` is written last. An empty page ends the listing only when no
+  ``more_topics_url`` (on it or the page before) says otherwise, and a page listing the same
+  topics as the page before is a stale copy: both are asked again, then fail naming the URL. A
+  complete listing far below the categories' ``topic_count`` is logged as a warning.
 * :func:`crawl_topics` stores, for every selected topic, ``/t/{id}.json`` plus the posts beyond
   its first chunk through ``/t/{id}/posts.json?post_ids[]=...`` in batches of
   :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete (a
@@ -53,6 +56,8 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 STALL_PAGES = 3  # non-empty pages in a row with no new topic: the server ignores ?page=
 STATE_EVERY_SECONDS = 5.0
+PAGE_RETRIES = 2  # more tries of a listing page that is empty too early or a stale copy
+LISTING_SHORTFALL = 0.9  # warn below this share of the categories' topic counts
 
 
 def make_client(
@@ -106,6 +111,7 @@ class _Selection:
     def __init__(self, start: str | None, end: str | None, limit: int | None) -> None:
         self.start, self.end, self.limit = start, end, limit
         self.listed: set[int] = set()
+        self.category: dict[int, Any] = {}  # each listed topic's category (as last listed)
         self.selected: list[int] = []
         self._chosen: set[int] = set()
 
@@ -118,6 +124,7 @@ class _Selection:
         new = 0
         for entry in entries:
             tid = entry["id"]
+            self.category[tid] = entry.get("category_id")
             if tid not in self.listed:
                 self.listed.add(tid)
                 new += 1
@@ -202,12 +209,91 @@ def _reread_pages(
         sel.add(raw.page_topics(read_json(path), str(path)), str(path))
 
 
-def _fetch_latest(client: HttpClient, base: str, number: int) -> tuple[Any, list[Any], str]:
-    """Page ``number`` of ``/latest.json``: the document, its topic entries and its URL."""
+def _fetch_latest(
+    client: HttpClient, base: str, number: int, fresh: bool = False
+) -> tuple[Any, list[Any], str]:
+    """Page ``number`` of ``/latest.json``: the document, its topic entries and its URL.
+
+    ``fresh`` asks caches on the way not to serve a stored copy (``Cache-Control: no-cache``)."""
     url = f"{base}/latest.json"
-    doc = client.get_json(url, params={"page": number})
     where = f"{url}?page={number}"
+    if not fresh:
+        doc = client.get_json(url, params={"page": number})
+    else:
+        resp = client.get(url, params={"page": number}, headers={"Cache-Control": "no-cache"})
+        try:
+            doc = resp.json()
+        except ValueError as exc:
+            raise FetchError(
+                f"GET {where}: expected a complete JSON body, got {len(resp.content)} bytes "
+                f"that do not parse ({exc})"
+            ) from exc
     return doc, _check(raw.page_topics, doc, where), where
+
+
+def _more_url(doc: Any) -> str | None:
+    """The page's ``topic_list.more_topics_url``: the server says another page follows."""
+    topic_list = doc.get("topic_list") if isinstance(doc, dict) else None
+    more = topic_list.get("more_topics_url") if isinstance(topic_list, dict) else None
+    return more or None
+
+
+def _page_problem(doc: Any, entries: list[Any], prev_doc: Any, number: int) -> str | None:
+    """Why page ``number`` cannot be taken as served, or None.
+
+    An empty page ends the listing only when the server agrees (no ``more_topics_url`` on it
+    nor on the page before); a page listing exactly the topics of the page before is a stale
+    copy (a cache serving the same page twice)."""
+    prev_entries = raw.page_topics(prev_doc, "") if prev_doc is not None else []
+    if not entries:
+        if _more_url(doc):
+            return f"an empty page that announces more topics ({_more_url(doc)})"
+        if _more_url(prev_doc):
+            return (
+                f"an empty page although page {number - 1} announced more topics "
+                f"({_more_url(prev_doc)})"
+            )
+        return None
+    if prev_entries and [e["id"] for e in entries] == [e["id"] for e in prev_entries]:
+        return f"the same topics as page {number - 1} (a stale copy served twice)"
+    return None
+
+
+def _previous_page(forum_dir: Path, number: int, prev_doc: Any) -> Any:
+    if prev_doc is not None or number == 0:
+        return prev_doc
+    path = raw.page_path(forum_dir, number - 1)
+    return read_json(path) if path.exists() else None
+
+
+def _checked_page(
+    client: HttpClient, base: str, number: int, prev_doc: Any
+) -> tuple[Any, list[Any], str]:
+    """Page ``number``, asked again up to :data:`PAGE_RETRIES` times while it is an empty page
+    the server does not agree ends the listing, or a copy of the page before; then a FetchError
+    naming the URL. An empty page after a full page whose ``more_topics_url`` led nowhere (a
+    listing of exactly a multiple of the page size) is told apart by the page after it."""
+    doc, entries, where = _fetch_latest(client, base, number)
+    problem = _page_problem(doc, entries, prev_doc, number)
+    tries = 1
+    while problem and tries <= PAGE_RETRIES:
+        log.warning("GET %s: %s; asking again", where, problem)
+        doc, entries, where = _fetch_latest(client, base, number, fresh=True)
+        problem = _page_problem(doc, entries, prev_doc, number)
+        tries += 1
+    if problem and not entries and not _more_url(doc):
+        # the page before was full and announced more: the listing may end right here
+        after, after_entries, after_where = _fetch_latest(client, base, number + 1, fresh=True)
+        if not after_entries and not _more_url(after):
+            log.info("GET %s: empty as well; the listing ends at page %d", after_where, number)
+            return doc, entries, where
+        problem += f", and page {number + 1} lists {len(after_entries)} topics"
+    if problem:
+        raise FetchError(
+            f"GET {where}: {problem}, after {tries} tries; the listing stops here rather than "
+            "lose topics (rerun the crawl to resume at this page)"
+        )
+    return doc, entries, where
 
 
 def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> None:
@@ -216,9 +302,11 @@ def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
     state = phase.state
     progress = Progress("listing pages")
     stalled = 0
+    prev_doc = None
     while not state["pages_finished"] and not sel.full:
         number = state["pages_done"]
-        doc, entries, where = _fetch_latest(phase.client, base, number)
+        prev_doc = _previous_page(forum_dir, number, prev_doc)
+        doc, entries, where = _checked_page(phase.client, base, number, prev_doc)
         raw.write_json_gz(raw.page_path(forum_dir, number), doc)
         state["pages_done"] = number + 1
         if not entries:
@@ -227,11 +315,46 @@ def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
         stalled = stalled + 1 if entries and not new else 0
         phase.save()
         progress.update()
+        prev_doc = doc
         if stalled >= STALL_PAGES:
             raise FetchError(
                 f"GET {where}: {STALL_PAGES} pages in a row list no new topic; "
                 "expected /latest.json to page with ?page=N"
             )
+
+
+def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
+    """Warn when the listing holds far fewer topics than the categories count.
+
+    Only categories of ``/categories.json`` the listing covers count: muted ones
+    (``notification_level`` 0, and their subcategories) are left out of ``/latest``, and topics
+    of categories not in ``/categories.json`` (hidden from it) are not compared. Each category's
+    ``topic_count`` is its own topics (a parent's does not include its subcategories'). The
+    counts include unlisted topics, so a shortfall is a warning, not an error."""
+    path = raw.categories_path(forum_dir)
+    cats = raw.check_categories(read_json(path), str(path))
+    by_id = {c["id"]: c for c in cats}
+
+    def muted(cat: dict[str, Any], depth: int = 0) -> bool:
+        if cat.get("notification_level") == 0:
+            return True
+        parent = by_id.get(cat.get("parent_category_id"))
+        return parent is not None and depth < 10 and muted(parent, depth + 1)
+
+    covered = {c["id"] for c in cats if not muted(c)}
+    expected = sum(int(c.get("topic_count") or 0) for c in cats if c["id"] in covered)
+    listed = sum(1 for tid in sel.listed if sel.category.get(tid) in covered)
+    if expected and listed < LISTING_SHORTFALL * expected:
+        log.warning(
+            "the listing holds %d topics of the %d that /categories.json counts in the %d "
+            "categories it covers (%.0f%%, below %.0f%%): topics may be missing from the "
+            "listing (the counts also include unlisted topics)",
+            listed,
+            expected,
+            len(covered),
+            100.0 * listed / expected,
+            100.0 * LISTING_SHORTFALL,
+        )
 
 
 def _crawl_catchup(
@@ -285,6 +408,8 @@ def crawl_listing(
     started = raw.parse_time(state["started_at"], str(state_path))
     _reread_pages(sel, forum_dir, state_path, state["catchup_done"], "catchup")
     _crawl_catchup(forum_dir, base, phase, sel, started)
+    if state["pages_finished"]:
+        _check_against_categories(forum_dir, sel)
 
     listing = {
         "version": STATE_VERSION,
