@@ -14,6 +14,7 @@ import socket
 import pytest
 from conftest import ROOT
 from hfreuse.clients import (
+    ConnectionFailed,
     FetchError,
     HttpClient,
     Progress,
@@ -160,15 +161,82 @@ def test_5xx_gives_up_after_max_retries_naming_the_url(httpserver):
     assert c.stats.requests == 3 and c.stats.errors == 1 and t.sleeps == [2.0, 4.0]
 
 
-def test_a_refused_connection_is_retried_then_fails():
+def _free_port() -> int:
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def test_a_refused_connection_fails_fast_with_a_clear_error():
+    port = _free_port()
     t = FakeTime()
-    c = fake_client(t, rpm=6000.0, max_retries=1)
-    with pytest.raises(FetchError, match=rf"GET http://127.0.0.1:{port}/y: gave up after 2 tries"):
-        c.get(f"http://127.0.0.1:{port}/y")
-    assert c.stats.statuses == {"ConnectionError": 2} and c.stats.retries == 1
+    c = fake_client(t, rpm=6000.0, max_retries=6)
+    url = f"http://127.0.0.1:{port}/y"
+    with pytest.raises(
+        ConnectionFailed,
+        match=rf"GET {url}: connection refused \(3 tries\): "
+        r"is the endpoint right / is the server up\?",
+    ) as err:
+        c.get(url)
+    assert not err.value.transient  # not a page too heavy to serve
+    assert c.stats.statuses == {"ConnectionFailed": 3} and c.stats.retries == 2
+    assert t.sleeps == [1.0, 1.0]  # a few quick retries, not the long backoff
+    c = fake_client(FakeTime(), rpm=6000.0, max_retries=0)
+    with pytest.raises(ConnectionFailed, match=r"\(1 tries\)"):
+        c.get(url)
+
+
+def test_the_hub_listing_does_not_shrink_its_pages_on_a_refused_connection(tmp_path):
+    """The Hub listing halves its page size on transient errors only (timeouts, 504):
+    a refused connection is a ConnectionFailed, not transient, so it fails at once."""
+    from hfreuse.hub.crawl import crawl_models
+
+    base = f"http://127.0.0.1:{_free_port()}"
+    c = HttpClient(6000.0, max_retries=6, sleep=lambda s: None)
+    with pytest.raises(ConnectionFailed, match="connection refused"):
+        crawl_models(tmp_path / "hub", base, ["downloads"], 100, client=c)
+    state = (tmp_path / "hub" / "state.json").read_text()
+    assert '"page_size_reduced"' not in state or '"page_size_reduced": 0' in state
+    assert "limit=100" in state and c.stats.requests == 3
+
+
+def test_a_trickling_server_is_cut_off_at_the_total_deadline():
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Trickle(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            try:
+                for _ in range(100):  # one byte every 0.2 s: each read is quick, the whole is not
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/slow"
+    t = FakeTime()
+    c = fake_client(t, rpm=6000.0, timeout=1.0, max_retries=1)
+    began = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match=rf"GET {url}: gave up after 2 tries: .*deadline"):
+            c.get(url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert time.monotonic() - began < 5  # two tries of about 1 s each, not 20 s
+    assert c.stats.statuses == {"DeadlineExceeded": 2} and c.stats.retries == 1
 
 
 def test_a_timeout_is_retried():

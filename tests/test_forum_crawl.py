@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from hfreuse.forum import raw as raw
 from hfreuse.forum.crawl import crawl_listing, crawl_topics
 from hfreuse.forum.parse import parse_forum
 from hfreuse.io import read_json
+from werkzeug.wrappers import Response
 
 
 @pytest.fixture
@@ -239,9 +241,9 @@ def test_settings_changed_under_a_crawl_are_refused(stub, tmp_path):
 def test_a_server_that_ignores_the_page_parameter_is_caught(stub, tmp_path):
     site = stub.site
     site.latest = lambda page: DiscourseSite.latest(site, 0)  # every page is page 0
-    with pytest.raises(FetchError, match="no new topic"):
+    with pytest.raises(FetchError, match=r"page=1: the same topics as page 0"):
         crawl_listing(tmp_path / "f", stub.url, client=client())
-    assert stub.count("/latest.json") == 4
+    assert stub.count("/latest.json") == 4  # page 0, then page 1 three times
 
 
 def test_incremental_crawl_fetches_only_what_changed(stub, tmp_path, monkeypatch):
@@ -383,3 +385,120 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
     assert pq.read_table(out / "topics.parquet").num_rows == 50
     assert read_json(forum / "manifest.json")["snapshot"] == "s1"
     assert iso(now_utc())[:4] == read_json(forum / "manifest.json")["finished_at"][:4]
+
+
+def _no_posts(tid: int) -> Response:
+    body = {"post_stream": {"posts": []}, "id": tid}
+    return Response(json.dumps(body), status=200, content_type="application/json")
+
+
+def test_an_empty_post_batch_is_asked_again(stub, tmp_path):
+    stub.fail("/t/480317/posts.json", _no_posts(480317))
+    forum = tmp_path / "snap" / "forum"
+    manifest = crawl(stub, forum)
+    assert stub.counts()["/t/480317/posts.json"] == 4  # 3 batches, the first one asked twice
+    assert len(raw.record_posts(raw.read_record(raw.topic_path(forum, 480317)))) == 70
+    assert manifest["posts_not_served"] == 0
+
+
+def test_a_post_batch_that_stays_empty_fails_the_crawl_and_is_fetched_by_the_rerun(stub, tmp_path):
+    stub.fail("/t/480317/posts.json", _no_posts(480317), _no_posts(480317))
+    forum = tmp_path / "snap" / "forum"
+    crawl_listing(forum, stub.url, client=client())
+    first = stub.site.topics[480317]["post_stream"]["stream"][20:40]
+    with pytest.raises(
+        FetchError, match=r"topic 480317 \(GET http://.*/t/480317/posts\.json\)"
+    ) as err:
+        crawl_topics(forum, client=client())
+    assert f"post ids {', '.join(map(str, first))}." in str(err.value)
+    assert "incomplete" in str(err.value) and "rerun" in str(err.value)
+    assert not (forum / "manifest.json").exists()  # the snapshot is not complete
+    assert not raw.topic_path(forum, 480317).exists()
+    ids = read_json(forum / "listing.json")["topic_ids"]
+    assert all(raw.topic_path(forum, t).exists() for t in ids if t != 480317)
+
+    stub.log.clear()
+    manifest = crawl_topics(forum, client=client())
+    assert stub.topic_requests() == [480317]
+    assert len(raw.record_posts(raw.read_record(raw.topic_path(forum, 480317)))) == 70
+    assert manifest["posts_not_served"] == 0 and manifest["topics"]["fetched"] == 1
+
+
+def _page(site: DiscourseSite, number: int, more: bool = False) -> Response:
+    doc = site.latest(number)
+    if more:
+        doc["topic_list"]["more_topics_url"] = f"/latest?no_definitions=true&page={number + 1}"
+    return Response(json.dumps(doc), status=200, content_type="application/json")
+
+
+def test_an_empty_page_mid_listing_is_asked_again(stub, tmp_path):
+    stub.fail("/latest.json?page=2", _page(stub.site, 99))  # empty, after a full page
+    listing = crawl_listing(tmp_path / "f", stub.url, client=client())
+    assert stub.counts()["/latest.json?page=2"] == 2
+    assert listing["topics_listed"] == 194 and listing["reached_end"]
+    assert (
+        stub.headers[[k for k, _ in stub.log].index("/latest.json?page=2", 3) + 1].get(
+            "Cache-Control"
+        )
+        == "no-cache"
+    )
+
+
+def test_an_empty_page_that_stays_empty_mid_listing_stops_with_a_clear_error(stub, tmp_path):
+    forum = tmp_path / "f"
+    stub.fail("/latest.json?page=2", *[_page(stub.site, 99)] * 3)
+    with pytest.raises(
+        FetchError,
+        match=r"GET http://.*/latest\.json\?page=2: an empty page although page 1 announced "
+        r"more topics .*page 3 lists 30 topics, after 3 tries",
+    ):
+        crawl_listing(forum, stub.url, client=client())
+    assert not (forum / "listing.json").exists()
+    assert [p.name for p in raw.list_pages(forum)] == ["page-000000.json.gz", "page-000001.json.gz"]
+    listing = crawl_listing(forum, stub.url, client=client())  # the rerun resumes at page 2
+    assert listing["topics_listed"] == 194 and listing["reached_end"]
+
+
+def test_an_empty_page_announcing_more_topics_is_not_the_end(stub, tmp_path):
+    last = stub.site.expected_requests()["pages"] - 1  # the empty page
+    stub.fail(f"/latest.json?page={last}", *[_page(stub.site, 99, more=True)] * 3)
+    with pytest.raises(FetchError, match=rf"page={last}: an empty page that announces more"):
+        crawl_listing(tmp_path / "f", stub.url, client=client())
+    assert stub.counts()[f"/latest.json?page={last}"] == 3
+
+
+def test_a_listing_of_whole_pages_ends_at_the_empty_page(stub, tmp_path):
+    site = stub.site
+    for e in site.ordered()[180:]:  # 180 topics: six full pages, each announcing more
+        del site.entries[e["id"]]
+    listing = crawl_listing(tmp_path / "f", stub.url, client=client())
+    assert listing["topics_listed"] == 180 and listing["reached_end"] and listing["pages"] == 7
+    assert stub.counts()["/latest.json?page=6"] == 3 and stub.counts()["/latest.json?page=7"] == 1
+
+
+def test_a_page_served_twice_is_asked_again_then_fails(stub, tmp_path):
+    stub.fail("/latest.json?page=3", _page(stub.site, 2))
+    listing = crawl_listing(tmp_path / "a", stub.url, client=client())
+    assert listing["topics_listed"] == 194 and stub.counts()["/latest.json?page=3"] == 2
+    stub.log.clear()
+    stub.fail("/latest.json?page=3", *[_page(stub.site, 2)] * 3)
+    with pytest.raises(FetchError, match=r"page=3: the same topics as page 2 .*after 3 tries"):
+        crawl_listing(tmp_path / "b", stub.url, client=client())
+    assert not (tmp_path / "b" / "listing.json").exists()
+
+
+def test_listing_far_below_the_category_counts_is_a_warning(stub, tmp_path, caplog):
+    cats = stub.site.categories["category_list"]["categories"]
+    for cat, count in zip(cats, (60, 55, 50), strict=True):  # 163 listed of 165: fine
+        cat["topic_count"] = count
+    with caplog.at_level("WARNING", logger="hfreuse.forum.crawl"):
+        crawl_listing(tmp_path / "a", stub.url, client=client())
+    assert "categories" not in caplog.text
+    for cat, count in zip(cats, (100, 100, 5000), strict=True):
+        cat["topic_count"] = count
+    cats[2]["notification_level"] = 0  # muted: not in /latest, not counted
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="hfreuse.forum.crawl"):
+        listing = crawl_listing(tmp_path / "b", stub.url, client=client())
+    assert listing["reached_end"]  # a warning, not an error
+    assert "holds 114 topics of the 200 that /categories.json counts" in caplog.text

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3.exceptions
 
 from . import __version__
 from .errors import InputError
@@ -34,6 +35,9 @@ USER_AGENT = (
     f"{platform.python_implementation()} {platform.python_version()})"
 )
 
+CONNECT_RETRIES = 2  # refused connections / unknown hosts: a few quick tries, then fail
+CONNECT_RETRY_DELAY = 1.0
+BODY_CHUNK = 65536
 RETRY_STATUSES = {500, 502, 503, 504, 520, 522, 524}
 TIMEOUT_STATUSES = {504, 524}  # the server gave up computing the answer: a smaller one may pass
 # Transport failures worth another try: timeouts, refused or reset connections, bodies cut off
@@ -56,6 +60,35 @@ class FetchError(InputError):
     def __init__(self, message: str, transient: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+class ConnectionFailed(FetchError):
+    """The server could not be reached at all (connection refused, host name not resolved).
+
+    Not transient: a smaller request would fail the same way (the Hub listing must not shrink
+    its page size on it).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
+
+
+class DeadlineExceeded(requests.Timeout):
+    """A response took longer than the client's total timeout (e.g. a body trickled slowly)."""
+
+
+def _unreachable(exc: Exception) -> str | None:
+    """Why a connection could not be opened at all ("connection refused", "host name not
+    resolved"), or None when ``exc`` is another failure (timeouts, resets, cut-off bodies)."""
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.Timeout):
+        return None
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    if isinstance(reason, urllib3.exceptions.NameResolutionError):
+        return "host name not resolved"
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return "connection refused"
+    return None
 
 
 def library_versions() -> dict[str, str]:
@@ -278,17 +311,60 @@ class HttpClient:
         params: Mapping[str, Any] | list[tuple[str, Any]] | None,
         headers: Mapping[str, str] | None,
     ) -> requests.Response:
-        """One GET. requests decodes ``%2E`` (an unreserved character) in the prepared URL, which
+        """One GET, its body read within ``timeout`` seconds in all (requests' own timeout
+        bounds each read, not the whole answer: a server trickling bytes would hang the crawl).
+
+        requests decodes ``%2E`` (an unreserved character) in the prepared URL, which
         turns an encoded ``%2E%2E`` path segment (a model id's ``..``) back into a dot segment
         that a server resolves into another path: such segments are re-encoded before sending."""
+        deadline = time.monotonic() + self.timeout
         if "%2e" not in url.lower():
-            return self.session.get(url, params=params, timeout=self.timeout, headers=headers)
-        prep = self.session.prepare_request(
-            requests.Request("GET", url, params=params, headers=headers)
-        )
-        prep.url = encode_dot_segments(prep.url or url)
-        settings = self.session.merge_environment_settings(prep.url, {}, None, None, None)
-        return self.session.send(prep, timeout=self.timeout, **settings)
+            resp = self.session.get(
+                url, params=params, timeout=self.timeout, headers=headers, stream=True
+            )
+        else:
+            prep = self.session.prepare_request(
+                requests.Request("GET", url, params=params, headers=headers)
+            )
+            prep.url = encode_dot_segments(prep.url or url)
+            settings = self.session.merge_environment_settings(prep.url, {}, True, None, None)
+            resp = self.session.send(prep, timeout=self.timeout, **settings)
+        self._read_body(resp, deadline)
+        return resp
+
+    def _read_body(self, resp: requests.Response, deadline: float) -> None:
+        """Read the whole body into ``resp`` (as requests would), or raise
+        :class:`DeadlineExceeded` once ``deadline`` has passed."""
+        chunks = []
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    raise DeadlineExceeded(
+                        f"total deadline of {self.timeout:g}s exceeded after "
+                        f"{sum(map(len, chunks))} bytes of the body"
+                    )
+                chunk = resp.raw.read1(BODY_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except urllib3.exceptions.ProtocolError as exc:
+            resp.close()
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc
+        except urllib3.exceptions.DecodeError as exc:
+            resp.close()
+            raise requests.exceptions.ContentDecodingError(exc) from exc
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            resp.close()
+            raise requests.exceptions.ReadTimeout(exc) from exc
+        except urllib3.exceptions.SSLError as exc:
+            resp.close()
+            raise requests.exceptions.SSLError(exc) from exc
+        except DeadlineExceeded:
+            resp.close()
+            raise
+        resp._content = b"".join(chunks)
+        resp._content_consumed = True
+        resp.raw.release_conn()
 
     def get(
         self,
@@ -304,8 +380,20 @@ class HttpClient:
             try:
                 resp = self._send(url, params, headers)
             except _RETRY_EXCEPTIONS as exc:
-                self._count(type(exc).__name__)
+                why = _unreachable(exc)
+                self._count("ConnectionFailed" if why else type(exc).__name__)
                 attempt += 1
+                if why:
+                    if attempt > min(CONNECT_RETRIES, self.max_retries):
+                        self.stats.errors += 1
+                        raise ConnectionFailed(
+                            f"GET {url}: {why} ({attempt} tries): is the endpoint right / "
+                            f"is the server up? ({exc})"
+                        ) from exc
+                    log.warning("GET %s: %s; retry %d", url, why, attempt)
+                    self.stats.retries += 1
+                    self._wait(CONNECT_RETRY_DELAY)
+                    continue
                 if attempt > self.max_retries:
                     self.stats.errors += 1
                     raise FetchError(

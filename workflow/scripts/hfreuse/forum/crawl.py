@@ -8,10 +8,15 @@ Two resumable phases, one rule each:
   a topic bumped while the listing ran moves to page 0, behind the crawler, and would otherwise
   be missed. Topics are selected by creation date (``start``/``end``) and, with ``max_topics``,
   the listing stops once that many are selected. Each page is stored atomically, then the
-  progress file; ``listing.json`` is written last.
+  progress file; ``listing.json`` is written last. An empty page ends the listing only when no
+  ``more_topics_url`` (on it or the page before) says otherwise, and a page listing the same
+  topics as the page before is a stale copy: both are asked again, then fail naming the URL. A
+  complete listing far below the categories' ``topic_count`` is logged as a warning.
 * :func:`crawl_topics` stores, for every selected topic, ``/t/{id}.json`` plus the posts beyond
   its first chunk through ``/t/{id}/posts.json?post_ids[]=...`` in batches of
-  :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete. A
+  :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete (a
+  batch answered with no post is asked again; if it stays empty the topic is not stored and the
+  phase fails at its end naming the topic and post ids, so the rerun fetches it). A
   topic already stored (a resumed crawl) is not fetched again unless the listing shows it
   changed. With a previous snapshot, a topic stored there is reused (hard link) when its listing
   entry is unchanged (no bump, no new post, same category, title, pin and close state) and its
@@ -51,6 +56,8 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 STALL_PAGES = 3  # non-empty pages in a row with no new topic: the server ignores ?page=
 STATE_EVERY_SECONDS = 5.0
+PAGE_RETRIES = 2  # more tries of a listing page that is empty too early or a stale copy
+LISTING_SHORTFALL = 0.9  # warn below this share of the categories' topic counts
 
 
 def make_client(
@@ -104,6 +111,7 @@ class _Selection:
     def __init__(self, start: str | None, end: str | None, limit: int | None) -> None:
         self.start, self.end, self.limit = start, end, limit
         self.listed: set[int] = set()
+        self.category: dict[int, Any] = {}  # each listed topic's category (as last listed)
         self.selected: list[int] = []
         self._chosen: set[int] = set()
 
@@ -116,6 +124,7 @@ class _Selection:
         new = 0
         for entry in entries:
             tid = entry["id"]
+            self.category[tid] = entry.get("category_id")
             if tid not in self.listed:
                 self.listed.add(tid)
                 new += 1
@@ -200,12 +209,91 @@ def _reread_pages(
         sel.add(raw.page_topics(read_json(path), str(path)), str(path))
 
 
-def _fetch_latest(client: HttpClient, base: str, number: int) -> tuple[Any, list[Any], str]:
-    """Page ``number`` of ``/latest.json``: the document, its topic entries and its URL."""
+def _fetch_latest(
+    client: HttpClient, base: str, number: int, fresh: bool = False
+) -> tuple[Any, list[Any], str]:
+    """Page ``number`` of ``/latest.json``: the document, its topic entries and its URL.
+
+    ``fresh`` asks caches on the way not to serve a stored copy (``Cache-Control: no-cache``)."""
     url = f"{base}/latest.json"
-    doc = client.get_json(url, params={"page": number})
     where = f"{url}?page={number}"
+    if not fresh:
+        doc = client.get_json(url, params={"page": number})
+    else:
+        resp = client.get(url, params={"page": number}, headers={"Cache-Control": "no-cache"})
+        try:
+            doc = resp.json()
+        except ValueError as exc:
+            raise FetchError(
+                f"GET {where}: expected a complete JSON body, got {len(resp.content)} bytes "
+                f"that do not parse ({exc})"
+            ) from exc
     return doc, _check(raw.page_topics, doc, where), where
+
+
+def _more_url(doc: Any) -> str | None:
+    """The page's ``topic_list.more_topics_url``: the server says another page follows."""
+    topic_list = doc.get("topic_list") if isinstance(doc, dict) else None
+    more = topic_list.get("more_topics_url") if isinstance(topic_list, dict) else None
+    return more or None
+
+
+def _page_problem(doc: Any, entries: list[Any], prev_doc: Any, number: int) -> str | None:
+    """Why page ``number`` cannot be taken as served, or None.
+
+    An empty page ends the listing only when the server agrees (no ``more_topics_url`` on it
+    nor on the page before); a page listing exactly the topics of the page before is a stale
+    copy (a cache serving the same page twice)."""
+    prev_entries = raw.page_topics(prev_doc, "") if prev_doc is not None else []
+    if not entries:
+        if _more_url(doc):
+            return f"an empty page that announces more topics ({_more_url(doc)})"
+        if _more_url(prev_doc):
+            return (
+                f"an empty page although page {number - 1} announced more topics "
+                f"({_more_url(prev_doc)})"
+            )
+        return None
+    if prev_entries and [e["id"] for e in entries] == [e["id"] for e in prev_entries]:
+        return f"the same topics as page {number - 1} (a stale copy served twice)"
+    return None
+
+
+def _previous_page(forum_dir: Path, number: int, prev_doc: Any) -> Any:
+    if prev_doc is not None or number == 0:
+        return prev_doc
+    path = raw.page_path(forum_dir, number - 1)
+    return read_json(path) if path.exists() else None
+
+
+def _checked_page(
+    client: HttpClient, base: str, number: int, prev_doc: Any
+) -> tuple[Any, list[Any], str]:
+    """Page ``number``, asked again up to :data:`PAGE_RETRIES` times while it is an empty page
+    the server does not agree ends the listing, or a copy of the page before; then a FetchError
+    naming the URL. An empty page after a full page whose ``more_topics_url`` led nowhere (a
+    listing of exactly a multiple of the page size) is told apart by the page after it."""
+    doc, entries, where = _fetch_latest(client, base, number)
+    problem = _page_problem(doc, entries, prev_doc, number)
+    tries = 1
+    while problem and tries <= PAGE_RETRIES:
+        log.warning("GET %s: %s; asking again", where, problem)
+        doc, entries, where = _fetch_latest(client, base, number, fresh=True)
+        problem = _page_problem(doc, entries, prev_doc, number)
+        tries += 1
+    if problem and not entries and not _more_url(doc):
+        # the page before was full and announced more: the listing may end right here
+        after, after_entries, after_where = _fetch_latest(client, base, number + 1, fresh=True)
+        if not after_entries and not _more_url(after):
+            log.info("GET %s: empty as well; the listing ends at page %d", after_where, number)
+            return doc, entries, where
+        problem += f", and page {number + 1} lists {len(after_entries)} topics"
+    if problem:
+        raise FetchError(
+            f"GET {where}: {problem}, after {tries} tries; the listing stops here rather than "
+            "lose topics (rerun the crawl to resume at this page)"
+        )
+    return doc, entries, where
 
 
 def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> None:
@@ -214,9 +302,11 @@ def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
     state = phase.state
     progress = Progress("listing pages")
     stalled = 0
+    prev_doc = None
     while not state["pages_finished"] and not sel.full:
         number = state["pages_done"]
-        doc, entries, where = _fetch_latest(phase.client, base, number)
+        prev_doc = _previous_page(forum_dir, number, prev_doc)
+        doc, entries, where = _checked_page(phase.client, base, number, prev_doc)
         raw.write_json_gz(raw.page_path(forum_dir, number), doc)
         state["pages_done"] = number + 1
         if not entries:
@@ -225,11 +315,46 @@ def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
         stalled = stalled + 1 if entries and not new else 0
         phase.save()
         progress.update()
+        prev_doc = doc
         if stalled >= STALL_PAGES:
             raise FetchError(
                 f"GET {where}: {STALL_PAGES} pages in a row list no new topic; "
                 "expected /latest.json to page with ?page=N"
             )
+
+
+def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
+    """Warn when the listing holds far fewer topics than the categories count.
+
+    Only categories of ``/categories.json`` the listing covers count: muted ones
+    (``notification_level`` 0, and their subcategories) are left out of ``/latest``, and topics
+    of categories not in ``/categories.json`` (hidden from it) are not compared. Each category's
+    ``topic_count`` is its own topics (a parent's does not include its subcategories'). The
+    counts include unlisted topics, so a shortfall is a warning, not an error."""
+    path = raw.categories_path(forum_dir)
+    cats = raw.check_categories(read_json(path), str(path))
+    by_id = {c["id"]: c for c in cats}
+
+    def muted(cat: dict[str, Any], depth: int = 0) -> bool:
+        if cat.get("notification_level") == 0:
+            return True
+        parent = by_id.get(cat.get("parent_category_id"))
+        return parent is not None and depth < 10 and muted(parent, depth + 1)
+
+    covered = {c["id"] for c in cats if not muted(c)}
+    expected = sum(int(c.get("topic_count") or 0) for c in cats if c["id"] in covered)
+    listed = sum(1 for tid in sel.listed if sel.category.get(tid) in covered)
+    if expected and listed < LISTING_SHORTFALL * expected:
+        log.warning(
+            "the listing holds %d topics of the %d that /categories.json counts in the %d "
+            "categories it covers (%.0f%%, below %.0f%%): topics may be missing from the "
+            "listing (the counts also include unlisted topics)",
+            listed,
+            expected,
+            len(covered),
+            100.0 * listed / expected,
+            100.0 * LISTING_SHORTFALL,
+        )
 
 
 def _crawl_catchup(
@@ -283,6 +408,8 @@ def crawl_listing(
     started = raw.parse_time(state["started_at"], str(state_path))
     _reread_pages(sel, forum_dir, state_path, state["catchup_done"], "catchup")
     _crawl_catchup(forum_dir, base, phase, sel, started)
+    if state["pages_finished"]:
+        _check_against_categories(forum_dir, sel)
 
     listing = {
         "version": STATE_VERSION,
@@ -322,13 +449,30 @@ def _reusable(rec: dict[str, Any], entry: dict[str, Any], recheck_days: float, w
     return age > dt.timedelta(days=recheck_days)
 
 
-def fetch_topic(client: HttpClient, base: str, topic_id: int) -> tuple[int, Any, list[Any], int]:
-    """``(status, topic, post_batches, posts_missing)`` of one topic, fully fetched."""
+def _fetch_posts_batch(
+    client: HttpClient, purl: str, chunk: list[int]
+) -> tuple[Any, list[dict[str, Any]]]:
+    """One ``/t/{id}/posts.json`` batch; an answer with no post at all is asked for once more."""
+    params = [("post_ids[]", pid) for pid in chunk]
+    doc = client.get_json(purl, params=params)
+    posts = _check(raw.check_posts_batch, doc, purl)
+    if not posts:
+        log.warning("GET %s: no posts served for post ids %s; asking again", purl, chunk)
+        doc = client.get_json(purl, params=params)
+        posts = _check(raw.check_posts_batch, doc, purl)
+    return doc, posts
+
+
+def fetch_topic(
+    client: HttpClient, base: str, topic_id: int
+) -> tuple[int, Any, list[Any], int, list[int]]:
+    """``(status, topic, post_batches, posts_missing, unserved)`` of one topic, fully fetched;
+    ``unserved`` are the post ids of batches answered with no post at all, twice."""
     url = f"{base}/t/{topic_id}.json"
     resp = client.get(url, ok_statuses=(200, *raw.UNAVAILABLE_STATUSES))
     if resp.status_code != 200:
         log.warning("GET %s: HTTP %d; recorded as unavailable", url, resp.status_code)
-        return resp.status_code, None, [], 0
+        return resp.status_code, None, [], 0, []
     try:
         topic = resp.json()
     except ValueError as exc:
@@ -340,15 +484,19 @@ def fetch_topic(client: HttpClient, base: str, topic_id: int) -> tuple[int, Any,
     wanted = raw.missing_post_ids(topic)
     post_batches = []
     got: set[int] = set()
+    unserved: list[int] = []
+    purl = f"{base}/t/{topic_id}/posts.json"
     for chunk in raw.batches(wanted):
-        purl = f"{base}/t/{topic_id}/posts.json"
-        doc = client.get_json(purl, params=[("post_ids[]", pid) for pid in chunk])
-        got.update(p["id"] for p in _check(raw.check_posts_batch, doc, purl))
+        doc, posts = _fetch_posts_batch(client, purl, chunk)
+        if not posts:
+            unserved.extend(chunk)
+            continue
+        got.update(p["id"] for p in posts)
         post_batches.append(doc)
-    missing = len(set(wanted) - got)
+    missing = len(set(wanted) - got - set(unserved))
     if missing:
         log.warning("topic %d: %d posts of its stream were not served", topic_id, missing)
-    return 200, topic, post_batches, missing
+    return 200, topic, post_batches, missing, unserved
 
 
 def _check_previous(forum_dir: Path, previous_dir: str | Path | None) -> Path | None:
@@ -407,9 +555,13 @@ class _TopicTally:
 
 def _fetch_record(
     client: HttpClient, base: str, tid: int, entry: dict[str, Any], path: Path
-) -> tuple[int, int, int]:
-    """Fetch a topic, store its record; ``(status, post batches, posts not served)``."""
-    status, topic, post_batches, missing = fetch_topic(client, base, tid)
+) -> tuple[int, int, int, list[int]]:
+    """Fetch a topic and store its record; ``(status, post batches, posts not served,
+    unserved)``. A topic with a post batch served empty (``unserved`` post ids) is not stored:
+    the snapshot is incomplete and the next run fetches it again."""
+    status, topic, post_batches, missing, unserved = fetch_topic(client, base, tid)
+    if unserved:
+        return status, len(post_batches), missing, unserved
     record = {
         "version": raw.RECORD_VERSION,
         "topic_id": tid,
@@ -420,7 +572,20 @@ def _fetch_record(
         "post_batches": post_batches,
     }
     raw.write_json_gz(path, record)
-    return status, len(post_batches), missing
+    return status, len(post_batches), missing, unserved
+
+
+def _unserved_error(base: str, unserved: Mapping[int, list[int]]) -> FetchError:
+    shown = "; ".join(
+        f"topic {tid} (GET {base}/t/{tid}/posts.json): post ids {', '.join(map(str, ids))}"
+        for tid, ids in list(unserved.items())[:10]
+    )
+    more = f"; and {len(unserved) - 10} more topics" if len(unserved) > 10 else ""
+    return FetchError(
+        f"{len(unserved)} topic(s) have post batches the forum answered with no post, twice: "
+        f"{shown}{more}. These topics were not stored and the snapshot is incomplete: "
+        "rerun the crawl to fetch them again"
+    )
 
 
 def _topics_manifest(
@@ -491,6 +656,7 @@ def crawl_topics(
     entries = raw.listed_entries(forum_dir)
     ids = [int(t) for t in listing["topic_ids"]]
     tally = _TopicTally()
+    unserved: dict[int, list[int]] = {}
     progress = Progress("topics", total=len(ids))
     last_save = time.monotonic()
     for tid in ids:
@@ -508,7 +674,10 @@ def crawl_topics(
             tally.counts["reused"] += 1
             progress.update()
             continue
-        tally.fetched(*_fetch_record(client, base, tid, entry, path))
+        status, n_batches, missing, lost = _fetch_record(client, base, tid, entry, path)
+        tally.fetched(status, n_batches, missing)
+        if lost:
+            unserved[tid] = lost
         progress.update()
         if time.monotonic() - last_save >= STATE_EVERY_SECONDS:
             phase.save()
@@ -516,6 +685,8 @@ def crawl_topics(
     progress.update(0, force=True)
     topic_requests = phase.requests()
     atomic_write_json(state_path, {**state, "stats": topic_requests})
+    if unserved:
+        raise _unserved_error(base, unserved)
     requests = Stats()
     requests.add(listing.get("requests") or {})
     requests.add(topic_requests)
