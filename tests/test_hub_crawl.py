@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import signal
 import subprocess
@@ -152,9 +153,76 @@ def test_real_list_pages_are_stored_as_served(httpserver, tmp_path):
     pages = real_model_lists()
     stub = RecordedPages(pages).install(httpserver)
     manifest = crawl_models(tmp_path / "hub", stub.base_url, [], 1000, client=client())
-    assert len(stub.hits) == manifest["stats"]["requests"] == manifest["pages"] == 10
+    # the 10 full pages, then the empty page without a next link that ends the listing
+    assert len(stub.hits) == manifest["stats"]["requests"] == manifest["pages"] == 11
+    assert stored_pages(tmp_path / "hub")[-1]["items"] == [] and manifest["stopped"] == "end"
     assert list(hub_raw.iter_models(tmp_path / "hub")) == [m for p in pages for m in p]
     assert manifest["models"] == 10000
+
+
+def full_page_without_next(hub: StubHub, n: int) -> bytes:
+    start = (n - 1) * PAGE
+    return json.dumps([served_item(m, EXPAND) for m in hub.models[start : start + PAGE]]).encode()
+
+
+def test_a_full_page_without_a_next_link_is_retried_then_refused(hub, tmp_path):
+    hub_dir = tmp_path / "hub"
+    for _ in range(2):  # the first try and one retry: both a full page without a next link
+        hub.fail_once(
+            "list", 3, 200, {"Content-Type": "application/json"}, full_page_without_next(hub, 3)
+        )
+    with pytest.raises(
+        FetchError,
+        match=r"GET http://\S+cursor=\S+: a full page of 100 models without a next link; "
+        r"the listing cannot be known complete \(after 2 tries\)",
+    ):
+        crawl(hub, hub_dir, client=client(max_retries=1))
+    assert not (hub_dir / "manifest.json").exists() and no_temp_files(hub_dir)
+    assert (
+        read_json(hub_dir / "state.json")["pages"] == 2
+        and not read_json(hub_dir / "state.json")["done"]
+    )
+    # a retry that gets the server's real answer goes on; the rerun completes the listing
+    hub.fail_once(
+        "list", 3, 200, {"Content-Type": "application/json"}, full_page_without_next(hub, 3)
+    )
+    manifest = crawl(hub, hub_dir)
+    assert stored_ids(hub_dir) == [m["id"] for m in real_models()]
+    assert manifest["stats"]["retries"] == 2 and manifest["stopped"] == "end"
+
+
+def test_an_empty_page_with_a_next_link_is_retried_then_refused(hub, tmp_path):
+    hub_dir = tmp_path / "hub"
+    link = {"Link": f'<{hub.base_url}/api/models?sort=createdAt&direction=1&cursor=x>; rel="next"'}
+    for _ in range(4):
+        hub.fail_once("list", 2, 200, link, b"[]")
+    with pytest.raises(FetchError, match=r"GET \S+: no models but a next link .*after 4 tries"):
+        crawl(hub, hub_dir)
+    assert read_json(hub_dir / "state.json")["pages"] == 1
+    assert [p.name for p in hub_raw.list_pages(hub_dir)] == ["page-000001.json.gz"]
+
+
+def test_an_exact_multiple_of_the_page_size_ends_on_an_empty_page(httpserver, tmp_path):
+    models = real_models()[: 3 * PAGE]
+    hub = StubHub(models=models).install(httpserver)
+    manifest = crawl(hub, tmp_path / "hub")
+    assert stored_ids(tmp_path / "hub") == [m["id"] for m in models]
+    assert [len(p["items"]) for p in stored_pages(tmp_path / "hub")] == [PAGE] * 3 + [0]
+    assert manifest["stopped"] == "end" and manifest["stats"]["retries"] == 0
+
+
+def test_a_cursor_that_cycles_is_refused_also_after_a_resume(hub, tmp_path):
+    hub_dir = tmp_path / "hub"
+    hub.link_back = {3: 2}  # page 3 links back to page 2
+    with pytest.raises(FetchError, match=r"GET \S+: the next link goes back to a page already"):
+        crawl(hub, hub_dir)
+    state = read_json(hub_dir / "state.json")
+    assert state["pages"] == 2 and not state["done"] and no_temp_files(hub_dir)
+    assert len(hub_raw.list_pages(hub_dir)) == 2 and hub.count("list") == 3  # no loop
+    # the rerun asks for page 3 again and stops again (the cursors come from the stored pages)
+    with pytest.raises(FetchError, match=r"cursor cycles"):
+        crawl(hub, hub_dir)
+    assert read_json(hub_dir / "state.json")["pages"] == 2 and hub.count("list") == 4
 
 
 def test_429_retry_after_then_success(hub, tmp_path):
