@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import bisect
 import functools
+import hashlib
 import json
 import re
 import threading
@@ -221,16 +222,27 @@ class StubHub:
             self.wrong_revisions.append(model_id)
             resp = Response("Revision Not Found", status=404)
         elif model_id in self.cards:
-            resp = Response(
-                self.cards[model_id].encode("utf-8"),
-                status=200,
-                headers={"Content-Type": "text/plain; charset=utf-8"},
-            )
+            body = self.cards[model_id].encode("utf-8")
+            resp = Response(body, status=200, headers=readme_headers(body, model_id, rev))
         else:
             resp = Response(
                 "Entry not found", status=404, headers={"X-Error-Code": "EntryNotFound"}
             )
         return self._log("card", model_id, request, resp)
+
+
+def git_blob_sha1(data: bytes) -> str:
+    return hashlib.sha1(b"blob " + str(len(data)).encode() + b"\0" + data).hexdigest()
+
+
+def readme_headers(body: bytes, model_id: str, rev: str) -> dict[str, str]:
+    """The Hub's headers for a README.md: its git blob id as ETag, the commit served."""
+    commit = rev if re.fullmatch(r"[0-9a-f]{40}", rev) else hashlib.sha1(model_id.encode())
+    return {
+        "Content-Type": "text/plain; charset=utf-8",
+        "ETag": f'"{git_blob_sha1(body)}"',
+        "X-Repo-Commit": commit if isinstance(commit, str) else commit.hexdigest(),
+    }
 
 
 def served_item(model: dict[str, Any], expand: list[str]) -> dict[str, Any]:

@@ -20,6 +20,22 @@ Two resumable crawls:
   shard (stable hash of the model id). Records go to part files of a few hundred records; the
   models already in part files are skipped on resume; the shard marker is written last.
 
+  A README answered 200 is stored only if it is the file asked for: an HTML page (``text/html``,
+  or a body opening with ``<!DOCTYPE html`` / ``<html``: a captive portal or an error page) is
+  not; when the Hub sends the file's git blob id as ``ETag`` (40 hex digits; 64 for the sha256 of
+  an LFS file) the body must hash to it (a body cut short is caught even with a matching
+  ``Content-Length``), and ``X-Repo-Commit`` must be the commit asked for (when a commit id was
+  asked for, not ``main``). Such an answer is fetched again with the client's retries, then the
+  crawl stops with a FetchError naming the URL.
+
+  Statuses. Recorded at once without text (final): 404 (no README), 410, 451, a 403 that carries
+  the Hub's own ``X-Error-Code`` (gated, disabled repository), and, for an anonymous crawl only,
+  a 401 with ``X-Error-Code`` ``GatedRepo`` / ``RepoNotFound`` (a repository gone private or
+  deleted since the listing). A bare 403 is the Hub's front (Cloudflare) refusing for now: it is
+  retried with backoff like a 5xx and recorded only if it persists after the retries. Any other
+  401 means the token (or anonymous access) was refused: it would refuse every model, so the crawl
+  stops at once with a clear error, keeping the READMEs already fetched (a rerun resumes).
+
 Network access goes through :class:`hfreuse.clients.HttpClient` (pacing, 429/``RateLimit``
 handling, retries). ``HF_TOKEN`` is read from the environment only and sent as a bearer token;
 manifests record whether a token was used, never the token.
@@ -27,7 +43,9 @@ manifests record whether a token was used, never the token.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,6 +70,9 @@ PART_SIZE = 250  # README records per part file
 # README answers recorded rather than fatal (text null): a missing file, and the rare repository
 # that is gated, disabled or blocked; one odd model must not stop a crawl of millions.
 CARD_STATUSES = (200, 401, 403, 404, 410, 451)
+FINAL_CARD_STATUSES = (404, 410, 451)  # recorded as answered (see the module docstring)
+ANONYMOUS_401_CODES = ("GatedRepo", "RepoNotFound")
+_HEX = re.compile(r"^[0-9a-f]+$")
 STATE_VERSION = 1
 
 
@@ -651,10 +672,74 @@ class _CardParts:
         atomic_write_json(self.state_path, self.state)
 
 
+def git_blob_sha1(data: bytes) -> str:
+    """The git blob id of a file's bytes (what the Hub sends as ``ETag`` for a non-LFS file)."""
+    return hashlib.sha1(b"blob " + str(len(data)).encode() + b"\0" + data).hexdigest()
+
+
+def _etag(value: str | None) -> str | None:
+    """An ``ETag`` header's value without ``W/`` and quotes, lower case; None when absent."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    return value.strip('"').lower()
+
+
+def readme_problem(resp: Any, revision: str) -> str | None:
+    """Why a 200 answer is not the README.md asked for at ``revision``, or None."""
+    ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    head = resp.content[:64].lstrip().lower()
+    if ctype == "text/html" or head.startswith((b"<!doctype html", b"<html")):
+        return f"HTTP 200 but an HTML page ({ctype or 'no Content-Type'}), not README.md"
+    etag = _etag(resp.headers.get("ETag"))
+    if etag and _HEX.match(etag) and len(etag) in (40, 64):
+        digest = git_blob_sha1(resp.content) if len(etag) == 40 else None
+        digest = digest or hashlib.sha256(resp.content).hexdigest()
+        if digest != etag:
+            return (
+                f"the body ({len(resp.content)} bytes) does not hash to its ETag {etag} "
+                f"(got {digest}): cut short or altered"
+            )
+    commit = resp.headers.get("X-Repo-Commit")
+    if commit and _HEX.match(revision) and len(revision) == 40 and commit.lower() != revision:
+        return f"X-Repo-Commit {commit} is not the commit asked for ({revision})"
+    return None
+
+
+def _card_answer_problem(resp: Any, url: str, revision: str, token_used: bool) -> str | None:
+    """None when the card answer can be recorded; a problem to retry; a 401 raises."""
+    status = int(resp.status_code)
+    code = resp.headers.get("X-Error-Code")
+    if status == 401 and (token_used or code not in ANONYMOUS_401_CODES):
+        refused = (
+            "the token was refused; check HF_TOKEN"
+            if token_used
+            else "anonymous access was refused; set HF_TOKEN"
+        )
+        raise FetchError(
+            f"GET {url}: HTTP 401 Unauthorized ({code or 'no X-Error-Code'}): {refused}. "
+            "The READMEs fetched so far are kept; rerun to resume"
+        )
+    if status == 403 and not code:
+        return "HTTP 403 without the Hub's X-Error-Code (its front refusing for now)"
+    if status == 200:
+        return readme_problem(resp, revision)
+    return None
+
+
 def _fetch_card(client: HttpClient, endpoint: str, model_id: str, revision: str) -> dict[str, Any]:
-    """The README record of one model: its text on HTTP 200, else the status alone."""
+    """The README record of one model: its verified text on HTTP 200, else the status alone."""
     url = card_url(endpoint, model_id, revision)
-    resp = client.get(url, ok_statuses=CARD_STATUSES)
+    token_used = _token_used(client)
+    resp = get_checked(
+        client,
+        url,
+        lambda r: _card_answer_problem(r, url, revision, token_used),
+        ok_statuses=CARD_STATUSES,
+        record_after_retries=(403,),
+    )
     status = int(resp.status_code)
     text = _decode_text(resp, url) if status == 200 else None
     if status not in (200, 404):
