@@ -4,7 +4,8 @@ The model objects are ~3.5 k real ``/api/models/{id}`` responses (July 2024) fro
 ``../shared/data/hub/stalnaker-2024/model_data/*.zip``; ``/api/models`` serves them like the Hub
 does: sorted by ``createdAt`` (ties by ``_id``), only ``_id``, ``id`` and the requested
 ``expand[]`` fields, ``limit`` items a page, an opaque keyset ``cursor`` and a
-``Link: <...>; rel="next"`` header on every page but the last. README texts are real model cards
+``Link: <...>; rel="next"`` header on every full page (as many models as asked): the listing ends
+with a page of fewer models (or none) and no next link. README texts are real model cards
 from ``../shared/data/hub/hn5318-cards``: a model that lists README.md gets one of them (its own
 when the card set has it) while texts last, the other models 404, as does a wrong revision.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import bisect
 import functools
+import hashlib
 import json
 import re
 import threading
@@ -124,6 +126,8 @@ class StubHub:
     heavy_limit: int = 50
     hits: list[Hit] = field(default_factory=list)
     wrong_revisions: list[str] = field(default_factory=list)
+    link_back: dict[int, int] = field(default_factory=dict)  # page N's next link: page M's URL
+    page_urls: dict[int, str] = field(default_factory=dict)  # the URL each page was asked at
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pages: dict[str, int] = field(default_factory=dict)
 
@@ -177,6 +181,7 @@ class StubHub:
             start = max(0, bisect.bisect_right(keys, decode_cursor(args["cursor"])) - self.overlap)
         with self._lock:  # page number: position of the cursor in the chain, retries included
             page_no = self._pages.setdefault(args.get("cursor", ""), len(self._pages) + 1)
+            self.page_urls.setdefault(page_no, request.url)
         fault = self._fault("list", page_no)
         if fault is None and self.broken_from_page and page_no >= self.broken_from_page:
             fault = Response("Service Unavailable", status=503)
@@ -198,7 +203,9 @@ class StubHub:
             "RateLimit": '"api";r=99999;t=300',
             "RateLimit-Policy": RATELIMIT_POLICY,
         }
-        if start + limit < len(self.models) and chunk:
+        if page_no in self.link_back:
+            headers["Link"] = f'<{self.page_urls[self.link_back[page_no]]}>; rel="next"'
+        elif len(chunk) == limit:
             query = [(k, v) for k, v in args.items(multi=True) if k != "cursor"]
             query.append(("cursor", encode_cursor(chunk[-1])))
             headers["Link"] = f'<{self.base_url}/api/models?{urlencode(query)}>; rel="next"'
@@ -215,16 +222,27 @@ class StubHub:
             self.wrong_revisions.append(model_id)
             resp = Response("Revision Not Found", status=404)
         elif model_id in self.cards:
-            resp = Response(
-                self.cards[model_id].encode("utf-8"),
-                status=200,
-                headers={"Content-Type": "text/plain; charset=utf-8"},
-            )
+            body = self.cards[model_id].encode("utf-8")
+            resp = Response(body, status=200, headers=readme_headers(body, model_id, rev))
         else:
             resp = Response(
                 "Entry not found", status=404, headers={"X-Error-Code": "EntryNotFound"}
             )
         return self._log("card", model_id, request, resp)
+
+
+def git_blob_sha1(data: bytes) -> str:
+    return hashlib.sha1(b"blob " + str(len(data)).encode() + b"\0" + data).hexdigest()
+
+
+def readme_headers(body: bytes, model_id: str, rev: str) -> dict[str, str]:
+    """The Hub's headers for a README.md: its git blob id as ETag, the commit served."""
+    commit = rev if re.fullmatch(r"[0-9a-f]{40}", rev) else hashlib.sha1(model_id.encode())
+    return {
+        "Content-Type": "text/plain; charset=utf-8",
+        "ETag": f'"{git_blob_sha1(body)}"',
+        "X-Repo-Commit": commit if isinstance(commit, str) else commit.hexdigest(),
+    }
 
 
 def served_item(model: dict[str, Any], expand: list[str]) -> dict[str, Any]:
@@ -234,7 +252,10 @@ def served_item(model: dict[str, Any], expand: list[str]) -> dict[str, Any]:
 
 @dataclass
 class RecordedPages:
-    """Replays the 10 real list pages verbatim (``?cursor=N``), whatever the query asks."""
+    """Replays the 10 real list pages verbatim (``?cursor=N``), whatever the query asks.
+
+    Each of them links to the next (the real listing went on), the page after the last is empty
+    and has no next link: the end of this listing."""
 
     pages: tuple[list[dict[str, Any]], ...]
     hits: list[str] = field(default_factory=list)
@@ -248,8 +269,9 @@ class RecordedPages:
         n = int(request.args.get("cursor", "0"))
         self.hits.append(request.url)
         headers = {"Content-Type": "application/json"}
-        if n + 1 < len(self.pages):
+        if n < len(self.pages):
             query = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
             query.append(("cursor", str(n + 1)))
             headers["Link"] = f'<{self.base_url}/api/models?{urlencode(query)}>; rel="next"'
-        return Response(json.dumps(self.pages[n]), status=200, headers=headers)
+        page = self.pages[n] if n < len(self.pages) else []
+        return Response(json.dumps(page), status=200, headers=headers)

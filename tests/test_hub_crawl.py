@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import signal
 import subprocess
@@ -152,9 +153,76 @@ def test_real_list_pages_are_stored_as_served(httpserver, tmp_path):
     pages = real_model_lists()
     stub = RecordedPages(pages).install(httpserver)
     manifest = crawl_models(tmp_path / "hub", stub.base_url, [], 1000, client=client())
-    assert len(stub.hits) == manifest["stats"]["requests"] == manifest["pages"] == 10
+    # the 10 full pages, then the empty page without a next link that ends the listing
+    assert len(stub.hits) == manifest["stats"]["requests"] == manifest["pages"] == 11
+    assert stored_pages(tmp_path / "hub")[-1]["items"] == [] and manifest["stopped"] == "end"
     assert list(hub_raw.iter_models(tmp_path / "hub")) == [m for p in pages for m in p]
     assert manifest["models"] == 10000
+
+
+def full_page_without_next(hub: StubHub, n: int) -> bytes:
+    start = (n - 1) * PAGE
+    return json.dumps([served_item(m, EXPAND) for m in hub.models[start : start + PAGE]]).encode()
+
+
+def test_a_full_page_without_a_next_link_is_retried_then_refused(hub, tmp_path):
+    hub_dir = tmp_path / "hub"
+    for _ in range(2):  # the first try and one retry: both a full page without a next link
+        hub.fail_once(
+            "list", 3, 200, {"Content-Type": "application/json"}, full_page_without_next(hub, 3)
+        )
+    with pytest.raises(
+        FetchError,
+        match=r"GET http://\S+cursor=\S+: a full page of 100 models without a next link; "
+        r"the listing cannot be known complete \(after 2 tries\)",
+    ):
+        crawl(hub, hub_dir, client=client(max_retries=1))
+    assert not (hub_dir / "manifest.json").exists() and no_temp_files(hub_dir)
+    assert (
+        read_json(hub_dir / "state.json")["pages"] == 2
+        and not read_json(hub_dir / "state.json")["done"]
+    )
+    # a retry that gets the server's real answer goes on; the rerun completes the listing
+    hub.fail_once(
+        "list", 3, 200, {"Content-Type": "application/json"}, full_page_without_next(hub, 3)
+    )
+    manifest = crawl(hub, hub_dir)
+    assert stored_ids(hub_dir) == [m["id"] for m in real_models()]
+    assert manifest["stats"]["retries"] == 2 and manifest["stopped"] == "end"
+
+
+def test_an_empty_page_with_a_next_link_is_retried_then_refused(hub, tmp_path):
+    hub_dir = tmp_path / "hub"
+    link = {"Link": f'<{hub.base_url}/api/models?sort=createdAt&direction=1&cursor=x>; rel="next"'}
+    for _ in range(4):
+        hub.fail_once("list", 2, 200, link, b"[]")
+    with pytest.raises(FetchError, match=r"GET \S+: no models but a next link .*after 4 tries"):
+        crawl(hub, hub_dir)
+    assert read_json(hub_dir / "state.json")["pages"] == 1
+    assert [p.name for p in hub_raw.list_pages(hub_dir)] == ["page-000001.json.gz"]
+
+
+def test_an_exact_multiple_of_the_page_size_ends_on_an_empty_page(httpserver, tmp_path):
+    models = real_models()[: 3 * PAGE]
+    hub = StubHub(models=models).install(httpserver)
+    manifest = crawl(hub, tmp_path / "hub")
+    assert stored_ids(tmp_path / "hub") == [m["id"] for m in models]
+    assert [len(p["items"]) for p in stored_pages(tmp_path / "hub")] == [PAGE] * 3 + [0]
+    assert manifest["stopped"] == "end" and manifest["stats"]["retries"] == 0
+
+
+def test_a_cursor_that_cycles_is_refused_also_after_a_resume(hub, tmp_path):
+    hub_dir = tmp_path / "hub"
+    hub.link_back = {3: 2}  # page 3 links back to page 2
+    with pytest.raises(FetchError, match=r"GET \S+: the next link goes back to a page already"):
+        crawl(hub, hub_dir)
+    state = read_json(hub_dir / "state.json")
+    assert state["pages"] == 2 and not state["done"] and no_temp_files(hub_dir)
+    assert len(hub_raw.list_pages(hub_dir)) == 2 and hub.count("list") == 3  # no loop
+    # the rerun asks for page 3 again and stops again (the cursors come from the stored pages)
+    with pytest.raises(FetchError, match=r"cursor cycles"):
+        crawl(hub, hub_dir)
+    assert read_json(hub_dir / "state.json")["pages"] == 2 and hub.count("list") == 4
 
 
 def test_429_retry_after_then_success(hub, tmp_path):
@@ -404,6 +472,114 @@ def test_card_shard_resumes_after_a_failure(hub, listed):
     assert marker["stats"]["statuses"]["503"] == 2 and marker["runs"] == 2
     assert sum(marker["card_statuses"].values()) == len(mine)
     assert marker["card_statuses"]["404"] == sum(1 for m in mine if m not in hub.cards)
+
+
+def card_models(hub: StubHub, n: int = 40) -> list[str]:
+    """The first ``n`` models of the one-shard selection of ``n`` cards, in fetch order."""
+    return shard_models({m: "x" for m in readme_ids()}, 0, 1, n)
+
+
+def with_card(hub: StubHub, mids: list[str]) -> str:
+    return next(m for m in mids if m in hub.cards)
+
+
+def card_crawl(hub, listed, **kw):
+    kw.setdefault("client", client(max_retries=1))
+    return crawl_cards(listed, card_marker(listed, 0, 1), 0, 1, hub.base_url, 40, **kw)
+
+
+def test_the_stub_sends_the_readme_blob_id_and_commit(hub, listed):
+    from urllib.request import urlopen
+
+    from hfreuse.hub.crawl import git_blob_sha1
+
+    mid = with_card(hub, card_models(hub))
+    sha = {m["id"]: m["sha"] for m in real_models()}[mid]
+    with urlopen(card_url(hub.base_url, mid, sha), timeout=10) as resp:
+        body, headers = resp.read(), resp.headers
+    assert headers["ETag"] == f'"{git_blob_sha1(body)}"' and headers["X-Repo-Commit"] == sha
+    hub.hits.clear()
+    # and the normal crawl verifies them without a retry
+    marker = card_crawl(hub, listed)
+    assert marker["stats"]["retries"] == 0 and marker["fetched"] > 0
+
+
+def test_an_html_page_answered_for_a_readme_is_retried_then_refused(hub, listed):
+    mid = with_card(hub, card_models(hub))
+    portal = b"<!DOCTYPE html><html><body>Sign in to the Wi-Fi</body></html>"
+    hub.fail_once("card", mid, 200, {"Content-Type": "text/plain"}, portal)  # HTML by its body
+    manifest = card_crawl(hub, listed)  # one bad answer: the retry gets the README
+    rec = {r["model_id"]: r for r in shard_cards(card_marker(listed, 0, 1))}[mid]
+    assert rec["text"] == hub.cards[mid] and manifest["stats"]["retries"] == 1
+
+    listed2 = listed.parent.parent / "again" / "hub"
+    import shutil
+
+    shutil.copytree(listed, listed2, ignore=shutil.ignore_patterns("cards"))
+    for _ in range(2):
+        hub.fail_once("card", mid, 200, {"Content-Type": "text/html; charset=utf-8"}, b"<p>hi")
+    with pytest.raises(FetchError, match=rf"GET \S+/{mid}/resolve/\S+: HTTP 200 but an HTML page"):
+        card_crawl(hub, listed2)
+    assert mid not in {r["model_id"] for r in shard_cards(card_marker(listed2, 0, 1))}
+
+
+@pytest.mark.parametrize("hostile", ["cut", "commit"])
+def test_a_readme_that_does_not_match_its_etag_or_commit_is_refused(hub, listed, hostile):
+    from hub_stub import readme_headers
+
+    mid = with_card(hub, card_models(hub))
+    sha = {m["id"]: m["sha"] for m in real_models()}[mid]
+    body = hub.cards[mid].encode()
+    headers = readme_headers(body, mid, sha)
+    if hostile == "cut":  # a body cut short, Content-Length matching the cut body
+        body = body[: len(body) // 2]
+    else:
+        headers["X-Repo-Commit"] = "0" * 40
+    for _ in range(2):
+        hub.fail_once("card", mid, 200, headers, body)
+    expected = "does not hash to its ETag" if hostile == "cut" else "is not the commit asked for"
+    with pytest.raises(FetchError, match=rf"/{mid}/resolve/.*{expected}.*after 2 tries"):
+        card_crawl(hub, listed)
+    assert mid not in {r["model_id"] for r in shard_cards(card_marker(listed, 0, 1))}
+
+
+def test_a_401_stops_the_card_crawl_and_it_resumes(hub, listed):
+    mids = card_models(hub)
+    hub.fail_once("card", mids[10], 401, {"X-Error-Code": "Unauthorized"}, b"Invalid token")
+    path = card_marker(listed, 0, 1)
+    authed = client(headers={"Authorization": "Bearer hf_revoked"})
+    with pytest.raises(FetchError, match=r"HTTP 401 .*the token was refused; check HF_TOKEN"):
+        card_crawl(hub, listed, client=authed)
+    assert not path.exists() and [r["model_id"] for r in shard_cards(path)] == mids[:10]
+    assert hub.count("card", 401) == 1  # not retried
+    marker = card_crawl(hub, listed)
+    assert "401" not in marker["card_statuses"] and marker["cards"] == 40
+
+
+def test_an_anonymous_401_is_recorded_only_for_a_repo_gone_private(hub, listed):
+    mids = card_models(hub)
+    hub.fail_once("card", mids[0], 401, {"X-Error-Code": "RepoNotFound"}, b"Repository Not Found")
+    hub.fail_once("card", mids[1], 401, body=b"Unauthorized")
+    with pytest.raises(FetchError, match=r"HTTP 401 .*anonymous access was refused; set HF_TOKEN"):
+        card_crawl(hub, listed)
+    assert [(r["model_id"], r["status"]) for r in shard_cards(card_marker(listed, 0, 1))] == [
+        (mids[0], 401)
+    ]
+
+
+def test_a_bare_403_is_retried_and_recorded_only_if_it_persists(hub, listed):
+    mids = card_models(hub)
+    a, b, c = mids[3], mids[4], mids[5]
+    hub.fail_once("card", a, 403, body=b"Cloudflare")  # once: the retry gets the answer
+    for _ in range(2):
+        hub.fail_once("card", b, 403, body=b"Cloudflare")  # persists after the retry
+    hub.fail_once("card", c, 403, {"X-Error-Code": "GatedRepo"}, b"gated")  # final at once
+    marker = card_crawl(hub, listed)
+    recs = {r["model_id"]: r for r in shard_cards(card_marker(listed, 0, 1))}
+    assert recs[a]["status"] in (200, 404) and recs[b]["status"] == recs[c]["status"] == 403
+    assert recs[b]["text"] is None and marker["card_statuses"]["403"] == 2
+    assert [h.key for h in hub.hits if h.status == 403].count(c) == 1
+    assert marker["stats"]["retries"] == 2
 
 
 CARD_KILL_SCRIPT = """

@@ -8,9 +8,33 @@ Two resumable crawls:
   atomically, so a crawl killed at any instant resumes at the first page it had not recorded: a
   page fetched again on resume is simply rewritten. ``manifest.json`` is written last and is the
   only file a workflow should declare.
+
+  The listing ends only when the server's two end signals agree: a page with fewer models than
+  asked (or none) *and* no next link. A page that contradicts itself (no models but a next link;
+  a full page without one) is fetched again with the client's retries, then the crawl stops with a
+  FetchError naming the URL: a listing cut there could not be known complete. A next link to a
+  page already stored in this crawl (a cursor that cycles: page 3 -> page 2 -> page 3) stops the
+  crawl before the page is stored. The cursors visited are the ``url`` of the stored pages, which
+  a resumed run reads back with the state, so the check holds across runs.
 * :func:`crawl_cards` fetches ``README.md`` of the models whose file list has one, for one static
   shard (stable hash of the model id). Records go to part files of a few hundred records; the
   models already in part files are skipped on resume; the shard marker is written last.
+
+  A README answered 200 is stored only if it is the file asked for: an HTML page (``text/html``,
+  or a body opening with ``<!DOCTYPE html`` / ``<html``: a captive portal or an error page) is
+  not; when the Hub sends the file's git blob id as ``ETag`` (40 hex digits; 64 for the sha256 of
+  an LFS file) the body must hash to it (a body cut short is caught even with a matching
+  ``Content-Length``), and ``X-Repo-Commit`` must be the commit asked for (when a commit id was
+  asked for, not ``main``). Such an answer is fetched again with the client's retries, then the
+  crawl stops with a FetchError naming the URL.
+
+  Statuses. Recorded at once without text (final): 404 (no README), 410, 451, a 403 that carries
+  the Hub's own ``X-Error-Code`` (gated, disabled repository), and, for an anonymous crawl only,
+  a 401 with ``X-Error-Code`` ``GatedRepo`` / ``RepoNotFound`` (a repository gone private or
+  deleted since the listing). A bare 403 is the Hub's front (Cloudflare) refusing for now: it is
+  retried with backoff like a 5xx and recorded only if it persists after the retries. Any other
+  401 means the token (or anonymous access) was refused: it would refuse every model, so the crawl
+  stops at once with a clear error, keeping the READMEs already fetched (a rerun resumes).
 
 Network access goes through :class:`hfreuse.clients.HttpClient` (pacing, 429/``RateLimit``
 handling, retries). ``HF_TOKEN`` is read from the environment only and sent as a bearer token;
@@ -19,9 +43,11 @@ manifests record whether a token was used, never the token.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +70,9 @@ PART_SIZE = 250  # README records per part file
 # README answers recorded rather than fatal (text null): a missing file, and the rare repository
 # that is gated, disabled or blocked; one odd model must not stop a crawl of millions.
 CARD_STATUSES = (200, 401, 403, 404, 410, 451)
+FINAL_CARD_STATUSES = (404, 410, 451)  # recorded as answered (see the module docstring)
+ANONYMOUS_401_CODES = ("GatedRepo", "RepoNotFound")
+_HEX = re.compile(r"^[0-9a-f]+$")
 STATE_VERSION = 1
 
 
@@ -176,19 +205,31 @@ def _drop_pages_after(hub_dir: Path, last: int) -> None:
             page.unlink()
 
 
-def _seen_ids(hub_dir: Path, state: Mapping[str, Any], state_path: Path) -> set[str]:
+def cursor_key(url: str) -> str:
+    """``url`` without its ``limit``: the same cursor asked for in a smaller page is the same page."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "limit"]
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+
+
+def _seen_ids(
+    hub_dir: Path, state: Mapping[str, Any], state_path: Path
+) -> tuple[set[str], set[str]]:
+    """The model ids and the cursors (:func:`cursor_key` of the URL) of the pages stored."""
     seen: set[str] = set()
+    visited: set[str] = set()
     for number in range(1, int(state["pages"]) + 1):
         path = hub_raw.page_path(hub_dir, number)
         if not path.exists():
             raise InputError(f"{state_path}: records {state['pages']} pages but {path} is missing")
         doc = read_json(path)
         seen.update(item["id"] for item in doc["items"])
+        visited.add(cursor_key(doc["url"]))
     if len(seen) != int(state["models"]):
         raise InputError(
             f"{state_path}: records {state['models']} models but its pages hold {len(seen)}"
         )
-    return seen
+    return seen, visited
 
 
 def _check_listing_settings(page_size: int, oldest_models: int | None) -> None:
@@ -256,6 +297,56 @@ def _next_page_url(resp: Any, url: str) -> str | None:
     return next_url
 
 
+def asked_limit(url: str) -> int | None:
+    """The ``limit`` a listing URL asks for, or None."""
+    limits = [v for k, v in parse_qsl(urlsplit(url).query) if k == "limit" and v.isdigit()]
+    return int(limits[0]) if limits else None
+
+
+def _end_signal_problem(items: list[dict[str, Any]], next_url: str | None, url: str) -> str | None:
+    """What is inconsistent about a page's end signals (models vs next link), or None."""
+    if not items and next_url:
+        return f"no models but a next link ({next_url}); expected models or no next link"
+    limit = asked_limit(url)
+    if next_url is None and limit is not None and len(items) >= limit:
+        return (
+            f"a full page of {len(items)} models without a next link; "
+            "the listing cannot be known complete"
+        )
+    return None
+
+
+def get_checked(
+    client: HttpClient,
+    url: str,
+    check: Callable[[Any], str | None],
+    ok_statuses: tuple[int, ...] = (200,),
+    record_after_retries: tuple[int, ...] = (),
+) -> Any:
+    """``client.get(url)`` until ``check(response)`` finds nothing wrong (None).
+
+    A response ``check`` objects to is fetched again up to ``client.max_retries`` times with the
+    client's backoff; then a FetchError names the URL and the problem, unless its status is in
+    ``record_after_retries`` (that last response is returned). ``check`` may raise to stop at once.
+    """
+    tries = 0
+    while True:
+        resp = client.get(url, ok_statuses=ok_statuses)
+        tries += 1
+        problem = check(resp)
+        if problem is None:
+            return resp
+        if tries > client.max_retries:
+            if resp.status_code in record_after_retries:
+                return resp
+            client.stats.errors += 1
+            raise FetchError(f"GET {url}: {problem} (after {tries} tries)")
+        delay = client._backoff(tries)
+        log.warning("GET %s: %s; retry %d in %.1fs", url, problem, tries, delay)
+        client.stats.retries += 1
+        client._wait(delay)
+
+
 class _ListingRun:
     """One run of the listing crawl: pages fetched in turn, each stored, then the state saved."""
 
@@ -265,12 +356,14 @@ class _ListingRun:
         state_path: Path,
         state: dict[str, Any],
         seen: set[str],
+        visited: set[str],
         client: HttpClient,
         oldest_models: int | None,
         progress: Progress,
     ) -> None:
         self.hub_dir, self.state_path, self.state = hub_dir, state_path, state
         self.seen, self.client, self.oldest_models = seen, client, oldest_models
+        self.visited = visited  # cursor_key of every stored page
         self.progress = progress
         self.base = Stats.from_dict(state["stats"])  # earlier runs' requests
 
@@ -291,16 +384,28 @@ class _ListingRun:
         """Fetch, store and record the next page (or ask for a smaller one after timeouts)."""
         state = self.state
         url = state["next"]
+        page: dict[str, Any] = {}
+
+        def check(resp: Any) -> str | None:
+            page["items"] = _page_items(resp, url)
+            page["next"] = _next_page_url(resp, url)
+            return _end_signal_problem(page["items"], page["next"], url)
+
         try:
-            resp = self.client.get(url)
+            get_checked(self.client, url, check)
         except FetchError as exc:
             smaller = smaller_page_url(url)
             if not exc.transient or smaller is None:
                 raise
             self._ask_smaller_page(exc, smaller)
             return
-        items = _page_items(resp, url)
-        next_url = _next_page_url(resp, url)
+        items, next_url = page["items"], page["next"]
+        if next_url and cursor_key(next_url) in self.visited | {cursor_key(url)}:
+            self.client.stats.errors += 1
+            raise FetchError(
+                f"GET {url}: the next link goes back to a page already stored in this crawl "
+                f"({next_url}); the cursor cycles, so the listing cannot be completed"
+            )
         new, dups = self._new_models(items)
         stopped = None
         if self.oldest_models is not None and state["models"] + len(new) >= self.oldest_models:
@@ -351,6 +456,7 @@ class _ListingRun:
         page = {"url": url, "next": next_url, "items": new}
         atomic_write_json_gz(hub_raw.page_path(self.hub_dir, number), page)
         self.seen.update(item["id"] for item in new)
+        self.visited.add(cursor_key(url))
         state.update(
             pages=number,
             models=int(state["models"]) + len(new),
@@ -451,7 +557,7 @@ def crawl_models(
         hub_dir, state_path, query, first_page_url(endpoint, expand, page_size)
     )
     _drop_pages_after(hub_dir, int(state["pages"]))
-    seen = _seen_ids(hub_dir, state, state_path)
+    seen, visited = _seen_ids(hub_dir, state, state_path)
     client = client or make_client(pace)
     state["runs"] = int(state["runs"]) + 1
     if state.get("next") and int(state.get("page_size_reduced", 0)):
@@ -460,7 +566,7 @@ def crawl_models(
     progress = Progress(
         "hub models", total=oldest_models, every=progress_every, initial=int(state["models"])
     )
-    _ListingRun(hub_dir, state_path, state, seen, client, oldest_models, progress).run()
+    _ListingRun(hub_dir, state_path, state, seen, visited, client, oldest_models, progress).run()
     manifest = _listing_manifest(
         hub_dir, snapshot, endpoint, expand, page_size, oldest_models, state, client
     )
@@ -566,10 +672,74 @@ class _CardParts:
         atomic_write_json(self.state_path, self.state)
 
 
+def git_blob_sha1(data: bytes) -> str:
+    """The git blob id of a file's bytes (what the Hub sends as ``ETag`` for a non-LFS file)."""
+    return hashlib.sha1(b"blob " + str(len(data)).encode() + b"\0" + data).hexdigest()
+
+
+def _etag(value: str | None) -> str | None:
+    """An ``ETag`` header's value without ``W/`` and quotes, lower case; None when absent."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    return value.strip('"').lower()
+
+
+def readme_problem(resp: Any, revision: str) -> str | None:
+    """Why a 200 answer is not the README.md asked for at ``revision``, or None."""
+    ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    head = resp.content[:64].lstrip().lower()
+    if ctype == "text/html" or head.startswith((b"<!doctype html", b"<html")):
+        return f"HTTP 200 but an HTML page ({ctype or 'no Content-Type'}), not README.md"
+    etag = _etag(resp.headers.get("ETag"))
+    if etag and _HEX.match(etag) and len(etag) in (40, 64):
+        digest = git_blob_sha1(resp.content) if len(etag) == 40 else None
+        digest = digest or hashlib.sha256(resp.content).hexdigest()
+        if digest != etag:
+            return (
+                f"the body ({len(resp.content)} bytes) does not hash to its ETag {etag} "
+                f"(got {digest}): cut short or altered"
+            )
+    commit = resp.headers.get("X-Repo-Commit")
+    if commit and _HEX.match(revision) and len(revision) == 40 and commit.lower() != revision:
+        return f"X-Repo-Commit {commit} is not the commit asked for ({revision})"
+    return None
+
+
+def _card_answer_problem(resp: Any, url: str, revision: str, token_used: bool) -> str | None:
+    """None when the card answer can be recorded; a problem to retry; a 401 raises."""
+    status = int(resp.status_code)
+    code = resp.headers.get("X-Error-Code")
+    if status == 401 and (token_used or code not in ANONYMOUS_401_CODES):
+        refused = (
+            "the token was refused; check HF_TOKEN"
+            if token_used
+            else "anonymous access was refused; set HF_TOKEN"
+        )
+        raise FetchError(
+            f"GET {url}: HTTP 401 Unauthorized ({code or 'no X-Error-Code'}): {refused}. "
+            "The READMEs fetched so far are kept; rerun to resume"
+        )
+    if status == 403 and not code:
+        return "HTTP 403 without the Hub's X-Error-Code (its front refusing for now)"
+    if status == 200:
+        return readme_problem(resp, revision)
+    return None
+
+
 def _fetch_card(client: HttpClient, endpoint: str, model_id: str, revision: str) -> dict[str, Any]:
-    """The README record of one model: its text on HTTP 200, else the status alone."""
+    """The README record of one model: its verified text on HTTP 200, else the status alone."""
     url = card_url(endpoint, model_id, revision)
-    resp = client.get(url, ok_statuses=CARD_STATUSES)
+    token_used = _token_used(client)
+    resp = get_checked(
+        client,
+        url,
+        lambda r: _card_answer_problem(r, url, revision, token_used),
+        ok_statuses=CARD_STATUSES,
+        record_after_retries=(403,),
+    )
     status = int(resp.status_code)
     text = _decode_text(resp, url) if status == 200 else None
     if status not in (200, 404):

@@ -18,7 +18,8 @@ belongs to shard ``hfreuse.shards.stable_shard(model_id, n)``.
 
 ``items`` are the Hub's model objects exactly as served (with the ``expand`` fields).
 A card record has ``status`` 200 (``text`` = README.md as served) or 404 (no README); the live
-crawl also records, without text, the rare 401/403/410/451 of a gated, disabled or blocked repo.
+crawl also records, without text, the rare 403/410/451 of a gated, disabled or blocked repo (and,
+anonymously, a 401 of a repo gone private; see :mod:`hfreuse.hub.crawl` for which are final).
 """
 
 from __future__ import annotations
