@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from collections.abc import Callable
@@ -37,8 +38,9 @@ def run_rule(main: Callable[..., Any], smk: Any) -> None:
     """Call ``main(**inputs, **outputs, **params)`` for the ``snakemake`` object ``smk``.
 
     Inputs, outputs and params must be named, and the names must not clash. An
-    :class:`InputError` ends the job with its one-line message; anything else keeps its
-    traceback (a bug, not bad input).
+    :class:`InputError` ends the job with its one-line message, and so does a full disk, a
+    read-only file system or a missing write permission (naming the file); anything else keeps
+    its traceback (a bug, not bad input).
     """
     log_path = smk.log[0] if len(smk.log) else None
     setup_logging(log_path)
@@ -53,6 +55,29 @@ def run_rule(main: Callable[..., Any], smk: Any) -> None:
     try:
         main(**kwargs)
     except InputError as exc:
-        log.error("%s", exc)
-        print(f"hfreuse: error in rule {smk.rule}: {exc}", file=sys.stderr)
-        sys.exit(1)
+        _fail(smk.rule, str(exc))
+    except OSError as exc:
+        if exc.errno not in STORAGE_ERRORS:
+            raise
+        _fail(smk.rule, storage_message(exc))
+
+
+#: errno -> what the user can do: failures of the storage, not of the code.
+STORAGE_ERRORS = {
+    errno.ENOSPC: "the disk is full: free space (or point the workflow at a larger disk), rerun",
+    errno.EDQUOT: "the disk quota is exceeded: free space or raise the quota, rerun",
+    errno.EROFS: "the file system is read-only: run the workflow on a writable disk",
+    errno.EACCES: "permission denied: the workflow needs write access here",
+}
+
+
+def storage_message(exc: OSError) -> str:
+    """One line for a storage failure: the file, what happened, what to do."""
+    where = exc.filename or "a file"
+    return f"{where}: {exc.strerror or 'storage error'}; {STORAGE_ERRORS[exc.errno]}"
+
+
+def _fail(rule: str, message: str) -> None:
+    log.error("%s", message)
+    print(f"hfreuse: error in rule {rule}: {message}", file=sys.stderr)
+    sys.exit(1)
