@@ -38,6 +38,13 @@ USER_AGENT = (
 CONNECT_RETRIES = 2  # refused connections / unknown hosts: a few quick tries, then fail
 CONNECT_RETRY_DELAY = 1.0
 BODY_CHUNK = 65536
+# urllib3's errors while reading a body -> the requests exception requests itself would raise
+BODY_ERRORS = {
+    urllib3.exceptions.ProtocolError: requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.DecodeError: requests.exceptions.ContentDecodingError,
+    urllib3.exceptions.ReadTimeoutError: requests.exceptions.ReadTimeout,
+    urllib3.exceptions.SSLError: requests.exceptions.SSLError,
+}
 RETRY_STATUSES = {500, 502, 503, 504, 520, 522, 524}
 TIMEOUT_STATUSES = {504, 524}  # the server gave up computing the answer: a smaller one may pass
 # Transport failures worth another try: timeouts, refused or reset connections, bodies cut off
@@ -347,18 +354,10 @@ class HttpClient:
                 if not chunk:
                     break
                 chunks.append(chunk)
-        except urllib3.exceptions.ProtocolError as exc:
+        except tuple(BODY_ERRORS) as exc:
             resp.close()
-            raise requests.exceptions.ChunkedEncodingError(exc) from exc
-        except urllib3.exceptions.DecodeError as exc:
-            resp.close()
-            raise requests.exceptions.ContentDecodingError(exc) from exc
-        except urllib3.exceptions.ReadTimeoutError as exc:
-            resp.close()
-            raise requests.exceptions.ReadTimeout(exc) from exc
-        except urllib3.exceptions.SSLError as exc:
-            resp.close()
-            raise requests.exceptions.SSLError(exc) from exc
+            mapped = next(new for old, new in BODY_ERRORS.items() if isinstance(exc, old))
+            raise mapped(exc) from exc
         except DeadlineExceeded:
             resp.close()
             raise
@@ -464,6 +463,37 @@ class HttpClient:
             delay = min(self.max_wait, rl[1] + 0.5)
             log.info("rate-limit window used up; waiting %.1fs for the next one", delay)
             self._next_at = max(self._next_at, self._clock() + delay)
+
+    def get_checked(
+        self,
+        url: str,
+        check: Callable[[requests.Response], str | None],
+        ok_statuses: tuple[int, ...] = (200,),
+        record_after_retries: tuple[int, ...] = (),
+    ) -> requests.Response:
+        """``get(url)`` until ``check(response)`` finds nothing wrong (None).
+
+        A response ``check`` objects to is fetched again up to ``max_retries`` times with the
+        client's backoff; then a FetchError names the URL and the problem, unless its status is
+        in ``record_after_retries`` (that last response is returned). ``check`` may raise to
+        stop at once.
+        """
+        tries = 0
+        while True:
+            resp = self.get(url, ok_statuses=ok_statuses)
+            tries += 1
+            problem = check(resp)
+            if problem is None:
+                return resp
+            if tries > self.max_retries:
+                if resp.status_code in record_after_retries:
+                    return resp
+                self.stats.errors += 1
+                raise FetchError(f"GET {url}: {problem} (after {tries} tries)")
+            delay = self._backoff(tries)
+            log.warning("GET %s: %s; retry %d in %.1fs", url, problem, tries, delay)
+            self.stats.retries += 1
+            self._wait(delay)
 
     def get_json(self, url: str, params: Any = None) -> Any:
         """GET and decode JSON; a body that is not complete JSON raises FetchError naming the URL."""

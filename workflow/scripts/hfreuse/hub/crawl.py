@@ -47,7 +47,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -316,37 +316,6 @@ def _end_signal_problem(items: list[dict[str, Any]], next_url: str | None, url: 
     return None
 
 
-def get_checked(
-    client: HttpClient,
-    url: str,
-    check: Callable[[Any], str | None],
-    ok_statuses: tuple[int, ...] = (200,),
-    record_after_retries: tuple[int, ...] = (),
-) -> Any:
-    """``client.get(url)`` until ``check(response)`` finds nothing wrong (None).
-
-    A response ``check`` objects to is fetched again up to ``client.max_retries`` times with the
-    client's backoff; then a FetchError names the URL and the problem, unless its status is in
-    ``record_after_retries`` (that last response is returned). ``check`` may raise to stop at once.
-    """
-    tries = 0
-    while True:
-        resp = client.get(url, ok_statuses=ok_statuses)
-        tries += 1
-        problem = check(resp)
-        if problem is None:
-            return resp
-        if tries > client.max_retries:
-            if resp.status_code in record_after_retries:
-                return resp
-            client.stats.errors += 1
-            raise FetchError(f"GET {url}: {problem} (after {tries} tries)")
-        delay = client._backoff(tries)
-        log.warning("GET %s: %s; retry %d in %.1fs", url, problem, tries, delay)
-        client.stats.retries += 1
-        client._wait(delay)
-
-
 class _ListingRun:
     """One run of the listing crawl: pages fetched in turn, each stored, then the state saved."""
 
@@ -392,7 +361,7 @@ class _ListingRun:
             return _end_signal_problem(page["items"], page["next"], url)
 
         try:
-            get_checked(self.client, url, check)
+            self.client.get_checked(url, check)
         except FetchError as exc:
             smaller = smaller_page_url(url)
             if not exc.transient or smaller is None:
@@ -733,8 +702,7 @@ def _fetch_card(client: HttpClient, endpoint: str, model_id: str, revision: str)
     """The README record of one model: its verified text on HTTP 200, else the status alone."""
     url = card_url(endpoint, model_id, revision)
     token_used = _token_used(client)
-    resp = get_checked(
-        client,
+    resp = client.get_checked(
         url,
         lambda r: _card_answer_problem(r, url, revision, token_used),
         ok_statuses=CARD_STATUSES,
