@@ -4,7 +4,7 @@ from glob import glob
 
 sys.path.insert(0, f"{workflow.basedir}/workflow/scripts")
 from hfreuse.config_check import check_card_jobs_cap, check_config, config_warnings
-from hfreuse.figures import builder_args, load_registry
+from hfreuse.figures import builder_args, figure_paths, figure_style, load_registry
 
 # --- the run's source (set once by workflow/rules/sources/<source>.smk) ---
 
@@ -91,9 +91,8 @@ def run_figures():
 
 
 def figure_files(name):
-    """The files of one figure, named as the plot script's outputs."""
-    files = {k: f"results/figures/{name}.{k}" for k in ("html", "svg", "png")}
-    return files | {"spec": f"results/figures/{name}.json"}
+    """The files of one figure, named as the plot script's outputs (by figures.style)."""
+    return figure_paths(name, figure_style(config))
 
 
 def figure_args(name):
