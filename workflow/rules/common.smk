@@ -120,7 +120,7 @@ def run_outputs():
 
 def report_inputs(wildcards):
     """Named inputs of build_report: the summary, the outputs' facts, figures (SVG + spec) and
-    captions, tables, the source's raw manifests, the data dictionary, the style sheet.
+    captions, tables, the source's raw manifests, the data dictionary, style sheet, template.
     """
     names = sorted(run_figures())
     return {
@@ -133,6 +133,7 @@ def report_inputs(wildcards):
         "captions": [FIGURES[n]["caption"] for n in names],
         "dictionary": sorted(glob("workflow/report/dictionary/*.yaml")),
         "style": "workflow/report/report.css",
+        "template": "workflow/report/templates/report.html.j2",
     }
 
 
