@@ -186,9 +186,7 @@ def build_sunburst(
             base.transform_filter(
                 (alt.datum.side == side) & (alt.datum.ring == "outer") & (alt.datum.label != "")
             )
-            .mark_text(
-                fontSize=9, align=align, baseline="middle", color="#333333", lineBreak="\n"
-            )
+            .mark_text(fontSize=9, align=align, baseline="middle", color="#333333", lineBreak="\n")
             .encode(
                 theta=alt.Theta("theta_mid:Q", scale=None),
                 radius=alt.Radius("label_radius:Q", scale=None),
@@ -198,7 +196,9 @@ def build_sunburst(
         )
     return (
         alt.layer(*layers)
-        .properties(title=titled(title, subtitle, synthetic), autosize=alt.AutoSizeParams(type="pad"))
+        .properties(
+            title=titled(title, subtitle, synthetic), autosize=alt.AutoSizeParams(type="pad")
+        )
         .configure_view(stroke=None)
     )
 

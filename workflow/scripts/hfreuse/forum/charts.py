@@ -173,7 +173,11 @@ def build_posts_per_topic(dist: pd.DataFrame, *, settings: ChartSettings) -> alt
             ),
             legend=alt.Legend(orient="top-right"),
         ),
-        tooltip=["posts:N", alt.Tooltip("topics:Q", format=","), alt.Tooltip("share:Q", format=".1%")],
+        tooltip=[
+            "posts:N",
+            alt.Tooltip("topics:Q", format=","),
+            alt.Tooltip("share:Q", format=".1%"),
+        ],
     )
     text = base.mark_text(dy=-6, fontSize=10).encode(text=alt.Text("share:Q", format=".1%"))
     total = int(df["topics"].sum())

@@ -301,7 +301,7 @@ def dictionary_blocks(tables: Sequence[str], entries: Mapping[str, rd.Entry]) ->
     problems = rd.coverage_problems(covs)
     if problems:
         blocks.append(
-            {"kind": "warning_list", "text": "Undocumented or stale columns:", "items": problems}
+            {"kind": "warning_list", "text": "Undocumented or stale columns:", "entries": problems}
         )
     inner: list[dict] = []
     for cov in covs:

@@ -255,5 +255,5 @@ def page(
         synthetic=synthetic,
         banner=SYNTHETIC_BANNER,
         synthetic_text=SYNTHETIC_TEXT,
-        csp=CSP,
+        csp=Markup(CSP),  # a constant: its quotes stay literal
     )

@@ -146,7 +146,9 @@ def build_forum_vs_hub(
     by_forum = df.sort_values(["forum_topics", "model_type"], ascending=[False, True])
     by_hub = df.sort_values(["hub_models", "model_type"], ascending=[False, True])
     top_n = settings.top_n
-    want = list(dict.fromkeys([*by_hub["model_type"].head(top_n), *by_forum["model_type"].head(top_n)]))
+    want = list(
+        dict.fromkeys([*by_hub["model_type"].head(top_n), *by_forum["model_type"].head(top_n)])
+    )
     x_dom, y_dom = log_domain(df["hub_models"]), log_domain(df["forum_topics"])
     placed = place_labels(df, want, x_dom, y_dom, settings.width, settings.height)
     df["group"] = df["model_type"].where(df["model_type"].isin(shown), "other")
@@ -197,6 +199,4 @@ def build_forum_vs_hub(
     dropped = [n for n in want if n not in placed]
     if dropped:
         notes.append(f"Unlabelled to avoid overprinting: {', '.join(dropped)}")
-    return settings.sized(
-        alt.layer(*layers), "Forum mentions vs Hub uploads per model type", notes
-    )
+    return settings.sized(alt.layer(*layers), "Forum mentions vs Hub uploads per model type", notes)
