@@ -40,6 +40,12 @@ def test_no_two_known_names_of_a_figure_share_a_colour():
         assert len(set(known.values())) == len(known), family
     challenges = list(palette.CATEGORIES)[:17]
     assert len(set(palette.colors(challenges, "category"))) == 17
+    # a name in two families (the challenge category and the forum category Spaces) keeps
+    # one colour across the report
+    for a in palette.FAMILIES:
+        for b in palette.FAMILIES:
+            for name in set(palette.FAMILIES[a]) & set(palette.FAMILIES[b]):
+                assert palette.color(name, a) == palette.color(name, b), (name, a, b)
 
 
 def _rq3_tables():

@@ -85,7 +85,8 @@ ROOT_CAUSE_GROUPS = {
     "Other": "#9d9d9d",
 }
 
-#: Categories of the HuggingFace forum (Discourse), the largest first.
+#: Categories of the HuggingFace forum (Discourse), the largest first. A name that is also a
+#: challenge category (Spaces) has that category's colour.
 FORUM_CATEGORIES = {
     "Beginners": "#4e79a7",
     "Intermediate": "#f28e2b",
@@ -94,7 +95,7 @@ FORUM_CATEGORIES = {
     "Models": "#76b7b2",
     "Datasets": "#59a14f",
     "🤗Datasets": "#59a14f",
-    "Spaces": "#edc948",
+    "Spaces": "#8cd17d",  # as the challenge category Spaces: one name, one colour
     "Diffusers": "#b07aa1",
     "Gradio": "#ff9da7",
     "Research": "#9c755f",
@@ -102,7 +103,7 @@ FORUM_CATEGORIES = {
     "Hub": "#a0cbe8",
     "🤗Hub": "#a0cbe8",
     "Tokenizers": "#ffbe7d",
-    "Course": "#8cd17d",
+    "Course": "#edc948",
     "Accelerate": "#b6992d",
     "🤗Accelerate": "#b6992d",
     "Inference Endpoints": "#499894",
