@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hfreuse import palette
 from hfreuse.charts import PAPER, SYNTHETIC_NOTE, caption_text, save_chart, styled
-from hfreuse.coding.charts import sunburst_frame, wrap
+from hfreuse.coding.charts import LABEL_FONT, LINE_HEIGHT, outer_label, sunburst_frame, wrap
 from hfreuse.figures import builder_args, figure_paths
 from hfreuse.hub.charts import build_hub_model_types
 from hfreuse.rq3.charts import build_forum_mentions, build_forum_vs_hub
@@ -126,6 +126,17 @@ def test_sunburst_labels_wrap_and_are_never_cut():
     assert label.replace("\n", " ") == f"{long} (6)" and "…" not in label
 
 
+def test_sunburst_labels_of_thin_arcs_never_overprint():
+    """A label gets as many lines as its arc has room for at the label radius: wrapped, else
+    whole on one line, else none (the tooltip names the arc)."""
+    text = "Missing or unclear documentation (7)"
+    line = LINE_HEIGHT * LABEL_FONT / 200  # radians per line at radius 200
+    assert outer_label(text, 3 * line, 200) == "\n".join(wrap(text))
+    assert len(wrap(text)) == 2
+    assert outer_label(text, 1.5 * line, 200) == text  # one line, whole
+    assert outer_label(text, 0.5 * line, 200) == ""
+
+
 # --- styles ---
 
 
@@ -137,6 +148,11 @@ def _figure() -> alt.LayerChart:
         height=150,
         title=alt.TitleParams("Models", subtitle=[SYNTHETIC_NOTE, "Partial month: 2024-05"]),
     )
+
+
+def _labels() -> alt.Chart:
+    df = pd.DataFrame({"model_type": ["bert"], "models": [3]})
+    return alt.Chart(df).mark_text(fontSize=10).encode(x="model_type:N", text="models:Q")
 
 
 def _png_ppi(path) -> float:
@@ -172,6 +188,8 @@ def test_paper_style_moves_the_caveats_to_the_caption_and_writes_pdf_and_300_ppi
     spec = json.loads(open(files["spec"]).read())
     assert "title" not in spec  # no title or caveat inside the image
     assert spec["config"]["font"] == PAPER["font"]
+    text = styled(alt.layer(_figure(), _labels()).to_dict(), "paper")["layer"][1]
+    assert text["mark"]["fontSize"] == PAPER["font_size"] - 1  # was 10: scaled to the paper
     svg = open(files["svg"]).read()
     assert "Partial month" not in svg and ">Models<" not in svg
     pdf = open(files["pdf"], "rb").read()

@@ -20,8 +20,9 @@ SYNTHETIC_NOTE = "SYNTHETIC demo data: not real HuggingFace data"
 FLOOR_MONTH = "2022-03"
 STYLES = ("report", "paper")
 #: The paper style: the size of a figure in one column of the IEEE two-column format (3.5 in at
-#: 72 pt/in, the unit of the PDF), serif fonts as in the paper's body text.
-PAPER = {"width": 250, "height": 150, "size": 250, "font": "Liberation Serif", "font_size": 8}
+#: 72 pt/in, the unit of the PDF; the sunbursts, ``size``, span both columns), serif fonts as in
+#: the paper's body text.
+PAPER = {"width": 250, "height": 150, "size": 500, "font": "Liberation Serif", "font_size": 8}
 #: PNG resolution by style (pixels per inch written in the file; pixels = points * ppi / 72).
 PNG_PPI = {"report": 144, "paper": 300}
 PARTIAL_NOTE = "partial"
@@ -320,7 +321,22 @@ def styled(spec: dict, style: str) -> dict:
             text={**config.get("text", {}), "fontSize": size - 1},
         )
         spec["config"] = config
+        spec = _capped_text(spec, size - 1)
     return spec
+
+
+def _capped_text(node: Any, size: int) -> Any:
+    """``node`` with every text mark's explicit font size capped at ``size`` (labels drawn on
+    the chart keep their proportion to the smaller paper figure)."""
+    if isinstance(node, list):
+        return [_capped_text(v, size) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _capped_text(v, size) for k, v in node.items()}
+    mark = out.get("mark")
+    if isinstance(mark, dict) and mark.get("type") == "text" and "fontSize" in mark:
+        out["mark"] = {**mark, "fontSize": min(mark["fontSize"], size)}
+    return out
 
 
 def caption_text(spec: dict) -> str:

@@ -21,6 +21,8 @@ from ..charts import count_axis, titled
 KIND_TITLES = {"challenge": "Challenges", "benefit": "Benefits"}
 LABEL_CHARS = 22  # outer labels wrap at this many characters a line (never cut)
 MIN_LABEL_ANGLE = 0.045  # radians: thinner outer arcs get no outside label (tooltip only)
+LABEL_FONT = 9  # font size of the outer labels (px)
+LINE_HEIGHT = 1.2  # of the font size: an outer label's lines need this much arc each
 MIN_COUNT_ANGLE = 0.12  # radians: thinner arcs get no count inside
 
 
@@ -102,6 +104,17 @@ def sunburst_frame(inner: pd.DataFrame, outer: pd.DataFrame, size: int) -> pd.Da
     return df
 
 
+def outer_label(text: str, wide: float, radius: float) -> str:
+    """The whole label of an outer arc ``wide`` radians wide: wrapped over lines when the arc
+    has room for them at ``radius``, else on one line (it runs outwards, never cut), else
+    none when even one line would overprint its neighbours (the tooltip names the arc)."""
+    line = LINE_HEIGHT * LABEL_FONT / radius  # radians one line of text needs
+    lines = wrap(text)
+    if wide >= line * len(lines):
+        return "\n".join(lines)
+    return text if wide >= line else ""
+
+
 def _arc(ring, parent, name, count, sized, t0, t1, r0, r1) -> dict:
     mid = (t0 + t1) / 2
     deg = math.degrees(mid)
@@ -109,7 +122,7 @@ def _arc(ring, parent, name, count, sized, t0, t1, r0, r1) -> dict:
     wide = t1 - t0
     label = ""
     if ring == "outer" and wide >= MIN_LABEL_ANGLE:
-        label = "\n".join(wrap(str(name) + (f" ({count})" if count is not None else "")))
+        label = outer_label(str(name) + (f" ({count})" if count is not None else ""), wide, r1 + 5)
     return {
         "ring": ring,
         "parent": parent,
