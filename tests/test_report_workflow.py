@@ -182,6 +182,42 @@ def test_a_model_type_has_one_colour_in_every_figure(demo_run):
         assert set(seen[name]) == {palette.color(name, "model_type")}
 
 
+def test_paper_style_writes_a_pdf_per_figure(demo_run, tmp_path):
+    """The demo run redrawn with figures.style paper (config/paper-figures.yaml): every figure
+    also as a vector PDF and its caption file, the PNG at 300 ppi, no caveat in the image; the
+    report puts the caveats in the captions. Only the figures and the report are redone."""
+    import json
+    import shutil
+    import struct
+
+    from hfreuse.figures import load_registry
+
+    wf = tmp_path / "wf"
+    shutil.copytree(demo_run, wf, symlinks=True)
+    tables = {p: p.read_bytes() for p in (wf / "results").rglob("*.parquet")}
+    run_snakemake(
+        wf, "--cores", "2", "--configfile", "config/config.yaml", "config/paper-figures.yaml"
+    )
+    registry = load_registry(wf / "workflow/figures.yaml", wf / "workflow/report/captions")
+    for name in registry:
+        fig = wf / "results/figures" / name
+        assert fig.with_suffix(".pdf").read_bytes().startswith(b"%PDF"), name
+        png = fig.with_suffix(".png").read_bytes()
+        at = png.index(b"pHYs")
+        assert round(struct.unpack(">I", png[at + 4 : at + 8])[0] * 0.0254) == 300, name
+        spec = json.loads(fig.with_suffix(".json").read_text())
+        assert "title" not in spec and spec["usermeta"]["style"] == "paper", name
+        caption = fig.with_suffix(".txt").read_text()
+        assert caption.startswith(spec["usermeta"]["title"]) and "SYNTHETIC" in caption, name
+    html = (wf / "results/report.html").read_text(encoding="utf-8")
+    assert html.count('<ul class="figure-notes">') == len(registry)
+    # the tables are untouched (outputs.parquet lists the figures' checksums, which changed)
+    changed = [
+        p for p, data in tables.items() if p.read_bytes() != data and p.name != "outputs.parquet"
+    ]
+    assert changed == []
+
+
 # --- live source: the crawls against the stub Hub and stub forum, then the whole default target ---
 
 
