@@ -338,6 +338,9 @@ def test_number_and_date_formats_are_consistent():
     stamp = pd.Timestamp("2024-01-02T03:04:05.123456Z")
     assert h.format_value(stamp) == "2024-01-02T03:04:05+00:00"
     assert h.format_value(pd.Timestamp("2024-01-02")) == "2024-01-02"
+    assert h.format_value("2025-06-18T00:00:00.000Z") == "2025-06-18T00:00:00Z"  # manifests
+    assert h.format_value("2025-06-18T01:02:03.5+00:00") == "2025-06-18T01:02:03+00:00"
+    assert h.format_value("version 1.000") == "version 1.000"  # other text as it is
     df = pd.DataFrame(
         {"year": [2024], "topic_id": [123456], "topics": [123456], "rho": [0.93412], "t": [stamp]}
     )

@@ -42,6 +42,8 @@ TEMPLATE = "report.html.j2"
 #: Columns whose whole numbers are identifiers or years, written without thousands separators.
 IDENTIFIER = re.compile(r"(^|_)(id|year|order|row|seed)$")
 SIGNIFICANT = 3
+#: An ISO timestamp written as text (raw manifests): its fraction of a second is not shown.
+ISO_FRACTION = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.\d+(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def esc(value: Any) -> str:
@@ -91,6 +93,8 @@ def format_value(value: Any, grouped: bool = True) -> str:
             return ""
     except (TypeError, ValueError):
         pass
+    if isinstance(value, str):
+        return ISO_FRACTION.sub(r"\1\2", value)
     return str(value)
 
 
