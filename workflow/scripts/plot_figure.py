@@ -10,7 +10,7 @@ from hfreuse.charts import save_chart
 from hfreuse.figures import draw
 
 
-def main(html, svg, png, spec, builder, args, style, pdf=None, caption=None, **tables):
+def main(html, svg, png, spec, builder, args, style="report", pdf=None, caption=None, **tables):
     chart = draw(builder, {arg: pd.read_parquet(path) for arg, path in tables.items()}, args)
     save_chart(chart, html, svg, png, spec, pdf=pdf, caption=caption, style=style)
 
