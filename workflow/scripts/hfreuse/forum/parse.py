@@ -102,6 +102,7 @@ _URL = re.compile(r"(?:https?://|(?<![^\s(\[<\"'])/[tu]/)[^\s<>\"')]+", re.IGNOR
 _SHARE_USER = re.compile(r"([?&])u=(?:[\w.%-]*[\w%])?(&?)")
 _ABSOLUTE = re.compile(r"https?://[^\s/]", re.IGNORECASE)
 _SCHEME = re.compile(r"^(?:https?:)?//(?:www\.)?")
+EMBED_TAGS = ("iframe", "video", "audio")
 # classes of link previews and embeds (besides any "*-onebox" but the inline one)
 PREVIEW_CLASSES = frozenset(
     {
@@ -197,7 +198,7 @@ def _is_preview(tag: str, cls: set[str]) -> bool:
     """A link preview or embed: a onebox (any generation, ``aside`` or ``div``), a lazy video
     (``lazyYT``, ``lazy-video-container``), a video player or an ``iframe``/``video``/``audio``.
     Not an inline onebox nor an ``a.onebox`` (links, kept as links)."""
-    if tag in ("iframe", "video", "audio"):
+    if tag in EMBED_TAGS:
         return True
     if tag == "a":
         return False
@@ -274,6 +275,7 @@ class _TextExtractor(HTMLParser):
         self.pre = 0
         self.quote = 0  # depth of quotes (blockquote elements)
         self.mute = 0  # inside an element whose own text is replaced (mention, inline onebox)
+        self.links = 0  # open links (that collect their own text)
         self.counts: Counter[str] = Counter()
 
     def _emit(self, text: str) -> None:
@@ -295,10 +297,9 @@ class _TextExtractor(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         cls = _classes(attrs)
-        if self.skip:
+        if self.skip and tag in ("a", "iframe", "video", "source"):
             self._inside_skipped(tag, dict(attrs))
-        in_quote = any(o.kind == "quote" for o in self.stack)
-        preview = _is_preview(tag, cls)
+        preview = (bool(cls) or tag in EMBED_TAGS) and _is_preview(tag, cls)
         kind = "preview" if preview else ""
         if tag == "aside" and "quote" in cls:
             kind = "quote"
@@ -307,7 +308,11 @@ class _TextExtractor(HTMLParser):
             or preview
             or self._in_quote_header(tag)
             or (tag == "div" and "meta" in cls)
-            or (tag == "div" and in_quote and ("title" in cls or "quote-controls" in cls))
+            or (
+                tag == "div"
+                and ("title" in cls or "quote-controls" in cls)
+                and any(o.kind == "quote" for o in self.stack)
+            )
         )
         if tag == "img" and "emoji" in cls and not self.skip and not self.mute:
             self._add(_emoji(dict(attrs)))
@@ -340,7 +345,7 @@ class _TextExtractor(HTMLParser):
         preview: the one that gives the URL)."""
         for node in self.stack:
             if node.kind == "preview":
-                if node.url is None and (tag == "a" or tag in ("iframe", "video", "source")):
+                if node.url is None:
                     node.url = _absolute(attrs.get("href" if tag == "a" else "src"))
                 return
 
@@ -358,6 +363,7 @@ class _TextExtractor(HTMLParser):
         if self.pre or self.mute:
             return
         node.kind = "link"
+        self.links += 1
         user = _user_in_path(href)
         if user:
             node.user = (user[0], self.mention(user[0]))
@@ -409,6 +415,7 @@ class _TextExtractor(HTMLParser):
             self.line.append(node.url or "")
             self.counts["previews"] += 1
         elif node.kind == "link":
+            self.links -= 1
             self._close_link(node)
         elif node.tag in BLOCK_TAGS and not self.pre:
             self._flush()
@@ -433,7 +440,7 @@ class _TextExtractor(HTMLParser):
 
     def _add(self, data: str) -> None:
         """Text of the line (and of the links it is in)."""
-        for node in self.stack:
+        for node in self.stack if self.links else ():
             if node.kind == "link":
                 if node.user:
                     name = r"(?<!\w)" + re.escape(node.user[0]) + r"(?!\w)"
