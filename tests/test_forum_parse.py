@@ -483,6 +483,16 @@ def test_a_stale_accepted_flag_on_an_older_post_is_not_credited():
             "\ny=2</code></pre></blockquote></aside>",
             "> a\n> x=1\n>\n> y=2",
         ),
+        # a quote of another topic starts with its URL (the link of the quote's header); a
+        # preview in a quote gives its own URL
+        (
+            '<aside class="quote" data-username="kim" data-post="38" data-topic="80485">'
+            '<div class="title"><div class="quote-controls"></div><img class="avatar" '
+            'src="/a.png"><a href="https://f.example/t/intro/80485/38">Introducing APIs</a>'
+            '</div><blockquote><p>code</p><aside class="onebox"><header><a '
+            'href="https://x.example/a">x</a></header></aside></blockquote></aside>',
+            "> https://f.example/t/intro/80485/38\n> code\n> https://x.example/a",
+        ),
         # emoji become :name: (title, alt without colons, or the image's file name)
         (
             '<p>fork <img src="/e/fork_and_knife.png?v=12" title=":fork_and_knife:" '

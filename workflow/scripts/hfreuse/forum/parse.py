@@ -12,7 +12,7 @@ Posts keep their text as plain text from Discourse's ``cooked`` HTML (standard l
   inline oneboxes (a title the server fetched), lazy videos (``lazyYT``,
   ``lazy-video-container``), iframes, videos and uploaded-video placeholders;
 * quoted text is marked as a quote, each line starting ``> `` (``> > `` when nested), without the
-  quote's "username:" header;
+  quote's "username:" header; a quote of another topic starts with that topic's URL;
 * emoji images become their ``:name:``; image metadata is dropped.
 
 Authors are keyed pseudonyms (:func:`hfreuse.forum.raw.pseudonym`), and so are the other places a
@@ -331,6 +331,9 @@ class _TextExtractor(HTMLParser):
         if tag == "blockquote" and not self.skip and not self.pre:
             self.quote += 1
             kind = kind or "blockquote"
+            if self.stack and self.stack[-1].kind == "quote" and self.stack[-1].url:
+                self._emit(self.stack[-1].url)  # the quoted topic, from the quote's header
+                self.counts["quote sources"] += 1
         node = _Open(tag, cls, skip, kind)
         if preview and not self.skip:
             node.url, node.fallback = _preview_url(dict(attrs))
@@ -342,11 +345,18 @@ class _TextExtractor(HTMLParser):
 
     def _inside_skipped(self, tag: str, attrs: dict[str, str | None]) -> None:
         """The first address inside a preview that did not name its URL (the outermost
-        preview: the one that gives the URL)."""
-        for node in self.stack:
-            if node.kind == "preview":
-                if node.url is None:
-                    node.url = _absolute(attrs.get("href" if tag == "a" else "src"))
+        preview: the one that gives the URL), or the link of a quote's header (the quoted
+        topic, when another topic is quoted)."""
+        for i, node in enumerate(self.stack):
+            if node.skip:  # the outermost element skipped
+                if node.kind == "preview":
+                    target = node
+                elif i and self.stack[i - 1].kind == "quote" and tag == "a":
+                    target = self.stack[i - 1]
+                else:
+                    return
+                if target.url is None:
+                    target.url = _absolute(attrs.get("href" if tag == "a" else "src"))
                 return
 
     def _open_link(self, node: _Open, attrs: dict[str, str | None]) -> None:
