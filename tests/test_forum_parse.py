@@ -511,12 +511,17 @@ def test_user_addresses_in_kept_links_are_pseudonymized():
         '<p><a href="https://discuss.huggingface.co/u/Grace_H/summary">Grace_H\'s summary</a> '
         '<a href="/u/heidi">heidi</a> https://discuss.huggingface.co/u/ivan and '
         '<a href="https://discuss.huggingface.co/t/s/5/2?u=judy">a reply</a></p>'
+        '<p><a href="https://f.example/users/Kate_K/activity">older profile</a> '
+        '<a href="https://f.example/user_avatar/f.example/leo/120/7_2.png"><img src="/a.png"></a>'
+        "</p>"
     )
     text = html_to_text(html, lambda u: f"X[{u.lower()}]", [])
     assert text == (
         "X[grace_h]'s summary (https://discuss.huggingface.co/u/X[grace_h]/summary) X[heidi] "
         "https://discuss.huggingface.co/u/X[ivan] and a reply "
-        "(https://discuss.huggingface.co/t/s/5/2)"
+        "(https://discuss.huggingface.co/t/s/5/2)\n"
+        "older profile (https://f.example/users/X[kate_k]/activity) "
+        "https://f.example/user_avatar/f.example/X[leo]/120/7_2.png"
     )
 
 

@@ -102,6 +102,10 @@ _URL = re.compile(r"(?:https?://|(?<![^\s(\[<\"'])/[tu]/)[^\s<>\"')]+", re.IGNOR
 _SHARE_USER = re.compile(r"([?&])u=(?:[\w.%-]*[\w%])?(&?)")
 _ABSOLUTE = re.compile(r"https?://[^\s/]", re.IGNORECASE)
 _SCHEME = re.compile(r"^(?:https?:)?//(?:www\.)?")
+# path segments followed by a username (after how many segments): /u/NAME, /users/NAME,
+# /user_avatar/HOST/NAME/48/1_2.png
+USER_SEGMENTS = {"u": 1, "users": 1, "user_avatar": 2}
+_USER_PATH = re.compile(r"/(?:u|users|user_avatar)/")
 EMBED_TAGS = ("iframe", "video", "audio")
 # classes of link previews and embeds (besides any "*-onebox" but the inline one)
 PREVIEW_CLASSES = frozenset(
@@ -117,14 +121,17 @@ PREVIEW_CLASSES = frozenset(
 )
 
 
-def _user_in_path(href: str | None) -> tuple[str, str] | None:
-    """``(name, raw segment)`` of a user address ``.../u/NAME[/...]`` (absolute or relative)."""
-    if not href or "/u/" not in href:
+def _user_in_path(href: str | None) -> tuple[str, str, str] | None:
+    """``(name, segments before it, raw segment)`` of the username in a user address
+    (absolute or relative): ``.../u/NAME[/...]``, ``.../users/NAME`` (older Discourse) or an
+    avatar ``.../user_avatar/HOST/NAME/...``."""
+    if not href or not _USER_PATH.search(href):
         return None
     parts = urlsplit(href).path.split("/")
-    for i, part in enumerate(parts[:-1]):
-        if part == "u" and parts[i + 1]:
-            return unquote(parts[i + 1]), parts[i + 1]
+    for i, part in enumerate(parts):
+        skip = USER_SEGMENTS.get(part)
+        if skip and i + skip < len(parts) and parts[i + skip]:
+            return unquote(parts[i + skip]), "/".join(parts[i : i + skip]), parts[i + skip]
     return None
 
 
@@ -169,20 +176,22 @@ def _strip_share_user(url: str) -> str:
 
 def _scrub_url(url: str, mention: Any) -> str:
     """A URL kept in the text without usernames: no share-link ``u=NAME``, and the NAME of a
-    user address ``.../u/NAME`` pseudonymized."""
+    user address (``.../u/NAME``, ``.../users/NAME``, ``.../user_avatar/HOST/NAME/...``)
+    pseudonymized."""
     url = _strip_share_user(url)
     user = _user_in_path(url.partition("?")[0].partition("#")[0])
     if user:
-        url = url.replace("/u/" + user[1], "/u/" + mention(user[0]), 1)
+        name, before, segment = user
+        url = url.replace(f"/{before}/{segment}", f"/{before}/{mention(name)}", 1)
     return url
 
 
 def scrub_text(text: str, mention: Any) -> str:
     """Usernames out of plain text: raw BBCode quote headers, share-link ``u=`` parameters and
-    user addresses ``/u/NAME`` of the URLs."""
+    user addresses (``/u/NAME``, ...) of the URLs."""
     if "[quote" in text.lower():
         text = _BBQUOTE.sub(lambda m: _bbcode_quote(m, mention), text)
-    if "u=" in text or "/u/" in text:
+    if "u=" in text or "/u" in text:
         text = _URL.sub(lambda m: _scrub_url(m.group(0), mention), text)
     return text
 
@@ -375,7 +384,7 @@ class _TextExtractor(HTMLParser):
         node.kind = "link"
         self.links += 1
         user = _user_in_path(href)
-        if user:
+        if user:  # a link to a user's page (or avatar): the name in its text too
             node.user = (user[0], self.mention(user[0]))
         node.url = _absolute(href)
         if node.url and "inline-onebox" in node.cls:
