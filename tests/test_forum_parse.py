@@ -67,6 +67,8 @@ def test_html_to_text_keeps_code_and_drops_noise():
         ("<p>x</p><script>alert(1)</script><p>y</p>", "x\ny"),
         ("<p>code <code>a  b</code> inline</p>", "code a b inline"),
         ("<pre>no code tag\n  kept</pre>", "no code tag\n  kept"),
+        ("<p>x</p><pre><code>left\n  open", "x\nleft\n  open"),  # cut short: kept
+        ('<p>see <a href="https://a.example/m">this', "see this (https://a.example/m)"),
         ("<p>@carol is not a participant</p>", "@carol is not a participant"),
     ],
 )

@@ -479,13 +479,9 @@ class _TextExtractor(HTMLParser):
         self._add(data)
 
     def text(self) -> str:
-        if self.pre:
-            code = "".join(self.line).strip("\n")
-            if code.strip():
-                self._emit(code)
-            self.line = []
-        else:
-            self._flush()
+        while self.stack:  # elements left open: closed as at their end tag
+            self._close(self.stack.pop())
+        self._flush()
         return "\n".join(self.out)
 
 
