@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -128,6 +130,24 @@ def test_crawl_follows_link_headers_to_the_end(hub, tmp_path):
     assert manifest["crawl_finished_at"].endswith("Z")
     assert read_json(hub_dir / "manifest.json") == manifest
     assert no_temp_files(hub_dir)
+
+
+def test_the_listing_logs_an_estimated_total_from_the_creation_dates(hub, tmp_path, caplog):
+    """Without a cap, the total is the models listed plus those created since the last one, at
+    the pace of creation of the last models: it is logged as an estimate (~N)."""
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    crawl(hub, tmp_path / "hub", progress_every=0.0)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("hub models:")]
+    assert len(lines) == expected_pages(len(real_models()))
+    estimated = [re.fullmatch(r"hub models: (\d+)/~(\d+) .*, ETA ~.*", line) for line in lines]
+    assert all(estimated), lines  # the stub's models span years: a pace from the first page
+    done = [int(m.group(1)) for m in estimated]
+    assert done == sorted(done) and done[-1] == len(real_models())
+    # models keep being created after the last one listed: the total exceeds what is listed
+    assert all(int(m.group(2)) > int(m.group(1)) for m in estimated)
+    caplog.clear()
+    crawl(hub, tmp_path / "capped", oldest_models=250, progress_every=0.0)
+    assert "hub models: 250/250 (100.0%)" in caplog.text and "~" not in caplog.text
 
 
 def test_oldest_models_truncates_the_last_page(hub, tmp_path):
@@ -449,6 +469,22 @@ def test_card_shards_cover_the_selection_without_overlap(hub, listed):
     assert all(r["text"] is None and m not in hub.cards for m, r in missing.items())
     sha = {m["id"]: m["sha"] for m in real_models()}
     assert all(r["revision"] == sha[m] for m, r in fetched.items())
+
+
+def test_each_card_shard_logs_the_overall_progress_of_all_shards(hub, listed, caplog):
+    """The other shards' done counts come from their state files: after shard 1 of 2, shard 2
+    ends its overall line at the whole selection."""
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    for k in (0, 1):
+        crawl_cards(listed, card_marker(listed, k, 2), k, 2, hub.base_url, 300, client=client())
+    states = [
+        read_json(hub_raw.shard_dir(card_marker(listed, k, 2)) / "state.json") for k in (0, 1)
+    ]
+    assert sum(s["done"] for s in states) == 300
+    lines = [r.getMessage() for r in caplog.records if "card shards (all 2)" in r.getMessage()]
+    assert lines[-1].startswith("card shards (all 2): 300/300 (100.0%)")
+    first_shard_done = states[0]["done"]
+    assert any(line.startswith(f"card shards (all 2): {first_shard_done}/300 ") for line in lines)
 
 
 def test_card_shard_resumes_after_a_failure(hub, listed):

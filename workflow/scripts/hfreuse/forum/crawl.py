@@ -296,11 +296,21 @@ def _checked_page(
     return doc, entries, where
 
 
+def _listing_estimate(forum_dir: Path) -> int | None:
+    """The topics a listing should hold, estimated for its progress line: the topic counts of
+    the categories of ``/categories.json`` not muted (none: None)."""
+    path = raw.categories_path(forum_dir)
+    cats = raw.check_categories(read_json(path), str(path))
+    count = sum(int(c.get("topic_count") or 0) for c in cats if c.get("notification_level") != 0)
+    return count or None
+
+
 def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> None:
     """Page ``/latest.json`` from the first page not stored up to the empty page (or enough
     topics); a server that ignores ``?page=`` is caught after :data:`STALL_PAGES` pages."""
     state = phase.state
-    progress = Progress("listing pages")
+    expected = _listing_estimate(forum_dir)
+    progress = Progress("listing topics", total=expected, initial=len(sel.listed), estimated=True)
     stalled = 0
     prev_doc = None
     while not state["pages_finished"] and not sel.full:
@@ -314,7 +324,8 @@ def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
         new = sel.add(entries, where)
         stalled = stalled + 1 if entries and not new else 0
         phase.save()
-        progress.update()
+        # the total: the categories' topic counts, else the highest topic id listed
+        progress.set_done(len(sel.listed), estimate=expected or max(sel.listed, default=None))
         prev_doc = doc
         if stalled >= STALL_PAGES:
             raise FetchError(

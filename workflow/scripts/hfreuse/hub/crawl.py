@@ -53,8 +53,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-from ..clients import FetchError, HttpClient, Progress, Stats, hub_token, library_versions
-from ..crawlstate import load_state, utc_now
+from ..clients import (
+    CreationEstimate,
+    FetchError,
+    HttpClient,
+    Progress,
+    Stats,
+    hub_token,
+    library_versions,
+)
+from ..crawlstate import ShardsProgress, load_state, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz, read_json
 from ..shards import check_shard, stable_shard
@@ -437,7 +445,8 @@ class _ListingRun:
         if stopped:
             state["finished_at"] = utc_now()
         self.save()
-        self.progress.update(len(new), force=stopped is not None)
+        created = [item.get("createdAt") for item in new]
+        self.progress.update(len(new), force=stopped is not None, created=created)
 
 
 def _manifest(
@@ -533,7 +542,12 @@ def crawl_models(
         # a page size reduced by timeouts in an earlier run: try the configured size again
         state["next"] = with_page_size(state["next"], int(page_size))
     progress = Progress(
-        "hub models", total=oldest_models, every=progress_every, initial=int(state["models"])
+        "hub models",
+        total=oldest_models,
+        every=progress_every,
+        initial=int(state["models"]),
+        # without a cap, the total is estimated from the createdAt of the last models listed
+        timeline=None if oldest_models is not None else CreationEstimate(),
     )
     _ListingRun(hub_dir, state_path, state, seen, visited, client, oldest_models, progress).run()
     manifest = _listing_manifest(
@@ -637,6 +651,7 @@ class _CardParts:
             self.done.update((rec["model_id"], rec["status"]) for rec in self.buffer)
             self.buffer.clear()
             self.next_part += 1
+        self.state["done"] = len(self.done)  # read by the other shards' overall progress
         self.state["stats"] = self.base.combined(self.client.stats).as_dict()
         atomic_write_json(self.state_path, self.state)
 
@@ -754,7 +769,11 @@ def _open_card_state(state_path: Path, query: Mapping[str, Any]) -> dict[str, An
 
 
 def _fetch_cards(
-    parts: _CardParts, endpoint: str, todo: Mapping[str, str], progress: Progress
+    parts: _CardParts,
+    endpoint: str,
+    todo: Mapping[str, str],
+    progress: Progress,
+    overall: ShardsProgress | None = None,
 ) -> None:
     """Fetch the READMEs of ``todo`` (model id -> revision) into ``parts``; whatever happens,
     what was fetched and this run's counts are kept."""
@@ -762,6 +781,8 @@ def _fetch_cards(
         for model_id, revision in todo.items():
             parts.buffer.append(_fetch_card(parts.client, endpoint, model_id, revision))
             progress.update()
+            if overall is not None:
+                overall.tick(len(parts.done) + len(parts.buffer))
             parts.flush_if_full()
     except BaseException:
         parts.flush()  # keep what was fetched and this run's counts
@@ -769,6 +790,8 @@ def _fetch_cards(
     if not parts.state["finished_at"]:
         parts.state["finished_at"] = utc_now()
     parts.flush()
+    if overall is not None:
+        overall.tick(len(parts.done), force=True)
 
 
 def crawl_cards(
@@ -821,7 +844,17 @@ def crawl_cards(
     progress = Progress(
         f"card shard {name}", total=len(mine), every=progress_every, initial=len(done)
     )
-    _fetch_cards(parts, endpoint, {m: revisions[m] for m in todo}, progress)
+    overall = None
+    if n_shards > 1:  # one line over all shards, from their state files
+        overall = ShardsProgress(
+            f"card shards (all {n_shards})",
+            lambda: sorted(shard_path.parent.glob("*/state.json")),
+            state_path,
+            len(hub_raw.select_card_models(list(revisions), max_cards)),
+            len(done),
+            every=progress_every,
+        )
+    _fetch_cards(parts, endpoint, {m: revisions[m] for m in todo}, progress, overall)
     missing = [m for m in mine if m not in done]
     if missing:  # cannot happen unless the part files changed under the crawl
         raise InputError(f"{shard_path}: {len(missing)} READMEs missing after the crawl")
