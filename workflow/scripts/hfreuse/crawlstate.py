@@ -191,6 +191,12 @@ class Journal:
             self._fd = None
             os.close(fd)
 
+    def rebase(self, base: Mapping[str, Any] | None) -> None:
+        """Count from now on top of ``base`` (the unit's counts before this run), for a unit
+        whose earlier counts are known only once recording has begun."""
+        self._base = Stats.from_dict(base).as_dict()
+        self._stats0 = self._client.stats.as_dict()
+
     def total(self) -> dict[str, Any]:
         """The unit's cumulative counts: earlier runs' plus this run's requests so far."""
         total = Stats.from_dict(self._base)
