@@ -82,6 +82,21 @@ def damaged(path: Path | str, exc: Exception, rule: str) -> InputError:
     )
 
 
+def remove_stale_temps(folder: Path, names: str = "*") -> int:
+    """Delete the temp files that writes killed mid-way left in ``folder`` (not below it):
+    ``.<name>.<suffix>.tmp``, the names :func:`hfreuse.io.atomic_write_bytes` and
+    :func:`hfreuse.forum.raw.write_json_gz` write before their rename. ``names`` narrows them to
+    one file's (``.<names>.*.tmp``). Returns how many were deleted."""
+    if not folder.is_dir():
+        return 0
+    stale = list(folder.glob(f".{names}.*.tmp"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    if stale:
+        log.info("%s: deleted %d temp file(s) of a write cut short", folder, len(stale))
+    return len(stale)
+
+
 # --- request journal ------------------------------------------------------------------------
 
 #: status key of a request journaled as sent whose answer was never journaled (the process was

@@ -46,7 +46,7 @@ from ..clients import (
     discourse_auth_headers,
     library_versions,
 )
-from ..crawlstate import Journal, load_state, move_aside, utc_now
+from ..crawlstate import Journal, load_state, move_aside, remove_stale_temps, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, read_json
 from . import raw as raw
@@ -440,6 +440,8 @@ def crawl_listing(
     state_path = forum_dir / ".listing-state.json"
     state = _open_listing_state(state_path, settings)
     journal = _open_journal(forum_dir, "listing", state)
+    for folder in (forum_dir, forum_dir / "latest"):
+        remove_stale_temps(folder)
     client = client or make_client(requests_per_minute, timeout, max_retries)
     with journal.recording(client, state["stats"]):
         phase = _PhaseState(state_path, state, client, journal)
@@ -705,6 +707,9 @@ def _crawl_topics(
     }
     state["stats"] = journal.resumed_stats(state.get("stats"))
     journal.rebase(state["stats"])
+    remove_stale_temps(forum_dir)
+    for bucket in sorted((forum_dir / "topics").glob("[0-9]*")):
+        remove_stale_temps(bucket)
     phase = _PhaseState(state_path, state, client, journal)
     entries = raw.listed_entries(forum_dir)
     ids = [int(t) for t in listing["topic_ids"]]

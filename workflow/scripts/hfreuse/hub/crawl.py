@@ -54,7 +54,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from ..clients import FetchError, HttpClient, Progress, Stats, hub_token, library_versions
-from ..crawlstate import Journal, load_state, move_aside, utc_now
+from ..crawlstate import Journal, load_state, move_aside, remove_stale_temps, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz, read_json
 from ..shards import check_shard, stable_shard
@@ -575,6 +575,8 @@ def crawl_models(
     )
     journal = Journal(hub_dir / JOURNAL)
     state["stats"] = journal.resumed_stats(state["stats"])
+    for folder in (hub_dir, hub_dir / "pages"):
+        remove_stale_temps(folder)
     _drop_pages_after(hub_dir, int(state["pages"]))
     client = client or make_client(pace)
     state["runs"] = int(state["runs"]) + 1
@@ -906,6 +908,8 @@ def crawl_cards(
     state = _open_card_state(state_path, query)
     journal = Journal(shard_path / JOURNAL)
     state["stats"] = journal.resumed_stats(state["stats"])
+    remove_stale_temps(shard_path)
+    remove_stale_temps(marker_path.parent, marker_path.name)
     parts = _CardParts(shard_path, state_path, state, mine, part_size, journal)
     kept = set(parts.done) | {rec["model_id"] for rec in parts.buffer}
     todo = [m for m in mine if m not in kept]
