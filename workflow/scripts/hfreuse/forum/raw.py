@@ -12,6 +12,9 @@ Layout under ``resources/raw/<snapshot>/forum/`` (the same for a crawl and for t
     topics/000548/548400.json.gz      one topic record (below); the folder is ``id // 1000``
     .listing-state.json               progress of a listing in progress (not a declared output)
     .topics-state.json                progress of a topic crawl in progress (not declared)
+    .listing-journal.jsonl            requests since the last save of each progress file
+    .topics-journal.jsonl             (see hfreuse.crawlstate.Journal)
+    *.corrupt                         a damaged file moved aside by the crawl and fetched again
     .pseudonym_key                    the snapshot's key for author pseudonyms (never published)
 
 A topic record is ``{"version", "topic_id", "status", "fetched_at", "listed", "topic",

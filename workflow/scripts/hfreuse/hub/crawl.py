@@ -17,8 +17,15 @@ Two resumable crawls:
   crawl before the page is stored. The cursors visited are the ``url`` of the stored pages, which
   a resumed run reads back with the state, so the check holds across runs.
 * :func:`crawl_cards` fetches ``README.md`` of the models whose file list has one, for one static
-  shard (stable hash of the model id). Records go to part files of a few hundred records; the
-  models already in part files are skipped on resume; the shard marker is written last.
+  shard (stable hash of the model id). Each verified record is appended to the shard's journal
+  (fsync'd), then goes to part files of a few hundred records; the models already in part files
+  or in the journal are skipped on resume, so a kill loses at most the README in flight, and the
+  parts come out as those of a crawl never killed. The shard marker is written last.
+
+Both crawls journal every request before it is sent (:class:`hfreuse.crawlstate.Journal`), so
+their counts after a kill equal the requests the server answered, plus at most the one in flight.
+A stored page or part found damaged (or missing) on resume is moved aside (``*.corrupt``) and
+fetched again into place.
 
   A README answered 200 is stored only if it is the file asked for: an HTML page (``text/html``,
   or a body opening with ``<!DOCTYPE html`` / ``<html``: a captive portal or an error page) is
