@@ -24,6 +24,11 @@ Two resumable phases, one rule each:
   again (accepted answers and edits do not bump a topic, so recently active topics are
   re-checked). ``manifest.json`` is written last.
 
+Each phase journals every request before it is sent (:class:`hfreuse.crawlstate.Journal`), so
+its counts after a kill equal the requests the forum answered, plus at most the one in flight. A
+stored listing page found damaged (or missing) rewinds the listing to it; a damaged categories
+file or topic record is moved aside (``*.corrupt``) and fetched again.
+
 So a complete crawl costs: listing pages (with the empty page and the catch-up pages) + one
 request per topic + one per further batch of posts, plus ``/categories.json``.
 Network access goes only through :class:`hfreuse.clients.HttpClient`.

@@ -716,8 +716,12 @@ class _CardParts:
 
     def add(self, rec: dict[str, Any]) -> None:
         """A verified record: journaled, buffered, and a full buffer written as a part."""
-        if self.holes and self.buffer and rec["model_id"] > self._hole_bound():
-            self.flush()  # the hole holds the models before the part after it
+        while self.holes and rec["model_id"] > self._hole_bound():
+            # the hole holds the models before the part after it: this one goes further on
+            if self.buffer:
+                self.flush()
+            else:
+                self.holes.pop(0)  # none of its models is left to fetch
         self.journal.record(rec)
         self.buffer.append(rec)
         if len(self.buffer) >= self.part_size:
