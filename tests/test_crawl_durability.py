@@ -199,6 +199,19 @@ def test_a_damaged_listing_page_rewinds_the_listing_to_it(stub, tmp_path):
     assert listing["requests"]["requests"] == first + len(stub.log) - served
 
 
+def test_a_damaged_catchup_page_rewinds_the_catchup_alone(stub, tmp_path):
+    forum_dir = tmp_path / "forum"
+    first = crawl_listing(forum_dir, stub.url, client=client())
+    catchup = forum_raw.page_path(forum_dir, 0, "catchup")
+    before = truncate(catchup)
+    (forum_dir / "listing.json").unlink()
+    served = len(stub.log)
+    listing = crawl_listing(forum_dir, stub.url, client=client())
+    assert [k for k, _ in stub.log[served:]] == ["/latest.json?page=0"]
+    assert catchup.read_bytes() == before and listing["topic_ids"] == first["topic_ids"]
+    assert (catchup.parent / "catchup-000000.json.gz.corrupt").exists()
+
+
 def test_a_damaged_topic_record_is_moved_aside_and_fetched_again(stub, tmp_path, monkeypatch):
     monkeypatch.setenv(forum_raw.KEY_ENV, "durability-test-key-0123456789")
     forum_dir = tmp_path / "forum"
