@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from hfreuse.clients import FetchError, HttpClient
+from hfreuse.crawlstate import Journal
 from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.crawl import Pace, card_url, crawl_cards, crawl_models, shard_models
@@ -438,7 +439,13 @@ def card_marker(hub_dir: Path, k: int, n: int) -> Path:
 
 
 def shard_cards(marker: Path) -> list[dict]:
-    return list(hub_raw.iter_cards(hub_raw.shard_dir(marker)))
+    """The README records a shard keeps: in its parts, then in its journal (not yet a part)."""
+    folder = hub_raw.shard_dir(marker)
+    parts = list(hub_raw.iter_cards(folder))
+    done = {r["model_id"] for r in parts}
+    return parts + [
+        r for r in Journal(folder / "journal.jsonl").records if r["model_id"] not in done
+    ]
 
 
 def readme_ids() -> list[str]:
@@ -495,13 +502,20 @@ def test_card_shard_resumes_after_a_failure(hub, listed):
     with pytest.raises(FetchError, match=rf"/{mine[130]}/resolve/.*/README.md: HTTP 503"):
         crawl_cards(listed, path, 1, 3, hub.base_url, client=client(max_retries=1), part_size=50)
     assert not path.exists()
-    first = [r["model_id"] for r in shard_cards(path)]
-    assert first == mine[:130]  # two full parts and the flushed remainder
-    assert len(hub_raw.list_parts(hub_raw.shard_dir(path))) == 3
+    first = [r["model_id"] for r in hub_raw.iter_cards(hub_raw.shard_dir(path))]
+    assert first == mine[:100]  # two full parts; the 30 READMEs fetched after are journaled
+    journal = Journal(hub_raw.shard_dir(path) / "journal.jsonl")
+    assert [r["model_id"] for r in journal.records] == mine[100:130]
+    assert len(hub_raw.list_parts(hub_raw.shard_dir(path))) == 2
 
     marker = crawl_cards(listed, path, 1, 3, hub.base_url, client=client(), part_size=50)
     records = shard_cards(path)
     assert [r["model_id"] for r in records] == mine
+    # the parts are those of a crawl never interrupted: full parts of 50, in order
+    parts = [hub_raw.read_part(p) for p in hub_raw.list_parts(hub_raw.shard_dir(path))]
+    assert [len(p) for p in parts] == [50] * (len(mine) // 50) + [len(mine) % 50] * bool(
+        len(mine) % 50
+    )
     ok_hits = [h.key for h in hub.hits if h.status in (200, 404)]
     assert sorted(ok_hits) == mine  # every README fetched once, none twice
     assert marker["stats"]["requests"] == hub.count("card") == len(mine) + 2

@@ -289,6 +289,9 @@ class HttpClient:
         self._clock = clock
         self._next_at = 0.0
         self.stats = Stats()
+        # called with "sent" just before each request goes out (it is counted already) and with
+        # "answered" once its outcome is counted: a crawl journals its request counts there
+        self.observer: Callable[[str], None] | None = None
         # ``headers`` are credentials: never sent past a redirect to another origin
         self.session = OriginBoundSession(SECRET_HEADERS | {h.lower() for h in headers or {}})
         self.session.headers["User-Agent"] = USER_AGENT
@@ -306,6 +309,10 @@ class HttpClient:
         if now < self._next_at:
             self._wait(self._next_at - now)
         self._next_at = max(self._clock(), self._next_at) + self.interval
+
+    def _observe(self, event: str) -> None:
+        if self.observer is not None:
+            self.observer(event)
 
     def _count(self, status: str) -> None:
         self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
@@ -377,11 +384,13 @@ class HttpClient:
         while True:
             self._pace()
             self.stats.requests += 1
+            self._observe("sent")
             try:
                 resp = self._send(url, params, headers)
             except _RETRY_EXCEPTIONS as exc:
                 why = _unreachable(exc)
                 self._count("ConnectionFailed" if why else type(exc).__name__)
+                self._observe("answered")
                 attempt += 1
                 if why:
                     if attempt > min(CONNECT_RETRIES, self.max_retries):
@@ -407,6 +416,7 @@ class HttpClient:
                 self._wait(delay)
                 continue
             self._count(str(resp.status_code))
+            self._observe("answered")
             self._respect_ratelimit(resp)
             if resp.status_code in ok_statuses:
                 return resp

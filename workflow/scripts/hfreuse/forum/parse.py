@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from ..io import arrow_schema, gc_paused, read_json
+from ..io import arrow_schema, gc_paused
 from ..shards import check_shard, stable_shard
 from . import raw as raw
 
@@ -687,7 +687,7 @@ def category_rows(doc: Any, where: str) -> list[dict[str, Any]]:
 
 def _category_names(forum_dir: Path) -> tuple[list[dict[str, Any]], dict[int, str]]:
     cat_file = raw.categories_path(forum_dir)
-    cats = category_rows(read_json(cat_file), str(cat_file))
+    cats = category_rows(raw.read_page(cat_file), str(cat_file))
     return cats, {c["category_id"]: c["name"] for c in cats}
 
 
