@@ -521,12 +521,29 @@ def html_to_text(
 # --- rows ------------------------------------------------------------------------------------
 
 
+INT64 = 2**63
+
+
 def _int(value: Any, where: str, field: str, default: int | None = None) -> int | None:
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not -INT64 <= value < INT64
+        or value != value  # NaN
+    ):
         raise InputError(f"{where}: expected a number in '{field}', got {value!r}")
     return int(value)
+
+
+def _text(value: Any, where: str, field: str) -> str:
+    """A text field of the server's answer ('' when absent or null)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{where}: expected text in '{field}', got {value!r}")
+    return value
 
 
 def _tags(value: Any) -> list[str]:
@@ -545,7 +562,7 @@ def is_staff(post: dict[str, Any], staff_groups: frozenset[str]) -> bool:
     if post.get("staff") or post.get("admin") or post.get("moderator"):
         return True
     group = post.get("primary_group_name")
-    return bool(group) and group.lower() in staff_groups
+    return isinstance(group, str) and group.lower() in staff_groups
 
 
 class Pseudonymizer:
@@ -594,8 +611,8 @@ def parse_record(
         raise InputError(f"{where}: topic {tid} has no created_at")
     topic_row = {
         "topic_id": tid,
-        "title": pick("title") or "",
-        "slug": pick("slug") or "",
+        "title": _text(pick("title"), where, "title"),
+        "slug": _text(pick("slug"), where, "slug"),
         "category_id": category_id,
         "category": categories.get(category_id) if category_id is not None else None,
         "created_at": created,
@@ -652,7 +669,7 @@ def _post_row(
     pw = f"{where}, post {post['id']}"
     number = _int(post.get("post_number"), pw, "post_number")
     username = post.get("username")
-    text = html_to_text(post.get("cooked"), pseudo, usernames)
+    text = html_to_text(_text(post.get("cooked"), pw, "cooked"), pseudo, usernames)
     return {
         "post_id": post["id"],
         "topic_id": tid,
