@@ -505,3 +505,19 @@ def test_one_bad_cell_gives_one_error_naming_file_and_row(
     message = str(err.value)
     assert f"{sheets['ann']}, row {bad_row}: {column}" in message, message
     assert str(sheets["bob"]) not in message  # the good sheet is not blamed
+
+
+@given(st.lists(USERNAME, min_size=1, max_size=4, unique_by=str.lower), FILLER)
+def test_a_title_naming_a_poster_names_them_by_pseudonym(users, words):
+    assume(not any(u.lower() in words.lower() for u in users))
+    posts = [{"id": i + 1, "post_number": i + 1, "username": u} for i, u in enumerate(users)]
+    title = f"{words} @{users[-1].upper()} and @{users[0]}?"
+    topic = {
+        "id": 5,
+        "created_at": "2023-05-01T10:00:00.000Z",
+        "title": title,
+        "post_stream": {"posts": posts, "stream": [p["id"] for p in posts]},
+    }
+    pseudo = Pseudonymizer(b"a title key, at least 16 bytes")
+    row, _ = parse_record({"topic": topic, "listed": {}}, {}, pseudo, frozenset(), WHERE)
+    assert row["title"] == f"{words} @{pseudo(users[-1])} and @{pseudo(users[0])}?"
