@@ -41,6 +41,7 @@ rule generate_demo_hub:
         n_models=config["demo"]["models"],
         page_size=config["demo"]["page_size"],
         max_cards=config["hub"]["max_cards"],
+        hostile_names=config["demo"]["hostile_names"],
     script:
         "../../scripts/generate_demo_hub.py"
 
@@ -62,6 +63,7 @@ rule generate_demo_forum:
         seed=config["demo"]["seed"],
         n_topics=config["demo"]["forum_topics"],
         mean_posts_per_topic=config["demo"]["mean_posts_per_topic"],
+        hostile_names=config["demo"]["hostile_names"],
     script:
         "../../scripts/generate_demo_forum.py"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
+import math
 import os
 import platform
 import re
@@ -162,14 +163,17 @@ class OriginBoundSession(requests.Session):
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); None
+    when it is neither (``inf``, ``nan`` and other non-finite numbers included)."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -190,12 +194,14 @@ def parse_ratelimit(value: str | None) -> tuple[int, float] | None:
     if not value:
         return None
     params = dict(_RL_PARAM.findall(value))
-    if "r" in params and "t" in params:
-        return int(params["r"]), float(params["t"])
     old = dict(re.findall(r"([a-z]+)\s*=\s*(\d+)", value))
-    if "remaining" in old and "reset" in old:
-        return int(old["remaining"]), float(old["reset"])
-    return None
+    if "r" in params and "t" in params:
+        remaining, reset = int(params["r"]), float(params["t"])
+    elif "remaining" in old and "reset" in old:
+        remaining, reset = int(old["remaining"]), float(old["reset"])
+    else:
+        return None
+    return (remaining, reset) if math.isfinite(reset) else None  # 400 digits: not a window
 
 
 @dataclass
@@ -441,8 +447,12 @@ class HttpClient:
                         f"GET {resp.url}: HTTP {resp.status_code} after {attempt} tries",
                         transient=resp.status_code in TIMEOUT_STATUSES,
                     )
-                delay = max(
-                    self._backoff(attempt), parse_retry_after(resp.headers.get("Retry-After")) or 0
+                delay = min(
+                    self.max_wait,
+                    max(
+                        self._backoff(attempt),
+                        parse_retry_after(resp.headers.get("Retry-After")) or 0,
+                    ),
                 )
                 log.warning(
                     "GET %s: HTTP %d; retry %d in %.1fs", resp.url, resp.status_code, attempt, delay

@@ -19,8 +19,9 @@ Authors are keyed pseudonyms (:func:`hfreuse.forum.raw.pseudonym`), and so are t
 username is recognisable: every ``@mention`` link (by the name in its ``/u/NAME`` address, whether
 or not the user posted in the topic), ``@name`` typed as plain text for the topic's posters, the
 name of a raw BBCode ``[quote="NAME, post:3, topic:123"]`` header, the NAME of every user address
-``.../u/NAME`` kept in the text (and the name in the text of a link to it); the ``u=NAME``
-parameter of share links (``.../t/slug/123/4?u=NAME``) is dropped from the URLs kept in the text.
+``.../u/NAME`` kept in the text (and the name in the text of a link to it), ``@name`` of a
+poster in the topic's title; the ``u=NAME`` parameter of share links
+(``.../t/slug/123/4?u=NAME``) is dropped from the URLs kept in the text.
 So raw usernames do not reach results/. (A name typed as plain words is not recognisable and
 stays.)
 """
@@ -509,24 +510,47 @@ def html_to_text(
     text = parser.text()
     if counts is not None:
         counts.update(parser.counts)
-    known = {u.lower() for u in usernames}
-    if known:
-        text = _MENTION.sub(
-            lambda m: "@" + mention(m.group(1)) if m.group(1).lower() in known else m.group(0),
-            text,
-        )
+    text = known_mentions(text, mention, usernames)
     return scrub_text(text, mention)
+
+
+def known_mentions(text: str, mention: Any, usernames: Iterable[str]) -> str:
+    """``text`` with ``@name`` replaced by ``@`` + ``mention(name)`` where ``name`` is one of
+    ``usernames`` (case-insensitive)."""
+    known = {u.lower() for u in usernames}
+    if not known or "@" not in text:
+        return text
+    return _MENTION.sub(
+        lambda m: "@" + mention(m.group(1)) if m.group(1).lower() in known else m.group(0), text
+    )
 
 
 # --- rows ------------------------------------------------------------------------------------
 
 
+INT64 = 2**63
+
+
 def _int(value: Any, where: str, field: str, default: int | None = None) -> int | None:
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not -INT64 <= value < INT64
+        or value != value  # NaN
+    ):
         raise InputError(f"{where}: expected a number in '{field}', got {value!r}")
     return int(value)
+
+
+def _text(value: Any, where: str, field: str) -> str:
+    """A text field of the server's answer ('' when absent or null)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{where}: expected text in '{field}', got {value!r}")
+    return value
 
 
 def _tags(value: Any) -> list[str]:
@@ -545,7 +569,7 @@ def is_staff(post: dict[str, Any], staff_groups: frozenset[str]) -> bool:
     if post.get("staff") or post.get("admin") or post.get("moderator"):
         return True
     group = post.get("primary_group_name")
-    return bool(group) and group.lower() in staff_groups
+    return isinstance(group, str) and group.lower() in staff_groups
 
 
 class Pseudonymizer:
@@ -594,8 +618,9 @@ def parse_record(
         raise InputError(f"{where}: topic {tid} has no created_at")
     topic_row = {
         "topic_id": tid,
-        "title": pick("title") or "",
-        "slug": pick("slug") or "",
+        # a title naming a poster ("... @name") names them by pseudonym, as the posts do
+        "title": known_mentions(_text(pick("title"), where, "title"), pseudo, usernames),
+        "slug": _text(pick("slug"), where, "slug"),
         "category_id": category_id,
         "category": categories.get(category_id) if category_id is not None else None,
         "created_at": created,
@@ -652,7 +677,7 @@ def _post_row(
     pw = f"{where}, post {post['id']}"
     number = _int(post.get("post_number"), pw, "post_number")
     username = post.get("username")
-    text = html_to_text(post.get("cooked"), pseudo, usernames)
+    text = html_to_text(_text(post.get("cooked"), pw, "cooked"), pseudo, usernames)
     return {
         "post_id": post["id"],
         "topic_id": tid,
