@@ -502,3 +502,36 @@ def test_listing_far_below_the_category_counts_is_a_warning(stub, tmp_path, capl
         listing = crawl_listing(tmp_path / "b", stub.url, client=client())
     assert listing["reached_end"]  # a warning, not an error
     assert "holds 114 topics of the 200 that /categories.json counts" in caplog.text
+
+
+def cloudflare_403() -> Response:
+    body = "<html><head><title>Attention Required! | Cloudflare</title></head></html>"
+    return Response(body, status=403, content_type="text/html; charset=UTF-8")
+
+
+def test_a_bare_403_on_a_topic_is_asked_again_and_fails_if_it_persists(stub, tmp_path):
+    """A 403 that is not Discourse's own (no JSON 'errors': its front, e.g. Cloudflare) is not
+    the topic's final answer: asked again, it gets the topic; if it persists, the crawl fails
+    naming the URL and the topic is not stored (issue 11, item 4)."""
+    stub.fail("/t/548270.json", cloudflare_403(), cloudflare_403())
+    forum = tmp_path / "a" / "forum"
+    crawl(stub, forum, http=client(max_retries=2))
+    assert stub.counts()["/t/548270.json"] == 3
+    assert raw.read_record(raw.topic_path(forum, 548270))["status"] == 200
+
+    stub.fail("/t/548270.json", *(cloudflare_403() for _ in range(3)))
+    other = tmp_path / "b" / "forum"
+    crawl_listing(other, stub.url, client=client())
+    with pytest.raises(FetchError, match=r"GET http://\S+/t/548270\.json: HTTP 403 without"):
+        crawl_topics(other, client=client(max_retries=2))
+    assert not raw.topic_path(other, 548270).exists()
+
+
+def test_discourses_own_403_is_recorded_as_unavailable_at_once(stub, tmp_path):
+    refused = {"errors": ["You are not permitted to view the requested resource."]}
+    stub.fail("/t/548270.json", Response(json.dumps(refused), status=403))
+    forum = tmp_path / "snap" / "forum"
+    manifest = crawl(stub, forum)
+    assert stub.counts()["/t/548270.json"] == 1
+    assert raw.read_record(raw.topic_path(forum, 548270))["status"] == 403
+    assert manifest["topics"]["unavailable"] == 1

@@ -16,7 +16,9 @@ Two resumable phases, one rule each:
   its first chunk through ``/t/{id}/posts.json?post_ids[]=...`` in batches of
   :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete (a
   batch answered with no post is asked again; if it stays empty the topic is not stored and the
-  phase fails at its end naming the topic and post ids, so the rerun fetches it). A
+  phase fails at its end naming the topic and post ids, so the rerun fetches it). A topic
+  answered 404/410, or 403 with Discourse's own JSON ``errors``, is recorded as unavailable; a
+  bare 403 (its front, e.g. Cloudflare) is asked again, then fails naming the URL. A
   topic already stored (a resumed crawl) is not fetched again unless the listing shows it
   changed. With a previous snapshot, a topic stored there is reused (hard link) when its listing
   entry is unchanged (no bump, no new post, same category, title, pin and close state) and its
@@ -463,13 +465,30 @@ def _fetch_posts_batch(
     return doc, posts
 
 
+def _topic_answer_problem(resp: Any) -> str | None:
+    """Why a topic's answer is not final: a 403 that is not Discourse's own refusal (a JSON body
+    with ``errors``, e.g. a topic made private) is the site's front (Cloudflare) refusing for now;
+    it is asked again with the client's backoff, then fails naming the URL."""
+    if resp.status_code != 403:
+        return None
+    try:
+        doc = resp.json()
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("errors"), list):
+        return None
+    return "HTTP 403 without Discourse's JSON 'errors' (the site's front refusing for now)"
+
+
 def fetch_topic(
     client: HttpClient, base: str, topic_id: int
 ) -> tuple[int, Any, list[Any], int, list[int]]:
     """``(status, topic, post_batches, posts_missing, unserved)`` of one topic, fully fetched;
     ``unserved`` are the post ids of batches answered with no post at all, twice."""
     url = f"{base}/t/{topic_id}.json"
-    resp = client.get(url, ok_statuses=(200, *raw.UNAVAILABLE_STATUSES))
+    resp = client.get_checked(
+        url, _topic_answer_problem, ok_statuses=(200, *raw.UNAVAILABLE_STATUSES)
+    )
     if resp.status_code != 200:
         log.warning("GET %s: HTTP %d; recorded as unavailable", url, resp.status_code)
         return resp.status_code, None, [], 0, []
