@@ -28,6 +28,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +93,8 @@ def make_client(credentials: dict[str, str]) -> HttpClient:
 
 
 def small_site(n_topics: int = FORUM_TOPICS) -> DiscourseSite:
-    """The stub forum cut to its ``n_topics`` first listed topics (pinned one included)."""
+    """The stub forum cut to its ``n_topics`` first listed topics (pinned one included), each
+    category's ``topic_count`` its true number of topics (as a real forum's)."""
     site = DiscourseSite()
     keep = {e["id"] for e in site.ordered()[:n_topics]}
     for tid in list(site.entries):
@@ -100,6 +102,9 @@ def small_site(n_topics: int = FORUM_TOPICS) -> DiscourseSite:
             del site.entries[tid]
             site.topics.pop(tid, None)
             site.fixed_view.pop(tid, None)
+    per_cat = Counter(e["category_id"] for e in site.entries.values())
+    for cat in site.categories["category_list"]["categories"]:
+        cat["topic_count"] = per_cat[cat["id"]]
     return site
 
 
@@ -526,4 +531,5 @@ class Matrix:
         for proxy in self.proxies.values():
             text = text.replace(proxy.base, "").replace(proxy.other_base, "<other host>")
         text = re.sub(r"(\?[^\s:]{12})[^\s:]+", "\\1…", text)
+        text = re.sub(r"\b([0-9a-f]{7})[0-9a-f]{33}\b", "\\1…", text)  # commit ids
         return text if len(text) <= width else text[: width - 1] + "…"
