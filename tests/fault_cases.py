@@ -7,8 +7,9 @@ Each cell runs one crawl in a thread with a wall-clock limit, a fresh client wit
 backoffs and timeouts (the client's own parameters) and fake credentials, and is judged:
 
 * ``HANG``: the crawl did not end within :data:`WALL_SECONDS`;
-* ``CLEAR ERROR``: it raised one of our errors (``FetchError`` / ``InputError``) naming a URL,
-  leaving no temporary file behind;
+* ``CLEAR ERROR``: it raised one of our errors (``FetchError`` / ``InputError``) naming the URL
+  (or a file that lists the URLs that failed, e.g. a quarantine file), leaving no temporary file
+  behind;
 * ``IDENTICAL``: it ended and its raw snapshot and parsed tables (``hfreuse.hub.parse``,
   ``hfreuse.forum.parse``) equal those of a clean crawl through the same proxy;
 * ``SILENT``: it ended with data that differ from the clean crawl (what differs is named);
@@ -69,7 +70,7 @@ HUB_MODELS = 450  # 23 list pages: 22 full, then 10 models and no next link
 MAX_CARDS = 30
 FORUM_TOPICS = 70  # listing pages of 30, 30, 10, then the empty page
 TIMEOUT = 1.0  # the client's total deadline per request
-WALL_SECONDS = 60.0  # a cell still running after this is a HANG
+WALL_SECONDS = 30.0  # a cell still running after this is a HANG (the slowest ends in ~8 s)
 KEY = "fault-matrix-pseudonym-key-0123456789abcdef"
 HUB_CREDENTIALS = {"Authorization": "Bearer hf_faultmatrix_not_a_real_token"}
 FORUM_CREDENTIALS = {"Api-Key": "faultmatrix-not-a-real-key", "Api-Username": "faultmatrix"}
@@ -369,6 +370,18 @@ def cells() -> list[tuple[str, str]]:
 # --- running ----------------------------------------------------------------------------------
 
 
+def names_the_url(message: str) -> bool:
+    """Whether an error message names the URL that failed: in itself, or through a file it
+    names that lists the URLs (e.g. a quarantine file of the items that failed)."""
+    if re.search(r"https?://", message):
+        return True
+    for name in re.findall(r"(/[^\s,;:()']+)", message):
+        path = Path(name.rstrip("."))
+        if path.is_file() and re.search(r"https?://", path.read_text(errors="replace")):
+            return True
+    return False
+
+
 @dataclass
 class Outcome:
     verdict: str
@@ -512,8 +525,7 @@ class Matrix:
         error = box.get("error")
         if error is not None:
             first = (str(error).splitlines() or [""])[0]
-            named = re.search(r"https?://", first)
-            if isinstance(error, FetchError | InputError) and named:
+            if isinstance(error, FetchError | InputError) and names_the_url(first):
                 return CLEAR, first
             return "UNCLEAR ERROR", f"{type(error).__name__}: {first}"
         try:
