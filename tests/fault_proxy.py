@@ -306,7 +306,14 @@ class FaultProxy:
     def _open(self) -> None:
         for name in ("main", "other"):
             handler = type(f"_Handler_{name}", (_Handler,), {"proxy": self, "listener": name})
-            server = _Server((self._hosts[name], self._ports[name]), handler)
+            for attempt in range(50):  # the port of a closed listener may take a moment
+                try:
+                    server = _Server((self._hosts[name], self._ports[name]), handler)
+                    break
+                except OSError:
+                    if attempt == 49 or not self._ports[name]:
+                        raise
+                    time.sleep(0.02)
             self._ports[name] = server.server_address[1]
             self._servers[name] = server
             threading.Thread(target=server.serve_forever, daemon=True).start()
