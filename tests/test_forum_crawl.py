@@ -505,6 +505,32 @@ def test_listing_far_below_the_category_counts_is_a_warning(stub, tmp_path, capl
     assert "holds 114 topics of the 200 that /categories.json counts" in caplog.text
 
 
+def test_the_listing_logs_its_progress_against_an_estimated_total(stub, tmp_path, caplog):
+    """Topics listed / the categories' topic counts (else the highest topic id listed)."""
+    import logging
+
+    from forum_stub import PER_PAGE
+
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    site = stub.site
+    n = len(site.entries)
+    first_page = [t["id"] for t in site.latest(0)["topic_list"]["topics"]]
+    crawl_listing(tmp_path / "a" / "forum", stub.url, client=client())
+    lines = [r.getMessage() for r in caplog.records if "listing topics" in r.getMessage()]
+    # the fixture's categories count no topics: the highest topic id of the first page
+    assert lines[0].startswith(f"listing topics: {PER_PAGE}/~{max(first_page)} (")
+    caplog.clear()
+    cats = site.categories["category_list"]["categories"]
+    for cat, count in zip(cats, [n - 7, 4, 3], strict=True):
+        cat["topic_count"] = count
+    cats[1]["notification_level"] = 0  # muted: left out of /latest, not counted
+    crawl_listing(tmp_path / "b" / "forum", stub.url, client=client())
+    lines = [r.getMessage() for r in caplog.records if "listing topics" in r.getMessage()]
+    pct = 100.0 * PER_PAGE / (n - 4)
+    assert lines[0].startswith(f"listing topics: {PER_PAGE}/~{n - 4} ({pct:.1f}%), ")
+    assert "ETA ~" in lines[0]
+
+
 def cloudflare_403() -> Response:
     body = "<html><head><title>Attention Required! | Cloudflare</title></head></html>"
     return Response(body, status=403, content_type="text/html; charset=UTF-8")
