@@ -543,5 +543,6 @@ class Matrix:
         for proxy in self.proxies.values():
             text = text.replace(proxy.base, "").replace(proxy.other_base, "<other host>")
         text = re.sub(r"(\?[^\s:]{12})[^\s:]+", "\\1…", text)
-        text = re.sub(r"\b([0-9a-f]{7})[0-9a-f]{33}\b", "\\1…", text)  # commit ids
+        text = re.sub(r"/\S+/resolve/\S+/README\.md", "/…/README.md", text)  # a model's README
+        text = re.sub(r"\b([0-9a-f]{7})[0-9a-f]{33}\b", "\\1…", text)  # commit and blob ids
         return text if len(text) <= width else text[: width - 1] + "…"
