@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -528,3 +529,72 @@ def test_the_listing_logs_its_progress_against_an_estimated_total(stub, tmp_path
     pct = 100.0 * PER_PAGE / (n - 4)
     assert lines[0].startswith(f"listing topics: {PER_PAGE}/~{n - 4} ({pct:.1f}%), ")
     assert "ETA ~" in lines[0]
+
+
+def cloudflare_403() -> Response:
+    body = "<html><head><title>Attention Required! | Cloudflare</title></head></html>"
+    return Response(body, status=403, content_type="text/html; charset=UTF-8")
+
+
+def test_a_bare_403_on_a_topic_is_asked_again_and_fails_if_it_persists(stub, tmp_path):
+    """A 403 that is not Discourse's own (no JSON 'errors': its front, e.g. Cloudflare) is not
+    the topic's final answer: asked again, it gets the topic; if it persists, the crawl fails
+    naming the URL and the topic is not stored (issue 11, item 4)."""
+    stub.fail("/t/548270.json", cloudflare_403(), cloudflare_403())
+    forum = tmp_path / "a" / "forum"
+    crawl(stub, forum, http=client(max_retries=2))
+    assert stub.counts()["/t/548270.json"] == 3
+    assert raw.read_record(raw.topic_path(forum, 548270))["status"] == 200
+
+    stub.fail("/t/548270.json", *(cloudflare_403() for _ in range(3)))
+    other = tmp_path / "b" / "forum"
+    crawl_listing(other, stub.url, client=client())
+    with pytest.raises(FetchError, match=r"GET http://\S+/t/548270\.json: HTTP 403 without"):
+        crawl_topics(other, client=client(max_retries=2))
+    assert not raw.topic_path(other, 548270).exists()
+
+
+def test_discourses_own_403_is_recorded_as_unavailable_at_once(stub, tmp_path):
+    refused = {"errors": ["You are not permitted to view the requested resource."]}
+    stub.fail("/t/548270.json", Response(json.dumps(refused), status=403))
+    forum = tmp_path / "snap" / "forum"
+    manifest = crawl(stub, forum)
+    assert stub.counts()["/t/548270.json"] == 1
+    assert raw.read_record(raw.topic_path(forum, 548270))["status"] == 403
+    assert manifest["topics"]["unavailable"] == 1
+
+
+def _true_category_counts(site: DiscourseSite) -> int:
+    """Set each category's ``topic_count`` to the site's topics in it; returns their sum."""
+    per_cat = Counter(e["category_id"] for e in site.entries.values())
+    cats = site.categories["category_list"]["categories"]
+    for cat in cats:
+        cat["topic_count"] = per_cat[cat["id"]]
+    return sum(per_cat[c["id"]] for c in cats)
+
+
+def test_empty_pages_after_a_page_announcing_more_fail_when_the_counts_disagree(stub, tmp_path):
+    """Every page from 1 on served empty: page 0 announced more, the categories count more
+    topics than listed: the listing stops naming the URL; the rerun asks for page 1 again."""
+    expected = _true_category_counts(stub.site)
+    stub.fail("/latest.json?page=1", *[_page(stub.site, 99)] * 3)
+    stub.fail("/latest.json?page=2", _page(stub.site, 99))
+    forum = tmp_path / "f"
+    with pytest.raises(
+        FetchError,
+        match=rf"GET http://\S+/latest\.json\?page=1: empty \(and the page after it\), although "
+        rf"page 0 announced more topics .* holds \d+ of the {expected} topics /categories\.json",
+    ):
+        crawl_listing(forum, stub.url, client=client())
+    assert not (forum / "listing.json").exists()
+    assert [p.name for p in raw.list_pages(forum)] == ["page-000000.json.gz"]
+    listing = crawl_listing(forum, stub.url, client=client())
+    assert listing["topics_listed"] == 194 and listing["reached_end"]
+
+
+def test_a_listing_of_whole_pages_that_the_counts_confirm_ends(stub, tmp_path):
+    for e in stub.site.ordered()[180:]:
+        del stub.site.entries[e["id"]]
+    _true_category_counts(stub.site)
+    listing = crawl_listing(tmp_path / "f", stub.url, client=client())
+    assert listing["topics_listed"] == 180 and listing["reached_end"] and listing["pages"] == 7

@@ -11,12 +11,15 @@ Two resumable phases, one rule each:
   progress file; ``listing.json`` is written last. An empty page ends the listing only when no
   ``more_topics_url`` (on it or the page before) says otherwise, and a page listing the same
   topics as the page before is a stale copy: both are asked again, then fail naming the URL. A
-  complete listing far below the categories' ``topic_count`` is logged as a warning.
+  complete listing far below the categories' ``topic_count`` is logged as a warning; it is an
+  error when the listing ended at an empty page right after a page that announced more.
 * :func:`crawl_topics` stores, for every selected topic, ``/t/{id}.json`` plus the posts beyond
   its first chunk through ``/t/{id}/posts.json?post_ids[]=...`` in batches of
   :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete (a
   batch answered with no post is asked again; if it stays empty the topic is not stored and the
-  phase fails at its end naming the topic and post ids, so the rerun fetches it). A
+  phase fails at its end naming the topic and post ids, so the rerun fetches it). A topic
+  answered 404/410, or 403 with Discourse's own JSON ``errors``, is recorded as unavailable; a
+  bare 403 (its front, e.g. Cloudflare) is asked again, then fails naming the URL. A
   topic already stored (a resumed crawl) is not fetched again unless the listing shows it
   changed. With a previous snapshot, a topic stored there is reused (hard link) when its listing
   entry is unchanged (no bump, no new post, same category, title, pin and close state) and its
@@ -366,14 +369,14 @@ def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
             )
 
 
-def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
-    """Warn when the listing holds far fewer topics than the categories count.
+def _category_counts(forum_dir: Path, sel: _Selection) -> tuple[int, int, int]:
+    """``(listed, expected, categories)``: topics listed in the categories of
+    ``/categories.json`` the listing covers, their ``topic_count`` sum, how many categories.
 
-    Only categories of ``/categories.json`` the listing covers count: muted ones
-    (``notification_level`` 0, and their subcategories) are left out of ``/latest``, and topics
-    of categories not in ``/categories.json`` (hidden from it) are not compared. Each category's
-    ``topic_count`` is its own topics (a parent's does not include its subcategories'). The
-    counts include unlisted topics, so a shortfall is a warning, not an error."""
+    Muted categories (``notification_level`` 0, and their subcategories) are left out of
+    ``/latest``, and topics of categories not in ``/categories.json`` (hidden from it) are not
+    compared. Each category's ``topic_count`` is its own topics (a parent's does not include its
+    subcategories'); the counts include unlisted topics."""
     path = raw.categories_path(forum_dir)
     cats = raw.check_categories(read_json(path), str(path))
     by_id = {c["id"]: c for c in cats}
@@ -387,6 +390,14 @@ def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
     covered = {c["id"] for c in cats if not muted(c)}
     expected = sum(int(c.get("topic_count") or 0) for c in cats if c["id"] in covered)
     listed = sum(1 for tid in sel.listed if sel.category.get(tid) in covered)
+    return listed, expected, len(covered)
+
+
+def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
+    """Warn when the listing holds far fewer topics than the categories count (see
+    :func:`_category_counts`; the counts include unlisted topics, so a shortfall is a warning,
+    not an error, unless the end itself is in doubt: :func:`_check_announced_end`)."""
+    listed, expected, covered = _category_counts(forum_dir, sel)
     if expected and listed < LISTING_SHORTFALL * expected:
         log.warning(
             "the listing holds %d topics of the %d that /categories.json counts in the %d "
@@ -394,10 +405,35 @@ def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
             "listing (the counts also include unlisted topics)",
             listed,
             expected,
-            len(covered),
+            covered,
             100.0 * listed / expected,
             100.0 * LISTING_SHORTFALL,
         )
+
+
+def _check_announced_end(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> None:
+    """An empty last page right after a page that announced more topics (``more_topics_url``;
+    accepted by :func:`_checked_page` because the page after it is empty too) ends the listing
+    only if the categories' counts agree. Otherwise the server may be serving empty pages from
+    there on: the empty page is dropped (a rerun asks for it again) and the listing fails naming
+    its URL."""
+    state = phase.state
+    last = int(state["pages_done"]) - 1
+    if not state["pages_finished"] or last < 1:
+        return
+    before = read_json(raw.page_path(forum_dir, last - 1))
+    listed, expected, _ = _category_counts(forum_dir, sel)
+    if not _more_url(before) or not expected or listed >= LISTING_SHORTFALL * expected:
+        return
+    raw.page_path(forum_dir, last).unlink()
+    state.update(pages_done=last, pages_finished=False)
+    phase.save()
+    raise FetchError(
+        f"GET {base}/latest.json?page={last}: empty (and the page after it), although page "
+        f"{last - 1} announced more topics ({_more_url(before)}) and the listing holds "
+        f"{listed} of the {expected} topics /categories.json counts; the listing stops here "
+        "rather than lose topics (rerun the crawl to ask for this page again)"
+    )
 
 
 def _crawl_catchup(
@@ -428,6 +464,7 @@ def _list_topics(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
     _store_categories(forum_dir, base, phase)
     _reread_pages(sel, forum_dir, phase)
     _crawl_pages(forum_dir, base, phase, sel)
+    _check_announced_end(forum_dir, base, phase, sel)
     started = raw.parse_time(state["started_at"], str(phase.path))
     _reread_pages(sel, forum_dir, phase, "catchup")
     _crawl_catchup(forum_dir, base, phase, sel, started)
@@ -516,13 +553,30 @@ def _fetch_posts_batch(
     return doc, posts
 
 
+def _topic_answer_problem(resp: Any) -> str | None:
+    """Why a topic's answer is not final: a 403 that is not Discourse's own refusal (a JSON body
+    with ``errors``, e.g. a topic made private) is the site's front (Cloudflare) refusing for now;
+    it is asked again with the client's backoff, then fails naming the URL."""
+    if resp.status_code != 403:
+        return None
+    try:
+        doc = resp.json()
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("errors"), list):
+        return None
+    return "HTTP 403 without Discourse's JSON 'errors' (the site's front refusing for now)"
+
+
 def fetch_topic(
     client: HttpClient, base: str, topic_id: int
 ) -> tuple[int, Any, list[Any], int, list[int]]:
     """``(status, topic, post_batches, posts_missing, unserved)`` of one topic, fully fetched;
     ``unserved`` are the post ids of batches answered with no post at all, twice."""
     url = f"{base}/t/{topic_id}.json"
-    resp = client.get(url, ok_statuses=(200, *raw.UNAVAILABLE_STATUSES))
+    resp = client.get_checked(
+        url, _topic_answer_problem, ok_statuses=(200, *raw.UNAVAILABLE_STATUSES)
+    )
     if resp.status_code != 200:
         log.warning("GET %s: HTTP %d; recorded as unavailable", url, resp.status_code)
         return resp.status_code, None, [], 0, []
