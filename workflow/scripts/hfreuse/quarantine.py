@@ -15,7 +15,8 @@ and the manifest lists them.
 
 Errors that mean "stop everything" are never quarantined (:func:`quarantinable`): a token or
 anonymous access refused (:class:`CrawlStopped`), the server unreachable
-(:class:`~hfreuse.clients.ConnectionFailed`), a rate limit that never lifts (429), and any
+(:class:`~hfreuse.clients.ConnectionFailed`), a final 401/407 (credentials refused) or 429 (a
+rate limit that never lifts), and any
 error that is not a :class:`~hfreuse.clients.FetchError` (a full disk, a read-only file system).
 """
 
@@ -46,6 +47,10 @@ SCHEMA = arrow_schema(
     " first_failed:timestamp last_failed:timestamp"
 )
 
+#: Final statuses that would answer every request the same way: credentials refused (401, 407),
+#: a rate limit that did not lift after the client's waits (429).
+STOP_STATUSES = (401, 407, 429)
+
 # the server's body quoted at the end of an "unexpected HTTP" message: not kept in the reason
 _BODY_QUOTE = re.compile(r"(unexpected HTTP \d+ \(expected [^)]*\)): .*$", re.DOTALL)
 
@@ -59,7 +64,7 @@ def quarantinable(exc: BaseException) -> bool:
     """Whether ``exc``, raised while fetching one item, fails that item only."""
     if not isinstance(exc, FetchError) or isinstance(exc, CrawlStopped | ConnectionFailed):
         return False
-    return getattr(exc, "status", None) != 429
+    return getattr(exc, "status", None) not in STOP_STATUSES
 
 
 def reason_of(exc: BaseException) -> str:
