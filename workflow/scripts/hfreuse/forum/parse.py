@@ -510,6 +510,14 @@ def category_table(forum_dir: str | Path, topics: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(cats, schema=CATEGORIES_SCHEMA)
 
 
+def topic_quarantine(forum_dir: str | Path) -> pa.Table:
+    """The topics the crawl quarantined (listed, still failing after retries, not stored; see
+    :mod:`hfreuse.quarantine`); empty when none."""
+    from ..quarantine import quarantine_path, quarantine_table
+
+    return quarantine_table([quarantine_path(forum_dir)])
+
+
 def listed_topic_ids(forum_dir: str | Path) -> list[int]:
     """The topic ids of a complete snapshot's listing, sorted, without the quarantined ones
     (listed, but still failing after retries: not in the snapshot)."""
