@@ -573,3 +573,21 @@ def test_the_catch_up_pass_has_the_checks_of_the_main_pass(stub, tmp_path):
     assert state["pages_finished"] and not state["catchup_finished"]
     listing = crawl_listing(forum, stub.url, client=client())
     assert listing["catchup_pages"] >= 1 and listing["topics_listed"] == 194
+
+
+def test_the_next_snapshot_fetches_the_previous_quarantine_first(stub, tmp_path):
+    old = tmp_path / "old" / "forum"
+    crawl_listing(old, stub.url, client=client())
+    ids = read_json(old / "listing.json")["topic_ids"]
+    bad = ids[-1]  # fetched last by an ordinary crawl
+    stub.fail(f"/t/{bad}.json", *[bad_gateway()] * 2)
+    manifest = crawl_topics(old, client=client(max_retries=1), max_failed_share=0.01)
+    assert manifest["quarantined"] == [bad] and not raw.topic_path(old, bad).exists()
+
+    new = tmp_path / "new" / "forum"
+    crawl_listing(new, stub.url, client=client())
+    stub.log.clear()
+    # recheck_days so long that every topic is fetched again, not reused
+    manifest = crawl_topics(new, previous_dir=old, recheck_days=1e6, client=client())
+    assert stub.topic_requests() == [bad] + ids[:-1]  # first, though last in listing order
+    assert raw.topic_path(new, bad).exists() and manifest["quarantined"] == []

@@ -12,6 +12,9 @@ Layout under ``resources/raw/<snapshot>/hub/``::
                                        README texts: {"model_id", "status", "text"} per line
                                        (the live crawl adds "revision": the sha it resolved)
     cards/shard-1-of-4/state.json      progress of a live shard in progress (request counts)
+    cards/shard-1-of-4/quarantine.json READMEs that still failed after retries: not stored,
+                                       listed in the marker's "quarantined", retried first by
+                                       the next run (see hfreuse.quarantine)
 
 A README shard is given by its marker path and its 0-based index among ``n`` shards; a model
 belongs to shard ``hfreuse.shards.stable_shard(model_id, n)``.
