@@ -402,6 +402,8 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
         timeout=10,
         max_retries=1,
     )
+    bad = read_json(forum / "listing.json")["topic_ids"][7]
+    stub.fail(f"/t/{bad}.json", bad_gateway(), bad_gateway())  # quarantined: 1 of 50 topics
     fetch_forum_topics.main(
         listing=str(forum / "listing.json"),
         manifest=str(forum / "manifest.json"),
@@ -410,6 +412,7 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
         requests_per_minute=60_000,
         timeout=10,
         max_retries=1,
+        max_failed_share=0.02,
     )
     out = tmp_path / "results"
     parts = {"topics": [], "posts": []}
@@ -431,8 +434,12 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
         categories=str(out / "categories.parquet"),
         topics=str(out / "topics.parquet"),
         posts=str(out / "posts.parquet"),
+        quarantine=str(out / "quarantine.parquet"),
     )
-    assert pq.read_table(out / "topics.parquet").num_rows == 50
+    assert pq.read_table(out / "topics.parquet").num_rows == 49
+    quarantine = pq.read_table(out / "quarantine.parquet").to_pylist()
+    assert [(q["item"], q["status"], q["attempts"]) for q in quarantine] == [(str(bad), 502, 2)]
+    assert quarantine[0]["url"] == f"{stub.url}/t/{bad}.json"
     assert read_json(forum / "manifest.json")["snapshot"] == "s1"
     assert iso(now_utc())[:4] == read_json(forum / "manifest.json")["finished_at"][:4]
 

@@ -17,7 +17,14 @@ from conftest import ROOT
 from hfreuse.clients import FetchError, HttpClient
 from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
-from hfreuse.hub.crawl import Pace, card_url, crawl_cards, crawl_models, shard_models
+from hfreuse.hub.crawl import (
+    Pace,
+    card_url,
+    crawl_cards,
+    crawl_models,
+    readme_revisions,
+    shard_models,
+)
 from hfreuse.io import read_json
 from hub_stub import (
     README_RE,
@@ -720,6 +727,9 @@ def test_fetch_scripts_main(hub, tmp_path):
     )
     assert read_json(hub_dir / "manifest.json")["models"] == 500
     marker = card_marker(hub_dir, 1, 2)
+    bad = shard_models(readme_revisions(hub_dir), 1, 2, None)[0]
+    for _ in range(3):  # the first try and two retries
+        hub.fail_once("card", bad, 500)
     fetch_hub_cards.main(
         models=str(hub_dir / "manifest.json"),
         shard_manifest=str(marker),
@@ -727,9 +737,11 @@ def test_fetch_scripts_main(hub, tmp_path):
         n_shards=2,
         max_cards=None,
         resolves_per_minute=FAST,
+        max_failed_share=1.0,
         **common,
     )
     assert read_json(marker)["shard"] == 1 and read_json(marker)["shards"] == 2
+    assert read_json(marker)["quarantined"] == [bad]
     with pytest.raises(InputError, match=r"card shard 2 of 2: expected 0 <= index < count"):
         fetch_hub_cards.main(
             models=str(hub_dir / "manifest.json"),
