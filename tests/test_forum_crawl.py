@@ -223,6 +223,26 @@ def test_a_quarantine_within_max_failed_share_is_left_out_of_the_tables(stub, tm
     assert table.schema == SCHEMA and table.column("item").to_pylist() == [str(bad)]
 
 
+def test_topics_failing_in_a_row_stop_the_crawl(stub, tmp_path, monkeypatch):
+    import hfreuse.quarantine
+
+    monkeypatch.setattr(hfreuse.quarantine, "STREAK_LIMIT", 3)
+    forum = tmp_path / "snap" / "forum"
+    crawl_listing(forum, stub.url, client=client())
+    ids = read_json(forum / "listing.json")["topic_ids"]
+    stub.fail(f"/t/{ids[0]}.json", bad_gateway(), bad_gateway())
+    for tid in ids[2:5]:  # ids[1] is fetched between: the streak starts again
+        stub.fail(f"/t/{tid}.json", bad_gateway(), bad_gateway())
+    with pytest.raises(FetchError, match=rf"^3 items in a row .* \(the last, {ids[4]}: GET "):
+        crawl_topics(forum, client=client(max_retries=1), max_failed_share=1.0)
+    assert sorted(quarantined(forum)) == sorted(str(t) for t in [ids[0], *ids[2:5]])
+    assert stub.topic_requests() == [ids[0]] * 2 + [ids[1]] + [t for t in ids[2:5] for _ in "ab"]
+    state = read_json(forum / ".topics-state.json")
+    assert state["stats"]["requests"] == 9  # this run's requests are kept
+    manifest = crawl_topics(forum, client=client())
+    assert manifest["quarantined"] == [] and manifest["topics"]["fetched"] == len(ids) - 1
+
+
 def test_a_refused_connection_is_not_quarantined(stub, tmp_path):
     from hfreuse.clients import ConnectionFailed
 

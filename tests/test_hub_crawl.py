@@ -551,6 +551,24 @@ def test_a_quarantine_within_max_failed_share_is_listed_and_kept(hub, listed):
     assert empty.num_rows == 0 and empty.schema == SCHEMA
 
 
+def test_readmes_failing_in_a_row_stop_the_crawl(hub, listed, monkeypatch):
+    import hfreuse.quarantine
+
+    monkeypatch.setattr(hfreuse.quarantine, "STREAK_LIMIT", 3)
+    mids = card_models(hub)
+    for mid in mids[:3]:
+        for _ in range(2):
+            hub.fail_once("card", mid, 200, {"Content-Type": "text/html"}, b"<html>portal")
+    with pytest.raises(FetchError, match=r"^3 items in a row still failed after retries") as err:
+        card_crawl(hub, listed, max_failed_share=1.0)
+    assert f"(the last, {mids[2]}: GET " in str(err.value) and "HTML page" in str(err.value)
+    assert hub.count("card") == 6  # the fourth README was not asked for
+    assert sorted(quarantined(card_marker(listed, 0, 1))) == sorted(mids[:3])
+    hub.hits.clear()
+    marker = card_crawl(hub, listed)
+    assert [h.key for h in hub.hits][:3] == mids[:3] and marker["quarantined"] == []
+
+
 def test_max_failed_share_outside_0_to_1_is_refused(hub, listed):
     with pytest.raises(InputError, match=r"crawl\.max_failed_share: expected a share from 0 to 1"):
         card_crawl(hub, listed, max_failed_share=1.5)

@@ -13,6 +13,10 @@ fails with one error naming the count, the share, the limit and the quarantine f
 everything else was stored (a rerun resumes and retries them); otherwise a warning is logged
 and the manifest lists them.
 
+:data:`STREAK_LIMIT` items quarantined in a row (none fetched between them) stop the crawl
+(:class:`CrawlStopped`, naming the last reason): the server fails every request, and each
+further item would only cost all its retries.
+
 Errors that mean "stop everything" are never quarantined (:func:`quarantinable`): a token or
 anonymous access refused (:class:`CrawlStopped`), the server unreachable
 (:class:`~hfreuse.clients.ConnectionFailed`), a final 401/407 (credentials refused) or 429 (a
@@ -46,6 +50,10 @@ SCHEMA = arrow_schema(
     "item:string url:string reason:string status:int64 attempts:int64"
     " first_failed:timestamp last_failed:timestamp"
 )
+
+#: Items quarantined in a row (none fetched between them) that stop the crawl: the server fails
+#: every request (down for long, a captive portal), and each item would cost all its retries.
+STREAK_LIMIT = 20
 
 #: Final statuses that would answer every request the same way: credentials refused (401, 407),
 #: a rate limit that did not lift after the client's waits (429).
@@ -84,6 +92,7 @@ class Quarantine:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.items: dict[str, dict[str, Any]] = {}
+        self.streak = 0  # items quarantined in a row by this run
         if self.path.exists():
             doc = read_json(self.path)
             items = doc.get("items") if isinstance(doc, dict) else None
@@ -106,7 +115,8 @@ class Quarantine:
         return list(self.items)
 
     def add(self, item: str, url: str, exc: BaseException, attempts: int | None = None) -> None:
-        """Record (or update) a failed item and save the file."""
+        """Record (or update) a failed item and save the file; the :data:`STREAK_LIMIT`-th item
+        in a row raises :class:`CrawlStopped` (after saving)."""
         now = utc_now()
         old = self.items.get(item, {})
         tries = attempts if attempts is not None else getattr(exc, "tries", None) or 1
@@ -121,6 +131,19 @@ class Quarantine:
         }
         log.warning("%s: quarantined (%s)", item, self.items[item]["reason"])
         self.save()
+        self.streak += 1
+        if self.streak >= STREAK_LIMIT:
+            raise CrawlStopped(
+                f"{self.streak} items in a row still failed after retries (the last, {item}: "
+                f"{self.items[item]['reason']}); the server seems to fail every request, so the "
+                f"crawl stops here. Everything fetched is stored and the failed items are listed "
+                f"in {self.path}: rerun later to retry them first"
+            )
+
+    def succeeded(self) -> None:
+        """An item was fetched: it ends a streak of failures (it leaves the quarantine by
+        :meth:`discard` once it is stored)."""
+        self.streak = 0
 
     def discard(self, items: Iterable[str]) -> int:
         """Take ``items`` (fetched since, or no longer wanted) out; returns how many were in."""

@@ -718,11 +718,15 @@ def crawl_topics(
         try:
             status, n_batches, missing = _fetch_record(client, base, tid, entry, path)
         except FetchError as exc:
-            if not quarantinable(exc):
+            try:
+                if not quarantinable(exc):
+                    raise
+                quarantine.add(str(tid), _failed_url(exc, base, tid), exc)
+            except BaseException:  # stop: keep this run's counts (a rerun resumes)
                 phase.save()
                 raise
-            quarantine.add(str(tid), _failed_url(exc, base, tid), exc)
         else:
+            quarantine.succeeded()
             tally.fetched(status, n_batches, missing)
             if quarantine.discard([str(tid)]):
                 quarantine.save()

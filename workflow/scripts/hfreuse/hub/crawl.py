@@ -814,6 +814,7 @@ def _fetch_cards(
                     raise
                 quarantine.add(model_id, card_url(endpoint, model_id, revision), exc)
             else:
+                quarantine.succeeded()
                 parts.buffer.append(rec)
             progress.update()
             if len(parts.buffer) >= parts.part_size:
