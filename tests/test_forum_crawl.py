@@ -618,3 +618,29 @@ def test_the_next_snapshot_fetches_the_previous_quarantine_first(stub, tmp_path)
     manifest = crawl_topics(new, previous_dir=old, recheck_days=1e6, client=client())
     assert stub.topic_requests() == [bad] + ids[:-1]  # first, though last in listing order
     assert raw.topic_path(new, bad).exists() and manifest["quarantined"] == []
+
+
+def test_the_listing_logs_its_progress_against_an_estimated_total(stub, tmp_path, caplog):
+    """Topics listed / the categories' topic counts (else the highest topic id listed)."""
+    import logging
+
+    from forum_stub import PER_PAGE
+
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    site = stub.site
+    n = len(site.entries)
+    first_page = [t["id"] for t in site.latest(0)["topic_list"]["topics"]]
+    crawl_listing(tmp_path / "a" / "forum", stub.url, client=client())
+    lines = [r.getMessage() for r in caplog.records if "listing topics" in r.getMessage()]
+    # the fixture's categories count no topics: the highest topic id of the first page
+    assert lines[0].startswith(f"listing topics: {PER_PAGE}/~{max(first_page)} (")
+    caplog.clear()
+    cats = site.categories["category_list"]["categories"]
+    for cat, count in zip(cats, [n - 7, 4, 3], strict=True):
+        cat["topic_count"] = count
+    cats[1]["notification_level"] = 0  # muted: left out of /latest, not counted
+    crawl_listing(tmp_path / "b" / "forum", stub.url, client=client())
+    lines = [r.getMessage() for r in caplog.records if "listing topics" in r.getMessage()]
+    pct = 100.0 * PER_PAGE / (n - 4)
+    assert lines[0].startswith(f"listing topics: {PER_PAGE}/~{n - 4} ({pct:.1f}%), ")
+    assert "ETA ~" in lines[0]

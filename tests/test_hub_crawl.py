@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from hfreuse.clients import FetchError, HttpClient
+from hfreuse.crawlstate import Journal
 from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.crawl import (
@@ -136,6 +138,24 @@ def test_crawl_follows_link_headers_to_the_end(hub, tmp_path):
     assert manifest["crawl_finished_at"].endswith("Z")
     assert read_json(hub_dir / "manifest.json") == manifest
     assert no_temp_files(hub_dir)
+
+
+def test_the_listing_logs_an_estimated_total_from_the_creation_dates(hub, tmp_path, caplog):
+    """Without a cap, the total is the models listed plus those created since the last one, at
+    the pace of creation of the last models: it is logged as an estimate (~N)."""
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    crawl(hub, tmp_path / "hub", progress_every=0.0)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("hub models:")]
+    assert len(lines) == expected_pages(len(real_models()))
+    estimated = [re.fullmatch(r"hub models: (\d+)/~(\d+) .*, ETA ~.*", line) for line in lines]
+    assert all(estimated), lines  # the stub's models span years: a pace from the first page
+    done = [int(m.group(1)) for m in estimated]
+    assert done == sorted(done) and done[-1] == len(real_models())
+    # models keep being created after the last one listed: the total exceeds what is listed
+    assert all(int(m.group(2)) > int(m.group(1)) for m in estimated)
+    caplog.clear()
+    crawl(hub, tmp_path / "capped", oldest_models=250, progress_every=0.0)
+    assert "hub models: 250/250 (100.0%)" in caplog.text and "~" not in caplog.text
 
 
 def test_oldest_models_truncates_the_last_page(hub, tmp_path):
@@ -450,7 +470,13 @@ def card_marker(hub_dir: Path, k: int, n: int) -> Path:
 
 
 def shard_cards(marker: Path) -> list[dict]:
-    return list(hub_raw.iter_cards(hub_raw.shard_dir(marker)))
+    """The README records a shard keeps: in its parts, then in its journal (not yet a part)."""
+    folder = hub_raw.shard_dir(marker)
+    parts = list(hub_raw.iter_cards(folder))
+    done = {r["model_id"] for r in parts}
+    return parts + [
+        r for r in Journal(folder / "journal.jsonl").records if r["model_id"] not in done
+    ]
 
 
 def readme_ids() -> list[str]:
@@ -481,6 +507,52 @@ def test_card_shards_cover_the_selection_without_overlap(hub, listed):
     assert all(r["text"] is None and m not in hub.cards for m, r in missing.items())
     sha = {m["id"]: m["sha"] for m in real_models()}
     assert all(r["revision"] == sha[m] for m, r in fetched.items())
+
+
+def test_each_card_shard_logs_the_overall_progress_of_all_shards(hub, listed, caplog):
+    """The other shards' done counts come from their state files: after shard 1 of 2, shard 2
+    ends its overall line at the whole selection."""
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    for k in (0, 1):
+        crawl_cards(listed, card_marker(listed, k, 2), k, 2, hub.base_url, 300, client=client())
+    states = [
+        read_json(hub_raw.shard_dir(card_marker(listed, k, 2)) / "state.json") for k in (0, 1)
+    ]
+    assert sum(s["done"] for s in states) == 300
+    lines = [r.getMessage() for r in caplog.records if "card shards (all 2)" in r.getMessage()]
+    assert lines[-1].startswith("card shards (all 2): 300/300 (100.0%)")
+    first_shard_done = states[0]["done"]
+    assert any(line.startswith(f"card shards (all 2): {first_shard_done}/300 ") for line in lines)
+
+
+def test_card_shard_resumes_after_a_stop(hub, listed):
+    path = card_marker(listed, 1, 3)
+    mine = shard_models({m: "x" for m in readme_ids()}, 1, 3, None)
+    hub.fail_once("card", mine[130], 401, {"X-Error-Code": "Unauthorized"}, b"Invalid token")
+    authed = client(max_retries=1, headers={"Authorization": "Bearer hf_revoked"})
+    with pytest.raises(FetchError, match=rf"/{mine[130]}/resolve/.*/README.md: HTTP 401"):
+        crawl_cards(listed, path, 1, 3, hub.base_url, client=authed, part_size=50)
+    assert not path.exists()
+    first = [r["model_id"] for r in hub_raw.iter_cards(hub_raw.shard_dir(path))]
+    assert first == mine[:100]  # two full parts; the 30 READMEs fetched after are journaled
+    journal = Journal(hub_raw.shard_dir(path) / "journal.jsonl")
+    assert [r["model_id"] for r in journal.records] == mine[100:130]
+    assert len(hub_raw.list_parts(hub_raw.shard_dir(path))) == 2
+
+    marker = crawl_cards(listed, path, 1, 3, hub.base_url, client=client(), part_size=50)
+    records = shard_cards(path)
+    assert [r["model_id"] for r in records] == mine
+    # the parts are those of a crawl never interrupted: full parts of 50, in order
+    parts = [hub_raw.read_part(p) for p in hub_raw.list_parts(hub_raw.shard_dir(path))]
+    assert [len(p) for p in parts] == [50] * (len(mine) // 50) + [len(mine) % 50] * bool(
+        len(mine) % 50
+    )
+    ok_hits = [h.key for h in hub.hits if h.status in (200, 404)]
+    assert sorted(ok_hits) == mine  # every README fetched once, none twice
+    assert marker["stats"]["requests"] == hub.count("card") == len(mine) + 1
+    assert marker["stats"]["statuses"]["401"] == 1 and marker["runs"] == 2
+    assert sum(marker["card_statuses"].values()) == len(mine)
+    assert marker["card_statuses"]["404"] == sum(1 for m in mine if m not in hub.cards)
 
 
 def quarantined(marker: Path) -> dict[str, dict]:

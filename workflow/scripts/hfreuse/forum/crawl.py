@@ -29,6 +29,11 @@ Two resumable phases, one rule each:
   again (accepted answers and edits do not bump a topic, so recently active topics are
   re-checked). ``manifest.json`` is written last.
 
+Each phase journals every request before it is sent (:class:`hfreuse.crawlstate.Journal`), so
+its counts after a kill equal the requests the forum answered, plus at most the one in flight. A
+stored listing page found damaged (or missing) rewinds the listing to it; a damaged categories
+file or topic record is moved aside (``*.corrupt``) and fetched again.
+
 So a complete crawl costs: listing pages (with the empty page and the catch-up pages) + one
 request per topic + one per further batch of posts, plus ``/categories.json``.
 Network access goes only through :class:`hfreuse.clients.HttpClient`.
@@ -51,7 +56,7 @@ from ..clients import (
     discourse_auth_headers,
     library_versions,
 )
-from ..crawlstate import load_state, utc_now
+from ..crawlstate import Journal, load_state, move_aside, remove_stale_temps, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, read_json
 from ..quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
@@ -90,27 +95,6 @@ def _load_state(path: Path, settings: Mapping[str, Any]) -> dict[str, Any] | Non
     return load_state(path, STATE_VERSION, "settings", settings)
 
 
-def _total(
-    state: Mapping[str, Any], client: HttpClient, stats0: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Requests of this phase: earlier runs' (from the state) plus this run's since ``stats0``."""
-    now = client.stats.as_dict()
-    total = Stats()
-    total.add(state.get("stats") or {})
-    total.add(
-        {
-            **{k: now[k] - stats0[k] for k in ("requests", "retries", "errors", "rate_limited")},
-            "waited_seconds": now["waited_seconds"] - stats0["waited_seconds"],
-            "statuses": {
-                k: v - stats0["statuses"].get(k, 0)
-                for k, v in now["statuses"].items()
-                if v - stats0["statuses"].get(k, 0)
-            },
-        }
-    )
-    return total.as_dict()
-
-
 class _Selection:
     """Topics of the listing, in listing order, filtered by creation date, up to ``limit``."""
 
@@ -144,17 +128,29 @@ class _Selection:
 
 
 class _PhaseState:
-    """The progress file of a crawl phase; saved with the requests of earlier runs plus this run's."""
+    """The progress file of a crawl phase, saved with the requests of earlier runs plus this
+    run's; every request is journaled in between (:class:`~hfreuse.crawlstate.Journal`)."""
 
-    def __init__(self, path: Path, state: dict[str, Any], client: HttpClient) -> None:
-        self.path, self.state, self.client = path, state, client
-        self.stats0 = client.stats.as_dict()  # this run's requests count from here
+    def __init__(
+        self, path: Path, state: dict[str, Any], client: HttpClient, journal: Journal
+    ) -> None:
+        self.path, self.state, self.client, self.journal = path, state, client, journal
 
     def requests(self) -> dict[str, Any]:
-        return _total(self.state, self.client, self.stats0)
+        return self.journal.total()
 
     def save(self) -> None:
+        """Save the progress with the request counts so far, then empty the journal."""
         atomic_write_json(self.path, {**self.state, "stats": self.requests()})
+        self.journal.reset()
+
+
+def _open_journal(forum_dir: Path, phase: str, state: dict[str, Any]) -> Journal:
+    """The request journal of a phase; the state's counts become the journal's on resume when
+    it counts more (the requests since the state's last save)."""
+    journal = Journal(forum_dir / f".{phase}-journal.jsonl")
+    state["stats"] = journal.resumed_stats(state.get("stats"))
+    return journal
 
 
 def _check_listing_settings(start: str | None, end: str | None, max_topics: int | None) -> None:
@@ -192,8 +188,13 @@ def _open_listing_state(state_path: Path, settings: Mapping[str, Any]) -> dict[s
 
 
 def _store_categories(forum_dir: Path, base: str, phase: _PhaseState) -> None:
-    """``/categories.json``, once per snapshot."""
+    """``/categories.json``, once per snapshot (again if the stored copy is damaged)."""
     cat_path = raw.categories_path(forum_dir)
+    if cat_path.exists():
+        try:
+            raw.check_categories(read_json(cat_path), str(cat_path))
+        except InputError as exc:
+            move_aside(cat_path, exc)
     if not cat_path.exists():
         url = f"{base}/categories.json"
         doc = phase.client.get_json(url, params={"include_subcategories": "true"})
@@ -202,17 +203,48 @@ def _store_categories(forum_dir: Path, base: str, phase: _PhaseState) -> None:
         phase.save()
 
 
-def _reread_pages(
-    sel: _Selection, forum_dir: Path, state_path: Path, count: int, kind: str = "page"
-) -> None:
-    """Add the ``count`` listing pages (or ``"catchup"`` pages) that earlier runs stored."""
-    for number in range(count):
+def _reread_pages(sel: _Selection, forum_dir: Path, phase: _PhaseState, kind: str = "page") -> None:
+    """Add the listing pages (or ``"catchup"`` pages) that earlier runs stored. At a page that
+    is missing or damaged the listing is rewound (:func:`_rewind`): it resumes there."""
+    state = phase.state
+    count_key = "pages_done" if kind == "page" else "catchup_done"
+    for number in range(int(state[count_key])):
         path = raw.page_path(forum_dir, number, kind)
-        if not path.exists():
-            if kind == "catchup":
-                raise InputError(f"{state_path}: records a catch-up page {path} that is missing")
-            raise InputError(f"{state_path}: records {count} pages but {path} is missing")
-        sel.add(raw.page_topics(read_json(path), str(path)), str(path))
+        try:
+            if not path.exists():
+                raise InputError(f"{path}: missing")
+            entries = raw.page_topics(read_json(path), str(path))
+        except InputError as exc:
+            _rewind(forum_dir, phase, kind, number, exc)
+            return
+        sel.add(entries, str(path))
+
+
+def _rewind(forum_dir: Path, phase: _PhaseState, kind: str, number: int, why: Exception) -> None:
+    """Resume the listing at page ``number`` of ``kind``: the page is moved aside (when it
+    exists) and the pages after it are deleted, as are the catch-up pages when a listing page
+    is rewound (all are fetched again; a page cannot be fetched again alone, since topics move
+    between pages as they are bumped)."""
+    path = raw.page_path(forum_dir, number, kind)
+    if path.exists():
+        move_aside(path, why)
+    else:
+        log.warning("%s; the listing resumes at this page", why)
+    state = phase.state
+    later = [p for p in raw.list_pages(forum_dir, kind) if _page_number(p) > number]
+    if kind == "page":
+        later += raw.list_pages(forum_dir, "catchup")
+        state.update(pages_done=number, pages_finished=False)
+        state.update(catchup_done=0, catchup_finished=False)
+    else:
+        state.update(catchup_done=number, catchup_finished=False)
+    for page in later:
+        page.unlink()
+    phase.save()
+
+
+def _page_number(path: Path) -> int:
+    return int(raw.PAGE_RE.match(path.name).group(2))
 
 
 def _fetch_latest(
@@ -302,11 +334,21 @@ def _checked_page(
     return doc, entries, where
 
 
+def _listing_estimate(forum_dir: Path) -> int | None:
+    """The topics a listing should hold, estimated for its progress line: the topic counts of
+    the categories of ``/categories.json`` not muted (none: None)."""
+    path = raw.categories_path(forum_dir)
+    cats = raw.check_categories(read_json(path), str(path))
+    count = sum(int(c.get("topic_count") or 0) for c in cats if c.get("notification_level") != 0)
+    return count or None
+
+
 def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> None:
     """Page ``/latest.json`` from the first page not stored up to the empty page (or enough
     topics); a server that ignores ``?page=`` is caught after :data:`STALL_PAGES` pages."""
     state = phase.state
-    progress = Progress("listing pages")
+    expected = _listing_estimate(forum_dir)
+    progress = Progress("listing topics", total=expected, initial=len(sel.listed), estimated=True)
     stalled = 0
     prev_doc = None
     while not state["pages_finished"] and not sel.full:
@@ -320,7 +362,8 @@ def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
         new = sel.add(entries, where)
         stalled = stalled + 1 if entries and not new else 0
         phase.save()
-        progress.update()
+        # the total: the categories' topic counts, else the highest topic id listed
+        progress.set_done(len(sel.listed), estimate=expected or max(sel.listed, default=None))
         prev_doc = doc
         if stalled >= STALL_PAGES:
             raise FetchError(
@@ -389,6 +432,21 @@ def _crawl_catchup(
         phase.save()
 
 
+def _list_topics(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> _Selection:
+    """The categories, the listing pages and the catch-up pages, resumed where they stopped."""
+    state = phase.state
+    raw.load_or_create_key(forum_dir)
+    _store_categories(forum_dir, base, phase)
+    _reread_pages(sel, forum_dir, phase)
+    _crawl_pages(forum_dir, base, phase, sel)
+    started = raw.parse_time(state["started_at"], str(phase.path))
+    _reread_pages(sel, forum_dir, phase, "catchup")
+    _crawl_catchup(forum_dir, base, phase, sel, started)
+    if state["pages_finished"]:
+        _check_against_categories(forum_dir, sel)
+    return sel
+
+
 def crawl_listing(
     forum_dir: str | Path,
     base_url: str,
@@ -408,19 +466,14 @@ def crawl_listing(
     settings = {"base_url": base, "start": start, "end": end, "max_topics": max_topics}
     state_path = forum_dir / ".listing-state.json"
     state = _open_listing_state(state_path, settings)
+    journal = _open_journal(forum_dir, "listing", state)
+    for folder in (forum_dir, forum_dir / "latest"):
+        remove_stale_temps(folder)
     client = client or make_client(requests_per_minute, timeout, max_retries)
-    phase = _PhaseState(state_path, state, client)
-    raw.load_or_create_key(forum_dir)
-    _store_categories(forum_dir, base, phase)
-
-    sel = _Selection(start, end, max_topics)
-    _reread_pages(sel, forum_dir, state_path, state["pages_done"])
-    _crawl_pages(forum_dir, base, phase, sel)
-    started = raw.parse_time(state["started_at"], str(state_path))
-    _reread_pages(sel, forum_dir, state_path, state["catchup_done"], "catchup")
-    _crawl_catchup(forum_dir, base, phase, sel, started)
-    if state["pages_finished"]:
-        _check_against_categories(forum_dir, sel)
+    with journal.recording(client, state["stats"]):
+        phase = _PhaseState(state_path, state, client, journal)
+        sel = _list_topics(forum_dir, base, phase, _Selection(start, end, max_topics))
+        requests = phase.requests()
 
     listing = {
         "version": STATE_VERSION,
@@ -434,7 +487,7 @@ def crawl_listing(
         "topics_listed": len(sel.listed),
         "topics_selected": len(sel.selected),
         "topic_ids": sorted(sel.selected),
-        "requests": phase.requests(),
+        "requests": requests,
     }
     atomic_write_json(raw.listing_path(forum_dir), listing)
     log.info(
@@ -530,7 +583,7 @@ def _kept_record(path: Path, entry: dict[str, Any]) -> dict[str, Any] | None:
     try:
         rec = raw.read_record(path)
     except InputError as exc:
-        log.warning("%s; fetching it again", exc)
+        move_aside(path, exc)
         return None
     if raw.signature(rec.get("listed") or {}) == raw.signature(entry):
         return rec
@@ -673,9 +726,29 @@ def crawl_topics(
     A topic whose fetch (the topic or one of its post batches) still fails after the retries is
     quarantined (``quarantine.json``; :mod:`hfreuse.quarantine`), not stored, and fetched first
     by the next run; when more than ``max_failed_share`` of the selected topics are quarantined
-    at the end, the phase fails without a manifest, else the manifest lists them."""
+    at the end, the phase fails without a manifest, else the manifest lists them.
+
+    Every request is journaled (``.topics-journal.jsonl``) between the saves of the phase's
+    progress, so the manifest counts every request of every run, killed ones included."""
     forum_dir = Path(forum_dir)
     max_failed_share = check_max_failed_share(max_failed_share)
+    client = client or make_client(requests_per_minute, timeout, max_retries)
+    journal = Journal(forum_dir / ".topics-journal.jsonl")
+    with journal.recording(client, None):
+        return _crawl_topics(
+            forum_dir, previous_dir, recheck_days, client, journal, snapshot, max_failed_share
+        )
+
+
+def _crawl_topics(
+    forum_dir: Path,
+    previous_dir: str | Path | None,
+    recheck_days: float,
+    client: HttpClient,
+    journal: Journal,
+    snapshot: str | None,
+    max_failed_share: float,
+) -> dict[str, Any]:
     listing = raw.read_listing(forum_dir)
     base = listing["base_url"]
     prev = _check_previous(forum_dir, previous_dir)
@@ -690,8 +763,12 @@ def crawl_topics(
         "started_at": utc_now(),
         "stats": {},
     }
-    client = client or make_client(requests_per_minute, timeout, max_retries)
-    phase = _PhaseState(state_path, state, client)
+    state["stats"] = journal.resumed_stats(state.get("stats"))
+    journal.rebase(state["stats"])
+    remove_stale_temps(forum_dir)
+    for bucket in sorted((forum_dir / "topics").glob("[0-9]*")):
+        remove_stale_temps(bucket)
+    phase = _PhaseState(state_path, state, client, journal)
     entries = raw.listed_entries(forum_dir)
     ids = [int(t) for t in listing["topic_ids"]]
     tally = _TopicTally()
@@ -736,7 +813,7 @@ def crawl_topics(
             last_save = time.monotonic()
     progress.update(0, force=True)
     topic_requests = phase.requests()
-    atomic_write_json(state_path, {**state, "stats": topic_requests})
+    phase.save()
     quarantine.check_share(len(ids), max_failed_share, "forum topic crawl: topics")
     requests = Stats()
     requests.add(listing.get("requests") or {})
