@@ -1,13 +1,15 @@
-"""Rule parse_hub_models: merge the parsed page shards, add README lengths -> models.parquet."""
+"""Rule parse_hub_models: merge the parsed page shards, add README lengths -> models.parquet;
+the READMEs the crawl quarantined -> quarantine.parquet."""
 
 import pyarrow.parquet as pq
-from hfreuse.hub.parse import card_lengths, merge_parts
+from hfreuse.hub.parse import card_lengths, card_quarantine, merge_parts
 from hfreuse.io import write_table
 
 
-def main(manifest, card_manifests, parts, models):
+def main(manifest, card_manifests, parts, models, quarantine):
     lengths = card_lengths(list(card_manifests))
     write_table(merge_parts([pq.read_table(p) for p in parts], lengths), models)
+    write_table(card_quarantine(list(card_manifests)), quarantine)
 
 
 if __name__ == "__main__":

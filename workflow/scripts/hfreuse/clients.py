@@ -63,12 +63,21 @@ class FetchError(InputError):
     """A request failed for good (after retries) or the server's answer was not what was expected.
 
     ``transient`` is true when the request kept timing out (client timeout, 504): the same data
-    may still come in smaller requests (e.g. a smaller page).
+    may still come in smaller requests (e.g. a smaller page). ``status`` is the HTTP status of
+    the last answer (None without one) and ``tries`` the requests sent, when known.
     """
 
-    def __init__(self, message: str, transient: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        transient: bool = False,
+        status: int | None = None,
+        tries: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.transient = transient
+        self.status = status
+        self.tries = tries
 
 
 class ConnectionFailed(FetchError):
@@ -78,8 +87,8 @@ class ConnectionFailed(FetchError):
     its page size on it).
     """
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, transient=False)
+    def __init__(self, message: str, tries: int | None = None) -> None:
+        super().__init__(message, transient=False, tries=tries)
 
 
 class DeadlineExceeded(requests.Timeout):
@@ -403,7 +412,8 @@ class HttpClient:
                         self.stats.errors += 1
                         raise ConnectionFailed(
                             f"GET {url}: {why} ({attempt} tries): is the endpoint right / "
-                            f"is the server up? ({exc})"
+                            f"is the server up? ({exc})",
+                            tries=attempt,
                         ) from exc
                     log.warning("GET %s: %s; retry %d", url, why, attempt)
                     self.stats.retries += 1
@@ -412,7 +422,9 @@ class HttpClient:
                 if attempt > self.max_retries:
                     self.stats.errors += 1
                     raise FetchError(
-                        f"GET {url}: gave up after {attempt} tries: {exc}", transient=True
+                        f"GET {url}: gave up after {attempt} tries: {exc}",
+                        transient=True,
+                        tries=attempt,
                     ) from exc
                 delay = self._backoff(attempt)
                 log.warning(
@@ -433,7 +445,9 @@ class HttpClient:
                 if attempt > self.max_retries + 4:
                     self.stats.errors += 1
                     raise FetchError(
-                        f"GET {resp.url}: still rate limited (429) after {attempt} tries"
+                        f"GET {resp.url}: still rate limited (429) after {attempt} tries",
+                        status=429,
+                        tries=attempt,
                     )
                 log.warning("GET %s: 429 rate limited; waiting %.1fs", resp.url, delay)
                 self.stats.retries += 1
@@ -446,6 +460,8 @@ class HttpClient:
                     raise FetchError(
                         f"GET {resp.url}: HTTP {resp.status_code} after {attempt} tries",
                         transient=resp.status_code in TIMEOUT_STATUSES,
+                        status=resp.status_code,
+                        tries=attempt,
                     )
                 delay = min(
                     self.max_wait,
@@ -463,7 +479,9 @@ class HttpClient:
             self.stats.errors += 1
             raise FetchError(
                 f"GET {resp.url}: unexpected HTTP {resp.status_code} "
-                f"(expected {', '.join(map(str, ok_statuses))}): {resp.text[:200]!r}"
+                f"(expected {', '.join(map(str, ok_statuses))}): {resp.text[:200]!r}",
+                status=resp.status_code,
+                tries=attempt + 1,
             )
 
     def _retry_after(self, resp: requests.Response) -> float:
@@ -510,7 +528,11 @@ class HttpClient:
                 if resp.status_code in record_after_retries:
                     return resp
                 self.stats.errors += 1
-                raise FetchError(f"GET {url}: {problem} (after {tries} tries)")
+                raise FetchError(
+                    f"GET {url}: {problem} (after {tries} tries)",
+                    status=resp.status_code,
+                    tries=tries,
+                )
             delay = self._backoff(tries)
             log.warning("GET %s: %s; retry %d in %.1fs", url, problem, tries, delay)
             self.stats.retries += 1

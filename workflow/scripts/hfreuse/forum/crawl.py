@@ -10,16 +10,20 @@ Two resumable phases, one rule each:
   the listing stops once that many are selected. Each page is stored atomically, then the
   progress file; ``listing.json`` is written last. An empty page ends the listing only when no
   ``more_topics_url`` (on it or the page before) says otherwise, and a page listing the same
-  topics as the page before is a stale copy: both are asked again, then fail naming the URL. A
-  complete listing far below the categories' ``topic_count`` is logged as a warning; it is an
-  error when the listing ended at an empty page right after a page that announced more.
+  topics as the page before is a stale copy: both are asked again, then fail naming the URL (in
+  the catch-up pass as in the main one). A complete listing far below the categories'
+  ``topic_count`` is logged as a warning; it is an error when the listing ended at an empty page
+  right after a page that announced more.
 * :func:`crawl_topics` stores, for every selected topic, ``/t/{id}.json`` plus the posts beyond
   its first chunk through ``/t/{id}/posts.json?post_ids[]=...`` in batches of
   :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete (a
-  batch answered with no post is asked again; if it stays empty the topic is not stored and the
-  phase fails at its end naming the topic and post ids, so the rerun fetches it). A topic
-  answered 404/410, or 403 with Discourse's own JSON ``errors``, is recorded as unavailable; a
-  bare 403 (its front, e.g. Cloudflare) is asked again, then fails naming the URL. A
+  batch answered with no post is asked again). A topic answered 404/410, or 403 with
+  Discourse's own JSON ``errors``, is recorded as unavailable; a bare 403 (its front, e.g.
+  Cloudflare) is asked again. A topic that still fails after the retries (a final 5xx, a bare
+  403, the deadline, a reset, JSON cut short or not a topic, a post batch that stays empty) is
+  not stored but quarantined (``quarantine.json``, :mod:`hfreuse.quarantine`) and fetched first
+  by the next run; the phase fails at its end when more than ``crawl.max_failed_share`` of the
+  selected topics are quarantined, else the manifest lists them (``quarantined``). A
   topic already stored (a resumed crawl) is not fetched again unless the listing shows it
   changed. With a previous snapshot, a topic stored there is reused (hard link) when its listing
   entry is unchanged (no bump, no new post, same category, title, pin and close state) and its
@@ -57,6 +61,7 @@ from ..clients import (
 from ..crawlstate import Journal, load_state, move_aside, remove_stale_temps, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, read_json
+from ..quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
 from . import raw as raw
 
 log = logging.getLogger(__name__)
@@ -294,10 +299,10 @@ def _page_problem(doc: Any, entries: list[Any], prev_doc: Any, number: int) -> s
     return None
 
 
-def _previous_page(forum_dir: Path, number: int, prev_doc: Any) -> Any:
+def _previous_page(forum_dir: Path, number: int, prev_doc: Any, kind: str = "page") -> Any:
     if prev_doc is not None or number == 0:
         return prev_doc
-    path = raw.page_path(forum_dir, number - 1)
+    path = raw.page_path(forum_dir, number - 1, kind)
     return read_json(path) if path.exists() else None
 
 
@@ -439,11 +444,16 @@ def _check_announced_end(forum_dir: Path, base: str, phase: _PhaseState, sel: _S
 def _crawl_catchup(
     forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection, started: dt.datetime
 ) -> None:
-    """Read the first pages again until a page reaches topics bumped before the listing began."""
+    """Read the first pages again until a page reaches topics bumped before the listing began,
+    with the checks of the main pass (an empty page the server does not agree ends the
+    listing, or a stale copy of the page before, is asked again, then stops the listing)."""
     state = phase.state
+    prev_doc = None
     while state["pages_finished"] and not state["catchup_finished"] and not sel.full:
         number = state["catchup_done"]
-        doc, entries, where = _fetch_latest(phase.client, base, number)
+        prev_doc = _previous_page(forum_dir, number, prev_doc, "catchup")
+        doc, entries, where = _checked_page(phase.client, base, number, prev_doc)
+        prev_doc = doc
         raw.write_json_gz(raw.page_path(forum_dir, number, "catchup"), doc)
         state["catchup_done"] = number + 1
         sel.add(entries, f"{where} (catch-up)")
@@ -662,13 +672,19 @@ class _TopicTally:
 
 def _fetch_record(
     client: HttpClient, base: str, tid: int, entry: dict[str, Any], path: Path
-) -> tuple[int, int, int, list[int]]:
-    """Fetch a topic and store its record; ``(status, post batches, posts not served,
-    unserved)``. A topic with a post batch served empty (``unserved`` post ids) is not stored:
-    the snapshot is incomplete and the next run fetches it again."""
+) -> tuple[int, int, int]:
+    """Fetch a topic and store its record; ``(status, post batches, posts not served)``.
+
+    A topic with a post batch served empty, twice, is not stored: a FetchError names the batch
+    URL and the post ids (the topic is quarantined and fetched again by the next run)."""
     status, topic, post_batches, missing, unserved = fetch_topic(client, base, tid)
     if unserved:
-        return status, len(post_batches), missing, unserved
+        raise FetchError(
+            f"GET {base}/t/{tid}/posts.json: post batches answered with no post, twice: "
+            f"post ids {', '.join(map(str, unserved))}",
+            status=200,
+            tries=2,
+        )
     record = {
         "version": raw.RECORD_VERSION,
         "topic_id": tid,
@@ -679,20 +695,33 @@ def _fetch_record(
         "post_batches": post_batches,
     }
     raw.write_json_gz(path, record)
-    return status, len(post_batches), missing, unserved
+    return status, len(post_batches), missing
 
 
-def _unserved_error(base: str, unserved: Mapping[int, list[int]]) -> FetchError:
-    shown = "; ".join(
-        f"topic {tid} (GET {base}/t/{tid}/posts.json): post ids {', '.join(map(str, ids))}"
-        for tid, ids in list(unserved.items())[:10]
-    )
-    more = f"; and {len(unserved) - 10} more topics" if len(unserved) > 10 else ""
-    return FetchError(
-        f"{len(unserved)} topic(s) have post batches the forum answered with no post, twice: "
-        f"{shown}{more}. These topics were not stored and the snapshot is incomplete: "
-        "rerun the crawl to fetch them again"
-    )
+def _failed_url(exc: FetchError, base: str, tid: int) -> str:
+    """The URL a topic's fetch failed at (named by the error), else the topic's URL."""
+    head = str(exc).split(" ", 2)
+    if len(head) > 1 and head[0] == "GET" and head[1].startswith(base):
+        return head[1].rstrip(":").split("?")[0]
+    return f"{base}/t/{tid}.json"
+
+
+def _open_quarantine(
+    forum_dir: Path, ids: list[int], prev: Path | None
+) -> tuple[Quarantine, list[int]]:
+    """The topic phase's quarantine (without topics no longer selected) and the order to visit
+    the topics in: those quarantined by an earlier run (or by the previous snapshot) first."""
+    quarantine = Quarantine(quarantine_path(forum_dir))
+    selected = set(ids)
+    if quarantine.discard([t for t in quarantine.ids() if int(t) not in selected]):
+        quarantine.save()
+    first = [int(t) for t in quarantine.ids()]
+    if prev is not None:
+        prev_manifest = read_json(raw.manifest_path(prev))
+        first += [int(t) for t in prev_manifest.get("quarantined") or [] if int(t) in selected]
+    first = list(dict.fromkeys(first))
+    chosen = set(first)
+    return quarantine, first + [t for t in ids if t not in chosen]
 
 
 def _topics_manifest(
@@ -702,6 +731,7 @@ def _topics_manifest(
     settings: Mapping[str, Any],
     state: Mapping[str, Any],
     tally: _TopicTally,
+    quarantine: Quarantine,
     requests: Stats,
     topic_requests: dict[str, Any],
     client: HttpClient,
@@ -723,6 +753,7 @@ def _topics_manifest(
         "topics": tally.counts,
         "post_batches_fetched": tally.posts["batches"],
         "posts_not_served": tally.posts["missing"],
+        "quarantined": sorted(int(t) for t in quarantine.ids()),
         "requests": requests.as_dict(),
         "listing_requests": listing.get("requests") or {},
         "topic_requests": topic_requests,
@@ -741,16 +772,25 @@ def crawl_topics(
     max_retries: int = 6,
     client: HttpClient | None = None,
     snapshot: str | None = None,
+    max_failed_share: float = 0.0,
 ) -> dict[str, Any]:
     """Fetch every selected topic with all its posts into ``forum_dir``; returns the manifest.
+
+    A topic whose fetch (the topic or one of its post batches) still fails after the retries is
+    quarantined (``quarantine.json``; :mod:`hfreuse.quarantine`), not stored, and fetched first
+    by the next run; when more than ``max_failed_share`` of the selected topics are quarantined
+    at the end, the phase fails without a manifest, else the manifest lists them.
 
     Every request is journaled (``.topics-journal.jsonl``) between the saves of the phase's
     progress, so the manifest counts every request of every run, killed ones included."""
     forum_dir = Path(forum_dir)
+    max_failed_share = check_max_failed_share(max_failed_share)
     client = client or make_client(requests_per_minute, timeout, max_retries)
     journal = Journal(forum_dir / ".topics-journal.jsonl")
     with journal.recording(client, None):
-        return _crawl_topics(forum_dir, previous_dir, recheck_days, client, journal, snapshot)
+        return _crawl_topics(
+            forum_dir, previous_dir, recheck_days, client, journal, snapshot, max_failed_share
+        )
 
 
 def _crawl_topics(
@@ -760,6 +800,7 @@ def _crawl_topics(
     client: HttpClient,
     journal: Journal,
     snapshot: str | None,
+    max_failed_share: float,
 ) -> dict[str, Any]:
     listing = raw.read_listing(forum_dir)
     base = listing["base_url"]
@@ -784,16 +825,18 @@ def _crawl_topics(
     entries = raw.listed_entries(forum_dir)
     ids = [int(t) for t in listing["topic_ids"]]
     tally = _TopicTally()
-    unserved: dict[int, list[int]] = {}
+    quarantine, order = _open_quarantine(forum_dir, ids, prev)
     progress = Progress("topics", total=len(ids))
     last_save = time.monotonic()
-    for tid in ids:
+    for tid in order:
         entry = entries.get(tid)
         if entry is None:
             raise InputError(f"{raw.listing_path(forum_dir)}: topic {tid} is in no stored page")
         path = raw.topic_path(forum_dir, tid)
         kept = _kept_record(path, entry)
         if kept is not None:
+            if quarantine.discard([str(tid)]):  # stored by a run killed before it saved this
+                quarantine.save()
             tally.counts["kept"] += 1
             tally.counts["unavailable"] += kept["status"] != 200
             progress.update()
@@ -802,10 +845,21 @@ def _crawl_topics(
             tally.counts["reused"] += 1
             progress.update()
             continue
-        status, n_batches, missing, lost = _fetch_record(client, base, tid, entry, path)
-        tally.fetched(status, n_batches, missing)
-        if lost:
-            unserved[tid] = lost
+        try:
+            status, n_batches, missing = _fetch_record(client, base, tid, entry, path)
+        except FetchError as exc:
+            try:
+                if not quarantinable(exc):
+                    raise
+                quarantine.add(str(tid), _failed_url(exc, base, tid), exc)
+            except BaseException:  # stop: keep this run's counts (a rerun resumes)
+                phase.save()
+                raise
+        else:
+            quarantine.succeeded()
+            tally.fetched(status, n_batches, missing)
+            if quarantine.discard([str(tid)]):
+                quarantine.save()
         progress.update()
         if time.monotonic() - last_save >= STATE_EVERY_SECONDS:
             phase.save()
@@ -813,13 +867,21 @@ def _crawl_topics(
     progress.update(0, force=True)
     topic_requests = phase.requests()
     phase.save()
-    if unserved:
-        raise _unserved_error(base, unserved)
+    quarantine.check_share(len(ids), max_failed_share, "forum topic crawl: topics")
     requests = Stats()
     requests.add(listing.get("requests") or {})
     requests.add(topic_requests)
     manifest = _topics_manifest(
-        forum_dir, snapshot, listing, settings, state, tally, requests, topic_requests, client
+        forum_dir,
+        snapshot,
+        listing,
+        settings,
+        state,
+        tally,
+        quarantine,
+        requests,
+        topic_requests,
+        client,
     )
     atomic_write_json(raw.manifest_path(forum_dir), manifest)
     log.info(

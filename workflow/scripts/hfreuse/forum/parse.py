@@ -767,12 +767,22 @@ def category_table(forum_dir: str | Path, topics: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(cats, schema=CATEGORIES_SCHEMA)
 
 
+def topic_quarantine(forum_dir: str | Path) -> pa.Table:
+    """The topics the crawl quarantined (listed, still failing after retries, not stored; see
+    :mod:`hfreuse.quarantine`); empty when none."""
+    from ..quarantine import quarantine_path, quarantine_table
+
+    return quarantine_table([quarantine_path(forum_dir)])
+
+
 def listed_topic_ids(forum_dir: str | Path) -> list[int]:
-    """The topic ids of a complete snapshot's listing, sorted."""
+    """The topic ids of a complete snapshot's listing, sorted, without the quarantined ones
+    (listed, but still failing after retries: not in the snapshot)."""
     forum_dir = Path(forum_dir)
     if not raw.manifest_path(forum_dir).exists():
         raise InputError(f"{raw.manifest_path(forum_dir)}: the forum snapshot is not complete")
-    return sorted({int(t) for t in raw.read_listing(forum_dir)["topic_ids"]})
+    ids = {int(t) for t in raw.read_listing(forum_dir)["topic_ids"]}
+    return sorted(ids - raw.quarantined_topic_ids(forum_dir))
 
 
 def parse_forum_shard(
@@ -845,8 +855,7 @@ def parse_forum(
     forum_dir = Path(forum_dir)
     if not raw.manifest_path(forum_dir).exists():
         raise InputError(f"{raw.manifest_path(forum_dir)}: the forum snapshot is not complete")
-    listing = raw.read_listing(forum_dir)
-    ids = sorted({int(t) for t in listing["topic_ids"]})
+    ids = listed_topic_ids(forum_dir)
     key = raw.load_or_create_key(forum_dir)
     groups = list(staff_groups)
     n = max(1, min(int(processes), len(ids) // max(1, min_per_process)))

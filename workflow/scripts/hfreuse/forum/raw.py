@@ -15,6 +15,9 @@ Layout under ``resources/raw/<snapshot>/forum/`` (the same for a crawl and for t
     .listing-journal.jsonl            requests since the last save of each progress file
     .topics-journal.jsonl             (see hfreuse.crawlstate.Journal)
     *.corrupt                         a damaged file moved aside by the crawl and fetched again
+    quarantine.json                   topics that still failed after retries: not stored, listed
+                                      in the manifest's ``quarantined``, retried by the next run
+                                      (see :mod:`hfreuse.quarantine`)
     .pseudonym_key                    the snapshot's key for author pseudonyms (never published)
 
 A topic record is ``{"version", "topic_id", "status", "fetched_at", "listed", "topic",
@@ -362,6 +365,14 @@ def iter_records(forum_dir: str | Path, topic_ids: Iterable[int]) -> Iterator[di
                 "(incomplete snapshot: rerun the crawl)"
             )
         yield read_record(path)
+
+
+def quarantined_topic_ids(forum_dir: str | Path) -> set[int]:
+    """The topics a complete snapshot's manifest lists as quarantined (listed, not stored)."""
+    path = manifest_path(forum_dir)
+    doc = read_json(path) if path.exists() else {}
+    ids = doc.get("quarantined") if isinstance(doc, dict) else None
+    return {int(t) for t in ids or []}
 
 
 def read_listing(forum_dir: str | Path) -> dict[str, Any]:

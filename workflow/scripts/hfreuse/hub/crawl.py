@@ -32,16 +32,22 @@ fetched again into place.
   not; when the Hub sends the file's git blob id as ``ETag`` (40 hex digits; 64 for the sha256 of
   an LFS file) the body must hash to it (a body cut short is caught even with a matching
   ``Content-Length``), and ``X-Repo-Commit`` must be the commit asked for (when a commit id was
-  asked for, not ``main``). Such an answer is fetched again with the client's retries, then the
-  crawl stops with a FetchError naming the URL.
+  asked for, not ``main``). Such an answer is fetched again with the client's retries.
+
+  A README that still fails after the retries (such an answer, a final 5xx, a bare 403 that
+  persists, the total deadline, a reset) is quarantined (:mod:`hfreuse.quarantine`): recorded in
+  the shard's ``quarantine.json`` with the reason, not stored, and retried first by the next run;
+  the shard fails at its end when more than ``crawl.max_failed_share`` of its READMEs are
+  quarantined.
 
   Statuses. Recorded at once without text (final): 404 (no README), 410, 451, a 403 that carries
   the Hub's own ``X-Error-Code`` (gated, disabled repository), and, for an anonymous crawl only,
   a 401 with ``X-Error-Code`` ``GatedRepo`` / ``RepoNotFound`` (a repository gone private or
   deleted since the listing). A bare 403 is the Hub's front (Cloudflare) refusing for now: it is
-  retried with backoff like a 5xx and recorded only if it persists after the retries. Any other
+  retried with backoff like a 5xx and quarantined if it persists after the retries. Any other
   401 means the token (or anonymous access) was refused: it would refuse every model, so the crawl
-  stops at once with a clear error, keeping the READMEs already fetched (a rerun resumes).
+  stops at once with a clear error, keeping the READMEs already fetched (a rerun resumes); a 401
+  on a listing page stops the listing the same way.
 
 Network access goes through :class:`hfreuse.clients.HttpClient` (pacing, 429/``RateLimit``
 handling, retries). ``HF_TOKEN`` is read from the environment only and sent as a bearer token;
@@ -54,7 +60,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +85,13 @@ from ..crawlstate import (
 )
 from ..errors import InputError
 from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz, read_json
+from ..quarantine import (
+    CrawlStopped,
+    Quarantine,
+    check_max_failed_share,
+    quarantinable,
+    quarantine_path,
+)
 from ..shards import check_shard, stable_shard
 from . import raw as hub_raw
 
@@ -410,11 +423,13 @@ class _ListingRun:
         page: dict[str, Any] = {}
 
         def check(resp: Any) -> str | None:
+            if int(resp.status_code) == 401:
+                raise token_refused(resp, url, _token_used(self.client), "pages")
             page["items"] = _page_items(resp, url)
             page["next"] = _next_page_url(resp, url)
             return _end_signal_problem(page["items"], page["next"], url)
 
-        self.client.get_checked(url, check)
+        self.client.get_checked(url, check, ok_statuses=(200, 401))
         return page["items"], page["next"]
 
     def run(self) -> None:
@@ -808,20 +823,28 @@ def readme_problem(resp: Any, revision: str) -> str | None:
     return None
 
 
+def token_refused(resp: Any, url: str, token_used: bool, kept: str) -> CrawlStopped:
+    """The error of a 401 that refuses the token (or anonymous access): it would refuse every
+    request, so the crawl stops at once (``kept``: what was fetched so far, e.g. "READMEs")."""
+    code = resp.headers.get("X-Error-Code")
+    refused = (
+        "the token was refused; check HF_TOKEN"
+        if token_used
+        else "anonymous access was refused; set HF_TOKEN"
+    )
+    return CrawlStopped(
+        f"GET {url}: HTTP 401 Unauthorized ({code or 'no X-Error-Code'}): {refused}. "
+        f"The {kept} fetched so far are kept; rerun to resume",
+        status=401,
+    )
+
+
 def _card_answer_problem(resp: Any, url: str, revision: str, token_used: bool) -> str | None:
     """None when the card answer can be recorded; a problem to retry; a 401 raises."""
     status = int(resp.status_code)
     code = resp.headers.get("X-Error-Code")
     if status == 401 and (token_used or code not in ANONYMOUS_401_CODES):
-        refused = (
-            "the token was refused; check HF_TOKEN"
-            if token_used
-            else "anonymous access was refused; set HF_TOKEN"
-        )
-        raise FetchError(
-            f"GET {url}: HTTP 401 Unauthorized ({code or 'no X-Error-Code'}): {refused}. "
-            "The READMEs fetched so far are kept; rerun to resume"
-        )
+        raise token_refused(resp, url, token_used, "READMEs")
     if status == 403 and not code:
         return "HTTP 403 without the Hub's X-Error-Code (its front refusing for now)"
     if status == 200:
@@ -837,7 +860,6 @@ def _fetch_card(client: HttpClient, endpoint: str, model_id: str, revision: str)
         url,
         lambda r: _card_answer_problem(r, url, revision, token_used),
         ok_statuses=CARD_STATUSES,
-        record_after_retries=(403,),
     )
     status = int(resp.status_code)
     text = _decode_text(resp, url) if status == 200 else None
@@ -854,6 +876,7 @@ def _card_marker(
     revisions: Mapping[str, str],
     mine: list[str],
     statuses: Counter,
+    quarantined: list[str],
     state: Mapping[str, Any],
     client: HttpClient,
 ) -> dict[str, Any]:
@@ -868,6 +891,7 @@ def _card_marker(
         "not_found": statuses.get("404", 0),
         "card_statuses": dict(sorted(statuses.items())),
         "parts": len(hub_raw.list_parts(folder)),
+        "quarantined": quarantined,
     }
     return _manifest(hub_dir, snapshot, fields, state, client, "resolves_per_minute")
 
@@ -884,19 +908,42 @@ def _open_card_state(state_path: Path, query: Mapping[str, Any]) -> dict[str, An
     }
 
 
+def _open_quarantine(folder: Path, mine: list[str], kept: Collection[str]) -> Quarantine:
+    """The shard's quarantine, without the READMEs stored or journaled since (a run killed
+    before it saved the quarantine) and those no longer selected."""
+    quarantine = Quarantine(quarantine_path(folder))
+    wanted = set(mine)
+    if quarantine.discard([m for m in quarantine.ids() if m in kept or m not in wanted]):
+        quarantine.save()
+    return quarantine
+
+
 def _fetch_cards(
     parts: _CardParts,
     client: HttpClient,
     endpoint: str,
     todo: Mapping[str, str],
     progress: Progress,
+    quarantine: Quarantine,
     overall: ShardsProgress | None = None,
 ) -> None:
-    """Fetch the READMEs of ``todo`` (model id -> revision) into ``parts``; whatever happens,
-    what was fetched (journaled) and this run's counts are kept."""
+    """Fetch the READMEs of ``todo`` (model id -> revision) into ``parts``; a README that still
+    fails after the retries goes to ``quarantine`` and the crawl goes on (one that is fetched,
+    and journaled, leaves it). Whatever happens, what was fetched (journaled) and this run's
+    counts are kept."""
     try:
         for model_id, revision in todo.items():
-            parts.add(_fetch_card(client, endpoint, model_id, revision))
+            try:
+                rec = _fetch_card(client, endpoint, model_id, revision)
+            except FetchError as exc:
+                if not quarantinable(exc):
+                    raise
+                quarantine.add(model_id, card_url(endpoint, model_id, revision), exc)
+            else:
+                parts.add(rec)
+                quarantine.succeeded()
+                if quarantine.discard([model_id]):
+                    quarantine.save()
             progress.update()
             if overall is not None:
                 overall.tick(len(parts.done) + len(parts.buffer))
@@ -923,15 +970,21 @@ def crawl_cards(
     part_size: int = PART_SIZE,
     snapshot: str | None = None,
     progress_every: float = 10.0,
+    max_failed_share: float = 0.0,
 ) -> dict[str, Any]:
     """Fetch the README texts of card shard ``shard`` (0-based) of ``n_shards``; returns the
     shard marker.
 
     Needs the complete listing (``manifest.json``) in ``hub_dir``. Resumes from the part files in
-    the folder beside ``marker``; writes ``marker`` last.
+    the folder beside ``marker``; writes ``marker`` last. A README that still fails after the
+    retries is quarantined (``quarantine.json`` beside the parts; :mod:`hfreuse.quarantine`)
+    and retried first by the next run; when more than ``max_failed_share`` of the shard's
+    READMEs are quarantined at the end, the shard fails (everything else stored) without a
+    marker, else the marker lists them.
     """
     hub_dir, marker_path = Path(hub_dir), Path(marker)
     _check_card_settings(hub_dir, shard, n_shards, max_cards)
+    max_failed_share = check_max_failed_share(max_failed_share)
     name = f"{shard + 1} of {n_shards}"
     revisions = readme_revisions(hub_dir)
     mine = shard_models(revisions, shard, n_shards, max_cards)
@@ -950,14 +1003,19 @@ def crawl_cards(
     remove_stale_temps(marker_path.parent, marker_path.name)
     parts = _CardParts(shard_path, state_path, state, mine, part_size, journal)
     kept = set(parts.done) | {rec["model_id"] for rec in parts.buffer}
-    todo = [m for m in mine if m not in kept]
+    quarantine = _open_quarantine(shard_path, mine, kept)
+    # the READMEs quarantined by an earlier run first, then the rest in shard order
+    todo = [m for m in quarantine.ids() if m not in kept]
+    todo += [m for m in mine if m not in kept and m not in quarantine]
     log.info(
-        "card shard %s: %d of %d models with README selected, %d already stored, %d to fetch",
+        "card shard %s: %d of %d models with README selected, %d already stored, %d to fetch "
+        "(%d quarantined by an earlier run, retried first)",
         name,
         len(mine),
         len(revisions),
         len(kept),
         len(todo),
+        len(quarantine),
     )
     client = client or make_client(pace, accept="text/plain, */*")
     state["runs"] = int(state["runs"]) + 1
@@ -975,14 +1033,32 @@ def crawl_cards(
             every=progress_every,
         )
     with journal.recording(client, state["stats"]):
-        _fetch_cards(parts, client, endpoint, {m: revisions[m] for m in todo}, progress, overall)
+        _fetch_cards(
+            parts,
+            client,
+            endpoint,
+            {m: revisions[m] for m in todo},
+            progress,
+            quarantine,
+            overall,
+        )
     done = parts.done
-    missing = [m for m in mine if m not in done]
+    missing = [m for m in mine if m not in done and m not in quarantine]
     if missing:  # cannot happen unless the part files changed under the crawl
         raise InputError(f"{shard_path}: {len(missing)} READMEs missing after the crawl")
-    statuses = Counter(str(done[m]) for m in mine)
+    quarantine.check_share(len(mine), max_failed_share, f"card shard {name}: READMEs")
+    statuses = Counter(str(done[m]) for m in mine if m in done)
     doc = _card_marker(
-        hub_dir, shard_path, snapshot, query, revisions, mine, statuses, state, client
+        hub_dir,
+        shard_path,
+        snapshot,
+        query,
+        revisions,
+        mine,
+        statuses,
+        sorted(quarantine.ids()),
+        state,
+        client,
     )
     atomic_write_json(marker_path, doc)
     log.info(

@@ -76,6 +76,14 @@ def card_lengths(markers: list[str | Path]) -> dict[str, int]:
     return lengths
 
 
+def card_quarantine(markers: list[str | Path]) -> pa.Table:
+    """The READMEs the card shards (their markers) quarantined: fetched, still failing after
+    retries, so without text (see :mod:`hfreuse.quarantine`); empty when none."""
+    from ..quarantine import quarantine_path, quarantine_table
+
+    return quarantine_table(quarantine_path(hub_raw.shard_dir(m)) for m in markers)
+
+
 PART_SCHEMA = MODELS_SCHEMA.append(pa.field("page", pa.int32()))
 
 

@@ -15,6 +15,9 @@ Layout under ``resources/raw/<snapshot>/hub/``::
     cards/shard-1-of-4/journal.jsonl   requests and README records since the last part (live)
     journal.jsonl                      requests of the listing since its last state save (live)
     *.corrupt                          a damaged file the live crawl moved aside and fetched again
+    cards/shard-1-of-4/quarantine.json READMEs that still failed after retries: not stored,
+                                       listed in the marker's "quarantined", retried first by
+                                       the next run (see hfreuse.quarantine)
 
 A README shard is given by its marker path and its 0-based index among ``n`` shards; a model
 belongs to shard ``hfreuse.shards.stable_shard(model_id, n)``.
