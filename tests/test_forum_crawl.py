@@ -654,8 +654,9 @@ def cloudflare_403() -> Response:
 
 def test_a_bare_403_on_a_topic_is_asked_again_and_fails_if_it_persists(stub, tmp_path):
     """A 403 that is not Discourse's own (no JSON 'errors': its front, e.g. Cloudflare) is not
-    the topic's final answer: asked again, it gets the topic; if it persists, the crawl fails
-    naming the URL and the topic is not stored (issue 11, item 4)."""
+    the topic's final answer: asked again, it gets the topic; if it persists, the topic is not
+    stored but quarantined with the URL and the reason, and the crawl fails at its end naming
+    the quarantine file (issue 11, item 4)."""
     stub.fail("/t/548270.json", cloudflare_403(), cloudflare_403())
     forum = tmp_path / "a" / "forum"
     crawl(stub, forum, http=client(max_retries=2))
@@ -665,9 +666,12 @@ def test_a_bare_403_on_a_topic_is_asked_again_and_fails_if_it_persists(stub, tmp
     stub.fail("/t/548270.json", *(cloudflare_403() for _ in range(3)))
     other = tmp_path / "b" / "forum"
     crawl_listing(other, stub.url, client=client())
-    with pytest.raises(FetchError, match=r"GET http://\S+/t/548270\.json: HTTP 403 without"):
+    with pytest.raises(InputError, match=r"1 of \d+ topics .*quarantine\.json \(548270\)"):
         crawl_topics(other, client=client(max_retries=2))
     assert not raw.topic_path(other, 548270).exists()
+    (held,) = read_json(other / "quarantine.json")["items"]
+    assert held["item"] == "548270" and held["status"] == 403
+    assert re.match(r"GET http://\S+/t/548270\.json: HTTP 403 without", held["reason"])
 
 
 def test_discourses_own_403_is_recorded_as_unavailable_at_once(stub, tmp_path):
