@@ -26,10 +26,12 @@ rule parse_hub_pages:
 
 rule parse_hub_models:
     """Gather the part tables into one row per model (de-duplicated, sorted by id) and add the
-    README length of every fetched card."""
+    README length of every fetched card and the true creation date of every floored model (its
+    first commit)."""
     input:
         manifest=f"{raw_dir()}/hub/manifest.json",
         card_manifests=hub_card_markers(),
+        history_manifests=hub_card_markers("history"),
         parts=gather.hub_parse("results/hub/parts/models-{scatteritem}.parquet"),
     output:
         models="results/hub/models.parquet",

@@ -5,7 +5,7 @@ from pathlib import Path
 from hfreuse.hub.demo import generate_hub_snapshot
 
 
-def main(manifest, card_manifests, seed, n_models, page_size, max_cards):
+def main(manifest, card_manifests, history_manifests, seed, n_models, page_size, max_cards):
     generate_hub_snapshot(
         Path(manifest).parent,
         seed=seed,
@@ -13,6 +13,7 @@ def main(manifest, card_manifests, seed, n_models, page_size, max_cards):
         page_size=page_size,
         card_markers=list(card_manifests),
         max_cards=max_cards,
+        history_markers=list(history_manifests),
     )
 
 

@@ -8,6 +8,7 @@ define_source(
     raw_manifests=[
         f"{raw_dir()}/hub/manifest.json",
         *hub_card_markers(),
+        *hub_card_markers("history"),
         f"{raw_dir()}/forum/manifest.json",
     ],
     filled_sheets=[
@@ -20,12 +21,16 @@ define_source(
 
 
 rule generate_demo_hub:
-    """Generate the synthetic raw Hub snapshot: list pages and README shards (Zipf-like model
-    types moving over time, models without config, the createdAt floor, card data)."""
+    """Generate the synthetic raw Hub snapshot: list pages, README shards and the commit
+    histories of floored models (Zipf-like model types moving over time, models without config,
+    the createdAt floor, card data)."""
     output:
         manifest="resources/raw/{snapshot}/hub/manifest.json",
         card_manifests=scatter.hub_cards(
             "resources/raw/{{snapshot}}/hub/cards/shard-{scatteritem}.json"
+        ),
+        history_manifests=scatter.hub_history(
+            "resources/raw/{{snapshot}}/hub/history/shard-{scatteritem}.json"
         ),
     log:
         "logs/generate_demo_hub/{snapshot}.log",

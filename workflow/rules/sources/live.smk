@@ -14,6 +14,7 @@ define_source(
     raw_manifests=[
         f"{raw_dir()}/hub/manifest.json",
         *hub_card_markers(),
+        *hub_card_markers("history"),
         f"{raw_dir()}/forum/manifest.json",
     ],
     filled_sheets=coded_sheets(config["coding"]["filled_dir"]),
@@ -77,6 +78,35 @@ rule fetch_hub_cards:
         max_retries=config["hub"]["max_retries"],
     script:
         "../../scripts/fetch_hub_cards.py"
+
+
+rule fetch_hub_history:
+    """Fetch the commit history of every listed model of one shard (a stable hash of the model
+    id) whose createdAt is the floor, at the listed revision, resumably, through huggingface_hub
+    behind the paced client: its first commit dates it."""
+    input:
+        models="resources/raw/{snapshot}/hub/manifest.json",
+    output:
+        shard_manifest="resources/raw/{snapshot}/hub/history/shard-{scatteritem}.json",
+    log:
+        "logs/fetch_hub_history/{snapshot}/{scatteritem}.log",
+    benchmark:
+        "benchmarks/fetch_hub_history/{snapshot}/{scatteritem}.tsv"
+    retries: 2
+    localrule: not config["cluster"]["fetch_cards_on_nodes"]
+    conda:
+        "../../envs/hfreuse.yaml"
+    resources:
+        hf_api=1,
+    params:
+        shard=shard_index("hub_history"),
+        n_shards=config["hub"]["history_shards"],
+        endpoint=config["hub"]["endpoint"],
+        requests_per_minute=config["hub"]["requests_per_minute"],
+        timeout=config["hub"]["timeout_seconds"],
+        max_retries=config["hub"]["max_retries"],
+    script:
+        "../../scripts/fetch_hub_history.py"
 
 
 rule fetch_forum_listing:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..errors import InputError
 from ..months import month_of, month_range
 
 FLOOR_MONTH = "2022-03"
@@ -40,6 +41,39 @@ class CreationWindow:
 
 #: every model, every month
 WHOLE_SNAPSHOT = CreationWindow()
+
+#: trends.created_at: the creation date the monthly tables use
+CREATED_AT_CHOICES = ("true", "api")
+MODEL_COLUMNS = [
+    "model_type",
+    "created_at",
+    "created_at_floored",
+    "created_at_true",
+    "has_card_data",
+]
+
+
+def dated(models: pd.DataFrame, created_at: str = "true") -> pd.DataFrame:
+    """``models`` with ``created_at`` and ``created_at_floored`` as the trends see them.
+
+    ``api``: the Hub's ``createdAt`` as listed (floored at 2022-03-02T23:29:04Z). ``true``: a
+    floored model dated by its first commit (``created_at_true``) is no longer floored; a model
+    whose history could not date it keeps the floor and its flag (``trends.floored_models``
+    keeps or excludes it)."""
+    if created_at == "api":
+        return models
+    if created_at != "true":
+        raise ValueError(f"created_at: expected one of {CREATED_AT_CHOICES}, got {created_at!r}")
+    if "created_at_true" not in models.columns:
+        raise InputError(
+            "models table: no created_at_true column (trends.created_at: true needs the "
+            "first-commit dates of results/hub/models.parquet; use api for a table without them)"
+        )
+    true = models["created_at_true"]
+    return models.assign(
+        created_at=true.where(true.notna(), models["created_at"]),
+        created_at_floored=models["created_at_floored"].astype(bool) & true.isna().to_numpy(),
+    )
 
 
 def _prepare(
