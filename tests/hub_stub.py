@@ -136,6 +136,10 @@ class StubHub:
     gone: set[str] = field(default_factory=set)  # repositories deleted since the listing
     total_count: bool = True  # send X-Total-Count on commit pages
     short_by: dict[str, int] = field(default_factory=dict)  # history served without its oldest k
+    # README.md at the commits of a history: there from this index on (oldest first), with
+    # readme_then[model] as its text until the newest commit (which has the current card)
+    readme_from: dict[str, int] = field(default_factory=dict)
+    readme_then: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pages: dict[str, int] = field(default_factory=dict)
 
@@ -227,7 +231,10 @@ class StubHub:
         fault = self._fault("card", model_id)
         if fault is not None:
             return self._log("card", model_id, request, fault)
-        if model_id not in self._sha or rev != (self._sha[model_id] or "main"):
+        at = self._history_index(model_id, rev)
+        if at is not None:
+            resp = self._readme_at(model_id, rev, at)
+        elif model_id not in self._sha or rev != (self._sha[model_id] or "main"):
             self.wrong_revisions.append(model_id)
             resp = Response("Revision Not Found", status=404)
         elif model_id in self.cards:
@@ -281,19 +288,37 @@ class StubHub:
             headers["Link"] = f'<{url}>; rel="next"'
         return self._log("commits", key, request, Response(json.dumps(chunk), headers=headers))
 
+    def _history_index(self, model_id: str, rev: str) -> int | None:
+        """Position (oldest first) of commit ``rev`` in the model's history, or None."""
+        history = self.histories.get(model_id) or []
+        ids = [c["id"] for c in reversed(history)]
+        return ids.index(rev) if rev in ids else None
+
+    def _readme_at(self, model_id: str, rev: str, at: int) -> Response:
+        newest = len(self.histories[model_id]) - 1
+        if model_id not in self.cards or at < self.readme_from.get(model_id, 0):
+            return Response(
+                "Entry not found", status=404, headers={"X-Error-Code": "EntryNotFound"}
+            )
+        text = self.cards[model_id] if at == newest else self.readme_then.get(model_id)
+        body = (text if text is not None else self.cards[model_id]).encode("utf-8")
+        return Response(body, status=200, headers=readme_headers(body, model_id, rev))
+
 
 def floored(model: dict[str, Any]) -> bool:
     return model["createdAt"] <= FLOOR_ISO
 
 
 def make_histories(
-    models: tuple[dict[str, Any], ...], lengths: tuple[int, ...] = (1, 2, 3, 7, 49, 50, 51, 150)
+    models: tuple[dict[str, Any], ...],
+    lengths: tuple[int, ...] = (1, 2, 3, 7, 49, 50, 51, 150),
+    only_floored: bool = True,
 ) -> dict[str, list[dict[str, Any]]]:
     """A history for every floored model (newest first, as the Hub serves it): the model's
     position picks its length from ``lengths`` (1 to 150 commits: one page, exactly one full
     page, and longer), a first commit between 2019-01 and 2022-02, one commit a day after it."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for i, model in enumerate(m for m in models if floored(m)):
+    for i, model in enumerate(m for m in models if floored(m) or not only_floored):
         n = lengths[i % len(lengths)]
         digest = int(hashlib.sha1(model["id"].encode()).hexdigest()[:8], 16)
         first = 1546300800 + digest % (3 * 365 * 86400)  # 2019-01-01 + up to 3 years

@@ -148,3 +148,24 @@ def test_demo_listing_is_unchanged_by_the_histories(tmp_path, demo):
         assert [p.read_bytes() for p in hub_raw.list_parts(hub_raw.shard_dir(a))] == [
             p.read_bytes() for p in hub_raw.list_parts(hub_raw.shard_dir(b))
         ]
+
+
+def test_demo_card_history_sample_in_the_crawl_format(tmp_path):
+    from hfreuse.coding.sample import cochran_sample_size
+    from hfreuse.hub.cardhistory import card_history_table, iter_card_history
+
+    hub = tmp_path / "hub"
+    manifest = hub / "card_history" / "manifest.json"
+    settings = {"size": None, "seed": 3, "confidence": 0.95, "margin": 0.045, "proportion": 0.5}
+    generate_hub_snapshot(hub, seed=7, n_models=4000, page_size=500,
+                          card_markers=markers(hub, "cards"), card_history=(manifest, settings))  # fmt: skip
+    models = parse_models(hub, markers(hub, "cards")).to_pandas()
+    with_readme = models.loc[models["has_readme"], "model_id"]
+    recs = list(iter_card_history(manifest))
+    assert len(recs) == cochran_sample_size(len(with_readme), 0.95, 0.045, 0.5)
+    assert {r["model_id"] for r in recs} <= set(with_readme)
+    today = dict(zip(models["model_id"], models["has_card_data"], strict=True))
+    table = card_history_table(recs, today)
+    assert table["readme_first_index"].min() == 0 and table["readme_first_index"].max() > 0
+    then, now = table["card_data_at_first_readme"].mean(), table["has_card_data_today"].mean()
+    assert 0 < then < now  # fewer cards had card data at upload than today

@@ -5,7 +5,17 @@ from pathlib import Path
 from hfreuse.hub.demo import generate_hub_snapshot
 
 
-def main(manifest, card_manifests, history_manifests, seed, n_models, page_size, max_cards):
+def main(
+    manifest,
+    card_manifests,
+    history_manifests,
+    card_history,
+    seed,
+    n_models,
+    page_size,
+    max_cards,
+    card_history_sample,
+):
     generate_hub_snapshot(
         Path(manifest).parent,
         seed=seed,
@@ -14,6 +24,7 @@ def main(manifest, card_manifests, history_manifests, seed, n_models, page_size,
         card_markers=list(card_manifests),
         max_cards=max_cards,
         history_markers=list(history_manifests),
+        card_history=(card_history, card_history_sample),
     )
 
 

@@ -9,6 +9,7 @@ define_source(
         f"{raw_dir()}/hub/manifest.json",
         *hub_card_markers(),
         *hub_card_markers("history"),
+        f"{raw_dir()}/hub/card_history/manifest.json",
         f"{raw_dir()}/forum/manifest.json",
     ],
     filled_sheets=[
@@ -32,6 +33,7 @@ rule generate_demo_hub:
         history_manifests=scatter.hub_history(
             "resources/raw/{{snapshot}}/hub/history/shard-{scatteritem}.json"
         ),
+        card_history="resources/raw/{snapshot}/hub/card_history/manifest.json",
     log:
         "logs/generate_demo_hub/{snapshot}.log",
     benchmark:
@@ -46,6 +48,11 @@ rule generate_demo_hub:
         n_models=config["demo"]["models"],
         page_size=config["demo"]["page_size"],
         max_cards=config["hub"]["max_cards"],
+        card_history_sample={
+            "size": config["hub"]["card_history_sample"],
+            "seed": config["hub"]["card_history_seed"],
+            **{k: config["coding"][k] for k in ("confidence", "margin", "proportion")},
+        },
     script:
         "../../scripts/generate_demo_hub.py"
 

@@ -15,6 +15,7 @@ define_source(
         f"{raw_dir()}/hub/manifest.json",
         *hub_card_markers(),
         *hub_card_markers("history"),
+        f"{raw_dir()}/hub/card_history/manifest.json",
         f"{raw_dir()}/forum/manifest.json",
     ],
     filled_sheets=coded_sheets(config["coding"]["filled_dir"]),
@@ -107,6 +108,37 @@ rule fetch_hub_history:
         max_retries=config["hub"]["max_retries"],
     script:
         "../../scripts/fetch_hub_history.py"
+
+
+rule fetch_hub_card_history:
+    """For a seeded sample of the models with a README: the commit where README.md first
+    appeared (bisection over the history) and the README then, resumably, paced."""
+    input:
+        models="resources/raw/{snapshot}/hub/manifest.json",
+    output:
+        manifest="resources/raw/{snapshot}/hub/card_history/manifest.json",
+    log:
+        "logs/fetch_hub_card_history/{snapshot}.log",
+    benchmark:
+        "benchmarks/fetch_hub_card_history/{snapshot}.tsv"
+    retries: 2
+    localrule: True
+    conda:
+        "../../envs/hfreuse.yaml"
+    resources:
+        hf_api=1,
+    params:
+        endpoint=config["hub"]["endpoint"],
+        sample={
+            "size": config["hub"]["card_history_sample"],
+            "seed": config["hub"]["card_history_seed"],
+            **{k: config["coding"][k] for k in ("confidence", "margin", "proportion")},
+        },
+        requests_per_minute=config["hub"]["requests_per_minute"],
+        timeout=config["hub"]["timeout_seconds"],
+        max_retries=config["hub"]["max_retries"],
+    script:
+        "../../scripts/fetch_hub_card_history.py"
 
 
 rule fetch_forum_listing:

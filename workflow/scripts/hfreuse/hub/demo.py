@@ -428,6 +428,42 @@ def _write_history_shards(
     return counts
 
 
+def _write_card_history(
+    models: _DemoModels, readme_ids: list[str], sample: dict[str, Any], manifest: Path
+) -> int:
+    """Card-history records (:mod:`hfreuse.hub.cardhistory`) of the seeded sample of the models
+    with a README: a history of 1 to 40 commits, README.md first in one of the first commits,
+    card data then for most models that have it today and for a few that dropped it since."""
+    from .cardhistory import sample_models, sample_size
+
+    n = sample_size(len(readme_ids), sample["size"], sample["confidence"], sample["margin"],
+                    sample["proportion"])  # fmt: skip
+    chosen = sample_models(readme_ids, n, sample["seed"])
+    rng = np.random.default_rng([sample["seed"], 13])
+    recs = []
+    for model_id in chosen:
+        i = int(model_id.rsplit("-", 1)[1])  # demo ids end with the model's index
+        k = int(min(rng.geometric(0.2), 40))
+        first = int(min(rng.geometric(0.6) - 1, k - 1))
+        has_now = bool(models.has_card[i])
+        had = rng.random() < (0.75 if has_now else 0.05)
+        stamp = float(models.times[i]) + 3600.0 * first
+        date = str(_iso_array(np.array([stamp]))[0])
+        header = f"---\nlicense: {LICENSES[int(models.lic[i])]}\n---\n" if had else ""
+        recs.append({
+            "model_id": model_id, "revision": None, "status": 200, "error_code": None,
+            "commits": k, "first_index": first, "first_commit": _commit_id(model_id, first),
+            "first_date": date, "probes": 0, "readme_status": 200,
+            "text": f"{header}# {model_id.split('/')[-1]}\n",
+        })  # fmt: skip
+    models.cards.clear()
+    for part, start in enumerate(range(0, len(recs), 500), 1):
+        atomic_write_jsonl_gz(hub_raw.part_path(manifest.parent, part), recs[start : start + 500])
+    atomic_write_json(manifest, {"synthetic": True, "sample": n, "seed": sample["seed"],
+                                 "models_with_readme": len(readme_ids), "stats": {"requests": 0}})  # fmt: skip
+    return n
+
+
 def generate_hub_snapshot(
     hub_dir: str | Path,
     seed: int,
@@ -436,19 +472,24 @@ def generate_hub_snapshot(
     card_markers: list[str | Path],
     max_cards: int | None = None,
     history_markers: list[str | Path] = (),
+    card_history: tuple[str | Path, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Write a synthetic raw Hub snapshot (list pages, README shards, markers) to ``hub_dir``.
 
     Vectorized: two million models take about a minute. README texts are written for the models
     the crawl would fetch (every model listing README.md, or a ``max_cards`` stable-hash sample),
     README shard ``k`` beside the marker ``card_markers[k]``; the commit histories of the floored
-    models beside ``history_markers`` (none without).
+    models beside ``history_markers`` (none without); with ``card_history`` (manifest path,
+    sample settings: size, seed, confidence, margin, proportion) the card history of a sample.
     """
     hub_dir = Path(hub_dir)
     models = _DemoModels(np.random.default_rng(seed), n_models)
     n_pages = _write_pages(hub_dir, models, page_size)
     selected = _write_card_shards(models.cards, max_cards, card_markers)
+    readme_ids = sorted(models.cards)
     histories = _write_history_shards(models, seed, list(history_markers))
+    if card_history is not None:
+        _write_card_history(models, readme_ids, card_history[1], Path(card_history[0]))
     manifest = {
         "synthetic": True,
         "generator": "hfreuse.hub.demo.generate_hub_snapshot",

@@ -68,6 +68,7 @@ DECLINING = "results/stats/declining_rising.parquet"
 CARD_TREND = "results/stats/card_share_trend.parquet"
 REPRODUCTION = "results/stats/reproduction.csv"
 DATE_SENSITIVITY = "results/stats/date_sensitivity.parquet"
+CARD_HISTORY = "results/hub/card_history.parquet"
 
 #: metrics of results/forum/summary.parquet (hfreuse.forum.stats.summary) and their kinds
 FORUM_METRICS = {
@@ -585,6 +586,23 @@ def date_sensitivity(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n
     )
 
 
+@_summarises(CARD_HISTORY, ["card_data_at_first_readme", "has_card_data_today"])
+def card_history(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+    """Card data when README.md first appeared vs today, in the sample."""
+    found = df[df["card_data_at_first_readme"].notna()]
+    if not len(found):
+        return
+    then = int(found["card_data_at_first_readme"].astype(bool).sum())
+    now = int(found["has_card_data_today"].fillna(False).astype(bool).sum())
+    n = len(found)
+    s.say(
+        f"In a sample of {s.fact('card_history_models', 'count', n, src)} models traced to the "
+        "commit where their README.md first appeared, "
+        f"{s.fact('card_data_at_upload', 'share', _share(then, n), src)} had card data then, "
+        f"{s.fact('card_data_today', 'share', _share(now, n), src)} have it today."
+    )
+
+
 #: section id, heading, summarisers (in the order of the report)
 SECTIONS: tuple[tuple[str, str, tuple[Summariser, ...]], ...] = (
     ("reproduction", "Reproduction of the paper's claims", (reproduction,)),
@@ -604,6 +622,7 @@ SECTIONS: tuple[tuple[str, str, tuple[Summariser, ...]], ...] = (
     ),
     ("card_trend", "RQ3: documentation trend", (card_trend,)),
     ("true_dates", "True creation dates: what they change", (date_sensitivity,)),
+    ("card_history", "Card data at upload vs today", (card_history,)),
 )
 
 
