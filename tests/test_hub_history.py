@@ -151,3 +151,23 @@ def test_the_token_from_get_token_is_sent_and_never_stored(hub, listed, monkeypa
         if f.is_file():
             data = gzip.decompress(f.read_bytes()) if f.suffix == ".gz" else f.read_bytes()
             assert b"hf_secret_history" not in data
+
+
+def test_the_bridge_sends_only_the_crawls_requests_and_restores_the_factory(httpserver):
+    from hfreuse.clients import HubBridge
+    from hfreuse.hub.history import commits_request
+    from huggingface_hub.utils import _http
+
+    before = _http._GLOBAL_CLIENT_FACTORY
+    paced = client()
+    bridge = HubBridge(paced, httpserver.url_for(""), allow=commits_request)
+    with bridge:
+        assert _http._GLOBAL_CLIENT_FACTORY is not before
+        for url in (
+            "https://huggingface.co/api/models/a/b/commits/main",  # another origin
+            httpserver.url_for("/api/agent-harnesses"),  # the library's own look-up
+        ):
+            with pytest.raises(FetchError, match="not sent"):
+                bridge.send("GET", url)
+    assert _http._GLOBAL_CLIENT_FACTORY is before
+    assert len(httpserver.log) == 0 and paced.stats.requests == 0

@@ -582,9 +582,10 @@ class HubBridge:
     ``check(response)`` verifies each answer (see :meth:`HttpClient.get_checked`); ``rewrite``
     may adjust a URL before it is sent (e.g. ask for larger pages). Statuses in ``ok_statuses``
     go back to the library, which raises its typed errors (``RepositoryNotFoundError``, ...).
-    A request to another origin than ``endpoint`` is refused unsent (huggingface_hub 2.x makes
-    best-effort telemetry look-ups at huggingface.co that a crawl of another endpoint, or a test,
-    must not make).
+    A request to another origin than ``endpoint``, or one ``allow(url)`` rejects, is refused
+    unsent: huggingface_hub 2.x makes best-effort look-ups of its own (an agent registry at
+    ``<HF_ENDPOINT>/api/agent-harnesses``) that would spend the crawl's budget or, in a test,
+    reach the internet.
     """
 
     def __init__(
@@ -594,20 +595,21 @@ class HubBridge:
         *,
         check: Callable[[requests.Response], str | None] = lambda resp: None,
         rewrite: Callable[[str], str] = lambda url: url,
+        allow: Callable[[str], bool] = lambda url: True,
         ok_statuses: tuple[int, ...] = (200, 401, 403, 404, 410, 451),
         record_after_retries: tuple[int, ...] = (),
     ) -> None:
         self.client, self.endpoint = client, endpoint.rstrip("/")
-        self.check, self.rewrite = check, rewrite
+        self.check, self.rewrite, self.allow = check, rewrite, allow
         self.ok_statuses, self.record_after_retries = ok_statuses, record_after_retries
         self.last: requests.Response | None = None  # the last answer handed to the library
 
     def send(self, method: str, url: str) -> requests.Response:
         if method != "GET":
             raise FetchError(f"{method} {url}: only GET requests go through the paced client")
-        if url_origin(url) != url_origin(self.endpoint):
-            # e.g. the library's own best-effort look-ups at huggingface.co: never sent
-            raise FetchError(f"GET {url}: not on the endpoint {self.endpoint}; not sent")
+        if url_origin(url) != url_origin(self.endpoint) or not self.allow(url):
+            # e.g. the library's own best-effort look-ups (agent registry): never sent
+            raise FetchError(f"GET {url}: not a request of this crawl on {self.endpoint}; not sent")
         resp = self.client.get_checked(
             self.rewrite(url),
             self.check,
@@ -634,7 +636,7 @@ class HubBridge:
                     resp.status_code, headers=headers, content=resp.content, request=request
                 )
 
-        self._previous = _http._GLOBAL_CLIENT_FACTORY
+        self._previous = getattr(_http, "_GLOBAL_CLIENT_FACTORY", _http.default_client_factory)
         huggingface_hub.set_client_factory(lambda: httpx2.Client(transport=_Transport()))
         return huggingface_hub.HfApi(endpoint=self.endpoint, token=False)
 

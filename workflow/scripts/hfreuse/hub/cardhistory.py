@@ -44,7 +44,7 @@ from .crawl import (
     make_client,
     readme_revisions,
 )
-from .history import COMMITS_PAGE, FINAL_STATUSES, _History, with_limit
+from .history import COMMITS_PAGE, FINAL_STATUSES, _History, commits_request, with_limit
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,8 @@ def crawl_card_history(
     state["runs"] = int(state["runs"]) + 1
     hist = _History(_token_used(client))
     bridge = HubBridge(client, endpoint, check=hist.check, record_after_retries=(403,),
-                       rewrite=lambda url: with_limit(url, COMMITS_PAGE))  # fmt: skip
+                       rewrite=lambda url: with_limit(url, COMMITS_PAGE),
+                       allow=commits_request)  # fmt: skip
     progress = Progress("card history", total=n, initial=len(done))
     try:
         with bridge as api:

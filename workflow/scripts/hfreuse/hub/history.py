@@ -50,6 +50,7 @@ from ..clients import (
     hub_http_error,
     hub_id_refused,
 )
+from ..crawlstate import utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, parse_time
 from ..shards import check_shard, stable_shard
@@ -88,6 +89,11 @@ def floored_revisions(hub_dir: str | Path) -> dict[str, str]:
 def shard_floored(revisions: Mapping[str, str], k: int, n: int) -> list[str]:
     """The floored models of history shard ``k`` of ``n`` (stable hash of the id), sorted."""
     return sorted(m for m in revisions if stable_shard(m, n) == k)
+
+
+def commits_request(url: str) -> bool:
+    """Whether ``url`` asks for a commit history (the only requests the history crawls send)."""
+    return "/commits/" in urlsplit(url).path
 
 
 def with_limit(url: str, limit: int) -> str:
@@ -249,6 +255,7 @@ def crawl_first_commits(
         endpoint,
         check=hist.check,
         rewrite=lambda url: with_limit(url, int(page_size)),
+        allow=commits_request,
         record_after_retries=(403,),
     )
     try:
@@ -263,8 +270,6 @@ def crawl_first_commits(
         parts.flush()  # keep what was fetched and this run's counts
         raise
     if not state["finished_at"]:
-        from ..crawlstate import utc_now
-
         state["finished_at"] = utc_now()
     parts.flush()
     statuses = Counter(str(done[m]) for m in mine)
