@@ -169,3 +169,26 @@ def test_demo_card_history_sample_in_the_crawl_format(tmp_path):
     assert table["readme_first_index"].min() == 0 and table["readme_first_index"].max() > 0
     then, now = table["card_data_at_first_readme"].mean(), table["has_card_data_today"].mean()
     assert 0 < then < now  # fewer cards had card data at upload than today
+
+
+def test_monthly_tables_carry_the_createdat_series_beside_the_true_one(demo):
+    from hfreuse.hub.trends import card_share_monthly, with_api_series
+
+    _, models = demo
+    true = model_types_monthly(dated(models, "true"))
+    api = model_types_monthly(dated(models, "api"))
+    both = with_api_series(true, api, ["model_type", "month"], ["models"])
+    assert len(both) == len(true) and both["models_api"].sum() == api["models"].sum()
+    spike = both[both["month"] == FLOOR_MONTH]
+    assert spike["models_api"].sum() > spike["models"].sum()  # the floor spike, kept aside
+    assert (both.loc[both["month"] < "2022-03", "models_api"] == 0).all()
+    same = with_api_series(api, api, ["model_type", "month"], ["models"])
+    assert (same["models_api"] == same["models"]).all()
+    card = with_api_series(
+        card_share_monthly(dated(models, "true")),
+        card_share_monthly(dated(models, "api")),
+        ["month"],
+        ["models", "share"],
+    )
+    assert card["models_api"].sum() == len(models)
+    assert card.loc[card["month"] < "2022-03", "share_api"].isna().all()

@@ -16,7 +16,14 @@ from ..months import month_of, month_range
 
 FLOOR_MONTH = "2022-03"
 # the columns of the two monthly tables (the paper source writes the same tables)
-MODEL_TYPES_COLUMNS = ["model_type", "month", "models", "models_floored", "partial_month"]
+MODEL_TYPES_COLUMNS = [
+    "model_type",
+    "month",
+    "models",
+    "models_floored",
+    "partial_month",
+    "models_api",
+]
 CARD_SHARE_COLUMNS = [
     "month",
     "models",
@@ -25,6 +32,8 @@ CARD_SHARE_COLUMNS = [
     "models_floored",
     "floor_month",
     "partial_month",
+    "models_api",
+    "share_api",
 ]
 
 
@@ -102,6 +111,24 @@ def _prepare(
     return df, month_range(first, last), last_month
 
 
+def with_api_series(
+    table: pd.DataFrame, api: pd.DataFrame, keys: list[str], columns: list[str]
+) -> pd.DataFrame:
+    """``table`` (on the chosen dates) with ``<column>_api``: the same counts on the Hub's
+    ``createdAt`` (``api``: the same table computed with ``dated(models, "api")``), for figures
+    that show the floored series beside the corrected one. Months without models on createdAt
+    count 0 (a share is NaN)."""
+    extra = api[keys + columns].rename(columns={c: f"{c}_api" for c in columns})
+    out = table.merge(extra, on=keys, how="left", validate="one_to_one")
+    for c in columns:
+        name = f"{c}_api"
+        if c == "share":
+            out[name] = out[name].astype("float64")
+        else:
+            out[name] = out[name].fillna(0).astype("Int64")
+    return out
+
+
 def model_types_monthly(
     models: pd.DataFrame, window: CreationWindow = WHOLE_SNAPSHOT
 ) -> pd.DataFrame:
@@ -152,4 +179,4 @@ def card_share_monthly(
     out["share"] = share.astype("float64")
     out["floor_month"] = (out["month"] == FLOOR_MONTH).astype(bool)
     out["partial_month"] = (out["month"] == last_month).astype(bool)
-    return out[CARD_SHARE_COLUMNS]
+    return out[CARD_SHARE_COLUMNS[:-2]]  # the createdAt series: with_api_series
