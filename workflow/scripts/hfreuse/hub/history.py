@@ -10,9 +10,10 @@ asks for ``limit`` commits (:data:`COMMITS_PAGE`, the largest page the Hub serve
 up to that many commits costs one request, a longer one ``ceil(commits / limit)``.
 
 Every page is verified before its history is stored: a JSON list of commits with an ``id`` and a
-parseable ``date``; no empty page with a next link (the Hub may serve fewer than asked: its cap); and, when the Hub sends ``X-Total-Count``, the commits received must add up to it.
-An answer that fails is fetched again with the client's retries, then the crawl stops with a
-FetchError naming the URL.
+parseable ``date``; no empty page with a next link (a page may hold fewer commits than asked: the
+Hub caps the page size); and, when the Hub sends ``X-Total-Count``, the commits received must add
+up to it. An answer that fails is fetched again with the client's retries, then the crawl stops
+with a FetchError naming the URL.
 
 Layout (beside the README shards, same conventions)::
 
