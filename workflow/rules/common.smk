@@ -4,6 +4,7 @@ from glob import glob
 
 sys.path.insert(0, f"{workflow.basedir}/workflow/scripts")
 from hfreuse.config_check import check_card_jobs_cap, check_config, config_warnings
+from hfreuse.config_check import keep_impossible_yaml_dates
 from hfreuse.figures import builder_args, load_registry
 
 # --- the run's source (set once by workflow/rules/sources/<source>.smk) ---

@@ -27,7 +27,7 @@ rule parse_hub_pages:
 rule parse_hub_models:
     """Gather the part tables into one row per model (de-duplicated, sorted by id) and add the
     README length of every fetched card and the true creation date of every floored model (its
-    first commit)."""
+    first commit); the quarantined READMEs in a table."""
     input:
         manifest=f"{raw_dir()}/hub/manifest.json",
         card_manifests=hub_card_markers(),
@@ -35,6 +35,7 @@ rule parse_hub_models:
         parts=gather.hub_parse("results/hub/parts/models-{scatteritem}.parquet"),
     output:
         models="results/hub/models.parquet",
+        quarantine="results/hub/quarantine.parquet",
     log:
         "logs/parse_hub_models.log",
     benchmark:

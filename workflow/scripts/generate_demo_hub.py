@@ -15,6 +15,7 @@ def main(
     page_size,
     max_cards,
     card_history_sample,
+    hostile_names=False,
 ):
     generate_hub_snapshot(
         Path(manifest).parent,
@@ -25,6 +26,7 @@ def main(
         max_cards=max_cards,
         history_markers=list(history_manifests),
         card_history=(card_history, card_history_sample),
+        hostile_names=bool(hostile_names),
     )
 
 

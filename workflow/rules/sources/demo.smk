@@ -53,6 +53,7 @@ rule generate_demo_hub:
             "seed": config["hub"]["card_history_seed"],
             **{k: config["coding"][k] for k in ("confidence", "margin", "proportion")},
         },
+        hostile_names=config["demo"]["hostile_names"],
     script:
         "../../scripts/generate_demo_hub.py"
 
@@ -74,6 +75,7 @@ rule generate_demo_forum:
         seed=config["demo"]["seed"],
         n_topics=config["demo"]["forum_topics"],
         mean_posts_per_topic=config["demo"]["mean_posts_per_topic"],
+        hostile_names=config["demo"]["hostile_names"],
     script:
         "../../scripts/generate_demo_forum.py"
 

@@ -54,7 +54,8 @@ rule fetch_hub_models:
 
 rule fetch_hub_cards:
     """Fetch the README.md of every listed model of one shard (a stable hash of the model id)
-    at the listed revision, resumably, at the shard's share of the resolve quota."""
+    at the listed revision, resumably, at the shard's share of the resolve quota; READMEs that
+    still fail after retries are quarantined (crawl.max_failed_share)."""
     input:
         models="resources/raw/{snapshot}/hub/manifest.json",
     output:
@@ -77,6 +78,7 @@ rule fetch_hub_cards:
         resolves_per_minute=card_resolves_per_minute(),
         timeout=config["hub"]["timeout_seconds"],
         max_retries=config["hub"]["max_retries"],
+        max_failed_share=config["crawl"]["max_failed_share"],
     script:
         "../../scripts/fetch_hub_cards.py"
 
@@ -170,7 +172,8 @@ rule fetch_forum_listing:
 
 rule fetch_forum_topics:
     """Fetch every listed topic with all its posts (/t/{id}.json, then posts.json batches),
-    reusing unchanged topics of forum.previous_snapshot; the manifest written last."""
+    reusing unchanged topics of forum.previous_snapshot; topics that still fail after retries
+    are quarantined (crawl.max_failed_share); the manifest written last."""
     input:
         listing="resources/raw/{snapshot}/forum/listing.json",
     output:
@@ -191,5 +194,6 @@ rule fetch_forum_topics:
         requests_per_minute=config["forum"]["requests_per_minute"],
         timeout=config["forum"]["timeout_seconds"],
         max_retries=config["forum"]["max_retries"],
+        max_failed_share=config["crawl"]["max_failed_share"],
     script:
         "../../scripts/fetch_forum_topics.py"

@@ -36,7 +36,6 @@ from . import raw as hub_raw
 from .crawl import (
     CARD_PACE,
     _card_answer_problem,
-    _CardParts,
     _decode_text,
     _manifest,
     _open_card_state,
@@ -44,7 +43,14 @@ from .crawl import (
     make_client,
     readme_revisions,
 )
-from .history import COMMITS_PAGE, FINAL_STATUSES, _History, commits_request, with_limit
+from .history import (
+    COMMITS_PAGE,
+    FINAL_STATUSES,
+    RecordParts,
+    _History,
+    commits_request,
+    with_limit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -174,14 +180,14 @@ def crawl_card_history(
     folder = manifest.parent
     query = {"endpoint": endpoint.rstrip("/"), "size": n, "seed": seed}
     state = _open_card_state(folder / "state.json", query)
-    done = {r["model_id"]: int(r["status"]) for r in hub_raw.iter_cards(folder)}
+    client = client or make_client(pace)
+    parts = RecordParts(folder, state, client, part_size)
+    done = parts.done
     if set(done) - set(mine):
         raise InputError(f"{folder}: holds models outside the sample; other settings?")
     todo = [m for m in mine if m not in done]
     log.info("card history: %d of %d models with README sampled, %d to fetch",
              n, len(revisions), len(todo))  # fmt: skip
-    client = client or make_client(pace)
-    parts = _CardParts(folder, folder / "state.json", state, done, client, part_size)
     state["runs"] = int(state["runs"]) + 1
     hist = _History(_token_used(client))
     bridge = HubBridge(client, endpoint, check=hist.check, record_after_retries=(403,),
@@ -191,10 +197,10 @@ def crawl_card_history(
     try:
         with bridge as api:
             for model_id in todo:
-                rec = _record(bridge, api, hist, client, endpoint, model_id, revisions[model_id])
-                parts.buffer.append(rec)
+                parts.add(
+                    _record(bridge, api, hist, client, endpoint, model_id, revisions[model_id])
+                )
                 progress.update()
-                parts.flush_if_full()
     except BaseException:
         parts.flush()
         raise

@@ -3,8 +3,12 @@
 The numbers are made up but shaped like the real Hub: exponential growth of uploads from 2019,
 Zipf-like model type frequencies whose popularity moves over time (BERT early, Llama late),
 models without a transformers config, the 2022-03-02T23:29:04Z ``createdAt`` floor on every
-model created before it (with a commit history whose first commit is the true date), about half of the models with card data, README texts whose length
-varies over orders of magnitude. Same seed, same bytes.
+model created before it (with a commit history whose first commit is the true date), about half
+of the models with card data, README texts whose length varies over orders of magnitude. Same seed, same bytes.
+
+With ``hostile_names`` (config ``demo.hostile_names``, a security check) the largest model types
+are served under names that would run as script in a careless HTML page or as a formula in a
+spreadsheet (:data:`HOSTILE_MODEL_TYPES`); the draws, and so everything else, stay the same.
 """
 
 from __future__ import annotations
@@ -52,6 +56,17 @@ def _read_model_types(path: Path) -> dict[str, tuple[int, str, str, str, str]]:
 
 
 MODEL_TYPES = _read_model_types(MODEL_TYPES_FILE)
+# demo.hostile_names: the names some model types are served under (script and formula injection;
+# each script payload marks the page it runs in: a title starting "PWNED", window.__pwned set;
+# single quotes only, as JSON escapes double ones, and no space in an unquoted onerror value)
+HOSTILE_MODEL_TYPES = {
+    "bert": "</script><script>window.__pwned='type';document.title='PWNED type'</script>",
+    "gpt2": "\"><img src=x onerror=window.__pwned='img';document.title='PWNED-img'>",
+    "distilbert": "=cmd|' /C calc'!A0",
+    "roberta": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "t5": "+cmd|' /C notepad'!A0",
+    "llama": "-2+3+cmd|' /C calc'!A0",
+}
 # libraries of models without a transformers config
 NO_CONFIG_LIBRARIES = [
     ("diffusers", "text-to-image", 40),
@@ -164,8 +179,9 @@ class _DemoModels:
     """The random draws for ``n`` demo models (vectorized, in a fixed order from one seeded
     generator) and the raw model objects built from them."""
 
-    def __init__(self, rng: np.random.Generator, n: int) -> None:
+    def __init__(self, rng: np.random.Generator, n: int, hostile_names: bool = False) -> None:
         self.n = n
+        self.shown = HOSTILE_MODEL_TYPES if hostile_names else {}
         self.names = sorted(MODEL_TYPES)
         self._draw_types(rng)
         self._draw_names(rng)
@@ -257,6 +273,7 @@ class _DemoModels:
             _, _, _, pipe, arch = MODEL_TYPES[model_type]
             lib = "transformers"
             stem = model_type.replace("_", "-")
+            model_type = self.shown.get(model_type, model_type)
         words = TASK_WORDS[self.w1[i]] + (f"-{TASK_WORDS[self.w2[i]]}" if self.two_words[i] else "")
         model_id = f"{author}/{stem}-{words}-{i:07d}"
         card = self._card_data(i)
@@ -473,6 +490,7 @@ def generate_hub_snapshot(
     max_cards: int | None = None,
     history_markers: list[str | Path] = (),
     card_history: tuple[str | Path, dict[str, Any]] | None = None,
+    hostile_names: bool = False,
 ) -> dict[str, Any]:
     """Write a synthetic raw Hub snapshot (list pages, README shards, markers) to ``hub_dir``.
 
@@ -483,7 +501,7 @@ def generate_hub_snapshot(
     sample settings: size, seed, confidence, margin, proportion) the card history of a sample.
     """
     hub_dir = Path(hub_dir)
-    models = _DemoModels(np.random.default_rng(seed), n_models)
+    models = _DemoModels(np.random.default_rng(seed), n_models, hostile_names)
     n_pages = _write_pages(hub_dir, models, page_size)
     selected = _write_card_shards(models.cards, max_cards, card_markers)
     readme_ids = sorted(models.cards)
@@ -504,6 +522,8 @@ def generate_hub_snapshot(
         "crawl_finished_at": _iso(END),
         "stats": {"requests": 0, "retries": 0, "errors": 0},
     }
+    if hostile_names:
+        manifest["hostile_names"] = True
     atomic_write_json(hub_dir / "manifest.json", manifest)
     log.info(
         "demo hub snapshot: %d models in %d pages, %d READMEs, histories of %d floored models "

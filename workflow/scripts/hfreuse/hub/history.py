@@ -48,18 +48,18 @@ from ..clients import (
     HttpClient,
     HubBridge,
     Progress,
+    Stats,
     hub_http_error,
     hub_id_refused,
 )
 from ..crawlstate import utc_now
 from ..errors import InputError
-from ..io import atomic_write_json, parse_time
+from ..io import atomic_write_json, atomic_write_jsonl_gz, parse_time
 from ..shards import check_shard, stable_shard
 from . import raw as hub_raw
 from .crawl import (
     ANONYMOUS_401_CODES,
     Pace,
-    _CardParts,
     _manifest,
     _open_card_state,
     _token_used,
@@ -73,6 +73,39 @@ COMMITS_PAGE = 1000  # commits asked for a page (the Hub serves up to 1000)
 HISTORY_PACE = Pace(450.0)  # the API bucket (about 500 requests / 5 minutes anonymous ... per IP)
 HISTORY_PART_SIZE = 200
 FINAL_STATUSES = (401, 403, 404, 410, 451)  # recorded as the model's answer (see the docstring)
+
+
+class RecordParts:
+    """Records of a resumable crawl (one per model), written as numbered part files of
+    ``part_size``: each flush writes the buffered records as the next part (atomically), then the
+    state with the request counts of earlier runs plus this one's. A kill loses at most the
+    records buffered since the last part; they are fetched again."""
+
+    def __init__(
+        self, folder: Path, state: dict[str, Any], client: HttpClient, part_size: int
+    ) -> None:
+        self.folder, self.state, self.client, self.part_size = folder, state, client, part_size
+        self.done = {r["model_id"]: int(r["status"]) for r in hub_raw.iter_cards(folder)}
+        parts = hub_raw.list_parts(folder)
+        self.next_part = 1 + max(
+            (int(hub_raw.PART_RE.match(p.name).group(1)) for p in parts), default=0
+        )
+        self.base = Stats.from_dict(state["stats"])  # earlier runs' requests
+        self.buffer: list[dict[str, Any]] = []
+
+    def add(self, rec: dict[str, Any]) -> None:
+        self.buffer.append(rec)
+        if len(self.buffer) >= self.part_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            atomic_write_jsonl_gz(hub_raw.part_path(self.folder, self.next_part), self.buffer)
+            self.done.update((rec["model_id"], int(rec["status"])) for rec in self.buffer)
+            self.buffer.clear()
+            self.next_part += 1
+        self.state["stats"] = self.base.combined(self.client.stats).as_dict()
+        atomic_write_json(self.folder / "state.json", self.state)
 
 
 def floored_revisions(hub_dir: str | Path) -> dict[str, str]:
@@ -233,7 +266,9 @@ def crawl_first_commits(
         "page_size": int(page_size),
     }
     state = _open_card_state(state_path, query)
-    done = {r["model_id"]: int(r["status"]) for r in hub_raw.iter_cards(folder)}
+    client = client or make_client(pace)
+    parts = RecordParts(folder, state, client, part_size)
+    done = parts.done
     stray = sorted(set(done) - set(mine))
     if stray:
         raise InputError(
@@ -245,8 +280,6 @@ def crawl_first_commits(
         "history shard %s: %d of %d floored models, %d already stored, %d to fetch",
         name, len(mine), len(revisions), len(done), len(todo),
     )  # fmt: skip
-    client = client or make_client(pace)
-    parts = _CardParts(folder, state_path, state, done, client, part_size)
     state["runs"] = int(state["runs"]) + 1
     progress = Progress(f"history shard {name}", total=len(mine), every=progress_every,
                         initial=len(done))  # fmt: skip
@@ -262,11 +295,8 @@ def crawl_first_commits(
     try:
         with bridge as api:
             for model_id in todo:
-                parts.buffer.append(
-                    _fetch_history(bridge, api, hist, model_id, revisions[model_id])
-                )
+                parts.add(_fetch_history(bridge, api, hist, model_id, revisions[model_id]))
                 progress.update()
-                parts.flush_if_full()
     except BaseException:
         parts.flush()  # keep what was fetched and this run's counts
         raise

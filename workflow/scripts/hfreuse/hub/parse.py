@@ -76,6 +76,14 @@ def card_lengths(markers: list[str | Path]) -> dict[str, int]:
     return lengths
 
 
+def card_quarantine(markers: list[str | Path]) -> pa.Table:
+    """The READMEs the card shards (their markers) quarantined: fetched, still failing after
+    retries, so without text (see :mod:`hfreuse.quarantine`); empty when none."""
+    from ..quarantine import quarantine_path, quarantine_table
+
+    return quarantine_table(quarantine_path(hub_raw.shard_dir(m)) for m in markers)
+
+
 PART_SCHEMA = MODELS_SCHEMA.append(pa.field("page", pa.int32()))
 
 #: models.parquet: the part columns and the true creation date (see :func:`true_dates`)
@@ -158,17 +166,13 @@ def parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
 
 
 def _parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
-    from ..io import read_json
 
     rows: list[dict[str, Any]] = []
     for page in hub_raw.list_pages(hub_dir):
         number = int(hub_raw.PAGE_RE.match(page.name).group(1))
         if (number - 1) % n_parts != part:
             continue
-        doc = read_json(page)
-        items = doc.get("items") if isinstance(doc, dict) else None
-        if not isinstance(items, list):
-            raise InputError(f"{page}: expected an object with a list 'items'")
+        items = hub_raw.read_page(page)["items"]
         for n, item in enumerate(items):
             if not isinstance(item, dict):
                 raise InputError(f"{page}, item {n}: expected a model object")
