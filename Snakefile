@@ -30,6 +30,7 @@ report: "workflow/report/workflow.rst"
 scattergather:
     hub_parse=config["hub"]["parse_shards"],
     hub_cards=config["hub"]["card_shards"],
+    hub_history=config["hub"]["history_shards"],
     forum_parse=config["forum"]["parse_shards"],
     mentions=config["mentions"]["shards"],
 

@@ -33,7 +33,9 @@ from hub_stub import (
     RecordedPages,
     StubHub,
     assign_cards,
+    floored,
     has_readme,
+    make_histories,
     real_model_lists,
     real_models,
     served_item,
@@ -60,7 +62,8 @@ FAST = 60000.0  # requests per minute: pacing of 1 ms, the stub is local
 @pytest.fixture
 def hub(httpserver) -> StubHub:
     models = real_models()
-    return StubHub(models=models, cards=assign_cards(models)).install(httpserver)
+    stub = StubHub(models=models, cards=assign_cards(models), histories=make_histories(models))
+    return stub.install(httpserver)
 
 
 def client(**kw) -> HttpClient:
@@ -892,6 +895,13 @@ def test_live_workflow_on_the_stub_and_sigkill_resume(hub, tmp_path):
     manifest = read_json(hub_dir / "manifest.json")
     assert manifest["pages"] == manifest["stats"]["requests"] == hub.count("list") == n_pages
     assert hub.count("card") == 500
+    # every floored model dated by its oldest commit, in as many requests as history pages
+    old = {m["id"]: pd.Timestamp(hub.histories[m["id"]][-1]["date"]) for m in models if floored(m)}
+    dated = table.set_index("model_id").loc[sorted(old)]
+    assert (dated["created_at_source"] == "first_commit").all()
+    assert dated["created_at_true"].to_dict() == old
+    pages = sum(-(-len(hub.histories[m]) // hub.commits_limit) for m in old)
+    assert hub.count("commits") == pages
 
     # a second copy: the crawl is SIGKILLed (snakemake and its job) halfway, unlocked, rerun
     hub.hits.clear()

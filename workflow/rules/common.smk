@@ -36,9 +36,10 @@ def shard_index(name):
     return lambda wildcards: items.index(wildcards.scatteritem)
 
 
-def hub_card_markers():
-    """Completion markers of the README shards of the raw Hub snapshot (gathered)."""
-    return gather.hub_cards(f"{raw_dir()}/hub/cards/shard-{{scatteritem}}.json")
+def hub_card_markers(kind="cards"):
+    """Completion markers of the raw Hub snapshot's README (or "history") shards, gathered."""
+    shards = getattr(gather, f"hub_{kind}")
+    return shards(f"{raw_dir()}/hub/{kind}/shard-{{scatteritem}}.json")
 
 
 # --- targets: the tables of each product a source provides (workflow/products.yaml) ---

@@ -122,8 +122,11 @@ def library_versions() -> dict[str, str]:
 
 
 def hub_token() -> str | None:
-    """The Hub token from the environment (``HF_TOKEN``), or None for anonymous access."""
-    return os.environ.get("HF_TOKEN") or None
+    """The Hub token, or None for anonymous access: ``huggingface_hub.get_token()``, so
+    ``HF_TOKEN`` from the environment or else the token stored by ``hf auth login``."""
+    import huggingface_hub
+
+    return huggingface_hub.get_token() or None
 
 
 def discourse_auth_headers() -> dict[str, str]:
@@ -681,3 +684,104 @@ def _fmt_secs(s: float) -> str:
         return "unknown"
     s = int(s)
     return f"{s // 3600}h{(s % 3600) // 60:02d}m{s % 60:02d}s"
+
+
+# --- huggingface_hub behind the paced client ------------------------------------------------
+
+
+class HubBridge:
+    """Runs ``huggingface_hub`` calls with every request sent by a paced :class:`HttpClient`.
+
+    Inside ``with HubBridge(client) as api:`` the library's client factory
+    (``huggingface_hub.set_client_factory``) yields an httpx client whose transport hands each GET
+    to ``client`` (pacing, budget, ``RateLimit`` and 429 handling, retries, statistics). ``api``
+    is an ``HfApi`` sending no token of its own: ``client``'s headers carry it, origin-bound.
+    ``check(response)`` verifies each answer (see :meth:`HttpClient.get_checked`); ``rewrite``
+    may adjust a URL before it is sent (e.g. ask for larger pages). Statuses in ``ok_statuses``
+    go back to the library, which raises its typed errors (``RepositoryNotFoundError``, ...).
+    A request to another origin than ``endpoint``, or one ``allow(url)`` rejects, is refused
+    unsent: huggingface_hub 2.x makes best-effort look-ups of its own (an agent registry at
+    ``<HF_ENDPOINT>/api/agent-harnesses``) that would spend the crawl's budget or, in a test,
+    reach the internet.
+    """
+
+    def __init__(
+        self,
+        client: HttpClient,
+        endpoint: str,
+        *,
+        check: Callable[[requests.Response], str | None] = lambda resp: None,
+        rewrite: Callable[[str], str] = lambda url: url,
+        allow: Callable[[str], bool] = lambda url: True,
+        ok_statuses: tuple[int, ...] = (200, 401, 403, 404, 410, 451),
+        record_after_retries: tuple[int, ...] = (),
+    ) -> None:
+        self.client, self.endpoint = client, endpoint.rstrip("/")
+        self.check, self.rewrite, self.allow = check, rewrite, allow
+        self.ok_statuses, self.record_after_retries = ok_statuses, record_after_retries
+        self.last: requests.Response | None = None  # the last answer handed to the library
+
+    def send(self, method: str, url: str) -> requests.Response:
+        if method != "GET":
+            raise FetchError(f"{method} {url}: only GET requests go through the paced client")
+        if url_origin(url) != url_origin(self.endpoint) or not self.allow(url):
+            # e.g. the library's own best-effort look-ups (agent registry): never sent
+            raise FetchError(f"GET {url}: not a request of this crawl on {self.endpoint}; not sent")
+        resp = self.client.get_checked(
+            self.rewrite(url),
+            self.check,
+            ok_statuses=self.ok_statuses,
+            record_after_retries=self.record_after_retries,
+        )
+        self.last = resp
+        return resp
+
+    def __enter__(self) -> Any:
+        import httpx2
+        import huggingface_hub
+        from huggingface_hub.utils import _http
+
+        bridge = self
+        # the body is already decoded and read: httpx must neither decode it nor trust a length
+        dropped = {"content-encoding", "content-length", "transfer-encoding"}
+
+        class _Transport(httpx2.BaseTransport):
+            def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+                resp = bridge.send(request.method, str(request.url))
+                headers = [(k, v) for k, v in resp.headers.items() if k.lower() not in dropped]
+                return httpx2.Response(
+                    resp.status_code, headers=headers, content=resp.content, request=request
+                )
+
+        self._previous = getattr(_http, "_GLOBAL_CLIENT_FACTORY", _http.default_client_factory)
+        huggingface_hub.set_client_factory(lambda: httpx2.Client(transport=_Transport()))
+        return huggingface_hub.HfApi(endpoint=self.endpoint, token=False)
+
+    def __exit__(self, *exc: Any) -> None:
+        import huggingface_hub
+
+        huggingface_hub.set_client_factory(self._previous)
+
+
+def hub_file_url(endpoint: str, repo_id: str, filename: str, revision: str) -> str:
+    """The URL of ``filename`` of model ``repo_id`` at ``revision`` (``huggingface_hub.hf_hub_url``)."""
+    import huggingface_hub
+
+    return huggingface_hub.hf_hub_url(repo_id, filename, revision=revision, endpoint=endpoint)
+
+
+def hub_http_error(exc: BaseException) -> tuple[int, str | None] | None:
+    """``(status, X-Error-Code)`` of a ``huggingface_hub`` HTTP error, or None for any other
+    exception (the library's errors carry the response they were raised on)."""
+    import huggingface_hub.errors
+
+    if not isinstance(exc, huggingface_hub.errors.HfHubHTTPError) or exc.response is None:
+        return None
+    return int(exc.response.status_code), exc.response.headers.get("X-Error-Code")
+
+
+def hub_id_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is ``huggingface_hub`` refusing a repository id before any request."""
+    import huggingface_hub.errors
+
+    return isinstance(exc, huggingface_hub.errors.HFValidationError)
