@@ -7,10 +7,14 @@ from snakemake.utils import min_version, validate
 min_version("9")
 
 
-configfile: "config/config.yaml"
-
-
 include: "workflow/rules/common.smk"
+
+
+# an unquoted impossible date (2024-02-30) is read as text, so that check_config names its key
+keep_impossible_yaml_dates()
+
+
+configfile: "config/config.yaml"
 
 
 # one clear line per bad key; first writes unquoted YAML dates back as ISO strings, for validate
@@ -26,6 +30,7 @@ report: "workflow/report/workflow.rst"
 scattergather:
     hub_parse=config["hub"]["parse_shards"],
     hub_cards=config["hub"]["card_shards"],
+    hub_history=config["hub"]["history_shards"],
     forum_parse=config["forum"]["parse_shards"],
     mentions=config["mentions"]["shards"],
 

@@ -31,6 +31,8 @@ from conftest import shared_path
 from werkzeug import Request, Response
 
 README_RE = re.compile(r"^/(?P<model>.+)/resolve/(?P<rev>[^/]+)/README\.md$")
+COMMITS_RE = re.compile(r"^/api/models/(?P<model>.+)/commits/(?P<rev>[^/]+)$")
+FLOOR_ISO = "2022-03-02T23:29:04.000Z"
 RATELIMIT_POLICY = '"fixed window";"api";q=100000;w=300'
 
 
@@ -128,6 +130,16 @@ class StubHub:
     wrong_revisions: list[str] = field(default_factory=list)
     link_back: dict[int, int] = field(default_factory=dict)  # page N's next link: page M's URL
     page_urls: dict[int, str] = field(default_factory=dict)  # the URL each page was asked at
+    # commit histories (model id -> commits newest first), served at most commits_limit a page
+    histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    commits_limit: int = 50
+    gone: set[str] = field(default_factory=set)  # repositories deleted since the listing
+    total_count: bool = True  # send X-Total-Count on commit pages
+    short_by: dict[str, int] = field(default_factory=dict)  # history served without its oldest k
+    # README.md at the commits of a history: there from this index on (oldest first), with
+    # readme_then[model] as its text until the newest commit (which has the current card)
+    readme_from: dict[str, int] = field(default_factory=dict)
+    readme_then: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pages: dict[str, int] = field(default_factory=dict)
 
@@ -136,6 +148,7 @@ class StubHub:
 
     def install(self, httpserver: Any) -> StubHub:
         httpserver.expect_request("/api/models").respond_with_handler(self.list_page)
+        httpserver.expect_request(COMMITS_RE).respond_with_handler(self.commits)
         httpserver.expect_request(README_RE).respond_with_handler(self.readme)
         self.base_url = httpserver.url_for("").rstrip("/")
         return self
@@ -218,7 +231,10 @@ class StubHub:
         fault = self._fault("card", model_id)
         if fault is not None:
             return self._log("card", model_id, request, fault)
-        if model_id not in self._sha or rev != (self._sha[model_id] or "main"):
+        at = self._history_index(model_id, rev)
+        if at is not None:
+            resp = self._readme_at(model_id, rev, at)
+        elif model_id not in self._sha or rev != (self._sha[model_id] or "main"):
             self.wrong_revisions.append(model_id)
             resp = Response("Revision Not Found", status=404)
         elif model_id in self.cards:
@@ -229,6 +245,101 @@ class StubHub:
                 "Entry not found", status=404, headers={"X-Error-Code": "EntryNotFound"}
             )
         return self._log("card", model_id, request, resp)
+
+    def commits(self, request: Request) -> Response:
+        """``/api/models/{id}/commits/{revision}``: the history newest first, ``limit`` commits
+        a page (at most ``commits_limit``), page ``p`` (0-based), a next link while more remain,
+        ``X-Total-Count``; 404 ``RepoNotFound`` for a repository gone, 404 ``RevisionNotFound``
+        for a revision that is not the listed one (nor ``main``)."""
+        m = COMMITS_RE.match(request.path)
+        model_id, rev = m.group("model"), m.group("rev")
+        page = int(request.args.get("p", "0"))
+        key = (model_id, page)
+        fault = self._fault("commits", key)
+        if fault is not None:
+            return self._log("commits", key, request, fault)
+        if model_id in self.gone or model_id not in self.histories:
+            resp = Response(
+                json.dumps({"error": "Repository not found"}),
+                status=404,
+                headers={"X-Error-Code": "RepoNotFound", "Content-Type": "application/json"},
+            )
+            return self._log("commits", key, request, resp)
+        if rev not in ("main", self._sha.get(model_id)):
+            resp = Response(
+                json.dumps({"error": "Invalid rev id"}),
+                status=404,
+                headers={"X-Error-Code": "RevisionNotFound", "Content-Type": "application/json"},
+            )
+            return self._log("commits", key, request, resp)
+        limit = min(int(request.args.get("limit", str(self.commits_limit))), self.commits_limit)
+        history = self.histories[model_id]
+        if self.total_count:
+            total = str(len(history))
+        history = history[: len(history) - self.short_by.get(model_id, 0)]
+        chunk = history[page * limit : (page + 1) * limit]
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if self.total_count:
+            headers["X-Total-Count"] = total
+        if (page + 1) * limit < len(history):
+            query = [(k, v) for k, v in request.args.items(multi=True) if k != "p"]
+            query.append(("p", str(page + 1)))
+            url = f"{self.base_url}{request.path}?{urlencode(query)}"
+            headers["Link"] = f'<{url}>; rel="next"'
+        return self._log("commits", key, request, Response(json.dumps(chunk), headers=headers))
+
+    def _history_index(self, model_id: str, rev: str) -> int | None:
+        """Position (oldest first) of commit ``rev`` in the model's history, or None."""
+        history = self.histories.get(model_id) or []
+        ids = [c["id"] for c in reversed(history)]
+        return ids.index(rev) if rev in ids else None
+
+    def _readme_at(self, model_id: str, rev: str, at: int) -> Response:
+        newest = len(self.histories[model_id]) - 1
+        if model_id not in self.cards or at < self.readme_from.get(model_id, 0):
+            return Response(
+                "Entry not found", status=404, headers={"X-Error-Code": "EntryNotFound"}
+            )
+        text = self.cards[model_id] if at == newest else self.readme_then.get(model_id)
+        body = (text if text is not None else self.cards[model_id]).encode("utf-8")
+        return Response(body, status=200, headers=readme_headers(body, model_id, rev))
+
+
+def floored(model: dict[str, Any]) -> bool:
+    return model["createdAt"] <= FLOOR_ISO
+
+
+def make_histories(
+    models: tuple[dict[str, Any], ...],
+    lengths: tuple[int, ...] = (1, 2, 3, 7, 49, 50, 51, 150),
+    only_floored: bool = True,
+) -> dict[str, list[dict[str, Any]]]:
+    """A history for every floored model (newest first, as the Hub serves it): the model's
+    position picks its length from ``lengths`` (1 to 150 commits: one page, exactly one full
+    page, and longer), a first commit between 2019-01 and 2022-02, one commit a day after it."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for i, model in enumerate(m for m in models if floored(m) or not only_floored):
+        n = lengths[i % len(lengths)]
+        digest = int(hashlib.sha1(model["id"].encode()).hexdigest()[:8], 16)
+        first = 1546300800 + digest % (3 * 365 * 86400)  # 2019-01-01 + up to 3 years
+        commits = [
+            {
+                "id": hashlib.sha1(f"{model['id']}:{k}".encode()).hexdigest(),
+                "title": "initial commit" if k == 0 else f"update {k}",
+                "message": "",
+                "authors": [{"user": "demo", "avatar": None}],
+                "date": _iso_seconds(first + k * 86400),
+            }
+            for k in range(n)
+        ]
+        out[model["id"]] = commits[::-1]
+    return out
+
+
+def _iso_seconds(t: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def git_blob_sha1(data: bytes) -> str:

@@ -6,6 +6,7 @@ HTTP goes to a real local server (pytest-httpserver).
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import logging
 import re
@@ -15,6 +16,7 @@ import pytest
 from conftest import ROOT
 from hfreuse.clients import (
     ConnectionFailed,
+    CreationEstimate,
     FetchError,
     HttpClient,
     Progress,
@@ -23,6 +25,7 @@ from hfreuse.clients import (
     parse_ratelimit,
     parse_retry_after,
 )
+from hfreuse.crawlstate import ShardsProgress
 from werkzeug import Response
 
 
@@ -412,6 +415,77 @@ def test_progress_logs_rate_and_eta(caplog):
     t.now = 35.0
     q.update(20)
     assert re.search(r"pages: 20 done, 2\.0/s", caplog.text)
+
+
+def test_progress_with_an_estimated_total(caplog):
+    t = FakeTime(0.0)
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    p = Progress("topics", every=10.0, clock=t.clock, estimated=True)
+    t.now = 10.0
+    p.set_done(50)  # no estimate yet
+    assert "topics: 50 done, 5.0/s" in caplog.text
+    t.now = 20.0
+    p.set_done(100, estimate=1000)  # 100 in 20 s: 5/s; ~900 left -> ~180 s
+    assert "topics: 100/~1000 (10.0%), 5.0/s, ETA ~0h03m00s" in caplog.text
+    t.now = 40.0
+    p.set_done(1200, force=True)  # an estimate passed: the total is at least what is done
+    assert "topics: 1200/~1200 (100.0%), 30.0/s, ETA ~0h00m00s" in caplog.text
+
+
+def test_creation_estimate_of_a_listing_sorted_by_creation_time(caplog):
+    day = 86400.0
+    now = 1_700_000_000.0  # 2023-11-14T22:13:20Z
+
+    def iso(seconds):
+        return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat()
+
+    est = CreationEstimate(window=300, clock=lambda: now)
+    # the Hub's floor date: many models with one creation time give no pace yet
+    est.add([iso(now - 400 * day)] * 100)
+    assert est.total(100) is None
+    # 100 models a day, up to 10 days ago: 10 more days of them to come
+    for page in range(5):
+        first = now - 15 * day + page * day
+        est.add([iso(first + i * day / 100) for i in range(100)] + [None, "not a date"])
+    assert est.pages[0][0] == 100 and len(est.pages) == 3  # the last 300 models only
+    # 300 models created over 2.99 days (100 a day), the last 10.01 days ago: 1001 more
+    assert est.total(600) == 600 + 1001
+    t = FakeTime(0.0)
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    p = Progress(
+        "hub models", every=0.0, clock=t.clock, timeline=CreationEstimate(clock=lambda: now)
+    )
+    t.now = 10.0
+    p.update(2, created=[iso(now - 2 * day), iso(now - day)])  # 1 a day, 1 day to go
+    assert "hub models: 2/~3 (66.7%), 0.2/s, ETA ~0h00m05s" in caplog.text
+
+
+def test_overall_progress_of_shards_from_their_state_files(tmp_path, caplog):
+    t = FakeTime(0.0)
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    folders = [tmp_path / f"shard-{k}-of-3" for k in (1, 2, 3)]
+    for folder in folders:
+        folder.mkdir()
+    (folders[1] / "state.json").write_text('{"done": 40}')
+    states = [f / "state.json" for f in folders]
+    overall = ShardsProgress(
+        "cards (all 3)",
+        lambda: sorted(tmp_path.glob("*/state.json")),
+        states[0],
+        total=300,
+        own_done=10,
+        every=10.0,
+        clock=t.clock,
+    )
+    assert overall.progress.initial == 50  # shard 2's 40 and our 10
+    t.now = 5.0
+    overall.tick(20)
+    assert "cards (all 3)" not in caplog.text  # not due yet
+    (folders[2] / "state.json").write_text('{"done": 30}')  # shard 3 started meanwhile
+    (states[1]).write_text("{damaged")  # being written: what it said last counts
+    t.now = 10.0
+    overall.tick(30)  # 30 + 40 + 30 = 100 done, 50 of them in 10 s: 5/s; 200 left -> 40 s
+    assert "cards (all 3): 100/300 (33.3%), 5.0/s, ETA 0h00m40s" in caplog.text
 
 
 def test_only_the_client_module_imports_network_libraries():

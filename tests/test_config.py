@@ -83,6 +83,11 @@ def test_every_shipped_config_is_validated():
             "stats:\n  card_split_month: '2022-00'\n",
             r"stats\.card_split_month: '2022-00' is not a month \(YYYY-MM\)",
         ),
+        (
+            "crawl:\n  max_failed_share: 1.5\n",
+            r"crawl\.max_failed_share: 1\.5 is greater than the maximum of 1",
+        ),
+        ("crawl:\n  max_failed_share: -0.1\n", r"crawl\.max_failed_share: -0\.1 is less than"),
     ],
 )
 def test_bad_config_fails_with_one_clear_message(workflow_copy, overlay, expected):
@@ -123,6 +128,36 @@ def test_unquoted_yaml_dates_are_accepted(workflow_copy):
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-2000:]
     assert "is not of type" not in out
+
+
+def test_an_unquoted_impossible_date_in_config_yaml_names_the_key(workflow_copy):
+    """``forum.start: 2024-02-30`` unquoted in config/config.yaml: one config error naming the
+    key, not PyYAML's ValueError traceback from inside the loader."""
+    cfg = workflow_copy / "config" / "config.yaml"
+    text = cfg.read_text()
+    assert "\n  start: null" in text
+    cfg.write_text(text.replace("\n  start: null", "\n  start: 2024-02-30", 1))
+    proc = run_snakemake(workflow_copy, "-n", "--cores", "1", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "invalid configuration" in out
+    assert "forum.start: '2024-02-30' is not a date (YYYY-MM-DD)" in out, out[-2000:]
+    assert "day is out of range" not in out and "ValueError" not in out
+
+
+def test_yaml_loaders_read_an_impossible_date_as_text():
+    from hfreuse.config_check import keep_impossible_yaml_dates
+
+    keep_impossible_yaml_dates()
+    doc = "a: 2024-02-30\nb: 2024-02-29\nc: 2024-01-01 10:00:00\nd: '2024-13-01'\n"
+    expected = {
+        "a": "2024-02-30",
+        "b": datetime.date(2024, 2, 29),
+        "c": datetime.datetime(2024, 1, 1, 10, 0),
+        "d": "2024-13-01",
+    }
+    for loader in (yaml.SafeLoader, yaml.FullLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        assert yaml.load(doc, Loader=loader) == expected
 
 
 # --- config_problems and check_config, without Snakemake ------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -166,24 +168,93 @@ def test_502_then_success(stub, tmp_path):
     assert len(stub.log) == stub.site.expected_requests()["total"] + 2
 
 
-def test_truncated_json_fails_naming_the_url_and_writes_nothing(stub, tmp_path):
+def quarantined(forum_dir: Path) -> dict[str, dict]:
+    """The topic phase's quarantine file, item -> record (empty when there is none)."""
+    path = forum_dir / "quarantine.json"
+    return {r["item"]: r for r in read_json(path)["items"]} if path.exists() else {}
+
+
+def test_truncated_json_is_quarantined_naming_the_url_and_retried_first(stub, tmp_path):
     forum = tmp_path / "snap" / "forum"
     crawl_listing(forum, stub.url, client=client())
     ids = read_json(forum / "listing.json")["topic_ids"]
     bad = ids[100]
     stub.fail(f"/t/{bad}.json", truncated(stub.site.view(bad)))
-    with pytest.raises(FetchError, match=rf"/t/{bad}\.json.*complete JSON"):
+    with pytest.raises(InputError) as err:
         crawl_topics(forum, client=client())
+    assert str(err.value).startswith(
+        f"forum topic crawl: 1 of {len(ids)} topics ({1 / len(ids):.2%}) still fail after "
+        f"retries, above crawl.max_failed_share 0 (0.00%); each is listed with its reason in "
+        f"{forum / 'quarantine.json'} ({bad})"
+    )
     assert not raw.topic_path(forum, bad).exists()
     assert not (forum / "manifest.json").exists()
     assert not list(forum.rglob("*.tmp"))
     done = [t for t in ids if raw.topic_path(forum, t).exists()]
-    assert done == ids[:100]  # what was fetched before stays: the rerun resumes
+    assert done == [t for t in ids if t != bad]  # the crawl went on past the failed topic
+    rec = quarantined(forum)[str(bad)]
+    assert rec["url"] == f"{stub.url}/t/{bad}.json" and rec["status"] is None
+    assert re.match(rf"GET \S+/t/{bad}\.json: expected a complete JSON body", rec["reason"])
 
     stub.log.clear()
     manifest = crawl_topics(forum, client=client())
-    assert sorted(stub.topic_requests()) == ids[100:]
-    assert manifest["topics"]["kept"] == 100 and manifest["topics"]["fetched"] == len(ids) - 100
+    assert stub.topic_requests() == [bad]  # only the quarantined topic is fetched again
+    assert manifest["topics"]["kept"] == len(ids) - 1 and manifest["topics"]["fetched"] == 1
+    assert manifest["quarantined"] == [] and not quarantined(forum)
+
+
+def test_a_quarantine_within_max_failed_share_is_left_out_of_the_tables(stub, tmp_path):
+    forum = tmp_path / "snap" / "forum"
+    crawl_listing(forum, stub.url, client=client())
+    ids = read_json(forum / "listing.json")["topic_ids"]
+    bad = ids[5]
+    stub.fail(f"/t/{bad}.json", *[bad_gateway()] * 3)  # the first try and two retries
+    manifest = crawl_topics(forum, client=client(max_retries=2), max_failed_share=0.01)
+    assert manifest["quarantined"] == [bad] and manifest["topics"]["fetched"] == len(ids) - 1
+    rec = quarantined(forum)[str(bad)]
+    assert (
+        rec["status"] == 502 and rec["attempts"] == 3 and "HTTP 502 after 3 tries" in rec["reason"]
+    )
+    topics = parse_forum(forum)[1].to_pandas()
+    assert bad not in set(topics["topic_id"]) and len(topics) == len(ids) - 1
+
+    from hfreuse.quarantine import SCHEMA, quarantine_table
+
+    table = quarantine_table([forum / "quarantine.json"])
+    assert table.schema == SCHEMA and table.column("item").to_pylist() == [str(bad)]
+
+
+def test_topics_failing_in_a_row_stop_the_crawl(stub, tmp_path, monkeypatch):
+    import hfreuse.quarantine
+
+    monkeypatch.setattr(hfreuse.quarantine, "STREAK_LIMIT", 3)
+    forum = tmp_path / "snap" / "forum"
+    crawl_listing(forum, stub.url, client=client())
+    ids = read_json(forum / "listing.json")["topic_ids"]
+    stub.fail(f"/t/{ids[0]}.json", bad_gateway(), bad_gateway())
+    for tid in ids[2:5]:  # ids[1] is fetched between: the streak starts again
+        stub.fail(f"/t/{tid}.json", bad_gateway(), bad_gateway())
+    with pytest.raises(FetchError, match=rf"^3 items in a row .* \(the last, {ids[4]}: GET "):
+        crawl_topics(forum, client=client(max_retries=1), max_failed_share=1.0)
+    assert sorted(quarantined(forum)) == sorted(str(t) for t in [ids[0], *ids[2:5]])
+    assert stub.topic_requests() == [ids[0]] * 2 + [ids[1]] + [t for t in ids[2:5] for _ in "ab"]
+    state = read_json(forum / ".topics-state.json")
+    assert state["stats"]["requests"] == 9  # this run's requests are kept
+    manifest = crawl_topics(forum, client=client())
+    assert manifest["quarantined"] == [] and manifest["topics"]["fetched"] == len(ids) - 1
+
+
+def test_a_refused_connection_is_not_quarantined(stub, tmp_path):
+    from hfreuse.clients import ConnectionFailed
+
+    forum = tmp_path / "snap" / "forum"
+    crawl_listing(forum, stub.url, client=client())
+    listing = read_json(forum / "listing.json")
+    dead = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    (forum / "listing.json").write_text(json.dumps({**listing, "base_url": dead}))
+    with pytest.raises(ConnectionFailed, match="connection refused"):
+        crawl_topics(forum, client=client(max_retries=1), max_failed_share=1.0)
+    assert not quarantined(forum) and not (forum / "manifest.json").exists()
 
 
 def test_listing_resumes_after_an_interruption(stub, tmp_path):
@@ -352,6 +423,8 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
         timeout=10,
         max_retries=1,
     )
+    bad = read_json(forum / "listing.json")["topic_ids"][7]
+    stub.fail(f"/t/{bad}.json", bad_gateway(), bad_gateway())  # quarantined: 1 of 50 topics
     fetch_forum_topics.main(
         listing=str(forum / "listing.json"),
         manifest=str(forum / "manifest.json"),
@@ -360,6 +433,7 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
         requests_per_minute=60_000,
         timeout=10,
         max_retries=1,
+        max_failed_share=0.02,
     )
     out = tmp_path / "results"
     parts = {"topics": [], "posts": []}
@@ -381,8 +455,12 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
         categories=str(out / "categories.parquet"),
         topics=str(out / "topics.parquet"),
         posts=str(out / "posts.parquet"),
+        quarantine=str(out / "quarantine.parquet"),
     )
-    assert pq.read_table(out / "topics.parquet").num_rows == 50
+    assert pq.read_table(out / "topics.parquet").num_rows == 49
+    quarantine = pq.read_table(out / "quarantine.parquet").to_pylist()
+    assert [(q["item"], q["status"], q["attempts"]) for q in quarantine] == [(str(bad), 502, 2)]
+    assert quarantine[0]["url"] == f"{stub.url}/t/{bad}.json"
     assert read_json(forum / "manifest.json")["snapshot"] == "s1"
     assert iso(now_utc())[:4] == read_json(forum / "manifest.json")["finished_at"][:4]
 
@@ -401,17 +479,19 @@ def test_an_empty_post_batch_is_asked_again(stub, tmp_path):
     assert manifest["posts_not_served"] == 0
 
 
-def test_a_post_batch_that_stays_empty_fails_the_crawl_and_is_fetched_by_the_rerun(stub, tmp_path):
+def test_a_post_batch_that_stays_empty_is_quarantined_and_fetched_by_the_rerun(stub, tmp_path):
     stub.fail("/t/480317/posts.json", _no_posts(480317), _no_posts(480317))
     forum = tmp_path / "snap" / "forum"
     crawl_listing(forum, stub.url, client=client())
     first = stub.site.topics[480317]["post_stream"]["stream"][20:40]
-    with pytest.raises(
-        FetchError, match=r"topic 480317 \(GET http://.*/t/480317/posts\.json\)"
-    ) as err:
+    with pytest.raises(InputError, match=r"forum topic crawl: 1 of 194 topics .*\(480317\)"):
         crawl_topics(forum, client=client())
-    assert f"post ids {', '.join(map(str, first))}." in str(err.value)
-    assert "incomplete" in str(err.value) and "rerun" in str(err.value)
+    rec = quarantined(forum)["480317"]
+    assert rec["url"] == f"{stub.url}/t/480317/posts.json"
+    assert rec["reason"] == (
+        f"GET {stub.url}/t/480317/posts.json: post batches answered with no post, twice: "
+        f"post ids {', '.join(map(str, first))}"
+    )
     assert not (forum / "manifest.json").exists()  # the snapshot is not complete
     assert not raw.topic_path(forum, 480317).exists()
     ids = read_json(forum / "listing.json")["topic_ids"]
@@ -422,6 +502,7 @@ def test_a_post_batch_that_stays_empty_fails_the_crawl_and_is_fetched_by_the_rer
     assert stub.topic_requests() == [480317]
     assert len(raw.record_posts(raw.read_record(raw.topic_path(forum, 480317)))) == 70
     assert manifest["posts_not_served"] == 0 and manifest["topics"]["fetched"] == 1
+    assert not quarantined(forum)
 
 
 def _page(site: DiscourseSite, number: int, more: bool = False) -> Response:
@@ -502,3 +583,138 @@ def test_listing_far_below_the_category_counts_is_a_warning(stub, tmp_path, capl
         listing = crawl_listing(tmp_path / "b", stub.url, client=client())
     assert listing["reached_end"]  # a warning, not an error
     assert "holds 114 topics of the 200 that /categories.json counts" in caplog.text
+
+
+def test_the_catch_up_pass_has_the_checks_of_the_main_pass(stub, tmp_path):
+    """An empty catch-up page that announces more topics is asked again, then stops the listing
+    naming the URL (it used to end the catch-up quietly); the rerun resumes the catch-up."""
+    forum = tmp_path / "f"
+    empty = [_page(stub.site, 99, more=True)] * 3
+    stub.fail("/latest.json?page=0", _page(stub.site, 0), *empty)  # the main pass gets page 0
+    with pytest.raises(
+        FetchError, match=r"GET http://\S+/latest\.json\?page=0: an empty page that announces more"
+    ):
+        crawl_listing(forum, stub.url, client=client())
+    assert stub.counts()["/latest.json?page=0"] == 4
+    assert not (forum / "listing.json").exists() and not raw.page_path(forum, 0, "catchup").exists()
+    state = read_json(forum / ".listing-state.json")
+    assert state["pages_finished"] and not state["catchup_finished"]
+    listing = crawl_listing(forum, stub.url, client=client())
+    assert listing["catchup_pages"] >= 1 and listing["topics_listed"] == 194
+
+
+def test_the_next_snapshot_fetches_the_previous_quarantine_first(stub, tmp_path):
+    old = tmp_path / "old" / "forum"
+    crawl_listing(old, stub.url, client=client())
+    ids = read_json(old / "listing.json")["topic_ids"]
+    bad = ids[-1]  # fetched last by an ordinary crawl
+    stub.fail(f"/t/{bad}.json", *[bad_gateway()] * 2)
+    manifest = crawl_topics(old, client=client(max_retries=1), max_failed_share=0.01)
+    assert manifest["quarantined"] == [bad] and not raw.topic_path(old, bad).exists()
+
+    new = tmp_path / "new" / "forum"
+    crawl_listing(new, stub.url, client=client())
+    stub.log.clear()
+    # recheck_days so long that every topic is fetched again, not reused
+    manifest = crawl_topics(new, previous_dir=old, recheck_days=1e6, client=client())
+    assert stub.topic_requests() == [bad] + ids[:-1]  # first, though last in listing order
+    assert raw.topic_path(new, bad).exists() and manifest["quarantined"] == []
+
+
+def test_the_listing_logs_its_progress_against_an_estimated_total(stub, tmp_path, caplog):
+    """Topics listed / the categories' topic counts (else the highest topic id listed)."""
+    import logging
+
+    from forum_stub import PER_PAGE
+
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    site = stub.site
+    n = len(site.entries)
+    first_page = [t["id"] for t in site.latest(0)["topic_list"]["topics"]]
+    crawl_listing(tmp_path / "a" / "forum", stub.url, client=client())
+    lines = [r.getMessage() for r in caplog.records if "listing topics" in r.getMessage()]
+    # the fixture's categories count no topics: the highest topic id of the first page
+    assert lines[0].startswith(f"listing topics: {PER_PAGE}/~{max(first_page)} (")
+    caplog.clear()
+    cats = site.categories["category_list"]["categories"]
+    for cat, count in zip(cats, [n - 7, 4, 3], strict=True):
+        cat["topic_count"] = count
+    cats[1]["notification_level"] = 0  # muted: left out of /latest, not counted
+    crawl_listing(tmp_path / "b" / "forum", stub.url, client=client())
+    lines = [r.getMessage() for r in caplog.records if "listing topics" in r.getMessage()]
+    pct = 100.0 * PER_PAGE / (n - 4)
+    assert lines[0].startswith(f"listing topics: {PER_PAGE}/~{n - 4} ({pct:.1f}%), ")
+    assert "ETA ~" in lines[0]
+
+
+def cloudflare_403() -> Response:
+    body = "<html><head><title>Attention Required! | Cloudflare</title></head></html>"
+    return Response(body, status=403, content_type="text/html; charset=UTF-8")
+
+
+def test_a_bare_403_on_a_topic_is_asked_again_and_fails_if_it_persists(stub, tmp_path):
+    """A 403 that is not Discourse's own (no JSON 'errors': its front, e.g. Cloudflare) is not
+    the topic's final answer: asked again, it gets the topic; if it persists, the topic is not
+    stored but quarantined with the URL and the reason, and the crawl fails at its end naming
+    the quarantine file (issue 11, item 4)."""
+    stub.fail("/t/548270.json", cloudflare_403(), cloudflare_403())
+    forum = tmp_path / "a" / "forum"
+    crawl(stub, forum, http=client(max_retries=2))
+    assert stub.counts()["/t/548270.json"] == 3
+    assert raw.read_record(raw.topic_path(forum, 548270))["status"] == 200
+
+    stub.fail("/t/548270.json", *(cloudflare_403() for _ in range(3)))
+    other = tmp_path / "b" / "forum"
+    crawl_listing(other, stub.url, client=client())
+    with pytest.raises(InputError, match=r"1 of \d+ topics .*quarantine\.json \(548270\)"):
+        crawl_topics(other, client=client(max_retries=2))
+    assert not raw.topic_path(other, 548270).exists()
+    (held,) = read_json(other / "quarantine.json")["items"]
+    assert held["item"] == "548270" and held["status"] == 403
+    assert re.match(r"GET http://\S+/t/548270\.json: HTTP 403 without", held["reason"])
+
+
+def test_discourses_own_403_is_recorded_as_unavailable_at_once(stub, tmp_path):
+    refused = {"errors": ["You are not permitted to view the requested resource."]}
+    stub.fail("/t/548270.json", Response(json.dumps(refused), status=403))
+    forum = tmp_path / "snap" / "forum"
+    manifest = crawl(stub, forum)
+    assert stub.counts()["/t/548270.json"] == 1
+    assert raw.read_record(raw.topic_path(forum, 548270))["status"] == 403
+    assert manifest["topics"]["unavailable"] == 1
+
+
+def _true_category_counts(site: DiscourseSite) -> int:
+    """Set each category's ``topic_count`` to the site's topics in it; returns their sum."""
+    per_cat = Counter(e["category_id"] for e in site.entries.values())
+    cats = site.categories["category_list"]["categories"]
+    for cat in cats:
+        cat["topic_count"] = per_cat[cat["id"]]
+    return sum(per_cat[c["id"]] for c in cats)
+
+
+def test_empty_pages_after_a_page_announcing_more_fail_when_the_counts_disagree(stub, tmp_path):
+    """Every page from 1 on served empty: page 0 announced more, the categories count more
+    topics than listed: the listing stops naming the URL; the rerun asks for page 1 again."""
+    expected = _true_category_counts(stub.site)
+    stub.fail("/latest.json?page=1", *[_page(stub.site, 99)] * 3)
+    stub.fail("/latest.json?page=2", _page(stub.site, 99))
+    forum = tmp_path / "f"
+    with pytest.raises(
+        FetchError,
+        match=rf"GET http://\S+/latest\.json\?page=1: empty \(and the page after it\), although "
+        rf"page 0 announced more topics .* holds \d+ of the {expected} topics /categories\.json",
+    ):
+        crawl_listing(forum, stub.url, client=client())
+    assert not (forum / "listing.json").exists()
+    assert [p.name for p in raw.list_pages(forum)] == ["page-000000.json.gz"]
+    listing = crawl_listing(forum, stub.url, client=client())
+    assert listing["topics_listed"] == 194 and listing["reached_end"]
+
+
+def test_a_listing_of_whole_pages_that_the_counts_confirm_ends(stub, tmp_path):
+    for e in stub.site.ordered()[180:]:
+        del stub.site.entries[e["id"]]
+    _true_category_counts(stub.site)
+    listing = crawl_listing(tmp_path / "f", stub.url, client=client())
+    assert listing["topics_listed"] == 180 and listing["reached_end"] and listing["pages"] == 7

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -47,12 +48,12 @@ def test_html_to_text_keeps_code_and_drops_noise():
         "",
         "for x in range(3):",
         "    print(x < 2)",
-        "It fails with OOM on GPU",
+        "> It fails with OOM on GPU",
         "one",
         "two & three",
         "https://github.com/x/y/issues/1",
         "Thanks @P[alice].",
-        "Mail bob@example.com",
+        "Mail bob@example.com :smile:",
     ]
 
 
@@ -66,6 +67,8 @@ def test_html_to_text_keeps_code_and_drops_noise():
         ("<p>x</p><script>alert(1)</script><p>y</p>", "x\ny"),
         ("<p>code <code>a  b</code> inline</p>", "code a b inline"),
         ("<pre>no code tag\n  kept</pre>", "no code tag\n  kept"),
+        ("<p>x</p><pre><code>left\n  open", "x\nleft\n  open"),  # cut short: kept
+        ('<p>see <a href="https://a.example/m">this', "see this (https://a.example/m)"),
         ("<p>@carol is not a participant</p>", "@carol is not a participant"),
     ],
 )
@@ -347,7 +350,7 @@ def test_usernames_of_non_posters_quotes_and_share_links_do_not_reach_the_text()
     assert text.split("\n") == [
         f"Thanks @{pseudo('RonaldGRuckus')} and @{pseudo('zoë_k')}, see"
         " https://discuss.huggingface.co/t/some-slug/123/4.",
-        "Is We the Living also short?",
+        "> Is We the Living also short?",
         f'[quote="{pseudo("QuoteUser")}, post:3, topic:123"]',
         "unrendered",
         "[/quote]",
@@ -367,7 +370,7 @@ def test_usernames_of_non_posters_quotes_and_share_links_do_not_reach_the_text()
         (
             '<aside class="quote" data-username="eve">eve: <span>eve</span><blockquote>b</blockquote>'
             "</aside>",
-            "b",
+            "> b",
         ),
         ("<p>[quote=frank]x[/quote]</p>", '[quote="X[frank]"]x[/quote]'),
         (
@@ -400,3 +403,180 @@ def test_a_stale_accepted_flag_on_an_older_post_is_not_credited():
     row, prows = parse_record(rec, {}, pseudo)
     assert row["accepted_post_number"] == 2
     assert [p["is_accepted_answer"] for p in prows] == [False, True, False]
+
+
+# --- links, previews, quotes and emoji (issue 13) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        # a link keeps its target when its text is not its address
+        (
+            '<p>I used <a href="https://huggingface.co/openai/whisper-large-v2">this one</a>.</p>',
+            "I used this one (https://huggingface.co/openai/whisper-large-v2).",
+        ),
+        # ... and is written once when it is (with or without scheme, www., final slash)
+        (
+            '<p><a href="https://huggingface.co/gpt2/">huggingface.co/gpt2</a> and '
+            '<a href="http://www.x.example">x.example</a></p>',
+            "huggingface.co/gpt2 and x.example",
+        ),
+        # a link without text: its address; an image's lightbox: nothing
+        (
+            '<p><a href="https://colab.research.google.com/x"><img src="/badge.svg"></a> '
+            '<a class="lightbox" href="https://cdn.example/i.png"><img src="/i.png"></a></p>',
+            "https://colab.research.google.com/x",
+        ),
+        # relative links (topics, categories, uploads, anchors) keep their text only
+        ('<p><a href="/t/slug/12">that topic</a> <a href="#fn1">[1]</a></p>', "that topic [1]"),
+        # an inline onebox is a title the server fetched: its URL alone
+        (
+            '<p>see <a href="https://github.com/x/y/issues/3" class="inline-onebox">Crash on '
+            "load · Issue #3 · x/y</a> too</p>",
+            "see https://github.com/x/y/issues/3 too",
+        ),
+        # an older onebox without data-onebox-src: the address of its first link
+        (
+            '<aside class="onebox whitelistedgeneric"><header class="source"><img '
+            'src="/icon.png" class="site-icon"><a href="https://huggingface.co/bert-base-uncased"'
+            ' target="_blank">huggingface.co</a></header><article class="onebox-body"><h3>'
+            '<a href="https://huggingface.co/bert-base-uncased">bert-base-uncased · Hugging Face'
+            "</a></h3><p>We're on a journey</p></article></aside><p>after</p>",
+            "https://huggingface.co/bert-base-uncased\nafter",
+        ),
+        # a still older one: a div.onebox-result naming its source
+        (
+            '<div class="onebox-result" data-onebox-src="https://arxiv.org/abs/1810.04805">'
+            '<div class="source"><a href="https://arxiv.org">arxiv.org</a></div>'
+            '<div class="onebox-result-body"><h3>BERT</h3></div></div>',
+            "https://arxiv.org/abs/1810.04805",
+        ),
+        # video embeds: lazyYT (old), lazy-video-container (new), an iframe, an uploaded video
+        (
+            '<p>watch</p><div class="lazyYT" data-youtube-id="dQw4w9WgXcQ" data-width="480" '
+            'data-height="270" data-parameters="feature=oembed"></div>',
+            "watch\nhttps://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        ),
+        (
+            '<div class="youtube-onebox lazy-video-container" data-video-id="abc" '
+            'data-provider-name="youtube"><a href="https://www.youtube.com/watch?v=abc&amp;t=5s">'
+            '<img class="youtube-thumbnail" src="/t.jpg" title="A talk"></a></div>',
+            "https://www.youtube.com/watch?v=abc&t=5s",
+        ),
+        (
+            '<p><iframe src="//www.youtube.com/embed/xyz" width="480"></iframe></p>',
+            "https://www.youtube.com/embed/xyz",
+        ),
+        (
+            '<div class="video-placeholder-container" data-video-src="/uploads/default/v.mp4">'
+            '</div><div class="onebox video-onebox"><video><source src="https://v.example/'
+            'a.mp4"></video></div>',
+            "/uploads/default/v.mp4\nhttps://v.example/a.mp4",
+        ),
+        # quotes are marked, nested ones twice
+        (
+            "<p>before</p><blockquote><p>outer</p><blockquote><p>inner</p></blockquote></blockquote>"
+            "<p>after</p>",
+            "before\n> outer\n> > inner\nafter",
+        ),
+        (
+            '<aside class="quote"><div class="title">bob:</div><blockquote><p>a</p><pre><code>x=1\n'
+            "\ny=2</code></pre></blockquote></aside>",
+            "> a\n> x=1\n>\n> y=2",
+        ),
+        # a quote of another topic starts with its URL (the link of the quote's header); a
+        # preview in a quote gives its own URL
+        (
+            '<aside class="quote" data-username="kim" data-post="38" data-topic="80485">'
+            '<div class="title"><div class="quote-controls"></div><img class="avatar" '
+            'src="/a.png"><a href="https://f.example/t/intro/80485/38">Introducing APIs</a>'
+            '</div><blockquote><p>code</p><aside class="onebox"><header><a '
+            'href="https://x.example/a">x</a></header></aside></blockquote></aside>',
+            "> https://f.example/t/intro/80485/38\n> code\n> https://x.example/a",
+        ),
+        # emoji become :name: (title, alt without colons, or the image's file name)
+        (
+            '<p>fork <img src="/e/fork_and_knife.png?v=12" title=":fork_and_knife:" '
+            'class="emoji" alt=":fork_and_knife:">. ok <img class="emoji" alt="slight_smile" '
+            'src="/s.png"> <img class="emoji only-emoji" src="/images/emoji/twitter/+1.png"></p>',
+            "fork :fork_and_knife:. ok :slight_smile: :+1:",
+        ),
+    ],
+)
+def test_links_previews_quotes_and_emoji(html, text):
+    assert html_to_text(html, lambda u: f"X[{u.lower()}]", []) == text
+
+
+def test_user_addresses_in_kept_links_are_pseudonymized():
+    html = (
+        '<p><a href="https://discuss.huggingface.co/u/Grace_H/summary">Grace_H\'s summary</a> '
+        '<a href="/u/heidi">heidi</a> https://discuss.huggingface.co/u/ivan and '
+        '<a href="https://discuss.huggingface.co/t/s/5/2?u=judy">a reply</a></p>'
+        '<p><a href="https://f.example/users/Kate_K/activity">older profile</a> '
+        '<a href="https://f.example/user_avatar/f.example/leo/120/7_2.png"><img src="/a.png"></a>'
+        "</p>"
+    )
+    text = html_to_text(html, lambda u: f"X[{u.lower()}]", [])
+    assert text == (
+        "X[grace_h]'s summary (https://discuss.huggingface.co/u/X[grace_h]/summary) X[heidi] "
+        "https://discuss.huggingface.co/u/X[ivan] and a reply "
+        "(https://discuss.huggingface.co/t/s/5/2)\n"
+        "older profile (https://f.example/users/X[kate_k]/activity) "
+        "https://f.example/user_avatar/f.example/X[leo]/120/7_2.png"
+    )
+
+
+def test_counts_of_links_previews_and_emoji():
+    counts: Counter[str] = Counter()
+    html_to_text(COOKED, None, [], counts)
+    html_to_text(
+        '<p><a href="https://a.example/x">x</a> <a href="http://b.example">b.example'
+        '</a><div class="lazyYT"></div></p>',
+        None,
+        [],
+        counts,
+    )
+    assert dict(counts) == {
+        "previews": 1,
+        "emoji": 1,
+        "links kept": 1,
+        "links as typed": 1,
+        "previews without URL": 1,
+    }
+
+
+def test_real_posts_keep_every_link_target_preview_and_emoji():
+    """The real posts of the OpenAI forum and the discourse-feed pages: every user link whose
+    text is not its address keeps its target, every preview its URL, every emoji its name."""
+    import html as html_lib
+    import re
+
+    topics = json.loads(shared_path("forum", "openai-2023", "output.json").read_text())
+    cooked = [p["cooked"] for t in topics for p in t["post_comments"]]
+    feed = json.loads(shared_path("forum", "discourse-feed", "posts.json").read_text())
+    cooked += [p["cooked"] for p in feed["latest_posts"]]
+    link = re.compile(r'<a href="(https?://[^"]+)" rel="noopener[^"]*">([^<]+)</a>')
+    onebox = re.compile(r'data-onebox-src="([^"]+)"')
+    emoji = re.compile(r'<img [^>]*class="emoji[^"]*" alt=":?([^":]+):?"')
+    seen = {"links": 0, "previews": 0, "emoji": 0}
+
+    def norm(address):
+        return re.sub(r"^(?:https?://)?(?:www\.)?", "", address.lower()).rstrip("/")
+
+    for html in cooked:
+        text = html_to_text(html, lambda u: "X")
+        for url, label in link.findall(html):
+            url, label = html_lib.unescape(url), html_lib.unescape(label).strip()
+            if norm(url) != norm(label):
+                assert f"{label} ({url})" in text, (url, text)
+                seen["links"] += 1
+        for url in onebox.findall(html):
+            assert html_lib.unescape(url) in text.split("\n") or any(
+                line.endswith(" " + html_lib.unescape(url)) for line in text.split("\n")
+            ), (url, text)
+            seen["previews"] += 1
+        for name in emoji.findall(html):
+            assert f":{name}:" in text
+            seen["emoji"] += 1
+    assert min(seen.values()) >= 10, seen

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,16 +16,26 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from hfreuse.clients import FetchError, HttpClient
+from hfreuse.crawlstate import Journal
 from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
-from hfreuse.hub.crawl import Pace, card_url, crawl_cards, crawl_models, shard_models
+from hfreuse.hub.crawl import (
+    Pace,
+    card_url,
+    crawl_cards,
+    crawl_models,
+    readme_revisions,
+    shard_models,
+)
 from hfreuse.io import read_json
 from hub_stub import (
     README_RE,
     RecordedPages,
     StubHub,
     assign_cards,
+    floored,
     has_readme,
+    make_histories,
     real_model_lists,
     real_models,
     served_item,
@@ -50,7 +62,8 @@ FAST = 60000.0  # requests per minute: pacing of 1 ms, the stub is local
 @pytest.fixture
 def hub(httpserver) -> StubHub:
     models = real_models()
-    return StubHub(models=models, cards=assign_cards(models)).install(httpserver)
+    stub = StubHub(models=models, cards=assign_cards(models), histories=make_histories(models))
+    return stub.install(httpserver)
 
 
 def client(**kw) -> HttpClient:
@@ -128,6 +141,24 @@ def test_crawl_follows_link_headers_to_the_end(hub, tmp_path):
     assert manifest["crawl_finished_at"].endswith("Z")
     assert read_json(hub_dir / "manifest.json") == manifest
     assert no_temp_files(hub_dir)
+
+
+def test_the_listing_logs_an_estimated_total_from_the_creation_dates(hub, tmp_path, caplog):
+    """Without a cap, the total is the models listed plus those created since the last one, at
+    the pace of creation of the last models: it is logged as an estimate (~N)."""
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    crawl(hub, tmp_path / "hub", progress_every=0.0)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("hub models:")]
+    assert len(lines) == expected_pages(len(real_models()))
+    estimated = [re.fullmatch(r"hub models: (\d+)/~(\d+) .*, ETA ~.*", line) for line in lines]
+    assert all(estimated), lines  # the stub's models span years: a pace from the first page
+    done = [int(m.group(1)) for m in estimated]
+    assert done == sorted(done) and done[-1] == len(real_models())
+    # models keep being created after the last one listed: the total exceeds what is listed
+    assert all(int(m.group(2)) > int(m.group(1)) for m in estimated)
+    caplog.clear()
+    crawl(hub, tmp_path / "capped", oldest_models=250, progress_every=0.0)
+    assert "hub models: 250/250 (100.0%)" in caplog.text and "~" not in caplog.text
 
 
 def test_oldest_models_truncates_the_last_page(hub, tmp_path):
@@ -281,6 +312,30 @@ def test_body_that_is_not_json_fails_naming_the_url(hub, tmp_path):
     assert manifest["runs"] == 2 and manifest["stats"]["requests"] == hub.count("list")
 
 
+@pytest.mark.parametrize("token", [True, False], ids=["token", "anonymous"])
+def test_a_401_on_a_listing_page_stops_with_the_token_message(hub, tmp_path, token):
+    hub_dir = tmp_path / "hub"
+    hub.fail_once("list", 2, 401, {"X-Error-Code": "Unauthorized"}, b"Invalid credentials")
+    kw = {"headers": {"Authorization": "Bearer hf_revoked"}} if token else {}
+    refused = (
+        "the token was refused; check HF_TOKEN"
+        if token
+        else "anonymous access was refused; set HF_TOKEN"
+    )
+    with pytest.raises(FetchError) as err:
+        crawl(hub, hub_dir, client=client(**kw))
+    assert re.fullmatch(
+        r"GET http://\S+/api/models\?\S+cursor=\S+: HTTP 401 Unauthorized \(Unauthorized\): "
+        + re.escape(refused)
+        + r"\. The pages fetched so far are kept; rerun to resume",
+        str(err.value),
+    )
+    assert hub.count("list", 401) == 1  # not retried
+    assert read_json(hub_dir / "state.json")["pages"] == 1
+    manifest = crawl(hub, hub_dir)  # the rerun resumes at page 2
+    assert stored_ids(hub_dir) == [m["id"] for m in real_models()] and manifest["runs"] == 2
+
+
 def test_resume_after_a_permanent_failure(hub, tmp_path):
     hub_dir = tmp_path / "hub"
     hub.broken_from_page = 4
@@ -418,7 +473,13 @@ def card_marker(hub_dir: Path, k: int, n: int) -> Path:
 
 
 def shard_cards(marker: Path) -> list[dict]:
-    return list(hub_raw.iter_cards(hub_raw.shard_dir(marker)))
+    """The README records a shard keeps: in its parts, then in its journal (not yet a part)."""
+    folder = hub_raw.shard_dir(marker)
+    parts = list(hub_raw.iter_cards(folder))
+    done = {r["model_id"] for r in parts}
+    return parts + [
+        r for r in Journal(folder / "journal.jsonl").records if r["model_id"] not in done
+    ]
 
 
 def readme_ids() -> list[str]:
@@ -451,27 +512,141 @@ def test_card_shards_cover_the_selection_without_overlap(hub, listed):
     assert all(r["revision"] == sha[m] for m, r in fetched.items())
 
 
-def test_card_shard_resumes_after_a_failure(hub, listed):
+def test_each_card_shard_logs_the_overall_progress_of_all_shards(hub, listed, caplog):
+    """The other shards' done counts come from their state files: after shard 1 of 2, shard 2
+    ends its overall line at the whole selection."""
+    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    for k in (0, 1):
+        crawl_cards(listed, card_marker(listed, k, 2), k, 2, hub.base_url, 300, client=client())
+    states = [
+        read_json(hub_raw.shard_dir(card_marker(listed, k, 2)) / "state.json") for k in (0, 1)
+    ]
+    assert sum(s["done"] for s in states) == 300
+    lines = [r.getMessage() for r in caplog.records if "card shards (all 2)" in r.getMessage()]
+    assert lines[-1].startswith("card shards (all 2): 300/300 (100.0%)")
+    first_shard_done = states[0]["done"]
+    assert any(line.startswith(f"card shards (all 2): {first_shard_done}/300 ") for line in lines)
+
+
+def test_card_shard_resumes_after_a_stop(hub, listed):
     path = card_marker(listed, 1, 3)
     mine = shard_models({m: "x" for m in readme_ids()}, 1, 3, None)
-    hub.fail_once("card", mine[130], 503, body=b"busy")  # 503 twice: the client gives up
-    hub.fail_once("card", mine[130], 503)
-    with pytest.raises(FetchError, match=rf"/{mine[130]}/resolve/.*/README.md: HTTP 503"):
-        crawl_cards(listed, path, 1, 3, hub.base_url, client=client(max_retries=1), part_size=50)
+    hub.fail_once("card", mine[130], 401, {"X-Error-Code": "Unauthorized"}, b"Invalid token")
+    authed = client(max_retries=1, headers={"Authorization": "Bearer hf_revoked"})
+    with pytest.raises(FetchError, match=rf"/{mine[130]}/resolve/.*/README.md: HTTP 401"):
+        crawl_cards(listed, path, 1, 3, hub.base_url, client=authed, part_size=50)
     assert not path.exists()
-    first = [r["model_id"] for r in shard_cards(path)]
-    assert first == mine[:130]  # two full parts and the flushed remainder
-    assert len(hub_raw.list_parts(hub_raw.shard_dir(path))) == 3
+    first = [r["model_id"] for r in hub_raw.iter_cards(hub_raw.shard_dir(path))]
+    assert first == mine[:100]  # two full parts; the 30 READMEs fetched after are journaled
+    journal = Journal(hub_raw.shard_dir(path) / "journal.jsonl")
+    assert [r["model_id"] for r in journal.records] == mine[100:130]
+    assert len(hub_raw.list_parts(hub_raw.shard_dir(path))) == 2
 
     marker = crawl_cards(listed, path, 1, 3, hub.base_url, client=client(), part_size=50)
     records = shard_cards(path)
     assert [r["model_id"] for r in records] == mine
+    # the parts are those of a crawl never interrupted: full parts of 50, in order
+    parts = [hub_raw.read_part(p) for p in hub_raw.list_parts(hub_raw.shard_dir(path))]
+    assert [len(p) for p in parts] == [50] * (len(mine) // 50) + [len(mine) % 50] * bool(
+        len(mine) % 50
+    )
     ok_hits = [h.key for h in hub.hits if h.status in (200, 404)]
     assert sorted(ok_hits) == mine  # every README fetched once, none twice
-    assert marker["stats"]["requests"] == hub.count("card") == len(mine) + 2
-    assert marker["stats"]["statuses"]["503"] == 2 and marker["runs"] == 2
+    assert marker["stats"]["requests"] == hub.count("card") == len(mine) + 1
+    assert marker["stats"]["statuses"]["401"] == 1 and marker["runs"] == 2
     assert sum(marker["card_statuses"].values()) == len(mine)
     assert marker["card_statuses"]["404"] == sum(1 for m in mine if m not in hub.cards)
+
+
+def quarantined(marker: Path) -> dict[str, dict]:
+    """The shard's quarantine file, item -> record (empty when there is none)."""
+    path = hub_raw.shard_dir(marker) / "quarantine.json"
+    return {r["item"]: r for r in read_json(path)["items"]} if path.exists() else {}
+
+
+def test_a_readme_that_still_fails_is_quarantined_and_retried_first(hub, listed):
+    path = card_marker(listed, 1, 3)
+    mine = shard_models({m: "x" for m in readme_ids()}, 1, 3, None)
+    bad = mine[130]
+    hub.fail_once("card", bad, 503, body=b"busy")  # 503 twice: the client gives up
+    hub.fail_once("card", bad, 503)
+    with pytest.raises(InputError) as err:
+        crawl_cards(listed, path, 1, 3, hub.base_url, client=client(max_retries=1), part_size=50)
+    qfile = hub_raw.shard_dir(path) / "quarantine.json"
+    assert str(err.value).startswith(
+        f"card shard 2 of 3: 1 of {len(mine)} READMEs ({1 / len(mine):.2%}) still fail after "
+        f"retries, above crawl.max_failed_share 0 (0.00%); each is listed with its reason in "
+        f"{qfile} ({bad})"
+    )
+    assert not isinstance(err.value, FetchError) and not path.exists()
+    # the crawl went on: every other README is stored, the failed one only in the quarantine
+    assert [r["model_id"] for r in shard_cards(path)] == [m for m in mine if m != bad]
+    rec = quarantined(path)[bad]
+    assert rec["url"].endswith(f"/{bad}/resolve/{real_sha(bad)}/README.md")
+    assert "HTTP 503 after 2 tries" in rec["reason"] and rec["status"] == 503
+    assert rec["attempts"] == 2 and rec["first_failed"] == rec["last_failed"]
+
+    hub.hits.clear()
+    marker = crawl_cards(listed, path, 1, 3, hub.base_url, client=client(), part_size=50)
+    assert [h.key for h in hub.hits] == [bad]  # retried first, and nothing else fetched again
+    assert sorted(r["model_id"] for r in shard_cards(path)) == mine
+    assert not qfile.exists() and marker["quarantined"] == []
+    assert marker["stats"]["requests"] == len(mine) + 2 and marker["runs"] == 2
+    assert marker["stats"]["statuses"]["503"] == 2
+    assert sum(marker["card_statuses"].values()) == len(mine)
+    assert marker["card_statuses"]["404"] == sum(1 for m in mine if m not in hub.cards)
+
+
+def test_a_quarantine_within_max_failed_share_is_listed_and_kept(hub, listed):
+    mids = card_models(hub)
+    bad = [mids[2], mids[7]]
+    for mid in bad:
+        for _ in range(2):
+            hub.fail_once("card", mid, 502)
+    path = card_marker(listed, 0, 1)
+    with pytest.raises(InputError, match=r"2 of 40 READMEs \(5\.00%\) .* above .* 0\.04 "):
+        card_crawl(hub, listed, max_failed_share=0.04)
+    assert quarantined(path)[bad[0]]["attempts"] == 2
+    for mid in bad:
+        for _ in range(2):
+            hub.fail_once("card", mid, 502)  # they fail again on the rerun
+    marker = card_crawl(hub, listed, max_failed_share=0.05)
+    assert marker["quarantined"] == sorted(bad) and marker["cards"] == 40
+    assert sum(marker["card_statuses"].values()) == 38 == len(shard_cards(path))
+    recs = quarantined(path)
+    assert sorted(recs) == sorted(bad) and recs[bad[0]]["attempts"] == 4
+    assert recs[bad[0]]["first_failed"] <= recs[bad[0]]["last_failed"]
+
+    from hfreuse.quarantine import SCHEMA, quarantine_table
+
+    table = quarantine_table([hub_raw.shard_dir(path) / "quarantine.json"])
+    assert table.schema == SCHEMA and table.column("item").to_pylist() == sorted(bad)
+    assert table.column("status").to_pylist() == [502, 502]
+    empty = quarantine_table([listed / "cards" / "nowhere" / "quarantine.json"])
+    assert empty.num_rows == 0 and empty.schema == SCHEMA
+
+
+def test_readmes_failing_in_a_row_stop_the_crawl(hub, listed, monkeypatch):
+    import hfreuse.quarantine
+
+    monkeypatch.setattr(hfreuse.quarantine, "STREAK_LIMIT", 3)
+    mids = card_models(hub)
+    for mid in mids[:3]:
+        for _ in range(2):
+            hub.fail_once("card", mid, 200, {"Content-Type": "text/html"}, b"<html>portal")
+    with pytest.raises(FetchError, match=r"^3 items in a row still failed after retries") as err:
+        card_crawl(hub, listed, max_failed_share=1.0)
+    assert f"(the last, {mids[2]}: GET " in str(err.value) and "HTML page" in str(err.value)
+    assert hub.count("card") == 6  # the fourth README was not asked for
+    assert sorted(quarantined(card_marker(listed, 0, 1))) == sorted(mids[:3])
+    hub.hits.clear()
+    marker = card_crawl(hub, listed)
+    assert [h.key for h in hub.hits][:3] == mids[:3] and marker["quarantined"] == []
+
+
+def test_max_failed_share_outside_0_to_1_is_refused(hub, listed):
+    with pytest.raises(InputError, match=r"crawl\.max_failed_share: expected a share from 0 to 1"):
+        card_crawl(hub, listed, max_failed_share=1.5)
 
 
 def card_models(hub: StubHub, n: int = 40) -> list[str]:
@@ -481,6 +656,10 @@ def card_models(hub: StubHub, n: int = 40) -> list[str]:
 
 def with_card(hub: StubHub, mids: list[str]) -> str:
     return next(m for m in mids if m in hub.cards)
+
+
+def real_sha(model_id: str) -> str:
+    return {m["id"]: m["sha"] for m in real_models()}[model_id]
 
 
 def card_crawl(hub, listed, **kw):
@@ -518,9 +697,12 @@ def test_an_html_page_answered_for_a_readme_is_retried_then_refused(hub, listed)
     shutil.copytree(listed, listed2, ignore=shutil.ignore_patterns("cards"))
     for _ in range(2):
         hub.fail_once("card", mid, 200, {"Content-Type": "text/html; charset=utf-8"}, b"<p>hi")
-    with pytest.raises(FetchError, match=rf"GET \S+/{mid}/resolve/\S+: HTTP 200 but an HTML page"):
+    with pytest.raises(InputError, match=r"card shard 1 of 1: 1 of 40 READMEs"):
         card_crawl(hub, listed2)
     assert mid not in {r["model_id"] for r in shard_cards(card_marker(listed2, 0, 1))}
+    rec = quarantined(card_marker(listed2, 0, 1))[mid]
+    assert re.match(rf"GET \S+/{mid}/resolve/\S+: HTTP 200 but an HTML page", rec["reason"])
+    assert rec["status"] == 200 and rec["attempts"] == 2
 
 
 @pytest.mark.parametrize("hostile", ["cut", "commit"])
@@ -538,9 +720,11 @@ def test_a_readme_that_does_not_match_its_etag_or_commit_is_refused(hub, listed,
     for _ in range(2):
         hub.fail_once("card", mid, 200, headers, body)
     expected = "does not hash to its ETag" if hostile == "cut" else "is not the commit asked for"
-    with pytest.raises(FetchError, match=rf"/{mid}/resolve/.*{expected}.*after 2 tries"):
+    with pytest.raises(InputError, match=r"1 of 40 READMEs .* still fail after retries"):
         card_crawl(hub, listed)
     assert mid not in {r["model_id"] for r in shard_cards(card_marker(listed, 0, 1))}
+    reason = quarantined(card_marker(listed, 0, 1))[mid]["reason"]
+    assert re.search(rf"/{mid}/resolve/.*{expected}.*after 2 tries", reason)
 
 
 def test_a_401_stops_the_card_crawl_and_it_resumes(hub, listed):
@@ -552,6 +736,7 @@ def test_a_401_stops_the_card_crawl_and_it_resumes(hub, listed):
         card_crawl(hub, listed, client=authed)
     assert not path.exists() and [r["model_id"] for r in shard_cards(path)] == mids[:10]
     assert hub.count("card", 401) == 1  # not retried
+    assert not quarantined(path) and hub.count("card") == 11  # not quarantined: stopped at once
     marker = card_crawl(hub, listed)
     assert "401" not in marker["card_statuses"] and marker["cards"] == 40
 
@@ -567,17 +752,19 @@ def test_an_anonymous_401_is_recorded_only_for_a_repo_gone_private(hub, listed):
     ]
 
 
-def test_a_bare_403_is_retried_and_recorded_only_if_it_persists(hub, listed):
+def test_a_bare_403_is_retried_and_quarantined_if_it_persists(hub, listed):
     mids = card_models(hub)
     a, b, c = mids[3], mids[4], mids[5]
     hub.fail_once("card", a, 403, body=b"Cloudflare")  # once: the retry gets the answer
     for _ in range(2):
         hub.fail_once("card", b, 403, body=b"Cloudflare")  # persists after the retry
     hub.fail_once("card", c, 403, {"X-Error-Code": "GatedRepo"}, b"gated")  # final at once
-    marker = card_crawl(hub, listed)
+    marker = card_crawl(hub, listed, max_failed_share=0.025)
     recs = {r["model_id"]: r for r in shard_cards(card_marker(listed, 0, 1))}
-    assert recs[a]["status"] in (200, 404) and recs[b]["status"] == recs[c]["status"] == 403
-    assert recs[b]["text"] is None and marker["card_statuses"]["403"] == 2
+    assert recs[a]["status"] in (200, 404) and recs[c]["status"] == 403 and b not in recs
+    assert marker["card_statuses"]["403"] == 1 and marker["quarantined"] == [b]
+    q = quarantined(card_marker(listed, 0, 1))[b]
+    assert q["status"] == 403 and "HTTP 403 without the Hub's X-Error-Code" in q["reason"]
     assert [h.key for h in hub.hits if h.status == 403].count(c) == 1
     assert marker["stats"]["retries"] == 2
 
@@ -633,6 +820,9 @@ def test_fetch_scripts_main(hub, tmp_path):
     )
     assert read_json(hub_dir / "manifest.json")["models"] == 500
     marker = card_marker(hub_dir, 1, 2)
+    bad = shard_models(readme_revisions(hub_dir), 1, 2, None)[0]
+    for _ in range(3):  # the first try and two retries
+        hub.fail_once("card", bad, 500)
     fetch_hub_cards.main(
         models=str(hub_dir / "manifest.json"),
         shard_manifest=str(marker),
@@ -640,9 +830,11 @@ def test_fetch_scripts_main(hub, tmp_path):
         n_shards=2,
         max_cards=None,
         resolves_per_minute=FAST,
+        max_failed_share=1.0,
         **common,
     )
     assert read_json(marker)["shard"] == 1 and read_json(marker)["shards"] == 2
+    assert read_json(marker)["quarantined"] == [bad]
     with pytest.raises(InputError, match=r"card shard 2 of 2: expected 0 <= index < count"):
         fetch_hub_cards.main(
             models=str(hub_dir / "manifest.json"),
@@ -703,6 +895,13 @@ def test_live_workflow_on_the_stub_and_sigkill_resume(hub, tmp_path):
     manifest = read_json(hub_dir / "manifest.json")
     assert manifest["pages"] == manifest["stats"]["requests"] == hub.count("list") == n_pages
     assert hub.count("card") == 500
+    # every floored model dated by its oldest commit, in as many requests as history pages
+    old = {m["id"]: pd.Timestamp(hub.histories[m["id"]][-1]["date"]) for m in models if floored(m)}
+    dated = table.set_index("model_id").loc[sorted(old)]
+    assert (dated["created_at_source"] == "first_commit").all()
+    assert dated["created_at_true"].to_dict() == old
+    pages = sum(-(-len(hub.histories[m]) // hub.commits_limit) for m in old)
+    assert hub.count("commits") == pages
 
     # a second copy: the crawl is SIGKILLed (snakemake and its job) halfway, unlocked, rerun
     hub.hits.clear()

@@ -159,7 +159,9 @@ def test_sharded_parse_scripts_equal_the_unsharded_parse(demo_hub, tmp_path):
         card_manifests=[str(m) for m in markers(demo_hub)],
         parts=parts,
         models=str(out),
+        quarantine=str(tmp_path / "quarantine.parquet"),
     )
+    assert pd.read_parquet(tmp_path / "quarantine.parquet").empty  # the demo quarantines nothing
     df = pd.read_parquet(out)
     assert len(df) == json.loads((demo_hub / "manifest.json").read_text())["models"]
     write_table(parse_models(demo_hub, markers(demo_hub)), tmp_path / "whole.parquet")

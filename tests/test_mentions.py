@@ -317,3 +317,79 @@ def test_benchmark_script_small_corpus():
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "identical counts : True" in proc.stdout
+
+
+# -- Hub model addresses (issue 13) ------------------------------------------------------------
+
+HUB_MODELS = {
+    "sentence-transformers/all-MiniLM-L6-v2": "bert",
+    "EleutherAI/pythia-160m": "gpt_neox",
+    "bert-base-uncased": "bert",  # an older one-part id
+    "openai/whisper-large-v2": "whisper",
+    "bigcode/starcoder": "gpt_bigcode",  # a type that is not a name of this run: ignored
+}
+
+
+@pytest.fixture(scope="module")
+def hub_matcher():
+    return MentionMatcher(NAMES, ALIASES, AMBIGUOUS, AFTER, BEFORE, hub_models=HUB_MODELS)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("see https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2", {"bert"}),
+        ("(huggingface.co/EleutherAI/pythia-160m/blob/main/config.json)", {"gpt_neox"}),
+        ("https://hf.co/eleutherai/PYTHIA-160M.", {"gpt_neox"}),  # case, a full stop
+        ("http://www.huggingface.co/bert-base-uncased/tree/main", {"bert"}),
+        ("huggingface.co/openai/whisper-large-v2 was slow", {"whisper"}),  # no context needed
+        ("https://huggingface.co/bigcode/starcoder", set()),  # type not in this run
+        ("https://huggingface.co/someone/unknown-model", set()),  # not in the snapshot
+        ("https://huggingface.co/datasets/sentence-transformers/all-MiniLM-L6-v2", set()),
+        ("https://nothuggingface.co/EleutherAI/pythia-160m", set()),
+        ("EleutherAI/pythia-160m without the Hub's address", set()),
+    ],
+)
+def test_hub_model_addresses(hub_matcher, text, expected):
+    assert found(hub_matcher, text) == expected
+
+
+def test_a_post_whose_only_model_reference_is_a_link_counts_for_its_type(hub_matcher):
+    """Through the real pipeline: cooked HTML -> parsed post text -> topic mentions. The model
+    is named only in the address of a link (and of an older link preview)."""
+    from hfreuse.forum import raw
+    from hfreuse.forum.parse import Pseudonymizer, parse_record
+
+    def record(tid, cooked):
+        post = {"id": tid * 10, "post_number": 1, "username": "asker", "cooked": cooked}
+        post["created_at"] = "2023-05-01T10:00:00Z"
+        topic = {
+            "id": tid,
+            "title": "Embeddings are slow",
+            "created_at": "2023-05-01T10:00:00Z",
+            "post_stream": {"posts": [post], "stream": [post["id"]]},
+        }
+        return {"version": raw.RECORD_VERSION, "topic_id": tid, "status": 200, "topic": topic}
+
+    cooked = {
+        1: '<p>I use <a href="https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2">'
+        "this checkpoint</a> and it is slow.</p>",
+        2: '<aside class="onebox allowlistedgeneric"><header class="source"><a href='
+        '"https://huggingface.co/EleutherAI/pythia-160m">huggingface.co</a></header>'
+        '<article class="onebox-body"><h3>A model card</h3></article></aside>'
+        "<p>Why does this one repeat itself?</p>",
+        3: '<p>I use <a href="https://huggingface.co/datasets/squad">this data</a>.</p>',
+    }
+    topics, posts = [], []
+    for tid, source in cooked.items():
+        row, prows = parse_record(record(tid, source), {}, Pseudonymizer(b"k" * 24))
+        topics.append(row)
+        posts.extend(prows)
+    topics, posts = pd.DataFrame(topics), pd.DataFrame(posts)
+    # no model name in the words of the posts: only the addresses name the models
+    words = posts["text"].str.replace(r"\S*huggingface\.co\S*", "", regex=True)
+    assert not any(hub_matcher.topic_types([w]) for w in words)
+    out = topic_mentions(topics, posts, hub_matcher)
+    assert out.to_dict("list") == {"topic_id": [1, 2], "model_type": ["bert", "gpt_neox"]}
+    # without the snapshot's models, the links name no model type
+    assert topic_mentions(topics, posts, MentionMatcher(NAMES, ALIASES, AMBIGUOUS)).empty

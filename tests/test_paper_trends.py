@@ -58,7 +58,15 @@ def test_forum_matrix(tmp_path):
 
 def test_hub_matrix_fills_absent_months_and_drops_the_extras(tmp_path):
     out = read_hub_model_types(_write(tmp_path, "h.csv", HUB))
-    assert list(out.columns) == ["model_type", "month", "models", "models_floored", "partial_month"]
+    assert list(out.columns) == [
+        "model_type",
+        "month",
+        "models",
+        "models_floored",
+        "partial_month",
+        "models_api",
+    ]
+    assert out["models_api"].isna().all()  # the package has no createdAt series
     assert sorted(out["model_type"].unique()) == ["bert", "t5"]  # no blank row, no SUM row
     assert out["month"].unique().tolist() == [
         "2023-01",

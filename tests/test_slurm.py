@@ -29,6 +29,7 @@ CARD_JOBS = 2  # README fetch jobs at once: each paces at 1/2 of the budget
 SLURM_ARGS = ("--profile", "profiles/slurm", "--slurm-init-seconds-before-status-checks", "9")
 SUBMITTED_RE = re.compile(r"submitted with SLURM jobid \d+ \(log: \S*/slurm_logs/rule_(\w+?)/")
 LOCAL_JOB_RE = re.compile(r"^localrule (\w+):$", re.M)
+HISTORY_SHARDS = 2
 HUB_TABLES = (
     "results/hub/models.parquet",
     "results/trends/hub_model_types_monthly.parquet",
@@ -135,13 +136,14 @@ def test_demo_on_slurm_is_identical_to_the_local_run(pristine, tmp_path):
 @pytest.fixture(scope="module")
 def stub_hub():
     """The stub Hub (tests/hub_stub.py) on 127.0.0.1 for the whole module: Slurm jobs reach it."""
-    from hub_stub import StubHub, assign_cards, real_models
+    from hub_stub import StubHub, assign_cards, make_histories, real_models
     from pytest_httpserver import HTTPServer
 
     models = real_models()
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
-    hub = StubHub(models=models, cards=assign_cards(models)).install(server)
+    hub = StubHub(models=models, cards=assign_cards(models), histories=make_histories(models))
+    hub.install(server)
     yield hub
     server.clear()
     if server.is_running():
@@ -157,6 +159,7 @@ def live_overlay(hub, on_nodes: bool) -> dict:
             "oldest_models": 1500,
             "page_size": 500,
             "card_shards": CARD_SHARDS,
+            "history_shards": HISTORY_SHARDS,
             "max_cards": 300,
             "requests_per_minute": 30000,
             "resolves_per_minute": 60000,
@@ -194,9 +197,13 @@ def test_live_crawl_on_slurm_is_identical_to_the_local_run(
 
     # the listing crawl runs on this host, the README shards where configured, the rest on Slurm
     submitted = slurm_rules(out)
-    on_host = {"fetch_hub_models"} | (set() if on_nodes else {"fetch_hub_cards"})
+    on_host = {"fetch_hub_models"} | (
+        set() if on_nodes else {"fetch_hub_cards", "fetch_hub_history"}
+    )
     assert local_rules(out) == on_host, out[-3000:]
     assert submitted.count("fetch_hub_cards") == (CARD_SHARDS if on_nodes else 0)
+    # the commit histories of the floored models go where the README shards go
+    assert submitted.count("fetch_hub_history") == (HISTORY_SHARDS if on_nodes else 0)
     assert {"parse_hub_models", "count_hub_model_types", "count_card_share"} <= set(submitted)
     # every shard fetched its READMEs from the stub, none twice, at its share of the budget
     markers = [

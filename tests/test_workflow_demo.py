@@ -63,6 +63,34 @@ def test_demo_produces_the_hub_tables(demo_run):
     assert (wf / "logs").is_dir() and any((wf / "benchmarks").rglob("*.tsv"))
 
 
+def test_demo_dates_floored_models_by_their_first_commit(demo_run):
+    wf, _, _ = demo_run
+    models = pd.read_parquet(wf / "results/hub/models.parquet")
+    sources = models["created_at_source"].value_counts()
+    assert sources["first_commit"] > 0.9 * models["created_at_floored"].sum()
+    # the monthly model types have no floor spike: 2022-03 is like its neighbours
+    monthly = pd.read_parquet(wf / "results/trends/hub_model_types_monthly.parquet")
+    per_month = monthly.groupby("month")[["models", "models_floored"]].sum()
+    dated = per_month["models"] - per_month["models_floored"]
+    assert dated["2022-03"] < 1.5 * max(dated["2022-02"], dated["2022-04"])
+    # what stays at the floor: the models whose history could not date them (flagged)
+    unresolved = models["model_type"].notna() & (models["created_at_source"] == "unresolved")
+    assert per_month["models_floored"].sum() == unresolved.sum() < 0.05 * sources["first_commit"]
+    assert per_month.index.min() < "2020-01"
+    table = pd.read_parquet(wf / "results/stats/date_sensitivity.parquet")
+    key = table.set_index(["statistic", "subject", "measure"])
+    assert key.loc[("models", "all", "dated_by_first_commit"), "true"] == sources["first_commit"]
+    months = key.loc[("shared_months", "all", "n_months")]
+    assert months["true"] > months["api"]
+    summary = pd.read_parquet(wf / "results/report/summary.parquet")
+    fact = summary[
+        (summary["section"] == "true_dates") & (summary["key"] == "dated_by_first_commit")
+    ]
+    assert fact["value"].tolist() == [sources["first_commit"]]
+    report = (wf / "results/report.html").read_text(encoding="utf-8")
+    assert "dated by their first commit" in report and "date_sensitivity.parquet" in report
+
+
 def test_rerun_has_nothing_to_do(demo_run):
     wf, _, _ = demo_run
     t0 = time.monotonic()

@@ -4,6 +4,7 @@ from glob import glob
 
 sys.path.insert(0, f"{workflow.basedir}/workflow/scripts")
 from hfreuse.config_check import check_card_jobs_cap, check_config, config_warnings
+from hfreuse.config_check import keep_impossible_yaml_dates
 from hfreuse.figures import builder_args, figure_paths, figure_style, load_registry
 
 # --- the run's source (set once by workflow/rules/sources/<source>.smk) ---
@@ -35,9 +36,10 @@ def shard_index(name):
     return lambda wildcards: items.index(wildcards.scatteritem)
 
 
-def hub_card_markers():
-    """Completion markers of the README shards of the raw Hub snapshot (gathered)."""
-    return gather.hub_cards(f"{raw_dir()}/hub/cards/shard-{{scatteritem}}.json")
+def hub_card_markers(kind="cards"):
+    """Completion markers of the raw Hub snapshot's README (or "history") shards, gathered."""
+    shards = getattr(gather, f"hub_{kind}")
+    return shards(f"{raw_dir()}/hub/{kind}/shard-{{scatteritem}}.json")
 
 
 # --- targets: the tables of each product a source provides (workflow/products.yaml) ---

@@ -28,7 +28,8 @@ rule parse_forum_topics:
 
 
 rule parse_forum:
-    """Gather the part tables into the forum's categories, topics and posts tables."""
+    """Gather the part tables into the forum's categories, topics and posts tables; the topics
+    the crawl quarantined in a table."""
     input:
         manifest=f"{raw_dir()}/forum/manifest.json",
         topic_parts=gather.forum_parse(
@@ -39,6 +40,7 @@ rule parse_forum:
         categories="results/forum/categories.parquet",
         topics="results/forum/topics.parquet",
         posts="results/forum/posts.parquet",
+        quarantine="results/forum/quarantine.parquet",
     log:
         "logs/parse_forum.log",
     benchmark:

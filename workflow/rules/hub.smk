@@ -26,13 +26,16 @@ rule parse_hub_pages:
 
 rule parse_hub_models:
     """Gather the part tables into one row per model (de-duplicated, sorted by id) and add the
-    README length of every fetched card."""
+    README length of every fetched card and the true creation date of every floored model (its
+    first commit); the quarantined READMEs in a table."""
     input:
         manifest=f"{raw_dir()}/hub/manifest.json",
         card_manifests=hub_card_markers(),
+        history_manifests=hub_card_markers("history"),
         parts=gather.hub_parse("results/hub/parts/models-{scatteritem}.parquet"),
     output:
         models="results/hub/models.parquet",
+        quarantine="results/hub/quarantine.parquet",
     log:
         "logs/parse_hub_models.log",
     benchmark:
@@ -44,3 +47,24 @@ rule parse_hub_models:
         mem_mb=4000,  # 1.7 GB peak for 2,000,000 models, 200,000 READMEs (bench/bench_scale.py)
     script:
         "../scripts/parse_hub_models.py"
+
+
+rule parse_card_history:
+    """The card history of the sample: where README.md first appeared, card data then and
+    today."""
+    input:
+        manifest=f"{raw_dir()}/hub/card_history/manifest.json",
+        models="results/hub/models.parquet",
+    output:
+        card_history="results/hub/card_history.parquet",
+    log:
+        "logs/parse_card_history.log",
+    benchmark:
+        "benchmarks/parse_card_history.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../scripts/parse_card_history.py"

@@ -74,3 +74,29 @@ rule compute_card_share_trend:
         alpha=config["stats"]["alpha"],
     script:
         "../scripts/compute_card_share_trend.py"
+
+
+rule compute_date_sensitivity:
+    """Every RQ3 statistic computed on the Hub's floored createdAt and on the first-commit
+    dates, side by side (how much the true creation dates change the study)."""
+    input:
+        models="results/hub/models.parquet",
+        forum="results/trends/forum_model_mentions_monthly.parquet",
+    output:
+        sensitivity="results/stats/date_sensitivity.parquet",
+    log:
+        "logs/compute_date_sensitivity.log",
+    benchmark:
+        "benchmarks/compute_date_sensitivity.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        floored_models=config["trends"]["floored_models"],
+        start_month=config["trends"]["start_month"],
+        end_month=config["trends"]["end_month"],
+        stats=config["stats"],
+    script:
+        "../scripts/compute_date_sensitivity.py"

@@ -3,8 +3,9 @@
 
 
 rule count_hub_model_types:
-    """Count models created per model type and month (full month grid; the createdAt floor
-    flagged, kept or left out by trends.floored_models)."""
+    """Count models created per model type and month (full month grid) by the date
+    trends.created_at chooses (floored models dated by their first commit, or createdAt); models
+    still at the createdAt floor flagged, kept or left out by trends.floored_models."""
     input:
         models="results/hub/models.parquet",
     output:
@@ -16,6 +17,7 @@ rule count_hub_model_types:
     conda:
         "../envs/hfreuse.yaml"
     params:
+        created_at=str(config["trends"]["created_at"]).lower(),
         floored_models=config["trends"]["floored_models"],
         start_month=config["trends"]["start_month"],
         end_month=config["trends"]["end_month"],
@@ -24,7 +26,8 @@ rule count_hub_model_types:
 
 
 rule count_card_share:
-    """Per creation month: models, models with card data, and their share."""
+    """Per creation month (by trends.created_at): models, models with card data, and their
+    share."""
     input:
         models="results/hub/models.parquet",
     output:
@@ -36,6 +39,7 @@ rule count_card_share:
     conda:
         "../envs/hfreuse.yaml"
     params:
+        created_at=str(config["trends"]["created_at"]).lower(),
         floored_models=config["trends"]["floored_models"],
         start_month=config["trends"]["start_month"],
         end_month=config["trends"]["end_month"],

@@ -1,17 +1,23 @@
 """Rule count_hub_model_types: results/hub/models.parquet -> results/trends table."""
 
 import pandas as pd
-from hfreuse.hub.trends import CreationWindow, model_types_monthly
+from hfreuse.hub.trends import (
+    MODEL_COLUMNS,
+    CreationWindow,
+    dated,
+    model_types_monthly,
+    with_api_series,
+)
 from hfreuse.io import write_parquet
 
 
-def main(models, monthly, floored_models, start_month, end_month):
-    df = pd.read_parquet(
-        models, columns=["model_type", "created_at", "created_at_floored", "has_card_data"]
-    )
-    write_parquet(
-        model_types_monthly(df, CreationWindow(floored_models, start_month, end_month)), monthly
-    )
+def main(models, monthly, created_at, floored_models, start_month, end_month):
+    columns = MODEL_COLUMNS if created_at == "true" else MODEL_COLUMNS[:3] + MODEL_COLUMNS[4:]
+    df = pd.read_parquet(models, columns=columns)
+    window = CreationWindow(floored_models, start_month, end_month)
+    table = model_types_monthly(dated(df, created_at), window)
+    api = model_types_monthly(dated(df, "api"), window)  # the createdAt series, for the figures
+    write_parquet(with_api_series(table, api, ["model_type", "month"], ["models"]), monthly)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ def main(
     requests_per_minute,
     timeout,
     max_retries,
+    max_failed_share=0.0,
 ):
     forum_dir = Path(manifest).parent
     previous = None
@@ -29,6 +30,7 @@ def main(
         requests_per_minute=float(requests_per_minute),
         timeout=float(timeout),
         max_retries=int(max_retries),
+        max_failed_share=max_failed_share,
     )
 
 

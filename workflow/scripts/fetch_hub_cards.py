@@ -21,6 +21,7 @@ def main(
     resolves_per_minute,
     timeout,
     max_retries,
+    max_failed_share=0.0,
 ):
     crawl_cards(
         Path(models).parent,
@@ -30,6 +31,7 @@ def main(
         endpoint=endpoint,
         max_cards=None if max_cards is None else int(max_cards),
         pace=Pace(float(resolves_per_minute), float(timeout), int(max_retries)),
+        max_failed_share=max_failed_share,
     )
 
 

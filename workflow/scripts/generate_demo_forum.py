@@ -5,12 +5,13 @@ from pathlib import Path
 from hfreuse.forum.demo import generate_forum_snapshot
 
 
-def main(manifest, listing, seed, n_topics, mean_posts_per_topic=3.2):
+def main(manifest, listing, seed, n_topics, mean_posts_per_topic=3.2, hostile_names=False):
     generate_forum_snapshot(
         Path(manifest).parent,
         seed=int(seed),
         n_topics=int(n_topics),
         mean_posts_per_topic=float(mean_posts_per_topic),
+        hostile_names=bool(hostile_names),
     )
 
 

@@ -5,7 +5,18 @@ from pathlib import Path
 from hfreuse.hub.demo import generate_hub_snapshot
 
 
-def main(manifest, card_manifests, seed, n_models, page_size, max_cards):
+def main(
+    manifest,
+    card_manifests,
+    history_manifests,
+    card_history,
+    seed,
+    n_models,
+    page_size,
+    max_cards,
+    card_history_sample,
+    hostile_names=False,
+):
     generate_hub_snapshot(
         Path(manifest).parent,
         seed=seed,
@@ -13,6 +24,9 @@ def main(manifest, card_manifests, seed, n_models, page_size, max_cards):
         page_size=page_size,
         card_markers=list(card_manifests),
         max_cards=max_cards,
+        history_markers=list(history_manifests),
+        card_history=(card_history, card_history_sample),
+        hostile_names=bool(hostile_names),
     )
 
 

@@ -1,4 +1,5 @@
-"""Rule match_model_mentions: one shard of forum topics -> (topic_id, model_type) mentions."""
+"""Rule match_model_mentions: one shard of forum topics -> (topic_id, model_type) mentions
+(names and aliases of the Hub's model types, and addresses of the Hub's models)."""
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -26,12 +27,15 @@ def main(
 ):
     k, n = shard, n_shards
     table = load_aliases(aliases)
+    hub = pq.read_table(models, columns=["model_id", "model_type"]).to_pandas()
+    typed = hub.dropna(subset=["model_type"])
     matcher = MentionMatcher(
-        names_by_frequency(pq.read_table(models, columns=["model_type"]).to_pandas()["model_type"]),
+        names_by_frequency(hub["model_type"]),
         dict(zip(table["alias"], table["model_type"], strict=True)),
         ambiguous,
         context_after,
         context_before,
+        hub_models=dict(zip(typed["model_id"], typed["model_type"], strict=True)),
     )
     t = pd.read_parquet(topics, columns=["topic_id", "title"])
     t = t[[stable_shard(i, n) == k for i in t["topic_id"]]]

@@ -1,4 +1,5 @@
-"""Rule parse_forum: the parse shards -> results/forum/{categories,topics,posts}.parquet.
+"""Rule parse_forum: the parse shards -> results/forum/{categories,topics,posts}.parquet, and the
+topics the crawl quarantined -> results/forum/quarantine.parquet.
 
 The tables (and their bytes) are the same whatever the number of shards (forum.parse_shards).
 """
@@ -6,11 +7,11 @@ The tables (and their bytes) are the same whatever the number of shards (forum.p
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from hfreuse.forum.parse import gather_forum
+from hfreuse.forum.parse import gather_forum, topic_quarantine
 from hfreuse.io import write_table
 
 
-def main(manifest, topic_parts, post_parts, categories, topics, posts):
+def main(manifest, topic_parts, post_parts, categories, topics, posts, quarantine):
     cats, topic_table, post_table = gather_forum(
         Path(manifest).parent,
         [pq.read_table(p) for p in topic_parts],
@@ -19,6 +20,7 @@ def main(manifest, topic_parts, post_parts, categories, topics, posts):
     write_table(cats, categories)
     write_table(topic_table, topics)
     write_table(post_table, posts)
+    write_table(topic_quarantine(Path(manifest).parent), quarantine)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ define_source(
     raw_manifests=[
         f"{raw_dir()}/hub/manifest.json",
         *hub_card_markers(),
+        *hub_card_markers("history"),
+        f"{raw_dir()}/hub/card_history/manifest.json",
         f"{raw_dir()}/forum/manifest.json",
     ],
     filled_sheets=[
@@ -20,13 +22,18 @@ define_source(
 
 
 rule generate_demo_hub:
-    """Generate the synthetic raw Hub snapshot: list pages and README shards (Zipf-like model
-    types moving over time, models without config, the createdAt floor, card data)."""
+    """Generate the synthetic raw Hub snapshot: list pages, README shards and the commit
+    histories of floored models (Zipf-like model types moving over time, models without config,
+    the createdAt floor, card data)."""
     output:
         manifest="resources/raw/{snapshot}/hub/manifest.json",
         card_manifests=scatter.hub_cards(
             "resources/raw/{{snapshot}}/hub/cards/shard-{scatteritem}.json"
         ),
+        history_manifests=scatter.hub_history(
+            "resources/raw/{{snapshot}}/hub/history/shard-{scatteritem}.json"
+        ),
+        card_history="resources/raw/{snapshot}/hub/card_history/manifest.json",
     log:
         "logs/generate_demo_hub/{snapshot}.log",
     benchmark:
@@ -41,6 +48,12 @@ rule generate_demo_hub:
         n_models=config["demo"]["models"],
         page_size=config["demo"]["page_size"],
         max_cards=config["hub"]["max_cards"],
+        card_history_sample={
+            "size": config["hub"]["card_history_sample"],
+            "seed": config["hub"]["card_history_seed"],
+            **{k: config["coding"][k] for k in ("confidence", "margin", "proportion")},
+        },
+        hostile_names=config["demo"]["hostile_names"],
     script:
         "../../scripts/generate_demo_hub.py"
 
@@ -62,6 +75,7 @@ rule generate_demo_forum:
         seed=config["demo"]["seed"],
         n_topics=config["demo"]["forum_topics"],
         mean_posts_per_topic=config["demo"]["mean_posts_per_topic"],
+        hostile_names=config["demo"]["hostile_names"],
     script:
         "../../scripts/generate_demo_forum.py"
 

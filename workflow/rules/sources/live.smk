@@ -14,6 +14,8 @@ define_source(
     raw_manifests=[
         f"{raw_dir()}/hub/manifest.json",
         *hub_card_markers(),
+        *hub_card_markers("history"),
+        f"{raw_dir()}/hub/card_history/manifest.json",
         f"{raw_dir()}/forum/manifest.json",
     ],
     filled_sheets=coded_sheets(config["coding"]["filled_dir"]),
@@ -52,7 +54,8 @@ rule fetch_hub_models:
 
 rule fetch_hub_cards:
     """Fetch the README.md of every listed model of one shard (a stable hash of the model id)
-    at the listed revision, resumably, at the shard's share of the resolve quota."""
+    at the listed revision, resumably, at the shard's share of the resolve quota; READMEs that
+    still fail after retries are quarantined (crawl.max_failed_share)."""
     input:
         models="resources/raw/{snapshot}/hub/manifest.json",
     output:
@@ -75,8 +78,69 @@ rule fetch_hub_cards:
         resolves_per_minute=card_resolves_per_minute(),
         timeout=config["hub"]["timeout_seconds"],
         max_retries=config["hub"]["max_retries"],
+        max_failed_share=config["crawl"]["max_failed_share"],
     script:
         "../../scripts/fetch_hub_cards.py"
+
+
+rule fetch_hub_history:
+    """Fetch the commit history of every listed model of one shard (a stable hash of the model
+    id) whose createdAt is the floor, at the listed revision, resumably, through huggingface_hub
+    behind the paced client: its first commit dates it."""
+    input:
+        models="resources/raw/{snapshot}/hub/manifest.json",
+    output:
+        shard_manifest="resources/raw/{snapshot}/hub/history/shard-{scatteritem}.json",
+    log:
+        "logs/fetch_hub_history/{snapshot}/{scatteritem}.log",
+    benchmark:
+        "benchmarks/fetch_hub_history/{snapshot}/{scatteritem}.tsv"
+    retries: 2
+    localrule: not config["cluster"]["fetch_cards_on_nodes"]
+    conda:
+        "../../envs/hfreuse.yaml"
+    resources:
+        hf_api=1,
+    params:
+        shard=shard_index("hub_history"),
+        n_shards=config["hub"]["history_shards"],
+        endpoint=config["hub"]["endpoint"],
+        requests_per_minute=config["hub"]["requests_per_minute"],
+        timeout=config["hub"]["timeout_seconds"],
+        max_retries=config["hub"]["max_retries"],
+    script:
+        "../../scripts/fetch_hub_history.py"
+
+
+rule fetch_hub_card_history:
+    """For a seeded sample of the models with a README: the commit where README.md first
+    appeared (bisection over the history) and the README then, resumably, paced."""
+    input:
+        models="resources/raw/{snapshot}/hub/manifest.json",
+    output:
+        manifest="resources/raw/{snapshot}/hub/card_history/manifest.json",
+    log:
+        "logs/fetch_hub_card_history/{snapshot}.log",
+    benchmark:
+        "benchmarks/fetch_hub_card_history/{snapshot}.tsv"
+    retries: 2
+    localrule: True
+    conda:
+        "../../envs/hfreuse.yaml"
+    resources:
+        hf_api=1,
+    params:
+        endpoint=config["hub"]["endpoint"],
+        sample={
+            "size": config["hub"]["card_history_sample"],
+            "seed": config["hub"]["card_history_seed"],
+            **{k: config["coding"][k] for k in ("confidence", "margin", "proportion")},
+        },
+        requests_per_minute=config["hub"]["requests_per_minute"],
+        timeout=config["hub"]["timeout_seconds"],
+        max_retries=config["hub"]["max_retries"],
+    script:
+        "../../scripts/fetch_hub_card_history.py"
 
 
 rule fetch_forum_listing:
@@ -108,7 +172,8 @@ rule fetch_forum_listing:
 
 rule fetch_forum_topics:
     """Fetch every listed topic with all its posts (/t/{id}.json, then posts.json batches),
-    reusing unchanged topics of forum.previous_snapshot; the manifest written last."""
+    reusing unchanged topics of forum.previous_snapshot; topics that still fail after retries
+    are quarantined (crawl.max_failed_share); the manifest written last."""
     input:
         listing="resources/raw/{snapshot}/forum/listing.json",
     output:
@@ -129,5 +194,6 @@ rule fetch_forum_topics:
         requests_per_minute=config["forum"]["requests_per_minute"],
         timeout=config["forum"]["timeout_seconds"],
         max_retries=config["forum"]["max_retries"],
+        max_failed_share=config["crawl"]["max_failed_share"],
     script:
         "../../scripts/fetch_forum_topics.py"

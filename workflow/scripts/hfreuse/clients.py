@@ -10,8 +10,10 @@ they are sent as headers and never logged or stored.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import logging
+import math
 import os
 import platform
 import re
@@ -61,12 +63,21 @@ class FetchError(InputError):
     """A request failed for good (after retries) or the server's answer was not what was expected.
 
     ``transient`` is true when the request kept timing out (client timeout, 504): the same data
-    may still come in smaller requests (e.g. a smaller page).
+    may still come in smaller requests (e.g. a smaller page). ``status`` is the HTTP status of
+    the last answer (None without one) and ``tries`` the requests sent, when known.
     """
 
-    def __init__(self, message: str, transient: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        transient: bool = False,
+        status: int | None = None,
+        tries: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.transient = transient
+        self.status = status
+        self.tries = tries
 
 
 class ConnectionFailed(FetchError):
@@ -76,8 +87,8 @@ class ConnectionFailed(FetchError):
     its page size on it).
     """
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, transient=False)
+    def __init__(self, message: str, tries: int | None = None) -> None:
+        super().__init__(message, transient=False, tries=tries)
 
 
 class DeadlineExceeded(requests.Timeout):
@@ -111,8 +122,11 @@ def library_versions() -> dict[str, str]:
 
 
 def hub_token() -> str | None:
-    """The Hub token from the environment (``HF_TOKEN``), or None for anonymous access."""
-    return os.environ.get("HF_TOKEN") or None
+    """The Hub token, or None for anonymous access: ``huggingface_hub.get_token()``, so
+    ``HF_TOKEN`` from the environment or else the token stored by ``hf auth login``."""
+    import huggingface_hub
+
+    return huggingface_hub.get_token() or None
 
 
 def discourse_auth_headers() -> dict[str, str]:
@@ -161,14 +175,17 @@ class OriginBoundSession(requests.Session):
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); None
+    when it is neither (``inf``, ``nan`` and other non-finite numbers included)."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -189,12 +206,14 @@ def parse_ratelimit(value: str | None) -> tuple[int, float] | None:
     if not value:
         return None
     params = dict(_RL_PARAM.findall(value))
-    if "r" in params and "t" in params:
-        return int(params["r"]), float(params["t"])
     old = dict(re.findall(r"([a-z]+)\s*=\s*(\d+)", value))
-    if "remaining" in old and "reset" in old:
-        return int(old["remaining"]), float(old["reset"])
-    return None
+    if "r" in params and "t" in params:
+        remaining, reset = int(params["r"]), float(params["t"])
+    elif "remaining" in old and "reset" in old:
+        remaining, reset = int(old["remaining"]), float(old["reset"])
+    else:
+        return None
+    return (remaining, reset) if math.isfinite(reset) else None  # 400 digits: not a window
 
 
 @dataclass
@@ -288,6 +307,9 @@ class HttpClient:
         self._clock = clock
         self._next_at = 0.0
         self.stats = Stats()
+        # called with "sent" just before each request goes out (it is counted already) and with
+        # "answered" once its outcome is counted: a crawl journals its request counts there
+        self.observer: Callable[[str], None] | None = None
         # ``headers`` are credentials: never sent past a redirect to another origin
         self.session = OriginBoundSession(SECRET_HEADERS | {h.lower() for h in headers or {}})
         self.session.headers["User-Agent"] = USER_AGENT
@@ -305,6 +327,10 @@ class HttpClient:
         if now < self._next_at:
             self._wait(self._next_at - now)
         self._next_at = max(self._clock(), self._next_at) + self.interval
+
+    def _observe(self, event: str) -> None:
+        if self.observer is not None:
+            self.observer(event)
 
     def _count(self, status: str) -> None:
         self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
@@ -376,18 +402,21 @@ class HttpClient:
         while True:
             self._pace()
             self.stats.requests += 1
+            self._observe("sent")
             try:
                 resp = self._send(url, params, headers)
             except _RETRY_EXCEPTIONS as exc:
                 why = _unreachable(exc)
                 self._count("ConnectionFailed" if why else type(exc).__name__)
+                self._observe("answered")
                 attempt += 1
                 if why:
                     if attempt > min(CONNECT_RETRIES, self.max_retries):
                         self.stats.errors += 1
                         raise ConnectionFailed(
                             f"GET {url}: {why} ({attempt} tries): is the endpoint right / "
-                            f"is the server up? ({exc})"
+                            f"is the server up? ({exc})",
+                            tries=attempt,
                         ) from exc
                     log.warning("GET %s: %s; retry %d", url, why, attempt)
                     self.stats.retries += 1
@@ -396,7 +425,9 @@ class HttpClient:
                 if attempt > self.max_retries:
                     self.stats.errors += 1
                     raise FetchError(
-                        f"GET {url}: gave up after {attempt} tries: {exc}", transient=True
+                        f"GET {url}: gave up after {attempt} tries: {exc}",
+                        transient=True,
+                        tries=attempt,
                     ) from exc
                 delay = self._backoff(attempt)
                 log.warning(
@@ -406,6 +437,7 @@ class HttpClient:
                 self._wait(delay)
                 continue
             self._count(str(resp.status_code))
+            self._observe("answered")
             self._respect_ratelimit(resp)
             if resp.status_code in ok_statuses:
                 return resp
@@ -416,7 +448,9 @@ class HttpClient:
                 if attempt > self.max_retries + 4:
                     self.stats.errors += 1
                     raise FetchError(
-                        f"GET {resp.url}: still rate limited (429) after {attempt} tries"
+                        f"GET {resp.url}: still rate limited (429) after {attempt} tries",
+                        status=429,
+                        tries=attempt,
                     )
                 log.warning("GET %s: 429 rate limited; waiting %.1fs", resp.url, delay)
                 self.stats.retries += 1
@@ -429,9 +463,15 @@ class HttpClient:
                     raise FetchError(
                         f"GET {resp.url}: HTTP {resp.status_code} after {attempt} tries",
                         transient=resp.status_code in TIMEOUT_STATUSES,
+                        status=resp.status_code,
+                        tries=attempt,
                     )
-                delay = max(
-                    self._backoff(attempt), parse_retry_after(resp.headers.get("Retry-After")) or 0
+                delay = min(
+                    self.max_wait,
+                    max(
+                        self._backoff(attempt),
+                        parse_retry_after(resp.headers.get("Retry-After")) or 0,
+                    ),
                 )
                 log.warning(
                     "GET %s: HTTP %d; retry %d in %.1fs", resp.url, resp.status_code, attempt, delay
@@ -442,7 +482,9 @@ class HttpClient:
             self.stats.errors += 1
             raise FetchError(
                 f"GET {resp.url}: unexpected HTTP {resp.status_code} "
-                f"(expected {', '.join(map(str, ok_statuses))}): {resp.text[:200]!r}"
+                f"(expected {', '.join(map(str, ok_statuses))}): {resp.text[:200]!r}",
+                status=resp.status_code,
+                tries=attempt + 1,
             )
 
     def _retry_after(self, resp: requests.Response) -> float:
@@ -489,7 +531,11 @@ class HttpClient:
                 if resp.status_code in record_after_retries:
                     return resp
                 self.stats.errors += 1
-                raise FetchError(f"GET {url}: {problem} (after {tries} tries)")
+                raise FetchError(
+                    f"GET {url}: {problem} (after {tries} tries)",
+                    status=resp.status_code,
+                    tries=tries,
+                )
             delay = self._backoff(tries)
             log.warning("GET %s: %s; retry %d in %.1fs", url, problem, tries, delay)
             self.stats.retries += 1
@@ -512,10 +558,13 @@ class HttpClient:
 
 
 class Progress:
-    """Logs items done, rate and ETA at most every ``every`` seconds.
+    """Logs items done, total, rate and ETA at most every ``every`` seconds.
 
     ``initial`` is what earlier runs of a resumed crawl already did: it counts towards the
-    total and the ETA's remaining items, but not towards this run's rate.
+    total and the ETA's remaining items, but not towards this run's rate. The total may be an
+    estimate (``estimated``; or given to :meth:`update`/:meth:`set_done` as ``estimate``, or
+    made by a ``timeline`` from the creation times of the items): it is then shown as ``~N``
+    and the ETA as ``~...``.
     """
 
     def __init__(
@@ -525,9 +574,13 @@ class Progress:
         every: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         initial: int = 0,
+        estimated: bool = False,
+        timeline: CreationEstimate | None = None,
     ) -> None:
         self.what = what
         self.total = total
+        self.estimated = estimated
+        self.timeline = timeline
         self.every = every
         self._clock = clock
         self.start = clock()
@@ -536,27 +589,94 @@ class Progress:
         self.initial = initial
         self.done = initial
 
-    def update(self, n: int = 1, force: bool = False) -> None:
-        self.done += n
+    def due(self) -> bool:
+        """Whether the next update will log (the last line is ``every`` seconds old)."""
+        return self._clock() - self.last >= self.every
+
+    def update(
+        self,
+        n: int = 1,
+        force: bool = False,
+        estimate: int | None = None,
+        created: Iterable[Any] = (),
+    ) -> None:
+        """``n`` more items done; ``created``: their creation times, for the ``timeline``."""
+        if self.timeline is not None:
+            self.timeline.add(created)
+            estimate = self.timeline.total(self.done + n) if estimate is None else estimate
+        self.set_done(self.done + n, force, estimate)
+
+    def set_done(self, done: int, force: bool = False, estimate: int | None = None) -> None:
+        """``done`` items in all (with ``estimate``: the total, estimated)."""
+        self.done = done
+        if estimate is not None:
+            self.total, self.estimated = estimate, True
         now = self._clock()
         if force or now - self.last >= self.every:
             self.last = now
-            elapsed = max(now - self.start, 1e-9)
-            rate = (self.done - self.initial) / elapsed
-            if self.total:
-                left = max(self.total - self.done, 0)
-                eta = left / rate if rate > 0 else float("inf")
-                log.info(
-                    "%s: %d/%d (%.1f%%), %.1f/s, ETA %s",
-                    self.what,
-                    self.done,
-                    self.total,
-                    100.0 * self.done / self.total,
-                    rate,
-                    _fmt_secs(eta),
-                )
-            else:
-                log.info("%s: %d done, %.1f/s", self.what, self.done, rate)
+            log.info("%s", self.line(now))
+
+    def line(self, now: float | None = None) -> str:
+        """The progress line: done/total (percent), rate, ETA."""
+        now = self._clock() if now is None else now
+        elapsed = max(now - self.start, 1e-9)
+        rate = (self.done - self.initial) / elapsed
+        if not self.total:
+            return f"{self.what}: {self.done} done, {rate:.1f}/s"
+        total = max(self.total, self.done) if self.estimated else self.total
+        left = max(total - self.done, 0)
+        eta = left / rate if rate > 0 else float("inf")
+        about = "~" if self.estimated else ""
+        return (
+            f"{self.what}: {self.done}/{about}{total} ({100.0 * self.done / total:.1f}%), "
+            f"{rate:.1f}/s, ETA {about if eta != float('inf') else ''}{_fmt_secs(eta)}"
+        )
+
+
+class CreationEstimate:
+    """The estimated size of a listing sorted by creation time, oldest first, that runs up to
+    the present (the Hub's models by ``createdAt``): the items listed, plus the items created
+    between the last one listed and now at the pace of creation (items per second of creation
+    time) of the last ``window`` items listed. Items with one and the same creation time (the
+    Hub's floor date of its oldest models) give no pace yet. The Hub's uploads speed up over
+    the years, so early estimates are low; they grow towards the true size as the crawl nears
+    the present.
+    """
+
+    def __init__(self, window: int = 10_000, clock: Callable[[], float] = time.time) -> None:
+        self.window = window
+        self._clock = clock
+        self.pages: list[tuple[int, float, float]] = []  # (items, first, last creation time)
+
+    @staticmethod
+    def _seconds(value: Any) -> float | None:
+        if not isinstance(value, str):
+            return None
+        try:
+            when = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
+
+    def add(self, created: Iterable[Any]) -> None:
+        """A page's items by their creation times (ISO 8601; others are skipped)."""
+        times = [t for t in map(self._seconds, created) if t is not None]
+        if not times:
+            return
+        self.pages.append((len(times), min(times), max(times)))
+        while len(self.pages) > 1 and sum(p[0] for p in self.pages[1:]) >= self.window:
+            self.pages.pop(0)
+
+    def total(self, done: int) -> int | None:
+        """The estimated total with ``done`` items listed, or None without a pace yet."""
+        if not self.pages:
+            return None
+        items = sum(p[0] for p in self.pages)
+        first, last = self.pages[0][1], max(p[2] for p in self.pages)
+        if last <= first:
+            return None
+        pace = (items - 1) / (last - first)  # items per second between the first and last
+        return done + int(max(self._clock() - last, 0.0) * pace)
 
 
 def _fmt_secs(s: float) -> str:
@@ -564,3 +684,104 @@ def _fmt_secs(s: float) -> str:
         return "unknown"
     s = int(s)
     return f"{s // 3600}h{(s % 3600) // 60:02d}m{s % 60:02d}s"
+
+
+# --- huggingface_hub behind the paced client ------------------------------------------------
+
+
+class HubBridge:
+    """Runs ``huggingface_hub`` calls with every request sent by a paced :class:`HttpClient`.
+
+    Inside ``with HubBridge(client) as api:`` the library's client factory
+    (``huggingface_hub.set_client_factory``) yields an httpx client whose transport hands each GET
+    to ``client`` (pacing, budget, ``RateLimit`` and 429 handling, retries, statistics). ``api``
+    is an ``HfApi`` sending no token of its own: ``client``'s headers carry it, origin-bound.
+    ``check(response)`` verifies each answer (see :meth:`HttpClient.get_checked`); ``rewrite``
+    may adjust a URL before it is sent (e.g. ask for larger pages). Statuses in ``ok_statuses``
+    go back to the library, which raises its typed errors (``RepositoryNotFoundError``, ...).
+    A request to another origin than ``endpoint``, or one ``allow(url)`` rejects, is refused
+    unsent: huggingface_hub 2.x makes best-effort look-ups of its own (an agent registry at
+    ``<HF_ENDPOINT>/api/agent-harnesses``) that would spend the crawl's budget or, in a test,
+    reach the internet.
+    """
+
+    def __init__(
+        self,
+        client: HttpClient,
+        endpoint: str,
+        *,
+        check: Callable[[requests.Response], str | None] = lambda resp: None,
+        rewrite: Callable[[str], str] = lambda url: url,
+        allow: Callable[[str], bool] = lambda url: True,
+        ok_statuses: tuple[int, ...] = (200, 401, 403, 404, 410, 451),
+        record_after_retries: tuple[int, ...] = (),
+    ) -> None:
+        self.client, self.endpoint = client, endpoint.rstrip("/")
+        self.check, self.rewrite, self.allow = check, rewrite, allow
+        self.ok_statuses, self.record_after_retries = ok_statuses, record_after_retries
+        self.last: requests.Response | None = None  # the last answer handed to the library
+
+    def send(self, method: str, url: str) -> requests.Response:
+        if method != "GET":
+            raise FetchError(f"{method} {url}: only GET requests go through the paced client")
+        if url_origin(url) != url_origin(self.endpoint) or not self.allow(url):
+            # e.g. the library's own best-effort look-ups (agent registry): never sent
+            raise FetchError(f"GET {url}: not a request of this crawl on {self.endpoint}; not sent")
+        resp = self.client.get_checked(
+            self.rewrite(url),
+            self.check,
+            ok_statuses=self.ok_statuses,
+            record_after_retries=self.record_after_retries,
+        )
+        self.last = resp
+        return resp
+
+    def __enter__(self) -> Any:
+        import httpx2
+        import huggingface_hub
+        from huggingface_hub.utils import _http
+
+        bridge = self
+        # the body is already decoded and read: httpx must neither decode it nor trust a length
+        dropped = {"content-encoding", "content-length", "transfer-encoding"}
+
+        class _Transport(httpx2.BaseTransport):
+            def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+                resp = bridge.send(request.method, str(request.url))
+                headers = [(k, v) for k, v in resp.headers.items() if k.lower() not in dropped]
+                return httpx2.Response(
+                    resp.status_code, headers=headers, content=resp.content, request=request
+                )
+
+        self._previous = getattr(_http, "_GLOBAL_CLIENT_FACTORY", _http.default_client_factory)
+        huggingface_hub.set_client_factory(lambda: httpx2.Client(transport=_Transport()))
+        return huggingface_hub.HfApi(endpoint=self.endpoint, token=False)
+
+    def __exit__(self, *exc: Any) -> None:
+        import huggingface_hub
+
+        huggingface_hub.set_client_factory(self._previous)
+
+
+def hub_file_url(endpoint: str, repo_id: str, filename: str, revision: str) -> str:
+    """The URL of ``filename`` of model ``repo_id`` at ``revision`` (``huggingface_hub.hf_hub_url``)."""
+    import huggingface_hub
+
+    return huggingface_hub.hf_hub_url(repo_id, filename, revision=revision, endpoint=endpoint)
+
+
+def hub_http_error(exc: BaseException) -> tuple[int, str | None] | None:
+    """``(status, X-Error-Code)`` of a ``huggingface_hub`` HTTP error, or None for any other
+    exception (the library's errors carry the response they were raised on)."""
+    import huggingface_hub.errors
+
+    if not isinstance(exc, huggingface_hub.errors.HfHubHTTPError) or exc.response is None:
+        return None
+    return int(exc.response.status_code), exc.response.headers.get("X-Error-Code")
+
+
+def hub_id_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is ``huggingface_hub`` refusing a repository id before any request."""
+    import huggingface_hub.errors
+
+    return isinstance(exc, huggingface_hub.errors.HFValidationError)

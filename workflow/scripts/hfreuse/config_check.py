@@ -28,6 +28,32 @@ MONTH_PATTERN = "^[0-9]{4}-[0-9]{2}$"
 DATE_RANGES = [("forum.start", "forum.end"), ("trends.start_month", "trends.end_month")]
 
 
+YAML_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+YAML_LOADERS = ("SafeLoader", "FullLoader", "Loader", "UnsafeLoader", "CSafeLoader", "CFullLoader")
+YAML_LOADERS += ("CLoader", "CUnsafeLoader")
+
+
+def _timestamp_or_text(loader: Any, node: Any) -> Any:
+    """PyYAML's date/datetime of an unquoted timestamp, or its text when it is no real date."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+def keep_impossible_yaml_dates() -> None:
+    """Make PyYAML read an unquoted impossible date (``forum.start: 2024-02-30``) as its text.
+
+    PyYAML raises ValueError ("day is out of range for month") deep inside the loader, a
+    traceback naming neither the file nor the key; read as text, the date reaches
+    :func:`check_config`, which names the key. Real dates are still read as dates. Call it
+    before the config files are loaded (the Snakefile does, before ``configfile:``)."""
+    for name in YAML_LOADERS:
+        loader = getattr(yaml, name, None)  # the C loaders exist only with libyaml
+        if loader is not None:
+            loader.add_constructor(YAML_TIMESTAMP, _timestamp_or_text)
+
+
 def _load_schema(schema_path: str | Path) -> dict[str, Any]:
     return yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
 

@@ -10,8 +10,10 @@ a quoted cell may span several text lines).
 Formula injection (OWASP "CSV injection"): a forum title such as ``=cmd|' /C calc'!A0`` must not run
 when a coder opens the sheet. XLSX cells are always stored as text (never as formulas); a CSV cell
 starting with ``=``, ``+``, ``-``, ``@``, tab, carriage return or line feed is written with a
-leading single quote ``'``, which :func:`read_sheet` removes again (also from a coder's own cells).
+leading single quote ``'`` (one more quote when the text already starts with quotes before such a
+character), which :func:`read_sheet` removes again from a CSV (also from a coder's own cells).
 Line breaks inside a CSV cell are written as line feeds (a bare carriage return would end the row).
+Control characters, which XLSX cannot hold, are shown there as U+FFFD.
 """
 
 from __future__ import annotations
@@ -80,14 +82,18 @@ def build_sheet(sample: pd.DataFrame, coder: str) -> pd.DataFrame:
 
 def escape_cell(text: str) -> str:
     """``text`` with a leading ``'`` when a spreadsheet would run it as a formula (OWASP), and
-    its line breaks as line feeds (the CSV writer does not quote a bare carriage return)."""
-    text = "'" + text if text.startswith(FORMULA_STARTS) else text
+    its line breaks as line feeds (the CSV writer does not quote a bare carriage return).
+
+    Text that already starts with quotes before a formula character (``'=A1``) gets one more,
+    so that :func:`unescape_cell` gives every text back as it was."""
+    text = "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def unescape_cell(text: str) -> str:
     """``text`` without the leading ``'`` that :func:`escape_cell` adds."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+    quoted = text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS)
+    return text[1:] if quoted else text
 
 
 def sheet_csv_bytes(sheet: pd.DataFrame) -> bytes:
@@ -108,6 +114,7 @@ def write_sheet_csv(sheet: pd.DataFrame, path: str | Path) -> None:
 def sheet_xlsx_bytes(sheet: pd.DataFrame, coder: str) -> bytes:
     """An XLSX workbook (sheet 'coding' plus 'instructions'), byte-reproducible."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -118,7 +125,10 @@ def sheet_xlsx_bytes(sheet: pd.DataFrame, coder: str) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in sheet.itertuples(index=False):
-        ws.append([("" if pd.isna(v) else str(v)) for v in row])
+        # control characters cannot be stored in XLSX (XML): shown as U+FFFD
+        ws.append(
+            [("" if pd.isna(v) else ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(v))) for v in row]
+        )
         for cell in ws[ws.max_row]:
             if cell.data_type == "f":  # openpyxl reads a leading "=" as a formula: keep text
                 cell.data_type = "s"
@@ -185,7 +195,7 @@ def _normalize_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _cell_text(value: object) -> str:
+def _cell_text(value: object, unescape: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -196,7 +206,7 @@ def _cell_text(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return unescape_cell(str(value)).strip()
+    return (unescape_cell(str(value)) if unescape else str(value)).strip()
 
 
 class SheetError(InputError):
@@ -217,6 +227,9 @@ def read_sheet(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, s
     'coding' raise :class:`SheetError`.
     """
     path = Path(path)
+    # a CSV cell's protective quote is removed; an XLSX cell is text as stored (spreadsheet
+    # programs keep a typed leading quote out of the cell's value)
+    unescape = path.suffix.lower() == ".csv"
     if path.suffix.lower() == ".xlsx":
         records = _xlsx_records(path)
     elif path.suffix.lower() == ".csv":
@@ -225,12 +238,12 @@ def read_sheet(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, s
         raise SheetError(path, None, "a coding sheet ending in .csv or .xlsx")
     if not records:
         raise SheetError(path, None, f"a header row {SHEET_COLUMNS} (the file is empty)")
-    header = [_cell_text(h) for h in records[0]]
+    header = [_cell_text(h, unescape) for h in records[0]]
     _check_header(path, header)
     labelled = [(i, h) for i, h in enumerate(header) if h]
     rows = []
     for number, rec in enumerate(records[1:], start=2):
-        cells = [_cell_text(v) for v in rec]
+        cells = [_cell_text(v, unescape) for v in rec]
         cells += [""] * (len(header) - len(cells))
         row = {h: cells[i] for i, h in labelled}
         if any(row.values()):

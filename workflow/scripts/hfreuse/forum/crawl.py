@@ -10,19 +10,31 @@ Two resumable phases, one rule each:
   the listing stops once that many are selected. Each page is stored atomically, then the
   progress file; ``listing.json`` is written last. An empty page ends the listing only when no
   ``more_topics_url`` (on it or the page before) says otherwise, and a page listing the same
-  topics as the page before is a stale copy: both are asked again, then fail naming the URL. A
-  complete listing far below the categories' ``topic_count`` is logged as a warning.
+  topics as the page before is a stale copy: both are asked again, then fail naming the URL (in
+  the catch-up pass as in the main one). A complete listing far below the categories'
+  ``topic_count`` is logged as a warning; it is an error when the listing ended at an empty page
+  right after a page that announced more.
 * :func:`crawl_topics` stores, for every selected topic, ``/t/{id}.json`` plus the posts beyond
   its first chunk through ``/t/{id}/posts.json?post_ids[]=...`` in batches of
   :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete (a
-  batch answered with no post is asked again; if it stays empty the topic is not stored and the
-  phase fails at its end naming the topic and post ids, so the rerun fetches it). A
+  batch answered with no post is asked again). A topic answered 404/410, or 403 with
+  Discourse's own JSON ``errors``, is recorded as unavailable; a bare 403 (its front, e.g.
+  Cloudflare) is asked again. A topic that still fails after the retries (a final 5xx, a bare
+  403, the deadline, a reset, JSON cut short or not a topic, a post batch that stays empty) is
+  not stored but quarantined (``quarantine.json``, :mod:`hfreuse.quarantine`) and fetched first
+  by the next run; the phase fails at its end when more than ``crawl.max_failed_share`` of the
+  selected topics are quarantined, else the manifest lists them (``quarantined``). A
   topic already stored (a resumed crawl) is not fetched again unless the listing shows it
   changed. With a previous snapshot, a topic stored there is reused (hard link) when its listing
   entry is unchanged (no bump, no new post, same category, title, pin and close state) and its
   last activity was more than ``recheck_days`` before it was fetched; otherwise it is fetched
   again (accepted answers and edits do not bump a topic, so recently active topics are
   re-checked). ``manifest.json`` is written last.
+
+Each phase journals every request before it is sent (:class:`hfreuse.crawlstate.Journal`), so
+its counts after a kill equal the requests the forum answered, plus at most the one in flight. A
+stored listing page found damaged (or missing) rewinds the listing to it; a damaged categories
+file or topic record is moved aside (``*.corrupt``) and fetched again.
 
 So a complete crawl costs: listing pages (with the empty page and the catch-up pages) + one
 request per topic + one per further batch of posts, plus ``/categories.json``.
@@ -46,9 +58,10 @@ from ..clients import (
     discourse_auth_headers,
     library_versions,
 )
-from ..crawlstate import load_state, utc_now
+from ..crawlstate import Journal, load_state, move_aside, remove_stale_temps, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, read_json
+from ..quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
 from . import raw as raw
 
 log = logging.getLogger(__name__)
@@ -84,27 +97,6 @@ def _load_state(path: Path, settings: Mapping[str, Any]) -> dict[str, Any] | Non
     return load_state(path, STATE_VERSION, "settings", settings)
 
 
-def _total(
-    state: Mapping[str, Any], client: HttpClient, stats0: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Requests of this phase: earlier runs' (from the state) plus this run's since ``stats0``."""
-    now = client.stats.as_dict()
-    total = Stats()
-    total.add(state.get("stats") or {})
-    total.add(
-        {
-            **{k: now[k] - stats0[k] for k in ("requests", "retries", "errors", "rate_limited")},
-            "waited_seconds": now["waited_seconds"] - stats0["waited_seconds"],
-            "statuses": {
-                k: v - stats0["statuses"].get(k, 0)
-                for k, v in now["statuses"].items()
-                if v - stats0["statuses"].get(k, 0)
-            },
-        }
-    )
-    return total.as_dict()
-
-
 class _Selection:
     """Topics of the listing, in listing order, filtered by creation date, up to ``limit``."""
 
@@ -138,17 +130,29 @@ class _Selection:
 
 
 class _PhaseState:
-    """The progress file of a crawl phase; saved with the requests of earlier runs plus this run's."""
+    """The progress file of a crawl phase, saved with the requests of earlier runs plus this
+    run's; every request is journaled in between (:class:`~hfreuse.crawlstate.Journal`)."""
 
-    def __init__(self, path: Path, state: dict[str, Any], client: HttpClient) -> None:
-        self.path, self.state, self.client = path, state, client
-        self.stats0 = client.stats.as_dict()  # this run's requests count from here
+    def __init__(
+        self, path: Path, state: dict[str, Any], client: HttpClient, journal: Journal
+    ) -> None:
+        self.path, self.state, self.client, self.journal = path, state, client, journal
 
     def requests(self) -> dict[str, Any]:
-        return _total(self.state, self.client, self.stats0)
+        return self.journal.total()
 
     def save(self) -> None:
+        """Save the progress with the request counts so far, then empty the journal."""
         atomic_write_json(self.path, {**self.state, "stats": self.requests()})
+        self.journal.reset()
+
+
+def _open_journal(forum_dir: Path, phase: str, state: dict[str, Any]) -> Journal:
+    """The request journal of a phase; the state's counts become the journal's on resume when
+    it counts more (the requests since the state's last save)."""
+    journal = Journal(forum_dir / f".{phase}-journal.jsonl")
+    state["stats"] = journal.resumed_stats(state.get("stats"))
+    return journal
 
 
 def _check_listing_settings(start: str | None, end: str | None, max_topics: int | None) -> None:
@@ -186,8 +190,13 @@ def _open_listing_state(state_path: Path, settings: Mapping[str, Any]) -> dict[s
 
 
 def _store_categories(forum_dir: Path, base: str, phase: _PhaseState) -> None:
-    """``/categories.json``, once per snapshot."""
+    """``/categories.json``, once per snapshot (again if the stored copy is damaged)."""
     cat_path = raw.categories_path(forum_dir)
+    if cat_path.exists():
+        try:
+            raw.check_categories(read_json(cat_path), str(cat_path))
+        except InputError as exc:
+            move_aside(cat_path, exc)
     if not cat_path.exists():
         url = f"{base}/categories.json"
         doc = phase.client.get_json(url, params={"include_subcategories": "true"})
@@ -196,17 +205,48 @@ def _store_categories(forum_dir: Path, base: str, phase: _PhaseState) -> None:
         phase.save()
 
 
-def _reread_pages(
-    sel: _Selection, forum_dir: Path, state_path: Path, count: int, kind: str = "page"
-) -> None:
-    """Add the ``count`` listing pages (or ``"catchup"`` pages) that earlier runs stored."""
-    for number in range(count):
+def _reread_pages(sel: _Selection, forum_dir: Path, phase: _PhaseState, kind: str = "page") -> None:
+    """Add the listing pages (or ``"catchup"`` pages) that earlier runs stored. At a page that
+    is missing or damaged the listing is rewound (:func:`_rewind`): it resumes there."""
+    state = phase.state
+    count_key = "pages_done" if kind == "page" else "catchup_done"
+    for number in range(int(state[count_key])):
         path = raw.page_path(forum_dir, number, kind)
-        if not path.exists():
-            if kind == "catchup":
-                raise InputError(f"{state_path}: records a catch-up page {path} that is missing")
-            raise InputError(f"{state_path}: records {count} pages but {path} is missing")
-        sel.add(raw.page_topics(read_json(path), str(path)), str(path))
+        try:
+            if not path.exists():
+                raise InputError(f"{path}: missing")
+            entries = raw.page_topics(read_json(path), str(path))
+        except InputError as exc:
+            _rewind(forum_dir, phase, kind, number, exc)
+            return
+        sel.add(entries, str(path))
+
+
+def _rewind(forum_dir: Path, phase: _PhaseState, kind: str, number: int, why: Exception) -> None:
+    """Resume the listing at page ``number`` of ``kind``: the page is moved aside (when it
+    exists) and the pages after it are deleted, as are the catch-up pages when a listing page
+    is rewound (all are fetched again; a page cannot be fetched again alone, since topics move
+    between pages as they are bumped)."""
+    path = raw.page_path(forum_dir, number, kind)
+    if path.exists():
+        move_aside(path, why)
+    else:
+        log.warning("%s; the listing resumes at this page", why)
+    state = phase.state
+    later = [p for p in raw.list_pages(forum_dir, kind) if _page_number(p) > number]
+    if kind == "page":
+        later += raw.list_pages(forum_dir, "catchup")
+        state.update(pages_done=number, pages_finished=False)
+        state.update(catchup_done=0, catchup_finished=False)
+    else:
+        state.update(catchup_done=number, catchup_finished=False)
+    for page in later:
+        page.unlink()
+    phase.save()
+
+
+def _page_number(path: Path) -> int:
+    return int(raw.PAGE_RE.match(path.name).group(2))
 
 
 def _fetch_latest(
@@ -259,10 +299,10 @@ def _page_problem(doc: Any, entries: list[Any], prev_doc: Any, number: int) -> s
     return None
 
 
-def _previous_page(forum_dir: Path, number: int, prev_doc: Any) -> Any:
+def _previous_page(forum_dir: Path, number: int, prev_doc: Any, kind: str = "page") -> Any:
     if prev_doc is not None or number == 0:
         return prev_doc
-    path = raw.page_path(forum_dir, number - 1)
+    path = raw.page_path(forum_dir, number - 1, kind)
     return read_json(path) if path.exists() else None
 
 
@@ -296,11 +336,21 @@ def _checked_page(
     return doc, entries, where
 
 
+def _listing_estimate(forum_dir: Path) -> int | None:
+    """The topics a listing should hold, estimated for its progress line: the topic counts of
+    the categories of ``/categories.json`` not muted (none: None)."""
+    path = raw.categories_path(forum_dir)
+    cats = raw.check_categories(read_json(path), str(path))
+    count = sum(int(c.get("topic_count") or 0) for c in cats if c.get("notification_level") != 0)
+    return count or None
+
+
 def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> None:
     """Page ``/latest.json`` from the first page not stored up to the empty page (or enough
     topics); a server that ignores ``?page=`` is caught after :data:`STALL_PAGES` pages."""
     state = phase.state
-    progress = Progress("listing pages")
+    expected = _listing_estimate(forum_dir)
+    progress = Progress("listing topics", total=expected, initial=len(sel.listed), estimated=True)
     stalled = 0
     prev_doc = None
     while not state["pages_finished"] and not sel.full:
@@ -314,7 +364,8 @@ def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
         new = sel.add(entries, where)
         stalled = stalled + 1 if entries and not new else 0
         phase.save()
-        progress.update()
+        # the total: the categories' topic counts, else the highest topic id listed
+        progress.set_done(len(sel.listed), estimate=expected or max(sel.listed, default=None))
         prev_doc = doc
         if stalled >= STALL_PAGES:
             raise FetchError(
@@ -323,14 +374,14 @@ def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
             )
 
 
-def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
-    """Warn when the listing holds far fewer topics than the categories count.
+def _category_counts(forum_dir: Path, sel: _Selection) -> tuple[int, int, int]:
+    """``(listed, expected, categories)``: topics listed in the categories of
+    ``/categories.json`` the listing covers, their ``topic_count`` sum, how many categories.
 
-    Only categories of ``/categories.json`` the listing covers count: muted ones
-    (``notification_level`` 0, and their subcategories) are left out of ``/latest``, and topics
-    of categories not in ``/categories.json`` (hidden from it) are not compared. Each category's
-    ``topic_count`` is its own topics (a parent's does not include its subcategories'). The
-    counts include unlisted topics, so a shortfall is a warning, not an error."""
+    Muted categories (``notification_level`` 0, and their subcategories) are left out of
+    ``/latest``, and topics of categories not in ``/categories.json`` (hidden from it) are not
+    compared. Each category's ``topic_count`` is its own topics (a parent's does not include its
+    subcategories'); the counts include unlisted topics."""
     path = raw.categories_path(forum_dir)
     cats = raw.check_categories(read_json(path), str(path))
     by_id = {c["id"]: c for c in cats}
@@ -344,6 +395,14 @@ def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
     covered = {c["id"] for c in cats if not muted(c)}
     expected = sum(int(c.get("topic_count") or 0) for c in cats if c["id"] in covered)
     listed = sum(1 for tid in sel.listed if sel.category.get(tid) in covered)
+    return listed, expected, len(covered)
+
+
+def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
+    """Warn when the listing holds far fewer topics than the categories count (see
+    :func:`_category_counts`; the counts include unlisted topics, so a shortfall is a warning,
+    not an error, unless the end itself is in doubt: :func:`_check_announced_end`)."""
+    listed, expected, covered = _category_counts(forum_dir, sel)
     if expected and listed < LISTING_SHORTFALL * expected:
         log.warning(
             "the listing holds %d topics of the %d that /categories.json counts in the %d "
@@ -351,20 +410,50 @@ def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
             "listing (the counts also include unlisted topics)",
             listed,
             expected,
-            len(covered),
+            covered,
             100.0 * listed / expected,
             100.0 * LISTING_SHORTFALL,
         )
 
 
+def _check_announced_end(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> None:
+    """An empty last page right after a page that announced more topics (``more_topics_url``;
+    accepted by :func:`_checked_page` because the page after it is empty too) ends the listing
+    only if the categories' counts agree. Otherwise the server may be serving empty pages from
+    there on: the empty page is dropped (a rerun asks for it again) and the listing fails naming
+    its URL."""
+    state = phase.state
+    last = int(state["pages_done"]) - 1
+    if not state["pages_finished"] or last < 1:
+        return
+    before = read_json(raw.page_path(forum_dir, last - 1))
+    listed, expected, _ = _category_counts(forum_dir, sel)
+    if not _more_url(before) or not expected or listed >= LISTING_SHORTFALL * expected:
+        return
+    raw.page_path(forum_dir, last).unlink()
+    state.update(pages_done=last, pages_finished=False)
+    phase.save()
+    raise FetchError(
+        f"GET {base}/latest.json?page={last}: empty (and the page after it), although page "
+        f"{last - 1} announced more topics ({_more_url(before)}) and the listing holds "
+        f"{listed} of the {expected} topics /categories.json counts; the listing stops here "
+        "rather than lose topics (rerun the crawl to ask for this page again)"
+    )
+
+
 def _crawl_catchup(
     forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection, started: dt.datetime
 ) -> None:
-    """Read the first pages again until a page reaches topics bumped before the listing began."""
+    """Read the first pages again until a page reaches topics bumped before the listing began,
+    with the checks of the main pass (an empty page the server does not agree ends the
+    listing, or a stale copy of the page before, is asked again, then stops the listing)."""
     state = phase.state
+    prev_doc = None
     while state["pages_finished"] and not state["catchup_finished"] and not sel.full:
         number = state["catchup_done"]
-        doc, entries, where = _fetch_latest(phase.client, base, number)
+        prev_doc = _previous_page(forum_dir, number, prev_doc, "catchup")
+        doc, entries, where = _checked_page(phase.client, base, number, prev_doc)
+        prev_doc = doc
         raw.write_json_gz(raw.page_path(forum_dir, number, "catchup"), doc)
         state["catchup_done"] = number + 1
         sel.add(entries, f"{where} (catch-up)")
@@ -376,6 +465,22 @@ def _crawl_catchup(
         if not entries or (bumped and min(bumped) < started):
             state["catchup_finished"] = True
         phase.save()
+
+
+def _list_topics(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> _Selection:
+    """The categories, the listing pages and the catch-up pages, resumed where they stopped."""
+    state = phase.state
+    raw.load_or_create_key(forum_dir)
+    _store_categories(forum_dir, base, phase)
+    _reread_pages(sel, forum_dir, phase)
+    _crawl_pages(forum_dir, base, phase, sel)
+    _check_announced_end(forum_dir, base, phase, sel)
+    started = raw.parse_time(state["started_at"], str(phase.path))
+    _reread_pages(sel, forum_dir, phase, "catchup")
+    _crawl_catchup(forum_dir, base, phase, sel, started)
+    if state["pages_finished"]:
+        _check_against_categories(forum_dir, sel)
+    return sel
 
 
 def crawl_listing(
@@ -397,19 +502,14 @@ def crawl_listing(
     settings = {"base_url": base, "start": start, "end": end, "max_topics": max_topics}
     state_path = forum_dir / ".listing-state.json"
     state = _open_listing_state(state_path, settings)
+    journal = _open_journal(forum_dir, "listing", state)
+    for folder in (forum_dir, forum_dir / "latest"):
+        remove_stale_temps(folder)
     client = client or make_client(requests_per_minute, timeout, max_retries)
-    phase = _PhaseState(state_path, state, client)
-    raw.load_or_create_key(forum_dir)
-    _store_categories(forum_dir, base, phase)
-
-    sel = _Selection(start, end, max_topics)
-    _reread_pages(sel, forum_dir, state_path, state["pages_done"])
-    _crawl_pages(forum_dir, base, phase, sel)
-    started = raw.parse_time(state["started_at"], str(state_path))
-    _reread_pages(sel, forum_dir, state_path, state["catchup_done"], "catchup")
-    _crawl_catchup(forum_dir, base, phase, sel, started)
-    if state["pages_finished"]:
-        _check_against_categories(forum_dir, sel)
+    with journal.recording(client, state["stats"]):
+        phase = _PhaseState(state_path, state, client, journal)
+        sel = _list_topics(forum_dir, base, phase, _Selection(start, end, max_topics))
+        requests = phase.requests()
 
     listing = {
         "version": STATE_VERSION,
@@ -423,7 +523,7 @@ def crawl_listing(
         "topics_listed": len(sel.listed),
         "topics_selected": len(sel.selected),
         "topic_ids": sorted(sel.selected),
-        "requests": phase.requests(),
+        "requests": requests,
     }
     atomic_write_json(raw.listing_path(forum_dir), listing)
     log.info(
@@ -463,13 +563,30 @@ def _fetch_posts_batch(
     return doc, posts
 
 
+def _topic_answer_problem(resp: Any) -> str | None:
+    """Why a topic's answer is not final: a 403 that is not Discourse's own refusal (a JSON body
+    with ``errors``, e.g. a topic made private) is the site's front (Cloudflare) refusing for now;
+    it is asked again with the client's backoff, then fails naming the URL."""
+    if resp.status_code != 403:
+        return None
+    try:
+        doc = resp.json()
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("errors"), list):
+        return None
+    return "HTTP 403 without Discourse's JSON 'errors' (the site's front refusing for now)"
+
+
 def fetch_topic(
     client: HttpClient, base: str, topic_id: int
 ) -> tuple[int, Any, list[Any], int, list[int]]:
     """``(status, topic, post_batches, posts_missing, unserved)`` of one topic, fully fetched;
     ``unserved`` are the post ids of batches answered with no post at all, twice."""
     url = f"{base}/t/{topic_id}.json"
-    resp = client.get(url, ok_statuses=(200, *raw.UNAVAILABLE_STATUSES))
+    resp = client.get_checked(
+        url, _topic_answer_problem, ok_statuses=(200, *raw.UNAVAILABLE_STATUSES)
+    )
     if resp.status_code != 200:
         log.warning("GET %s: HTTP %d; recorded as unavailable", url, resp.status_code)
         return resp.status_code, None, [], 0, []
@@ -519,7 +636,7 @@ def _kept_record(path: Path, entry: dict[str, Any]) -> dict[str, Any] | None:
     try:
         rec = raw.read_record(path)
     except InputError as exc:
-        log.warning("%s; fetching it again", exc)
+        move_aside(path, exc)
         return None
     if raw.signature(rec.get("listed") or {}) == raw.signature(entry):
         return rec
@@ -555,13 +672,19 @@ class _TopicTally:
 
 def _fetch_record(
     client: HttpClient, base: str, tid: int, entry: dict[str, Any], path: Path
-) -> tuple[int, int, int, list[int]]:
-    """Fetch a topic and store its record; ``(status, post batches, posts not served,
-    unserved)``. A topic with a post batch served empty (``unserved`` post ids) is not stored:
-    the snapshot is incomplete and the next run fetches it again."""
+) -> tuple[int, int, int]:
+    """Fetch a topic and store its record; ``(status, post batches, posts not served)``.
+
+    A topic with a post batch served empty, twice, is not stored: a FetchError names the batch
+    URL and the post ids (the topic is quarantined and fetched again by the next run)."""
     status, topic, post_batches, missing, unserved = fetch_topic(client, base, tid)
     if unserved:
-        return status, len(post_batches), missing, unserved
+        raise FetchError(
+            f"GET {base}/t/{tid}/posts.json: post batches answered with no post, twice: "
+            f"post ids {', '.join(map(str, unserved))}",
+            status=200,
+            tries=2,
+        )
     record = {
         "version": raw.RECORD_VERSION,
         "topic_id": tid,
@@ -572,20 +695,33 @@ def _fetch_record(
         "post_batches": post_batches,
     }
     raw.write_json_gz(path, record)
-    return status, len(post_batches), missing, unserved
+    return status, len(post_batches), missing
 
 
-def _unserved_error(base: str, unserved: Mapping[int, list[int]]) -> FetchError:
-    shown = "; ".join(
-        f"topic {tid} (GET {base}/t/{tid}/posts.json): post ids {', '.join(map(str, ids))}"
-        for tid, ids in list(unserved.items())[:10]
-    )
-    more = f"; and {len(unserved) - 10} more topics" if len(unserved) > 10 else ""
-    return FetchError(
-        f"{len(unserved)} topic(s) have post batches the forum answered with no post, twice: "
-        f"{shown}{more}. These topics were not stored and the snapshot is incomplete: "
-        "rerun the crawl to fetch them again"
-    )
+def _failed_url(exc: FetchError, base: str, tid: int) -> str:
+    """The URL a topic's fetch failed at (named by the error), else the topic's URL."""
+    head = str(exc).split(" ", 2)
+    if len(head) > 1 and head[0] == "GET" and head[1].startswith(base):
+        return head[1].rstrip(":").split("?")[0]
+    return f"{base}/t/{tid}.json"
+
+
+def _open_quarantine(
+    forum_dir: Path, ids: list[int], prev: Path | None
+) -> tuple[Quarantine, list[int]]:
+    """The topic phase's quarantine (without topics no longer selected) and the order to visit
+    the topics in: those quarantined by an earlier run (or by the previous snapshot) first."""
+    quarantine = Quarantine(quarantine_path(forum_dir))
+    selected = set(ids)
+    if quarantine.discard([t for t in quarantine.ids() if int(t) not in selected]):
+        quarantine.save()
+    first = [int(t) for t in quarantine.ids()]
+    if prev is not None:
+        prev_manifest = read_json(raw.manifest_path(prev))
+        first += [int(t) for t in prev_manifest.get("quarantined") or [] if int(t) in selected]
+    first = list(dict.fromkeys(first))
+    chosen = set(first)
+    return quarantine, first + [t for t in ids if t not in chosen]
 
 
 def _topics_manifest(
@@ -595,6 +731,7 @@ def _topics_manifest(
     settings: Mapping[str, Any],
     state: Mapping[str, Any],
     tally: _TopicTally,
+    quarantine: Quarantine,
     requests: Stats,
     topic_requests: dict[str, Any],
     client: HttpClient,
@@ -616,6 +753,7 @@ def _topics_manifest(
         "topics": tally.counts,
         "post_batches_fetched": tally.posts["batches"],
         "posts_not_served": tally.posts["missing"],
+        "quarantined": sorted(int(t) for t in quarantine.ids()),
         "requests": requests.as_dict(),
         "listing_requests": listing.get("requests") or {},
         "topic_requests": topic_requests,
@@ -634,9 +772,36 @@ def crawl_topics(
     max_retries: int = 6,
     client: HttpClient | None = None,
     snapshot: str | None = None,
+    max_failed_share: float = 0.0,
 ) -> dict[str, Any]:
-    """Fetch every selected topic with all its posts into ``forum_dir``; returns the manifest."""
+    """Fetch every selected topic with all its posts into ``forum_dir``; returns the manifest.
+
+    A topic whose fetch (the topic or one of its post batches) still fails after the retries is
+    quarantined (``quarantine.json``; :mod:`hfreuse.quarantine`), not stored, and fetched first
+    by the next run; when more than ``max_failed_share`` of the selected topics are quarantined
+    at the end, the phase fails without a manifest, else the manifest lists them.
+
+    Every request is journaled (``.topics-journal.jsonl``) between the saves of the phase's
+    progress, so the manifest counts every request of every run, killed ones included."""
     forum_dir = Path(forum_dir)
+    max_failed_share = check_max_failed_share(max_failed_share)
+    client = client or make_client(requests_per_minute, timeout, max_retries)
+    journal = Journal(forum_dir / ".topics-journal.jsonl")
+    with journal.recording(client, None):
+        return _crawl_topics(
+            forum_dir, previous_dir, recheck_days, client, journal, snapshot, max_failed_share
+        )
+
+
+def _crawl_topics(
+    forum_dir: Path,
+    previous_dir: str | Path | None,
+    recheck_days: float,
+    client: HttpClient,
+    journal: Journal,
+    snapshot: str | None,
+    max_failed_share: float,
+) -> dict[str, Any]:
     listing = raw.read_listing(forum_dir)
     base = listing["base_url"]
     prev = _check_previous(forum_dir, previous_dir)
@@ -651,21 +816,27 @@ def crawl_topics(
         "started_at": utc_now(),
         "stats": {},
     }
-    client = client or make_client(requests_per_minute, timeout, max_retries)
-    phase = _PhaseState(state_path, state, client)
+    state["stats"] = journal.resumed_stats(state.get("stats"))
+    journal.rebase(state["stats"])
+    remove_stale_temps(forum_dir)
+    for bucket in sorted((forum_dir / "topics").glob("[0-9]*")):
+        remove_stale_temps(bucket)
+    phase = _PhaseState(state_path, state, client, journal)
     entries = raw.listed_entries(forum_dir)
     ids = [int(t) for t in listing["topic_ids"]]
     tally = _TopicTally()
-    unserved: dict[int, list[int]] = {}
+    quarantine, order = _open_quarantine(forum_dir, ids, prev)
     progress = Progress("topics", total=len(ids))
     last_save = time.monotonic()
-    for tid in ids:
+    for tid in order:
         entry = entries.get(tid)
         if entry is None:
             raise InputError(f"{raw.listing_path(forum_dir)}: topic {tid} is in no stored page")
         path = raw.topic_path(forum_dir, tid)
         kept = _kept_record(path, entry)
         if kept is not None:
+            if quarantine.discard([str(tid)]):  # stored by a run killed before it saved this
+                quarantine.save()
             tally.counts["kept"] += 1
             tally.counts["unavailable"] += kept["status"] != 200
             progress.update()
@@ -674,24 +845,43 @@ def crawl_topics(
             tally.counts["reused"] += 1
             progress.update()
             continue
-        status, n_batches, missing, lost = _fetch_record(client, base, tid, entry, path)
-        tally.fetched(status, n_batches, missing)
-        if lost:
-            unserved[tid] = lost
+        try:
+            status, n_batches, missing = _fetch_record(client, base, tid, entry, path)
+        except FetchError as exc:
+            try:
+                if not quarantinable(exc):
+                    raise
+                quarantine.add(str(tid), _failed_url(exc, base, tid), exc)
+            except BaseException:  # stop: keep this run's counts (a rerun resumes)
+                phase.save()
+                raise
+        else:
+            quarantine.succeeded()
+            tally.fetched(status, n_batches, missing)
+            if quarantine.discard([str(tid)]):
+                quarantine.save()
         progress.update()
         if time.monotonic() - last_save >= STATE_EVERY_SECONDS:
             phase.save()
             last_save = time.monotonic()
     progress.update(0, force=True)
     topic_requests = phase.requests()
-    atomic_write_json(state_path, {**state, "stats": topic_requests})
-    if unserved:
-        raise _unserved_error(base, unserved)
+    phase.save()
+    quarantine.check_share(len(ids), max_failed_share, "forum topic crawl: topics")
     requests = Stats()
     requests.add(listing.get("requests") or {})
     requests.add(topic_requests)
     manifest = _topics_manifest(
-        forum_dir, snapshot, listing, settings, state, tally, requests, topic_requests, client
+        forum_dir,
+        snapshot,
+        listing,
+        settings,
+        state,
+        tally,
+        quarantine,
+        requests,
+        topic_requests,
+        client,
     )
     atomic_write_json(raw.manifest_path(forum_dir), manifest)
     log.info(

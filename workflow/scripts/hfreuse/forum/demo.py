@@ -11,6 +11,11 @@ such as "GPT-2", "XLM-R", "wav2vec 2.0"), plus common words that are also model 
 "whisper", "opt", "led", "git", "sam", "align") used as plain words, and code blocks.
 Usernames are ``demo_user_0042`` / ``demo_staff_03``; the manifest says ``synthetic: true``.
 
+With ``hostile_names`` (config ``demo.hostile_names``, a security check) some categories are
+served under names, and every fifth question under a title, that would run as script in a
+careless HTML page or as a formula in a spreadsheet (:data:`HOSTILE_CATEGORIES`,
+:data:`HOSTILE_TITLES`); the draws, and so everything else, stay the same.
+
 :func:`generate_forum_snapshot` streams topics to disk as it makes them (memory grows only with
 a small summary per topic), so it scales to today's forum size. Same seed, same bytes.
 """
@@ -68,6 +73,25 @@ CATEGORIES: list[tuple[int, str, str, str, float, float]] = [
     (27, "Inference Endpoints", "inference-endpoints", "2022-10", 1.5, 0.4),
 ]
 MODEL_CATEGORIES = {"Beginners", "Intermediate", "Transformers", "Models", "Research"}
+# demo.hostile_names: category names served instead (by id) and titles put before every fifth
+# question's title (script and formula injection, like hfreuse.hub.demo.HOSTILE_MODEL_TYPES)
+HOSTILE_CATEGORIES = {
+    9: "</script><script>window.__pwned='category';document.title='PWNED category'</script>",
+    13: "\"><img src=x onerror=window.__pwned='cat-img';document.title='PWNED-cat-img'>",
+    23: "=cmd|' /C calc'!A0",
+    10: "@SUM(1+1)*cmd|' /C calc'!A0",
+    26: "+cmd|' /C notepad'!A0",
+    24: "-2+3+cmd|' /C calc'!A0",
+}
+HOSTILE_TITLES = [
+    "</script><script>window.__pwned='title';document.title='PWNED title'</script>",
+    "\"><img src=x onerror=window.__pwned='title-img';document.title='PWNED-title-img'>",
+    "=cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+cmd|' /C notepad'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    '=HYPERLINK("http://evil.invalid","click")',
+]
 
 # how a model type appears in text; the first form is the usual one
 ALIASES: dict[str, list[str]] = {
@@ -648,8 +672,12 @@ def _post_batches(tid: int, posts: list[dict[str, Any]]) -> list[dict[str, Any]]
 class _TopicMaker:
     """Makes the topics of the plan one by one, drawing from one seeded RNG in a fixed order."""
 
-    def __init__(self, rng: random.Random, users: _Users, mu: float, n_topics: int) -> None:
+    def __init__(
+        self, rng: random.Random, users: _Users, mu: float, n_topics: int, hostile: bool = False
+    ) -> None:
         self.rng, self.users, self.mu = rng, users, mu
+        self.hostile = hostile
+        self.questions = 0
         self.cache: dict[int, Any] = {}
         self.month_cats = _categories_by_month()
         self.id_step = max(1, 150_000 // n_topics)
@@ -669,6 +697,10 @@ class _TopicMaker:
         asker = self.users.pick_staff() if pinned else self.users.pick()
         if kind == "regular":
             title, first = _question(rng, category, mention_share, month, self.cache)
+            self.questions += 1
+            if self.hostile and self.questions % 5 == 1:
+                pick = (self.questions // 5) % len(HOSTILE_TITLES)
+                title = f"{HOSTILE_TITLES[pick]} {title}"
         else:
             first = _paragraphs(
                 [f"{html.escape(title)}. Please read the guidelines before posting."]
@@ -834,8 +866,12 @@ def _write_listing_pages(forum_dir: Path, ordered: list[dict[str, Any]], users: 
     return len(pages)
 
 
-def _categories_doc(entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """``/categories.json`` with every category's topic and post counts."""
+def _categories_doc(
+    entries: list[dict[str, Any]], names: dict[int, str] | None = None
+) -> dict[str, Any]:
+    """``/categories.json`` with every category's topic and post counts (``names``: names
+    served instead of the usual ones, by category id)."""
+    names = names or {}
     categories = {
         "category_list": {
             "can_create_category": False,
@@ -843,13 +879,13 @@ def _categories_doc(entries: list[dict[str, Any]]) -> dict[str, Any]:
             "categories": [
                 {
                     "id": c[0],
-                    "name": c[1],
+                    "name": names.get(c[0], c[1]),
                     "slug": c[2],
                     "color": f"{(c[0] * 2654435761) % 0xFFFFFF:06X}",
                     "text_color": "FFFFFF",
                     "topic_count": 0,
                     "post_count": 0,
-                    "description": f"Synthetic demo category {c[1]}.",
+                    "description": f"Synthetic demo category {names.get(c[0], c[1])}.",
                     "read_restricted": False,
                     "parent_category_id": None,
                     "subcategory_ids": [],
@@ -952,6 +988,7 @@ def generate_forum_snapshot(
     *,
     mean_posts_per_topic: float = 3.2,
     snapshot: str | None = None,
+    hostile_names: bool = False,
 ) -> dict[str, Any]:
     """Write a synthetic raw forum snapshot of ``n_topics`` topics to ``forum_dir``.
 
@@ -964,7 +1001,7 @@ def generate_forum_snapshot(
     mu = _solve_mu(mean_posts_per_topic)
     users = _Users(rng, max(50, int(n_topics * 0.8)))
     crawl = _iso(END)
-    maker = _TopicMaker(rng, users, mu, n_topics)
+    maker = _TopicMaker(rng, users, mu, n_topics, hostile_names)
     # topics are streamed to disk; only a small summary of each stays in memory
     summaries: list[tuple[str, bool, dict[str, Any]]] = []
     topic_ids = []
@@ -979,7 +1016,8 @@ def generate_forum_snapshot(
 
     n_pages = _write_listing_pages(forum_dir, _listing_order(summaries), users)
     entries = [e for _, _, e in summaries]
-    raw.write_json_gz(raw.categories_path(forum_dir), _categories_doc(entries), atomic=False)
+    names = HOSTILE_CATEGORIES if hostile_names else None
+    raw.write_json_gz(raw.categories_path(forum_dir), _categories_doc(entries, names), atomic=False)
     key = hashlib.sha256(f"hfreuse-demo-forum-{seed}".encode()).hexdigest()
     raw.write_key(forum_dir, key)
     generator = {
@@ -987,6 +1025,8 @@ def generate_forum_snapshot(
         "n_topics": n_topics,
         "mean_posts_per_topic": mean_posts_per_topic,
     }
+    if hostile_names:
+        generator["hostile_names"] = True
     manifest = _write_listing_and_manifest(
         forum_dir,
         crawl,

@@ -12,6 +12,12 @@ Layout under ``resources/raw/<snapshot>/forum/`` (the same for a crawl and for t
     topics/000548/548400.json.gz      one topic record (below); the folder is ``id // 1000``
     .listing-state.json               progress of a listing in progress (not a declared output)
     .topics-state.json                progress of a topic crawl in progress (not declared)
+    .listing-journal.jsonl            requests since the last save of each progress file
+    .topics-journal.jsonl             (see hfreuse.crawlstate.Journal)
+    *.corrupt                         a damaged file moved aside by the crawl and fetched again
+    quarantine.json                   topics that still failed after retries: not stored, listed
+                                      in the manifest's ``quarantined``, retried by the next run
+                                      (see :mod:`hfreuse.quarantine`)
     .pseudonym_key                    the snapshot's key for author pseudonyms (never published)
 
 A topic record is ``{"version", "topic_id", "status", "fetched_at", "listed", "topic",
@@ -38,6 +44,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..crawlstate import damaged
 from ..errors import InputError
 from ..io import parse_time, read_json
 
@@ -264,8 +271,11 @@ def batches(ids: list[int], size: int = POSTS_BATCH) -> list[list[int]]:
 
 
 def read_record(path: str | Path) -> dict[str, Any]:
-    """A stored topic record, checked."""
-    rec = read_json(path)
+    """A stored topic record, checked; a damaged one is an error that says how to recover it."""
+    try:
+        rec = read_json(path)
+    except InputError as exc:
+        raise damaged(path, exc, "fetch_forum_topics") from exc
     if (
         not isinstance(rec, dict)
         or rec.get("version") != RECORD_VERSION
@@ -278,6 +288,15 @@ def read_record(path: str | Path) -> dict[str, Any]:
         for n, batch in enumerate(rec.get("post_batches") or []):
             check_posts_batch(batch, f"{path}, post batch {n}")
     return rec
+
+
+def read_page(path: str | Path) -> Any:
+    """A stored listing page (or ``/categories.json``); a damaged one is an error that says how
+    to recover it."""
+    try:
+        return read_json(path)
+    except InputError as exc:
+        raise damaged(path, exc, "fetch_forum_listing") from exc
 
 
 def record_posts(rec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -329,7 +348,7 @@ def listed_entries(forum_dir: str | Path) -> dict[int, dict[str, Any]]:
     entries: dict[int, dict[str, Any]] = {}
     for kind in ("page", "catchup"):
         for page in list_pages(forum_dir, kind):
-            for entry in page_topics(read_json(page), str(page)):
+            for entry in page_topics(read_page(page), str(page)):
                 old = entries.get(entry["id"])
                 if old is None or (entry.get("bumped_at") or "") > (old.get("bumped_at") or ""):
                     entries[entry["id"]] = entry
@@ -346,6 +365,14 @@ def iter_records(forum_dir: str | Path, topic_ids: Iterable[int]) -> Iterator[di
                 "(incomplete snapshot: rerun the crawl)"
             )
         yield read_record(path)
+
+
+def quarantined_topic_ids(forum_dir: str | Path) -> set[int]:
+    """The topics a complete snapshot's manifest lists as quarantined (listed, not stored)."""
+    path = manifest_path(forum_dir)
+    doc = read_json(path) if path.exists() else {}
+    ids = doc.get("quarantined") if isinstance(doc, dict) else None
+    return {int(t) for t in ids or []}
 
 
 def read_listing(forum_dir: str | Path) -> dict[str, Any]:

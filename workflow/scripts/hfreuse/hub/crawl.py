@@ -17,24 +17,37 @@ Two resumable crawls:
   crawl before the page is stored. The cursors visited are the ``url`` of the stored pages, which
   a resumed run reads back with the state, so the check holds across runs.
 * :func:`crawl_cards` fetches ``README.md`` of the models whose file list has one, for one static
-  shard (stable hash of the model id). Records go to part files of a few hundred records; the
-  models already in part files are skipped on resume; the shard marker is written last.
+  shard (stable hash of the model id). Each verified record is appended to the shard's journal
+  (fsync'd), then goes to part files of a few hundred records; the models already in part files
+  or in the journal are skipped on resume, so a kill loses at most the README in flight, and the
+  parts come out as those of a crawl never killed. The shard marker is written last.
+
+Both crawls journal every request before it is sent (:class:`hfreuse.crawlstate.Journal`), so
+their counts after a kill equal the requests the server answered, plus at most the one in flight.
+A stored page or part found damaged (or missing) on resume is moved aside (``*.corrupt``) and
+fetched again into place.
 
   A README answered 200 is stored only if it is the file asked for: an HTML page (``text/html``,
   or a body opening with ``<!DOCTYPE html`` / ``<html``: a captive portal or an error page) is
   not; when the Hub sends the file's git blob id as ``ETag`` (40 hex digits; 64 for the sha256 of
   an LFS file) the body must hash to it (a body cut short is caught even with a matching
   ``Content-Length``), and ``X-Repo-Commit`` must be the commit asked for (when a commit id was
-  asked for, not ``main``). Such an answer is fetched again with the client's retries, then the
-  crawl stops with a FetchError naming the URL.
+  asked for, not ``main``). Such an answer is fetched again with the client's retries.
+
+  A README that still fails after the retries (such an answer, a final 5xx, a bare 403 that
+  persists, the total deadline, a reset) is quarantined (:mod:`hfreuse.quarantine`): recorded in
+  the shard's ``quarantine.json`` with the reason, not stored, and retried first by the next run;
+  the shard fails at its end when more than ``crawl.max_failed_share`` of its READMEs are
+  quarantined.
 
   Statuses. Recorded at once without text (final): 404 (no README), 410, 451, a 403 that carries
   the Hub's own ``X-Error-Code`` (gated, disabled repository), and, for an anonymous crawl only,
   a 401 with ``X-Error-Code`` ``GatedRepo`` / ``RepoNotFound`` (a repository gone private or
   deleted since the listing). A bare 403 is the Hub's front (Cloudflare) refusing for now: it is
-  retried with backoff like a 5xx and recorded only if it persists after the retries. Any other
+  retried with backoff like a 5xx and quarantined if it persists after the retries. Any other
   401 means the token (or anonymous access) was refused: it would refuse every model, so the crawl
-  stops at once with a clear error, keeping the READMEs already fetched (a rerun resumes).
+  stops at once with a clear error, keeping the READMEs already fetched (a rerun resumes); a 401
+  on a listing page stops the listing the same way.
 
 Network access goes through :class:`hfreuse.clients.HttpClient` (pacing, 429/``RateLimit``
 handling, retries). ``HF_TOKEN`` is read from the environment only and sent as a bearer token;
@@ -47,16 +60,38 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-from ..clients import FetchError, HttpClient, Progress, Stats, hub_token, library_versions
-from ..crawlstate import load_state, utc_now
+from ..clients import (
+    CreationEstimate,
+    FetchError,
+    HttpClient,
+    Progress,
+    Stats,
+    hub_token,
+    library_versions,
+)
+from ..crawlstate import (
+    Journal,
+    ShardsProgress,
+    load_state,
+    move_aside,
+    remove_stale_temps,
+    utc_now,
+)
 from ..errors import InputError
 from ..io import atomic_write_json, atomic_write_json_gz, atomic_write_jsonl_gz, read_json
+from ..quarantine import (
+    CrawlStopped,
+    Quarantine,
+    check_max_failed_share,
+    quarantinable,
+    quarantine_path,
+)
 from ..shards import check_shard, stable_shard
 from . import raw as hub_raw
 
@@ -74,6 +109,7 @@ FINAL_CARD_STATUSES = (404, 410, 451)  # recorded as answered (see the module do
 ANONYMOUS_401_CODES = ("GatedRepo", "RepoNotFound")
 _HEX = re.compile(r"^[0-9a-f]+$")
 STATE_VERSION = 1
+JOURNAL = "journal.jsonl"  # request counts since the last state save (crawlstate.Journal)
 
 
 def list_query(expand: Sequence[str], page_size: int) -> list[tuple[str, str]]:
@@ -196,6 +232,16 @@ def _page_items(resp: Any, url: str) -> list[dict[str, Any]]:
     return items
 
 
+def _read_page(path: Path) -> dict[str, Any]:
+    """A stored listing page; a missing or damaged one raises InputError."""
+    if not path.exists():
+        raise InputError(f"{path}: missing")
+    doc = read_json(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list) or "url" not in doc:
+        raise InputError(f"{path}: expected a stored page with 'url', 'next' and 'items'")
+    return doc
+
+
 def _drop_pages_after(hub_dir: Path, last: int) -> None:
     """Remove pages a killed run stored after its last recorded state (refetched anyway)."""
     for page in hub_raw.list_pages(hub_dir):
@@ -210,26 +256,6 @@ def cursor_key(url: str) -> str:
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "limit"]
     return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
-
-
-def _seen_ids(
-    hub_dir: Path, state: Mapping[str, Any], state_path: Path
-) -> tuple[set[str], set[str]]:
-    """The model ids and the cursors (:func:`cursor_key` of the URL) of the pages stored."""
-    seen: set[str] = set()
-    visited: set[str] = set()
-    for number in range(1, int(state["pages"]) + 1):
-        path = hub_raw.page_path(hub_dir, number)
-        if not path.exists():
-            raise InputError(f"{state_path}: records {state['pages']} pages but {path} is missing")
-        doc = read_json(path)
-        seen.update(item["id"] for item in doc["items"])
-        visited.add(cursor_key(doc["url"]))
-    if len(seen) != int(state["models"]):
-        raise InputError(
-            f"{state_path}: records {state['models']} models but its pages hold {len(seen)}"
-        )
-    return seen, visited
 
 
 def _check_listing_settings(page_size: int, oldest_models: int | None) -> None:
@@ -324,21 +350,87 @@ class _ListingRun:
         hub_dir: Path,
         state_path: Path,
         state: dict[str, Any],
-        seen: set[str],
-        visited: set[str],
         client: HttpClient,
         oldest_models: int | None,
-        progress: Progress,
+        journal: Journal,
     ) -> None:
         self.hub_dir, self.state_path, self.state = hub_dir, state_path, state
-        self.seen, self.client, self.oldest_models = seen, client, oldest_models
-        self.visited = visited  # cursor_key of every stored page
-        self.progress = progress
-        self.base = Stats.from_dict(state["stats"])  # earlier runs' requests
+        self.client, self.oldest_models = client, oldest_models
+        self.journal = journal  # request counts (earlier runs' plus this run's)
+        self.seen: set[str] = set()  # ids of the models stored
+        self.visited: set[str] = set()  # cursor_key of every stored page
+        self.progress: Progress | None = None
 
     def save(self) -> None:
-        self.state["stats"] = self.base.combined(self.client.stats).as_dict()
+        """Save the state with the request counts so far, then empty the journal."""
+        self.state["stats"] = self.journal.total()
         atomic_write_json(self.state_path, self.state)
+        self.journal.reset()
+
+    def load_pages(self, first_url: str) -> None:
+        """Read the pages stored by earlier runs (their model ids and cursors); a page that is
+        missing or damaged is moved aside and fetched again from the cursor of the page before,
+        and must link to the page after it as before (:meth:`_restore_page`)."""
+        state, prev = self.state, None
+        for number in range(1, int(state["pages"]) + 1):
+            path = hub_raw.page_path(self.hub_dir, number)
+            try:
+                doc = _read_page(path)
+            except InputError as exc:
+                if path.exists():
+                    move_aside(path, exc)
+                doc = self._restore_page(number, first_url if prev is None else prev["next"])
+            self.seen.update(item["id"] for item in doc["items"])
+            self.visited.add(cursor_key(doc["url"]))
+            prev = doc
+        if len(self.seen) != int(state["models"]):
+            raise InputError(
+                f"{self.state_path}: records {state['models']} models but its pages hold "
+                f"{len(self.seen)}"
+            )
+
+    def _restore_page(self, number: int, url: str | None) -> dict[str, Any]:
+        """Fetch stored page ``number`` again (at ``url``) and store it as it was."""
+        path, state = hub_raw.page_path(self.hub_dir, number), self.state
+        if url is None:
+            raise InputError(f"{path}: missing, and the page before it has no next link")
+        log.info("%s: missing or damaged; fetching it again from %s", path, url)
+        items, next_url = self._fetch_page(url)
+        new, _ = self._new_models(items)
+        if number == int(state["pages"]) and state["stopped"] == "oldest_models":
+            new = new[: int(self.oldest_models or 0) - len(self.seen)]
+        if number < int(state["pages"]):
+            after = hub_raw.page_path(self.hub_dir, number + 1)
+            try:
+                expected: str | None = _read_page(after)["url"]
+            except InputError:
+                expected = next_url  # damaged too: restored next, from this page's link
+        elif not state["done"] or state["stopped"] == "end":
+            expected = state["next"]
+        else:
+            expected = next_url
+        if (next_url and cursor_key(next_url)) != (expected and cursor_key(expected)):
+            raise InputError(
+                f"{path}: fetched again from {url}, the page now links to {next_url} instead of "
+                f"{expected}: the listing changed since the page was stored, so it cannot be "
+                "restored; crawl into a new snapshot id"
+            )
+        atomic_write_json_gz(path, {"url": url, "next": next_url, "items": new})
+        return read_json(path)
+
+    def _fetch_page(self, url: str) -> tuple[list[dict[str, Any]], str | None]:
+        """The models and the next link of the page at ``url``, its end signals consistent."""
+        page: dict[str, Any] = {}
+
+        def check(resp: Any) -> str | None:
+            if int(resp.status_code) == 401:
+                raise token_refused(resp, url, _token_used(self.client), "pages")
+            page["items"] = _page_items(resp, url)
+            page["next"] = _next_page_url(resp, url)
+            return _end_signal_problem(page["items"], page["next"], url)
+
+        self.client.get_checked(url, check, ok_statuses=(200, 401))
+        return page["items"], page["next"]
 
     def run(self) -> None:
         try:
@@ -353,22 +445,14 @@ class _ListingRun:
         """Fetch, store and record the next page (or ask for a smaller one after timeouts)."""
         state = self.state
         url = state["next"]
-        page: dict[str, Any] = {}
-
-        def check(resp: Any) -> str | None:
-            page["items"] = _page_items(resp, url)
-            page["next"] = _next_page_url(resp, url)
-            return _end_signal_problem(page["items"], page["next"], url)
-
         try:
-            self.client.get_checked(url, check)
+            items, next_url = self._fetch_page(url)
         except FetchError as exc:
             smaller = smaller_page_url(url)
             if not exc.transient or smaller is None:
                 raise
             self._ask_smaller_page(exc, smaller)
             return
-        items, next_url = page["items"], page["next"]
         if next_url and cursor_key(next_url) in self.visited | {cursor_key(url)}:
             self.client.stats.errors += 1
             raise FetchError(
@@ -437,7 +521,9 @@ class _ListingRun:
         if stopped:
             state["finished_at"] = utc_now()
         self.save()
-        self.progress.update(len(new), force=stopped is not None)
+        if self.progress is not None:
+            created = [item.get("createdAt") for item in new]
+            self.progress.update(len(new), force=stopped is not None, created=created)
 
 
 def _manifest(
@@ -525,17 +611,32 @@ def crawl_models(
     state = _open_listing_state(
         hub_dir, state_path, query, first_page_url(endpoint, expand, page_size)
     )
+    journal = Journal(hub_dir / JOURNAL)
+    state["stats"] = journal.resumed_stats(state["stats"])
+    for folder in (hub_dir, hub_dir / "pages"):
+        remove_stale_temps(folder)
     _drop_pages_after(hub_dir, int(state["pages"]))
-    seen, visited = _seen_ids(hub_dir, state, state_path)
     client = client or make_client(pace)
     state["runs"] = int(state["runs"]) + 1
-    if state.get("next") and int(state.get("page_size_reduced", 0)):
-        # a page size reduced by timeouts in an earlier run: try the configured size again
-        state["next"] = with_page_size(state["next"], int(page_size))
-    progress = Progress(
-        "hub models", total=oldest_models, every=progress_every, initial=int(state["models"])
-    )
-    _ListingRun(hub_dir, state_path, state, seen, visited, client, oldest_models, progress).run()
+    with journal.recording(client, state["stats"]):
+        run = _ListingRun(hub_dir, state_path, state, client, oldest_models, journal)
+        try:
+            run.load_pages(first_page_url(endpoint, expand, page_size))
+        except BaseException:
+            run.save()  # keep the counts of the pages fetched again
+            raise
+        if state.get("next") and int(state.get("page_size_reduced", 0)):
+            # a page size reduced by timeouts in an earlier run: try the configured size again
+            state["next"] = with_page_size(state["next"], int(page_size))
+        run.progress = Progress(
+            "hub models",
+            total=oldest_models,
+            every=progress_every,
+            initial=int(state["models"]),
+            # without a cap, the total is estimated from the createdAt of the last models listed
+            timeline=None if oldest_models is not None else CreationEstimate(),
+        )
+        run.run()
     manifest = _listing_manifest(
         hub_dir, snapshot, endpoint, expand, page_size, oldest_models, state, client
     )
@@ -587,25 +688,15 @@ def _check_card_settings(hub_dir: Path, shard: int, n_shards: int, max_cards: in
         raise InputError(f"hub.max_cards: expected a number >= 0 or null, got {max_cards}")
 
 
-def _stored_cards(folder: Path, mine: list[str]) -> dict[str, int]:
-    """``model_id -> status`` of the READMEs already in the shard's part files."""
-    done: dict[str, int] = {}
-    for rec in hub_raw.iter_cards(folder):
-        done[rec["model_id"]] = int(rec["status"])
-    stray = sorted(set(done) - set(mine))
-    if stray:
-        raise InputError(
-            f"{folder}: holds READMEs of models outside this shard's "
-            f"selection (e.g. {stray[0]}); the snapshot was crawled with other settings"
-        )
-    return done
-
-
 class _CardParts:
-    """Fetched README records, written as numbered part files of ``part_size`` records.
+    """The README records of a shard, written as numbered part files of ``part_size`` records.
 
-    Each flush writes the buffered records as the next part, then the shard's state (requests of
-    earlier runs plus this run's).
+    Every verified record is journaled (durably) before it is buffered; a full buffer is
+    written as the next part, then the state (request counts), then the journal is emptied. On
+    resume the journaled records not in a part are buffered again, not fetched again, so the
+    parts come out as those of a crawl never interrupted. A part that is damaged (or missing
+    between others) is moved aside and its models, those between its neighbours, are fetched
+    again into the same part number.
     """
 
     def __init__(
@@ -613,32 +704,87 @@ class _CardParts:
         folder: Path,
         state_path: Path,
         state: dict[str, Any],
-        done: dict[str, int],
-        client: HttpClient,
+        mine: list[str],
         part_size: int,
+        journal: Journal,
     ) -> None:
         self.folder, self.state_path, self.state = folder, state_path, state
-        self.done, self.client, self.part_size = done, client, part_size
-        parts = hub_raw.list_parts(folder)
-        self.next_part = 1 + max(
-            (int(hub_raw.PART_RE.match(p.name).group(1)) for p in parts), default=0
-        )
-        self.base = Stats.from_dict(state["stats"])  # earlier runs' requests
-        self.buffer: list[dict[str, Any]] = []
+        self.part_size, self.journal = part_size, journal
+        self.done: dict[str, int] = {}  # model_id -> status of the records in parts
+        self.first: dict[int, str] = {}  # part number -> its first model id
+        numbers = []
+        for part in hub_raw.list_parts(folder):
+            number = int(hub_raw.PART_RE.match(part.name).group(1))
+            try:
+                records = hub_raw.read_part(part)
+            except InputError as exc:
+                move_aside(part, exc)
+                continue
+            numbers.append(number)
+            if records:
+                self.first[number] = records[0]["model_id"]
+            self.done.update((rec["model_id"], int(rec["status"])) for rec in records)
+        top = max(numbers, default=0)
+        self.holes = sorted(set(range(1, top + 1)) - set(numbers))
+        self._bound: tuple[int, str] = (0, "")
+        self.next_new = top + 1
+        self.buffer: list[dict[str, Any]] = [
+            rec for rec in journal.records if rec["model_id"] not in self.done
+        ]
+        stray = sorted(({rec["model_id"] for rec in self.buffer} | set(self.done)) - set(mine))
+        if stray:
+            raise InputError(
+                f"{folder}: holds READMEs of models outside this shard's "
+                f"selection (e.g. {stray[0]}); the snapshot was crawled with other settings"
+            )
 
-    def flush_if_full(self) -> None:
+    def _hole_bound(self) -> str:
+        """The first model id of the parts after the first hole (its models sort before)."""
+        if self._bound[0] != self.holes[0]:
+            after = [m for n, m in self.first.items() if n > self.holes[0]]
+            self._bound = (self.holes[0], min(after) if after else "\U0010ffff")
+        return self._bound[1]
+
+    @property
+    def target(self) -> int:
+        """The number of the part the buffer goes to: the first hole, else a new part."""
+        return self.holes[0] if self.holes else self.next_new
+
+    def add(self, rec: dict[str, Any]) -> None:
+        """A verified record: journaled, buffered, and a full buffer written as a part."""
+        while self.holes and rec["model_id"] > self._hole_bound():
+            # the hole holds the models before the part after it: this one goes further on
+            if self.buffer:
+                self.flush()
+            else:
+                self.holes.pop(0)  # none of its models is left to fetch
+        self.journal.record(rec)
+        self.buffer.append(rec)
         if len(self.buffer) >= self.part_size:
             self.flush()
 
     def flush(self) -> None:
+        """Write the buffered records as a part, then save the state."""
         if self.buffer:
-            path = hub_raw.part_path(self.folder, self.next_part)
-            atomic_write_jsonl_gz(path, self.buffer)
+            number = self.target
+            atomic_write_jsonl_gz(hub_raw.part_path(self.folder, number), self.buffer)
+            self.first[number] = self.buffer[0]["model_id"]
             self.done.update((rec["model_id"], rec["status"]) for rec in self.buffer)
             self.buffer.clear()
-            self.next_part += 1
-        self.state["stats"] = self.base.combined(self.client.stats).as_dict()
+            if self.holes and number == self.holes[0]:
+                self.holes.pop(0)
+            else:
+                self.next_new += 1
+        self.save()
+
+    def save(self) -> None:
+        """Save the state with the request counts so far; empty the journal unless it holds
+        records not yet in a part."""
+        self.state["done"] = len(self.done)  # read by the other shards' overall progress
+        self.state["stats"] = self.journal.total()
         atomic_write_json(self.state_path, self.state)
+        if not self.buffer:
+            self.journal.reset()
 
 
 def git_blob_sha1(data: bytes) -> str:
@@ -677,20 +823,28 @@ def readme_problem(resp: Any, revision: str) -> str | None:
     return None
 
 
+def token_refused(resp: Any, url: str, token_used: bool, kept: str) -> CrawlStopped:
+    """The error of a 401 that refuses the token (or anonymous access): it would refuse every
+    request, so the crawl stops at once (``kept``: what was fetched so far, e.g. "READMEs")."""
+    code = resp.headers.get("X-Error-Code")
+    refused = (
+        "the token was refused; check HF_TOKEN"
+        if token_used
+        else "anonymous access was refused; set HF_TOKEN"
+    )
+    return CrawlStopped(
+        f"GET {url}: HTTP 401 Unauthorized ({code or 'no X-Error-Code'}): {refused}. "
+        f"The {kept} fetched so far are kept; rerun to resume",
+        status=401,
+    )
+
+
 def _card_answer_problem(resp: Any, url: str, revision: str, token_used: bool) -> str | None:
     """None when the card answer can be recorded; a problem to retry; a 401 raises."""
     status = int(resp.status_code)
     code = resp.headers.get("X-Error-Code")
     if status == 401 and (token_used or code not in ANONYMOUS_401_CODES):
-        refused = (
-            "the token was refused; check HF_TOKEN"
-            if token_used
-            else "anonymous access was refused; set HF_TOKEN"
-        )
-        raise FetchError(
-            f"GET {url}: HTTP 401 Unauthorized ({code or 'no X-Error-Code'}): {refused}. "
-            "The READMEs fetched so far are kept; rerun to resume"
-        )
+        raise token_refused(resp, url, token_used, "READMEs")
     if status == 403 and not code:
         return "HTTP 403 without the Hub's X-Error-Code (its front refusing for now)"
     if status == 200:
@@ -706,7 +860,6 @@ def _fetch_card(client: HttpClient, endpoint: str, model_id: str, revision: str)
         url,
         lambda r: _card_answer_problem(r, url, revision, token_used),
         ok_statuses=CARD_STATUSES,
-        record_after_retries=(403,),
     )
     status = int(resp.status_code)
     text = _decode_text(resp, url) if status == 200 else None
@@ -723,6 +876,7 @@ def _card_marker(
     revisions: Mapping[str, str],
     mine: list[str],
     statuses: Counter,
+    quarantined: list[str],
     state: Mapping[str, Any],
     client: HttpClient,
 ) -> dict[str, Any]:
@@ -737,6 +891,7 @@ def _card_marker(
         "not_found": statuses.get("404", 0),
         "card_statuses": dict(sorted(statuses.items())),
         "parts": len(hub_raw.list_parts(folder)),
+        "quarantined": quarantined,
     }
     return _manifest(hub_dir, snapshot, fields, state, client, "resolves_per_minute")
 
@@ -753,22 +908,53 @@ def _open_card_state(state_path: Path, query: Mapping[str, Any]) -> dict[str, An
     }
 
 
+def _open_quarantine(folder: Path, mine: list[str], kept: Collection[str]) -> Quarantine:
+    """The shard's quarantine, without the READMEs stored or journaled since (a run killed
+    before it saved the quarantine) and those no longer selected."""
+    quarantine = Quarantine(quarantine_path(folder))
+    wanted = set(mine)
+    if quarantine.discard([m for m in quarantine.ids() if m in kept or m not in wanted]):
+        quarantine.save()
+    return quarantine
+
+
 def _fetch_cards(
-    parts: _CardParts, endpoint: str, todo: Mapping[str, str], progress: Progress
+    parts: _CardParts,
+    client: HttpClient,
+    endpoint: str,
+    todo: Mapping[str, str],
+    progress: Progress,
+    quarantine: Quarantine,
+    overall: ShardsProgress | None = None,
 ) -> None:
-    """Fetch the READMEs of ``todo`` (model id -> revision) into ``parts``; whatever happens,
-    what was fetched and this run's counts are kept."""
+    """Fetch the READMEs of ``todo`` (model id -> revision) into ``parts``; a README that still
+    fails after the retries goes to ``quarantine`` and the crawl goes on (one that is fetched,
+    and journaled, leaves it). Whatever happens, what was fetched (journaled) and this run's
+    counts are kept."""
     try:
         for model_id, revision in todo.items():
-            parts.buffer.append(_fetch_card(parts.client, endpoint, model_id, revision))
+            try:
+                rec = _fetch_card(client, endpoint, model_id, revision)
+            except FetchError as exc:
+                if not quarantinable(exc):
+                    raise
+                quarantine.add(model_id, card_url(endpoint, model_id, revision), exc)
+            else:
+                parts.add(rec)
+                quarantine.succeeded()
+                if quarantine.discard([model_id]):
+                    quarantine.save()
             progress.update()
-            parts.flush_if_full()
+            if overall is not None:
+                overall.tick(len(parts.done) + len(parts.buffer))
     except BaseException:
-        parts.flush()  # keep what was fetched and this run's counts
+        parts.save()  # this run's counts; the records fetched stay in the journal
         raise
     if not parts.state["finished_at"]:
         parts.state["finished_at"] = utc_now()
     parts.flush()
+    if overall is not None:
+        overall.tick(len(parts.done), force=True)
 
 
 def crawl_cards(
@@ -784,15 +970,21 @@ def crawl_cards(
     part_size: int = PART_SIZE,
     snapshot: str | None = None,
     progress_every: float = 10.0,
+    max_failed_share: float = 0.0,
 ) -> dict[str, Any]:
     """Fetch the README texts of card shard ``shard`` (0-based) of ``n_shards``; returns the
     shard marker.
 
     Needs the complete listing (``manifest.json``) in ``hub_dir``. Resumes from the part files in
-    the folder beside ``marker``; writes ``marker`` last.
+    the folder beside ``marker``; writes ``marker`` last. A README that still fails after the
+    retries is quarantined (``quarantine.json`` beside the parts; :mod:`hfreuse.quarantine`)
+    and retried first by the next run; when more than ``max_failed_share`` of the shard's
+    READMEs are quarantined at the end, the shard fails (everything else stored) without a
+    marker, else the marker lists them.
     """
     hub_dir, marker_path = Path(hub_dir), Path(marker)
     _check_card_settings(hub_dir, shard, n_shards, max_cards)
+    max_failed_share = check_max_failed_share(max_failed_share)
     name = f"{shard + 1} of {n_shards}"
     revisions = readme_revisions(hub_dir)
     mine = shard_models(revisions, shard, n_shards, max_cards)
@@ -805,29 +997,68 @@ def crawl_cards(
         "max_cards": max_cards,
     }
     state = _open_card_state(state_path, query)
-    done = _stored_cards(shard_path, mine)
-    todo = [m for m in mine if m not in done]
+    journal = Journal(shard_path / JOURNAL)
+    state["stats"] = journal.resumed_stats(state["stats"])
+    remove_stale_temps(shard_path)
+    remove_stale_temps(marker_path.parent, marker_path.name)
+    parts = _CardParts(shard_path, state_path, state, mine, part_size, journal)
+    kept = set(parts.done) | {rec["model_id"] for rec in parts.buffer}
+    quarantine = _open_quarantine(shard_path, mine, kept)
+    # the READMEs quarantined by an earlier run first, then the rest in shard order
+    todo = [m for m in quarantine.ids() if m not in kept]
+    todo += [m for m in mine if m not in kept and m not in quarantine]
     log.info(
-        "card shard %s: %d of %d models with README selected, %d already stored, %d to fetch",
+        "card shard %s: %d of %d models with README selected, %d already stored, %d to fetch "
+        "(%d quarantined by an earlier run, retried first)",
         name,
         len(mine),
         len(revisions),
-        len(done),
+        len(kept),
         len(todo),
+        len(quarantine),
     )
     client = client or make_client(pace, accept="text/plain, */*")
-    parts = _CardParts(shard_path, state_path, state, done, client, part_size)
     state["runs"] = int(state["runs"]) + 1
     progress = Progress(
-        f"card shard {name}", total=len(mine), every=progress_every, initial=len(done)
+        f"card shard {name}", total=len(mine), every=progress_every, initial=len(kept)
     )
-    _fetch_cards(parts, endpoint, {m: revisions[m] for m in todo}, progress)
-    missing = [m for m in mine if m not in done]
+    overall = None
+    if n_shards > 1:  # one line over all shards, from their state files
+        overall = ShardsProgress(
+            f"card shards (all {n_shards})",
+            lambda: sorted(shard_path.parent.glob("*/state.json")),
+            state_path,
+            len(hub_raw.select_card_models(list(revisions), max_cards)),
+            len(kept),
+            every=progress_every,
+        )
+    with journal.recording(client, state["stats"]):
+        _fetch_cards(
+            parts,
+            client,
+            endpoint,
+            {m: revisions[m] for m in todo},
+            progress,
+            quarantine,
+            overall,
+        )
+    done = parts.done
+    missing = [m for m in mine if m not in done and m not in quarantine]
     if missing:  # cannot happen unless the part files changed under the crawl
         raise InputError(f"{shard_path}: {len(missing)} READMEs missing after the crawl")
-    statuses = Counter(str(done[m]) for m in mine)
+    quarantine.check_share(len(mine), max_failed_share, f"card shard {name}: READMEs")
+    statuses = Counter(str(done[m]) for m in mine if m in done)
     doc = _card_marker(
-        hub_dir, shard_path, snapshot, query, revisions, mine, statuses, state, client
+        hub_dir,
+        shard_path,
+        snapshot,
+        query,
+        revisions,
+        mine,
+        statuses,
+        sorted(quarantine.ids()),
+        state,
+        client,
     )
     atomic_write_json(marker_path, doc)
     log.info(

@@ -3,8 +3,12 @@
 The numbers are made up but shaped like the real Hub: exponential growth of uploads from 2019,
 Zipf-like model type frequencies whose popularity moves over time (BERT early, Llama late),
 models without a transformers config, the 2022-03-02T23:29:04Z ``createdAt`` floor on every
-model created before it, about half of the models with card data, README texts whose length
-varies over orders of magnitude. Same seed, same bytes.
+model created before it (with a commit history whose first commit is the true date), about half
+of the models with card data, README texts whose length varies over orders of magnitude. Same seed, same bytes.
+
+With ``hostile_names`` (config ``demo.hostile_names``, a security check) the largest model types
+are served under names that would run as script in a careless HTML page or as a formula in a
+spreadsheet (:data:`HOSTILE_MODEL_TYPES`); the draws, and so everything else, stay the same.
 """
 
 from __future__ import annotations
@@ -52,6 +56,17 @@ def _read_model_types(path: Path) -> dict[str, tuple[int, str, str, str, str]]:
 
 
 MODEL_TYPES = _read_model_types(MODEL_TYPES_FILE)
+# demo.hostile_names: the names some model types are served under (script and formula injection;
+# each script payload marks the page it runs in: a title starting "PWNED", window.__pwned set;
+# single quotes only, as JSON escapes double ones, and no space in an unquoted onerror value)
+HOSTILE_MODEL_TYPES = {
+    "bert": "</script><script>window.__pwned='type';document.title='PWNED type'</script>",
+    "gpt2": "\"><img src=x onerror=window.__pwned='img';document.title='PWNED-img'>",
+    "distilbert": "=cmd|' /C calc'!A0",
+    "roberta": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "t5": "+cmd|' /C notepad'!A0",
+    "llama": "-2+3+cmd|' /C calc'!A0",
+}
 # libraries of models without a transformers config
 NO_CONFIG_LIBRARIES = [
     ("diffusers", "text-to-image", 40),
@@ -164,8 +179,9 @@ class _DemoModels:
     """The random draws for ``n`` demo models (vectorized, in a fixed order from one seeded
     generator) and the raw model objects built from them."""
 
-    def __init__(self, rng: np.random.Generator, n: int) -> None:
+    def __init__(self, rng: np.random.Generator, n: int, hostile_names: bool = False) -> None:
         self.n = n
+        self.shown = HOSTILE_MODEL_TYPES if hostile_names else {}
         self.names = sorted(MODEL_TYPES)
         self._draw_types(rng)
         self._draw_names(rng)
@@ -257,6 +273,7 @@ class _DemoModels:
             _, _, _, pipe, arch = MODEL_TYPES[model_type]
             lib = "transformers"
             stem = model_type.replace("_", "-")
+            model_type = self.shown.get(model_type, model_type)
         words = TASK_WORDS[self.w1[i]] + (f"-{TASK_WORDS[self.w2[i]]}" if self.two_words[i] else "")
         model_id = f"{author}/{stem}-{words}-{i:07d}"
         card = self._card_data(i)
@@ -359,6 +376,111 @@ def _write_card_shards(
     return selected
 
 
+HISTORY_GONE_SHARE = 0.01  # floored demo repositories deleted since the listing (404)
+HISTORY_REWRITTEN_SHARE = 0.005  # floored demo repositories whose history was squashed later
+HISTORY_MAX_COMMITS = 150
+
+
+def _commit_id(model_id: str, k: int) -> str:
+    import hashlib
+
+    return hashlib.sha1(f"{model_id}:{k}".encode()).hexdigest()
+
+
+def _write_history_shards(
+    models: _DemoModels, seed: int, history_markers: list[str | Path]
+) -> dict[str, int]:
+    """The commit histories of the floored models, in the live crawl's records
+    (:mod:`hfreuse.hub.history`), shard ``k`` beside ``history_markers[k]``; returns counts.
+
+    Drawn from their own generator (the listing's draws are untouched): 1 to 150 commits, the
+    first at the model's true creation time, the others spread to its last modification; a few
+    repositories gone (404 ``RepoNotFound``) and a few histories squashed after the floor."""
+    rng = np.random.default_rng([seed, 12])
+    floored = np.flatnonzero(models.times < models.floor_s) if history_markers else []
+    n = len(floored)
+    lengths = np.minimum(rng.geometric(0.25, size=n), HISTORY_MAX_COMMITS)
+    lengths[rng.random(n) < 0.01] = HISTORY_MAX_COMMITS  # a few long histories (several pages)
+    fate = rng.random(n)
+    base = np.datetime64(START.replace(tzinfo=None), "s")
+    n_shards = len(history_markers)
+    by_shard: dict[int, list[dict[str, Any]]] = {k: [] for k in range(n_shards)}
+    counts = {"floored": int(n), "gone": 0, "rewritten": 0}
+    if not n_shards:
+        return counts
+    for j, i in enumerate(floored):
+        item = models.item(int(i))
+        model_id = item["id"]
+        rec: dict[str, Any] = {"model_id": model_id, "revision": item["sha"], "error_code": None}
+        if fate[j] < HISTORY_GONE_SHARE:
+            counts["gone"] += 1
+            rec |= {"status": 404, "error_code": "RepoNotFound", "commits": None, "pages": 1}
+        else:
+            start = float(models.times[i])
+            if fate[j] < HISTORY_GONE_SHARE + HISTORY_REWRITTEN_SHARE:
+                counts["rewritten"] += 1
+                start = models.floor_s + 86400.0 * (1 + j % 300)  # squashed after the floor
+            stop = max(start, (END - START).total_seconds() - 86400)
+            k = int(lengths[j])
+            offsets = np.sort(rng.random(k - 1)) * (stop - start) if k > 1 else np.zeros(0)
+            stamps = base + np.concatenate([[start], start + offsets]).astype("int64").astype(
+                "timedelta64[s]"
+            )
+            dates = np.char.add(np.datetime_as_string(stamps, unit="s"), ".000Z")
+            commits = [{"id": _commit_id(model_id, c), "date": str(dates[c])} for c in range(k)]
+            rec |= {"status": 200, "commits": commits[::-1], "pages": 1}
+        rec["total"] = len(rec["commits"]) if rec["commits"] else None
+        by_shard[stable_shard(model_id, n_shards)].append(rec)
+    models.cards.clear()  # items built again here must not add README data twice
+    for k, recs in by_shard.items():
+        recs.sort(key=lambda r: r["model_id"])
+        folder = hub_raw.shard_dir(history_markers[k])
+        for part, start in enumerate(range(0, len(recs), 500), 1):
+            atomic_write_jsonl_gz(hub_raw.part_path(folder, part), recs[start : start + 500])
+        atomic_write_json(
+            history_markers[k],
+            {"synthetic": True, "shard": k, "shards": n_shards, "models": len(recs),
+             "stats": {"requests": 0}},
+        )  # fmt: skip
+    return counts
+
+
+def _write_card_history(
+    models: _DemoModels, readme_ids: list[str], sample: dict[str, Any], manifest: Path
+) -> int:
+    """Card-history records (:mod:`hfreuse.hub.cardhistory`) of the seeded sample of the models
+    with a README: a history of 1 to 40 commits, README.md first in one of the first commits,
+    card data then for most models that have it today and for a few that dropped it since."""
+    from .cardhistory import sample_models, sample_size
+
+    n = sample_size(len(readme_ids), sample["size"], sample["confidence"], sample["margin"],
+                    sample["proportion"])  # fmt: skip
+    chosen = sample_models(readme_ids, n, sample["seed"])
+    rng = np.random.default_rng([sample["seed"], 13])
+    recs = []
+    for model_id in chosen:
+        i = int(model_id.rsplit("-", 1)[1])  # demo ids end with the model's index
+        k = int(min(rng.geometric(0.2), 40))
+        first = int(min(rng.geometric(0.6) - 1, k - 1))
+        has_now = bool(models.has_card[i])
+        had = rng.random() < (0.75 if has_now else 0.05)
+        stamp = float(models.times[i]) + 3600.0 * first
+        date = str(_iso_array(np.array([stamp]))[0])
+        header = f"---\nlicense: {LICENSES[int(models.lic[i])]}\n---\n" if had else ""
+        recs.append({
+            "model_id": model_id, "revision": None, "status": 200, "error_code": None,
+            "commits": k, "first_index": first, "first_commit": _commit_id(model_id, first),
+            "first_date": date, "probes": 0, "readme_status": 200,
+            "text": f"{header}# {model_id.split('/')[-1]}\n",
+        })  # fmt: skip
+    models.cards.clear()
+    for part, start in enumerate(range(0, len(recs), 500), 1):
+        atomic_write_jsonl_gz(hub_raw.part_path(manifest.parent, part), recs[start : start + 500])
+    atomic_write_json(manifest, {"synthetic": True, "sample": n, "seed": sample["seed"],
+                                 "models_with_readme": len(readme_ids), "stats": {"requests": 0}})  # fmt: skip
+    return n
+
+
 def generate_hub_snapshot(
     hub_dir: str | Path,
     seed: int,
@@ -366,17 +488,26 @@ def generate_hub_snapshot(
     page_size: int,
     card_markers: list[str | Path],
     max_cards: int | None = None,
+    history_markers: list[str | Path] = (),
+    card_history: tuple[str | Path, dict[str, Any]] | None = None,
+    hostile_names: bool = False,
 ) -> dict[str, Any]:
     """Write a synthetic raw Hub snapshot (list pages, README shards, markers) to ``hub_dir``.
 
     Vectorized: two million models take about a minute. README texts are written for the models
     the crawl would fetch (every model listing README.md, or a ``max_cards`` stable-hash sample),
-    README shard ``k`` beside the marker ``card_markers[k]``.
+    README shard ``k`` beside the marker ``card_markers[k]``; the commit histories of the floored
+    models beside ``history_markers`` (none without); with ``card_history`` (manifest path,
+    sample settings: size, seed, confidence, margin, proportion) the card history of a sample.
     """
     hub_dir = Path(hub_dir)
-    models = _DemoModels(np.random.default_rng(seed), n_models)
+    models = _DemoModels(np.random.default_rng(seed), n_models, hostile_names)
     n_pages = _write_pages(hub_dir, models, page_size)
     selected = _write_card_shards(models.cards, max_cards, card_markers)
+    readme_ids = sorted(models.cards)
+    histories = _write_history_shards(models, seed, list(history_markers))
+    if card_history is not None:
+        _write_card_history(models, readme_ids, card_history[1], Path(card_history[0]))
     manifest = {
         "synthetic": True,
         "generator": "hfreuse.hub.demo.generate_hub_snapshot",
@@ -391,8 +522,17 @@ def generate_hub_snapshot(
         "crawl_finished_at": _iso(END),
         "stats": {"requests": 0, "retries": 0, "errors": 0},
     }
+    if hostile_names:
+        manifest["hostile_names"] = True
     atomic_write_json(hub_dir / "manifest.json", manifest)
     log.info(
-        "demo hub snapshot: %d models in %d pages, %d READMEs", n_models, n_pages, len(selected)
+        "demo hub snapshot: %d models in %d pages, %d READMEs, histories of %d floored models "
+        "(%d repositories gone, %d rewritten)",
+        n_models,
+        n_pages,
+        len(selected),
+        histories["floored"],
+        histories["gone"],
+        histories["rewritten"],
     )
     return manifest

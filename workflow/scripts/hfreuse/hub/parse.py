@@ -76,7 +76,86 @@ def card_lengths(markers: list[str | Path]) -> dict[str, int]:
     return lengths
 
 
+def card_quarantine(markers: list[str | Path]) -> pa.Table:
+    """The READMEs the card shards (their markers) quarantined: fetched, still failing after
+    retries, so without text (see :mod:`hfreuse.quarantine`); empty when none."""
+    from ..quarantine import quarantine_path, quarantine_table
+
+    return quarantine_table(quarantine_path(hub_raw.shard_dir(m)) for m in markers)
+
+
 PART_SCHEMA = MODELS_SCHEMA.append(pa.field("page", pa.int32()))
+
+#: models.parquet: the part columns and the true creation date (see :func:`true_dates`)
+TRUE_DATE_COLUMNS = arrow_schema(
+    "created_at_true:timestamp created_at_source:string created_at_reason:string"
+)
+MODELS_TABLE_SCHEMA = pa.schema(
+    [*list(MODELS_SCHEMA)[:4], *TRUE_DATE_COLUMNS, *list(MODELS_SCHEMA)[4:]]
+)
+
+#: why a floored model's true date is unknown, by the status of its history answer
+UNRESOLVED_REASONS = {
+    (404, "RepoNotFound"): "repository gone (deleted or private)",
+    (401, "RepoNotFound"): "repository gone (deleted or private)",
+    (404, "RevisionNotFound"): "listed revision gone (history rewritten)",
+    (410, None): "repository gone (410)",
+    (451, None): "repository blocked (451)",
+    (0, "InvalidRepoId"): "model id refused by huggingface_hub",
+}
+
+
+def _unresolved_reason(status: int, code: str | None) -> str:
+    reason = UNRESOLVED_REASONS.get((status, code)) or UNRESOLVED_REASONS.get((status, None))
+    return reason or f"HTTP {status}" + (f" {code}" if code else "")
+
+
+def first_commits(records: Any) -> dict[str, tuple[datetime | None, str | None]]:
+    """``model_id -> (date of the oldest commit, None)`` from history records (see
+    :mod:`hfreuse.hub.history`), or ``(None, reason)`` when the history cannot date the model:
+    the repository or revision gone, no commits, or a first commit after the floor (a history
+    rewritten since, e.g. squashed: its oldest commit is not the upload)."""
+    out: dict[str, tuple[datetime | None, str | None]] = {}
+    for rec in records:
+        model_id, status = rec["model_id"], int(rec["status"])
+        if status != 200:
+            out[model_id] = (None, _unresolved_reason(status, rec.get("error_code")))
+            continue
+        commits = rec.get("commits") or []
+        if not commits:
+            out[model_id] = (None, "no commits")
+            continue
+        first = parse_time(commits[-1].get("date"), f"history of {model_id}, oldest commit")
+        if first > FLOOR:
+            out[model_id] = (None, "first commit after the createdAt floor (history rewritten)")
+        else:
+            out[model_id] = (first, None)
+    return out
+
+
+def true_dates(
+    created: list[datetime | None],
+    floored: list[bool],
+    keys: list[str],
+    firsts: dict[str, tuple[datetime | None, str | None]] | None,
+) -> tuple[list[Any], list[str | None], list[str | None]]:
+    """``created_at_true``, ``created_at_source`` and ``created_at_reason`` of each model:
+    ``api`` (created_at as listed: after the floor), ``first_commit`` (a floored model dated by
+    its oldest commit) or ``unresolved`` (floored, true date unknown: the reason says why;
+    ``history not fetched`` when the run has no history for it)."""
+    firsts = firsts or {}
+    true, source, reason = [], [], []
+    for when, flag, key in zip(created, floored, keys, strict=True):
+        if when is None:
+            true.append(None), source.append(None), reason.append(None)
+        elif not flag:
+            true.append(when), source.append("api"), reason.append(None)
+        else:
+            first, why = firsts.get(key, (None, "history not fetched"))
+            true.append(first)
+            source.append("first_commit" if first is not None else "unresolved")
+            reason.append(why)
+    return true, source, reason
 
 
 def parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
@@ -87,17 +166,13 @@ def parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
 
 
 def _parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
-    from ..io import read_json
 
     rows: list[dict[str, Any]] = []
     for page in hub_raw.list_pages(hub_dir):
         number = int(hub_raw.PAGE_RE.match(page.name).group(1))
         if (number - 1) % n_parts != part:
             continue
-        doc = read_json(page)
-        items = doc.get("items") if isinstance(doc, dict) else None
-        if not isinstance(items, list):
-            raise InputError(f"{page}: expected an object with a list 'items'")
+        items = hub_raw.read_page(page)["items"]
         for n, item in enumerate(items):
             if not isinstance(item, dict):
                 raise InputError(f"{page}, item {n}: expected a model object")
@@ -108,11 +183,16 @@ def _parse_pages(hub_dir: str | Path, part: int, n_parts: int) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=PART_SCHEMA)
 
 
-def merge_parts(parts: list[pa.Table], lengths: dict[str, int]) -> pa.Table:
+def merge_parts(
+    parts: list[pa.Table],
+    lengths: dict[str, int],
+    firsts: dict[str, tuple[datetime | None, str | None]] | None = None,
+) -> pa.Table:
     """One row per model from the shards' tables, sorted by model id.
 
     A model listed twice (a page re-served by the Hub) keeps its last listing; the count of such
-    duplicates is logged, never silently dropped. ``card_length`` comes from ``lengths``.
+    duplicates is logged, never silently dropped. ``card_length`` comes from ``lengths``; the
+    true creation date of floored models from ``firsts`` (:func:`first_commits`).
     """
     import pyarrow.compute as pc
 
@@ -130,10 +210,31 @@ def merge_parts(parts: list[pa.Table], lengths: dict[str, int]) -> pa.Table:
     card = pa.array([lengths.get(k) for k in keys], pa.int64())
     table = table.drop_columns(["page", "card_length"])
     table = table.append_column("card_length", card)
-    log.info("merged %d models (%d with README text)", table.num_rows, len(lengths))
-    return table.select(MODELS_SCHEMA.names).cast(MODELS_SCHEMA)
+    true, source, reason = true_dates(
+        table.column("created_at").to_pylist(),
+        table.column("created_at_floored").to_pylist(),
+        keys,
+        firsts,
+    )
+    for field, values in zip(TRUE_DATE_COLUMNS, (true, source, reason), strict=True):
+        table = table.append_column(field, pa.array(values, field.type))
+    counts = {s: source.count(s) for s in ("first_commit", "unresolved")}
+    log.info(
+        "merged %d models (%d with README text); floored models dated by their first commit: "
+        "%d, unresolved: %d",
+        table.num_rows,
+        len(lengths),
+        counts["first_commit"],
+        counts["unresolved"],
+    )
+    return table.select(MODELS_TABLE_SCHEMA.names).cast(MODELS_TABLE_SCHEMA)
 
 
-def parse_models(hub_dir: str | Path, markers: list[str | Path]) -> pa.Table:
+def parse_models(
+    hub_dir: str | Path, markers: list[str | Path], history: list[str | Path] = ()
+) -> pa.Table:
     """All models of the raw snapshot in one go (the two steps above, unsharded)."""
-    return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(markers))
+    from .history import iter_histories
+
+    firsts = first_commits(iter_histories(list(history)))
+    return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(markers), firsts)

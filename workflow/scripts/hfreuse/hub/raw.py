@@ -12,6 +12,12 @@ Layout under ``resources/raw/<snapshot>/hub/``::
                                        README texts: {"model_id", "status", "text"} per line
                                        (the live crawl adds "revision": the sha it resolved)
     cards/shard-1-of-4/state.json      progress of a live shard in progress (request counts)
+    cards/shard-1-of-4/journal.jsonl   requests and README records since the last part (live)
+    journal.jsonl                      requests of the listing since its last state save (live)
+    *.corrupt                          a damaged file the live crawl moved aside and fetched again
+    cards/shard-1-of-4/quarantine.json READMEs that still failed after retries: not stored,
+                                       listed in the marker's "quarantined", retried first by
+                                       the next run (see hfreuse.quarantine)
 
 A README shard is given by its marker path and its 0-based index among ``n`` shards; a model
 belongs to shard ``hfreuse.shards.stable_shard(model_id, n)``.
@@ -29,6 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..crawlstate import damaged
 from ..errors import InputError
 from ..io import read_json, read_jsonl
 from ..shards import stable_hash
@@ -58,14 +65,22 @@ def list_pages(hub_dir: str | Path) -> list[Path]:
     return pages
 
 
-def iter_models(hub_dir: str | Path) -> Iterator[dict[str, Any]]:
-    """Every raw model object of the snapshot, in page order."""
-    for page in list_pages(hub_dir):
+def read_page(page: str | Path, rule: str = "fetch_hub_models") -> dict[str, Any]:
+    """A stored list page; a damaged one is an error that says how to recover it (``rule``)."""
+    try:
         doc = read_json(page)
         items = doc.get("items") if isinstance(doc, dict) else None
         if not isinstance(items, list):
             raise InputError(f"{page}: expected an object with a list 'items'")
-        yield from items
+    except InputError as exc:
+        raise damaged(page, exc, rule) from exc
+    return doc
+
+
+def iter_models(hub_dir: str | Path) -> Iterator[dict[str, Any]]:
+    """Every raw model object of the snapshot, in page order."""
+    for page in list_pages(hub_dir):
+        yield from read_page(page)["items"]
 
 
 def has_readme(item: dict[str, Any]) -> bool:
@@ -86,10 +101,21 @@ def list_parts(folder: str | Path) -> list[Path]:
     return sorted(p for p in Path(folder).glob("part-*.jsonl.gz") if PART_RE.match(p.name))
 
 
+def read_part(part: str | Path) -> list[dict[str, Any]]:
+    """The card records of one part file; a damaged one raises InputError."""
+    records = read_jsonl(part)
+    for rec in records:
+        if not isinstance(rec, dict) or "model_id" not in rec or "status" not in rec:
+            raise InputError(f"{part}: expected records with 'model_id' and 'status'")
+    return records
+
+
 def iter_cards(folder: str | Path) -> Iterator[dict[str, Any]]:
-    """The card records of a README shard's folder."""
+    """The card records of a README shard's folder; a damaged part is an error that says how
+    to recover it."""
     for part in list_parts(folder):
-        for rec in read_jsonl(part):
-            if not isinstance(rec, dict) or "model_id" not in rec or "status" not in rec:
-                raise InputError(f"{part}: expected records with 'model_id' and 'status'")
-            yield rec
+        try:
+            records = read_part(part)
+        except InputError as exc:
+            raise damaged(part, exc, "fetch_hub_cards") from exc
+        yield from records

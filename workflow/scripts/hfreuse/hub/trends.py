@@ -11,11 +11,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..errors import InputError
 from ..months import month_of, month_range
 
 FLOOR_MONTH = "2022-03"
 # the columns of the two monthly tables (the paper source writes the same tables)
-MODEL_TYPES_COLUMNS = ["model_type", "month", "models", "models_floored", "partial_month"]
+MODEL_TYPES_COLUMNS = [
+    "model_type",
+    "month",
+    "models",
+    "models_floored",
+    "partial_month",
+    "models_api",
+]
 CARD_SHARE_COLUMNS = [
     "month",
     "models",
@@ -24,6 +32,8 @@ CARD_SHARE_COLUMNS = [
     "models_floored",
     "floor_month",
     "partial_month",
+    "models_api",
+    "share_api",
 ]
 
 
@@ -40,6 +50,39 @@ class CreationWindow:
 
 #: every model, every month
 WHOLE_SNAPSHOT = CreationWindow()
+
+#: trends.created_at: the creation date the monthly tables use
+CREATED_AT_CHOICES = ("true", "api")
+MODEL_COLUMNS = [
+    "model_type",
+    "created_at",
+    "created_at_floored",
+    "created_at_true",
+    "has_card_data",
+]
+
+
+def dated(models: pd.DataFrame, created_at: str = "true") -> pd.DataFrame:
+    """``models`` with ``created_at`` and ``created_at_floored`` as the trends see them.
+
+    ``api``: the Hub's ``createdAt`` as listed (floored at 2022-03-02T23:29:04Z). ``true``: a
+    floored model dated by its first commit (``created_at_true``) is no longer floored; a model
+    whose history could not date it keeps the floor and its flag (``trends.floored_models``
+    keeps or excludes it)."""
+    if created_at == "api":
+        return models
+    if created_at != "true":
+        raise ValueError(f"created_at: expected one of {CREATED_AT_CHOICES}, got {created_at!r}")
+    if "created_at_true" not in models.columns:
+        raise InputError(
+            "models table: no created_at_true column (trends.created_at: true needs the "
+            "first-commit dates of results/hub/models.parquet; use api for a table without them)"
+        )
+    true = models["created_at_true"]
+    return models.assign(
+        created_at=true.where(true.notna(), models["created_at"]),
+        created_at_floored=models["created_at_floored"].astype(bool) & true.isna().to_numpy(),
+    )
 
 
 def _prepare(
@@ -66,6 +109,24 @@ def _prepare(
     first = window.start_month or df["month"].min()
     last = window.end_month or df["month"].max()
     return df, month_range(first, last), last_month
+
+
+def with_api_series(
+    table: pd.DataFrame, api: pd.DataFrame, keys: list[str], columns: list[str]
+) -> pd.DataFrame:
+    """``table`` (on the chosen dates) with ``<column>_api``: the same counts on the Hub's
+    ``createdAt`` (``api``: the same table computed with ``dated(models, "api")``), for figures
+    that show the floored series beside the corrected one. Months without models on createdAt
+    count 0 (a share is NaN)."""
+    extra = api[keys + columns].rename(columns={c: f"{c}_api" for c in columns})
+    out = table.merge(extra, on=keys, how="left", validate="one_to_one")
+    for c in columns:
+        name = f"{c}_api"
+        if c == "share":
+            out[name] = out[name].astype("float64")
+        else:
+            out[name] = out[name].fillna(0).astype("Int64")
+    return out
 
 
 def model_types_monthly(
@@ -118,4 +179,4 @@ def card_share_monthly(
     out["share"] = share.astype("float64")
     out["floor_month"] = (out["month"] == FLOOR_MONTH).astype(bool)
     out["partial_month"] = (out["month"] == last_month).astype(bool)
-    return out[CARD_SHARE_COLUMNS]
+    return out[CARD_SHARE_COLUMNS[:-2]]  # the createdAt series: with_api_series

@@ -31,6 +31,8 @@ SUMMARY_PLACES = {
     "rq3": "rq3",
     "cards": "rq3",
     "card_trend": "rq3",
+    "card_history": "rq3",
+    "true_dates": "methods",
     "agreement": "methods",
 }
 BENEFIT_PREFIX = "Benefits"
@@ -66,6 +68,10 @@ TABLES = {
     "results/stats/card_share_trend.parquet": (
         "rq3",
         "Trend of the share of new models with card data",
+    ),
+    "results/stats/date_sensitivity.parquet": (
+        "methods",
+        "Each RQ3 statistic on createdAt and on the true creation dates",
     ),
     "results/coding/sample_design.parquet": ("methods", "Sample of forum topics for coding"),
     "results/coding/agreement.parquet": ("methods", "Agreement between the coders"),

@@ -67,6 +67,8 @@ TRENDS = "results/stats/model_trends.parquet"
 DECLINING = "results/stats/declining_rising.parquet"
 CARD_TREND = "results/stats/card_share_trend.parquet"
 REPRODUCTION = "results/stats/reproduction.csv"
+DATE_SENSITIVITY = "results/stats/date_sensitivity.parquet"
+CARD_HISTORY = "results/hub/card_history.parquet"
 
 #: metrics of results/forum/summary.parquet (hfreuse.forum.stats.summary) and their kinds
 FORUM_METRICS = {
@@ -543,6 +545,64 @@ def card_trend(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int)
             )
 
 
+@_summarises(DATE_SENSITIVITY, ["statistic", "subject", "measure", "api", "true", "changed"])
+def date_sensitivity(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+    """How many floored models the first commits dated, and what that changed in RQ3."""
+    key = df.set_index(["statistic", "subject", "measure"])
+
+    def value(stat: str, subject: str, measure: str, way: str) -> float | None:
+        at = (stat, subject, measure)
+        return float(key.loc[at, way]) if at in key.index and pd.notna(key.loc[at, way]) else None
+
+    dated = value("models", "all", "dated_by_first_commit", "true")
+    left = value("models", "all", "at_the_floor", "true")
+    if dated is None or left is None:
+        return
+    s.say(
+        f"{s.fact('dated_by_first_commit', 'count', int(dated), src)} models carrying the "
+        "createdAt floor were dated by their first commit (trends.created_at: true); "
+        f"{s.fact('still_floored', 'count', int(left), src)} could not be (repository or "
+        "history gone) and keep the floor."
+    )
+    m_api, m_true = (value("shared_months", "all", "n_months", w) for w in ("api", "true"))
+    if m_api is not None and m_true is not None:
+        s.say(
+            f"RQ3 compares forum and Hub over {s.fact('months_true', 'count', int(m_true), src)} "
+            f"months on the true dates against {s.fact('months_api', 'count', int(m_api), src)} "
+            "on createdAt."
+        )
+    r_api, r_true = (value("totals_correlation", "all", "rho", w) for w in ("api", "true"))
+    if r_api is not None and r_true is not None:
+        s.say(
+            "The totals correlation of forum topics and Hub models is rho = "
+            f"{s.fact('rho_true', 'rho', r_true, src)} on the true dates, "
+            f"{s.fact('rho_api', 'rho', r_api, src)} on createdAt."
+        )
+    changed = int(df["changed"].astype(bool).sum())
+    s.say(
+        f"{s.fact('changed', 'count', changed, src)} of "
+        f"{s.fact('compared', 'count', len(df), src)} statistics compared differ between the "
+        "two dates."
+    )
+
+
+@_summarises(CARD_HISTORY, ["card_data_at_first_readme", "has_card_data_today"])
+def card_history(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+    """Card data when README.md first appeared vs today, in the sample."""
+    found = df[df["card_data_at_first_readme"].notna()]
+    if not len(found):
+        return
+    then = int(found["card_data_at_first_readme"].astype(bool).sum())
+    now = int(found["has_card_data_today"].fillna(False).astype(bool).sum())
+    n = len(found)
+    s.say(
+        f"In a sample of {s.fact('card_history_models', 'count', n, src)} models traced to the "
+        "commit where their README.md first appeared, "
+        f"{s.fact('card_data_at_upload', 'share', _share(then, n), src)} had card data then, "
+        f"{s.fact('card_data_today', 'share', _share(now, n), src)} have it today."
+    )
+
+
 #: section id, heading, summarisers (in the order of the report)
 SECTIONS: tuple[tuple[str, str, tuple[Summariser, ...]], ...] = (
     ("reproduction", "Reproduction of the paper's claims", (reproduction,)),
@@ -561,6 +621,8 @@ SECTIONS: tuple[tuple[str, str, tuple[Summariser, ...]], ...] = (
         (rq3_totals, rq3_monthly, rq3_trends, rq3_declining),
     ),
     ("card_trend", "RQ3: documentation trend", (card_trend,)),
+    ("true_dates", "True creation dates: what they change", (date_sensitivity,)),
+    ("card_history", "Card data at upload vs today", (card_history,)),
 )
 
 

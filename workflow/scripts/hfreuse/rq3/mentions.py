@@ -34,6 +34,15 @@ Ambiguous names
     ``mentions.context_after`` ("OPT model", "the CLIP text encoder"), or the previous word,
     skipping articles, is one of ``mentions.context_before`` ("fine-tuned Whisper").
 
+Hub addresses
+    A Hub model address in the text (``huggingface.co/<org>/<model>``, the older
+    ``huggingface.co/<model>``, also ``hf.co``, with or without scheme, and whatever follows:
+    ``/blob/main/config.json``, ``/tree/...``) names the model itself: when the Hub snapshot
+    knows that model (case-insensitive id), the topic mentions the model's type, whatever its
+    name says ("huggingface.co/sentence-transformers/all-MiniLM-L6-v2" is ``bert``) and without
+    the context rule. An address of a model the snapshot does not know adds nothing beyond the
+    names in it. (The forum text keeps link targets, so a model that is only linked counts.)
+
 Counting
     A topic mentions a model type if its title or any of its posts does; each topic counts once
     per model type, in the month the topic was created.
@@ -49,7 +58,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +108,11 @@ HUB_PATH_OWNER = re.compile(
     r"(?:^|[\s\"'(\[<=,]|huggingface\.co/|github\.com/)[a-z0-9][a-z0-9_.-]*/$"
 )
 HUB_PATH_END = re.compile(r"(?:[\s)\]'\",;:!?]|\.(?![a-z0-9]))")
+# a Hub address: huggingface.co/<org>/<model> or huggingface.co/<model> (lower-case text)
+HUB_URL = re.compile(
+    r"(?<![a-z0-9.-])(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/"
+    r"([a-z0-9][a-z0-9_.-]*)(?:/([a-z0-9][a-z0-9_.-]*))?"
+)
 ARTICLES = frozenset({"the", "a", "an", "my", "our", "your", "their", "this", "that", "its"})
 WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*[a-z]?")
 UNIT_SEP = "\x00"  # joins the title and posts of a topic: context never crosses it
@@ -203,7 +217,8 @@ class MentionMatcher:
 
     ``names`` are model types in priority order (when two types reduce to the same letters and
     digits, e.g. ``xlm-roberta`` and ``xlm_roberta``, mentions go to the first); ``aliases``
-    maps alias -> model type (aliases of types not in ``names`` are ignored).
+    maps alias -> model type (aliases of types not in ``names`` are ignored); ``hub_models``
+    maps Hub model id -> model type (models of types not in ``names`` are ignored).
     """
 
     def __init__(
@@ -213,6 +228,7 @@ class MentionMatcher:
         ambiguous: Iterable[str] = (),
         context_after: Iterable[str] = (),
         context_before: Iterable[str] = (),
+        hub_models: Mapping[str, str] | None = None,
     ) -> None:
         self.types = sorted({str(n) for n in names if skeleton(str(n))})
         self.by_skeleton: dict[str, str] = {}
@@ -259,6 +275,14 @@ class MentionMatcher:
                 node = node.children.setdefault(key, _Node())
             node.terminal = True
         self.pattern = re.compile(_wrap(_trie_regex(self.root))) if self.root.children else None
+        # Hub model id (lower case) -> model type, for the types of this run (look-alikes
+        # resolved like their names)
+        self.hub_models: dict[str, str] = {}
+        for model_id, mtype in (hub_models or {}).items():
+            if isinstance(model_id, str) and isinstance(mtype, str):
+                resolved = self.by_skeleton.get(skeleton(mtype))
+                if resolved is not None and skeleton(resolved) == skeleton(mtype):
+                    self.hub_models[model_id.lower()] = resolved
 
     def spelling_regex(self, spelling: str) -> str:
         """The regex of one spelling as the trie resolves it (without boundaries)."""
@@ -329,7 +353,24 @@ class MentionMatcher:
         )
 
     def accept(self, text: str, hits: Iterable[Match]) -> set[str]:
-        return {h.model_type for h in hits if self.corroborated(text, h)}
+        """The types of the corroborated ``hits`` and of the Hub model addresses in ``text``."""
+        return {h.model_type for h in hits if self.corroborated(text, h)} | self.url_types(text)
+
+    def url_types(self, text: str) -> set[str]:
+        """Types of the models the snapshot knows whose Hub address is in a prepared text."""
+        if not self.hub_models or ("huggingface.co/" not in text and "hf.co/" not in text):
+            return set()
+        out = set()
+        for m in HUB_URL.finditer(text):
+            owner, name = m.group(1), m.group(2)
+            # the longest id first ("openai/whisper-large"), then an older one-part id ("gpt2");
+            # a sentence's full stop is not part of an id
+            for key in ([f"{owner}/{name}"] if name else []) + [owner]:
+                mtype = self.hub_models.get(key) or self.hub_models.get(key.rstrip("."))
+                if mtype is not None:
+                    out.add(mtype)
+                    break
+        return out
 
     def topic_types(self, units: Iterable[str | None]) -> set[str]:
         """Model types a topic mentions (title and posts), each once."""

@@ -122,6 +122,7 @@ def read_hub_model_types(path: str | Path) -> pd.DataFrame:
     df.columns = _months(df.columns, r"(\d{4}-\d{2})", path)
     out = _grid(_counts(df, path), "models")
     out["models_floored"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["models_api"] = pd.array([pd.NA] * len(out), dtype="Int64")  # no createdAt series
     return out[MODEL_TYPES_COLUMNS]
 
 
@@ -159,6 +160,8 @@ def read_card_share(path: str | Path) -> pd.DataFrame:
     out["models_floored"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["floor_month"] = False
     out["partial_month"] = (out["month"] >= MINED_MONTH).astype(bool)
+    out["models_api"] = pd.array([pd.NA] * len(out), dtype="Int64")  # no createdAt series
+    out["share_api"] = np.nan
     return out[CARD_SHARE_COLUMNS]
 
 

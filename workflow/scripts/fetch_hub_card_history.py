@@ -1,0 +1,27 @@
+"""Fetch the card history of a seeded sample of the crawled models with a README: the commit
+where README.md first appeared and the README then (resumable; the manifest written last)."""
+
+from pathlib import Path
+
+from hfreuse.hub.cardhistory import crawl_card_history
+from hfreuse.hub.crawl import Pace
+
+
+def main(models, manifest, endpoint, sample, requests_per_minute, timeout, max_retries):
+    crawl_card_history(
+        Path(models).parent,
+        manifest,
+        endpoint,
+        sample["size"],
+        int(sample["seed"]),
+        confidence=sample["confidence"],
+        margin=sample["margin"],
+        proportion=sample["proportion"],
+        pace=Pace(float(requests_per_minute), float(timeout), int(max_retries)),
+    )
+
+
+if __name__ == "__main__":
+    from hfreuse.runtime import run_rule
+
+    run_rule(main, snakemake)  # noqa: F821

@@ -1,0 +1,32 @@
+"""Fetch the commit histories of the floored models of one static history shard of the crawled
+Hub listing (their first commit is their true creation date).
+
+Resumable: the part files in the folder beside the shard marker (`history/shard-<scatter item>/`)
+are not declared outputs, so a killed shard skips the models it already stored; the marker
+`history/shard-<scatter item>.json` is written last. The token (optional) is `HF_TOKEN` or the
+one stored by `hf auth login` (huggingface_hub.get_token()).
+"""
+
+from pathlib import Path
+
+from hfreuse.hub.crawl import Pace
+from hfreuse.hub.history import crawl_first_commits
+
+
+def main(
+    models, shard_manifest, shard, n_shards, endpoint, requests_per_minute, timeout, max_retries
+):
+    crawl_first_commits(
+        Path(models).parent,
+        shard_manifest,
+        shard,
+        n_shards,
+        endpoint=endpoint,
+        pace=Pace(float(requests_per_minute), float(timeout), int(max_retries)),
+    )
+
+
+if __name__ == "__main__":
+    from hfreuse.runtime import run_rule
+
+    run_rule(main, snakemake)  # noqa: F821
