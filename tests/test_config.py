@@ -25,6 +25,7 @@ SHIPPED = [
     ["live.yaml"],
     ["paper.yaml"],
     ["scale.yaml"],
+    ["paper-figures.yaml"],
     ["live.yaml", "cluster-crawl.yaml"],
 ]
 

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from hfreuse import palette
 from hfreuse.charts import SYNTHETIC_NOTE
 from hfreuse.forum import stats as fs
 from hfreuse.forum.charts import (
@@ -146,8 +147,15 @@ def test_topics_per_category_chart(forum):
     assert spec["title"]["text"] == "Forum: topics per category over time"
     assert spec["title"]["subtitle"][0] == SYNTHETIC_NOTE
     assert "1 smaller categories with 1 topics not shown" in spec["title"]["subtitle"]
-    assert spec["encoding"]["color"]["sort"] == ["A", "B"]
-    values = next(iter(spec["datasets"].values()))
+    line = next(layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "line")
+    assert line["encoding"]["color"]["sort"] == ["A", "B"]
+    # each category in its fixed colour (the palette, not a scheme by position)
+    assert line["encoding"]["color"]["scale"]["domain"] == ["A", "B"]
+    assert line["encoding"]["color"]["scale"]["range"] == palette.colors(
+        ["A", "B"], "forum_category"
+    )
+    values = spec["datasets"][line["data"]["name"]] if "data" in line else None
+    values = values or next(v for v in spec["datasets"].values() if "category" in v[0])
     assert {v["category"] for v in values} == {"A", "B"}
     assert max(v["cumulative_topics"] for v in values if v["category"] == "A") == 3
 
@@ -168,6 +176,10 @@ def test_posts_per_topic_chart(forum):
     values = next(iter(spec["datasets"].values()))
     assert [v["posts"] for v in values][:2] == ["1 (no reply)", "2"]
     assert spec["layer"][0]["encoding"]["x"]["sort"][-1] == "over 50"
+    # unequal bins are labelled as categories: single counts and grouped bins told apart
+    kinds = {v["posts"]: v["bin"] for v in values}
+    assert kinds["5"] == "one post count" and kinds["6-10"] == "several post counts (bin)"
+    assert "categories" in spec["layer"][0]["encoding"]["x"]["title"]
 
 
 def test_accepted_answers_chart(forum):
@@ -183,3 +195,20 @@ def test_accepted_answers_chart(forum):
         "unknown (post missing)",
     ]
     assert spec["mark"]["type"] == "bar"
+    assert spec["encoding"]["y"]["axis"]["format"] == ",d"  # counts: whole-number ticks
+
+
+def test_accepted_answers_chart_fades_a_partial_last_year(forum):
+    """A year the snapshot cuts short is faded and labelled partial, not drawn like a decline."""
+    table = fs.accepted_answers(*forum)
+    monthly = fs.topics_per_category_monthly(forum[0])  # 2021-01..2022-01: 2022 is partial
+    spec = build_accepted_answers(table, monthly).to_dict()
+    values = next(iter(spec["datasets"].values()))
+    assert {v["year"] for v in values if v["partial"]} == {"2022"}
+    assert spec["encoding"]["opacity"]["condition"]["test"] == "datum.partial"
+    assert "(partial, to 2022-01)" in spec["encoding"]["x"]["axis"]["labelExpr"]
+    assert any("2022 is partial" in s for s in spec["title"]["subtitle"])
+    # a snapshot ending with a full December: no partial year
+    full = monthly[monthly["month"] <= "2021-12"].assign(partial_month=False)
+    spec = build_accepted_answers(table, full).to_dict()
+    assert not any(v["partial"] for v in next(iter(spec["datasets"].values())))

@@ -80,43 +80,92 @@ def test_top_types_breaks_ties_by_name():
     assert top_types(monthly, 5) == ["bert", "gpt2"]
 
 
-def _layers(spec):
-    return spec["layer"]
+def leaves(spec):
+    """Every leaf layer of a (nested) layer spec, in drawing order."""
+    for layer in spec.get("layer", []):
+        if "layer" in layer:
+            yield from leaves(layer)
+        else:
+            yield layer
+
+
+def mark(layer):
+    m = layer.get("mark")
+    return m["type"] if isinstance(m, dict) else m
+
+
+def rows(spec, layer):
+    """The data rows a layer draws (its own dataset or the spec's only one)."""
+    name = layer.get("data", {}).get("name") or spec.get("data", {}).get("name")
+    return spec["datasets"][name] if name else next(iter(spec["datasets"].values()))
+
+
+def totals(**hub):
+    """A model_totals table: Hub models as given, forum topics in the reverse order."""
+    names = sorted(hub)
+    return pd.DataFrame(
+        {
+            "model_type": names,
+            "hub_models": [hub[n] for n in names],
+            "forum_topics": [100 - hub[n] for n in names],
+        }
+    )
 
 
 def test_build_hub_model_types_spec():
     monthly = model_types_monthly(MODELS)
-    spec = build_hub_model_types(monthly, top_n=1, width=500, height=200, synthetic=True).to_dict()
+    spec = build_hub_model_types(
+        monthly, totals(bert=3, gpt2=1), top_n=1, width=500, height=200, synthetic=True
+    ).to_dict()
     assert spec["width"] == 500 and spec["height"] == 200
     assert spec["title"]["subtitle"][0] == SYNTHETIC_NOTE
     assert any("2 models" in s and "floor" in s for s in spec["title"]["subtitle"])
-    line = _layers(spec)[0]
-    data = spec["datasets"][line["data"]["name"]] if "name" in line.get("data", {}) else None
-    if data is None:
-        data = next(iter(spec["datasets"].values()))
+    line = next(layer for layer in leaves(spec) if mark(layer) == "line")
+    data = rows(spec, line)
     assert {d["model_type"] for d in data} == {"bert"}
     march = [d for d in data if d["month"] == "2022-03"]
     assert march[0]["models"] == 1  # 3 created, 2 of them floored and left out
     assert line["encoding"]["x"]["field"] == "month"
-    # the floor month is marked
-    assert len(_layers(spec)) == 2
+    # the counts axis has whole-number ticks only
+    assert line["encoding"]["y"]["axis"]["format"] == ",d"
+    assert line["encoding"]["y"]["axis"]["tickMinStep"] == 1
+    # the partial month is on the mark: a dashed segment from the last full month into it
+    dashed = [d for d in data if d["segment"] == "partial month"]
+    assert [d["month"] for d in dashed] == ["2022-05", "2022-06"]
+    # the floor month is marked with a rule
+    assert any(mark(layer) == "rule" for layer in leaves(spec))
+
+
+def test_hub_model_types_are_chosen_by_the_config_rule():
+    """The RQ3 model types come from the totals table, by Hub models or by forum topics."""
+    monthly = model_types_monthly(MODELS)
+    t = totals(bert=3, gpt2=5)
+    for rank_by, want in (("hub", {"gpt2"}), ("forum", {"bert"})):
+        spec = build_hub_model_types(monthly, t, rank_by, top_n=1).to_dict()
+        line = next(layer for layer in leaves(spec) if mark(layer) == "line")
+        assert {d["model_type"] for d in rows(spec, line)} == want
+    with pytest.raises(ValueError, match="model_types_by"):
+        build_hub_model_types(monthly, t, "likes")
 
 
 def test_build_card_share_spec_not_synthetic():
     spec = build_card_share(card_share_monthly(MODELS), synthetic=False).to_dict()
     assert SYNTHETIC_NOTE not in spec["title"]["subtitle"]
-    line = _layers(spec)[0]
+    line = next(layer for layer in leaves(spec) if mark(layer) == "line")
     assert line["encoding"]["y"]["field"] == "share"
     assert line["encoding"]["y"]["scale"]["domain"] == [0, 1]
 
 
-def test_floor_marker_and_partial_note_follow_the_data():
+def test_floor_marker_and_partial_month_follow_the_data():
     monthly = card_share_monthly(MODELS)
     spec = build_card_share(monthly).to_dict()
-    assert len(spec["layer"]) == 2  # floored models present: the floor month is marked
-    assert any("Partial month" in s and "2022-06" in s for s in spec["title"]["subtitle"])
+    marks = [mark(layer) for layer in leaves(spec)]
+    assert "rule" in marks  # floored models present: the floor month is marked
+    # the partial month: shaded and labelled on the chart, its point hollow
+    band = next(layer for layer in leaves(spec) if mark(layer) == "rect")
+    assert [d["month"] for d in rows(spec, band)] == ["2022-06"]
+    assert any(mark(layer) == "point" for layer in leaves(spec))
     # the paper's package: first-commit dates, no floored models, no partial month
     paper = monthly.assign(models_floored=pd.NA, partial_month=False)
-    spec = build_card_share(paper).to_dict()
-    assert len(spec["layer"]) == 1
-    assert not any("Partial" in s for s in spec["title"]["subtitle"])
+    marks = [mark(layer) for layer in leaves(build_card_share(paper).to_dict())]
+    assert "rule" not in marks and "rect" not in marks and "point" not in marks

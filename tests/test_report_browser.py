@@ -244,6 +244,7 @@ class Chromium:
 
 #: What the report tests read from the loaded page.
 PROBE_JS = """(() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });  // the appendix too
   const imgs = [...document.querySelectorAll('figure img.figure')];
   return {
     title: document.title,
@@ -298,7 +299,7 @@ def check_report_visit(visit: PageVisit, figures: list[str], synthetic: bool) ->
         )
         assert fig["shownWidth"] > 50, f"figure {name} is not visible"
     ids = [s["id"] for s in probe["sections"]]
-    assert ids == ["summary", "figures", "tables", "manifest", "dictionary"]
+    assert ids == ["overview", "rq1", "rq2", "rq3", "methods", "appendix"]
     if synthetic:
         assert probe["banner"] and probe["banner"].startswith("SYNTHETIC DEMO DATA")
         assert all(s["badge"] for s in probe["sections"]), probe["sections"]
@@ -332,3 +333,105 @@ def test_hostile_report_renders_as_text_in_the_browser(chromium, tmp_path, monke
     visit = chromium.visit(out, PROBE_JS)
     check_report_visit(visit, ["alpha", "beta"], synthetic=True)
     assert EVIL in visit.probe["bodyText"] and EVIL_IMG in visit.probe["bodyText"]
+
+
+def test_print_checks_can_fail(chromium, tmp_path):
+    """The print harness sees a table wider than the page and counts the pages of a long one."""
+    wide = "".join(f"<td>{'x' * 40}{i}</td>" for i in range(12))
+    page = tmp_path / "wide.html"
+    page.write_text(
+        "<!DOCTYPE html><html><body>"
+        + "<p>line</p>" * 400
+        + f"<div id='wide'><table><tr>{wide}</tr></table></div></body></html>"
+    )
+    pdf, probe = print_report(chromium, page)
+    assert pdf.startswith(b"%PDF") and pdf_page_count(pdf) >= 5
+    assert [o["id"] for o in probe["overflowing"]] == ["wide"]
+
+
+def test_hostile_report_prints_without_overflow(chromium, tmp_path, monkeypatch):
+    """The report's print CSS wraps long cells (a table of hostile text, a wide path): no table
+    is wider than the printed page."""
+    from hfreuse.report.build import build_report
+    from test_report_unit import make_synthetic_run
+
+    kwargs = make_synthetic_run(tmp_path / "run")
+    monkeypatch.chdir(tmp_path / "run")
+    out = tmp_path / "run" / "results" / "report.html"
+    out.write_text(build_report(**kwargs), encoding="utf-8")
+    pdf, probe = print_report(chromium, out)
+    assert probe["tables"] > 0 and probe["overflowing"] == []
+    assert 1 <= pdf_page_count(pdf) <= 10
+
+
+# --- print: the report as a PDF (page count) and its tables in the printed layout ---
+
+#: What the print test reads from the page laid out for print (A4, the report's @page margins):
+#: every table shown (closed <details> hide theirs) that is wider than its box or than the page.
+OVERFLOW_JS = """(() => {
+  const page = document.documentElement.clientWidth;
+  const out = [];
+  for (const t of document.querySelectorAll('table')) {
+    if (!t.offsetParent) continue;  // not laid out: inside a closed <details>
+    const box = t.parentElement.getBoundingClientRect();
+    const r = t.getBoundingClientRect();
+    if (r.right > page + 1 || t.scrollWidth > Math.ceil(box.width) + 1) {
+      const block = t.closest('[id]');
+      out.push({id: block ? block.id : '?', width: Math.round(r.width), page: page});
+    }
+  }
+  return {overflowing: out, tables: document.querySelectorAll('table').length};
+})()"""
+#: A4 minus the report's @page margins (12 mm each side), in CSS pixels (96 per inch)
+A4_PRINT_WIDTH = round((210 - 24) / 25.4 * 96)
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """Pages of a PDF written by Chromium (its /Pages tree root carries /Count)."""
+    import re
+
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf)]
+    counts += [int(n) for n in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf)]
+    if not counts:
+        raise AssertionError("no /Pages tree with /Count in the PDF")
+    return max(counts)
+
+
+def print_report(browser: Chromium, path: Path) -> tuple[bytes, Any]:
+    """The page printed to PDF by Chromium (A4, backgrounds, the page's own @page size) and the
+    overflow probe run on the print layout at the printable width."""
+    import base64
+
+    url = path.resolve().as_uri()
+    target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+        "sessionId"
+    ]
+    visit = PageVisit(url=url)
+    browser._visit = (visit, session)
+    try:
+        for domain in ("Page", "Runtime"):
+            browser.send(f"{domain}.enable", session=session)
+        browser.send("Page.navigate", {"url": url}, session=session)
+        deadline = time.monotonic() + browser.timeout
+        while not visit.loaded and time.monotonic() < deadline:
+            browser.wait(0.1)
+        browser.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": A4_PRINT_WIDTH, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
+        probe = browser.send(
+            "Runtime.evaluate", {"expression": OVERFLOW_JS, "returnByValue": True}, session
+        )["result"]["value"]
+        browser.send("Emulation.clearDeviceMetricsOverride", session=session)
+        pdf = browser.send(
+            "Page.printToPDF",
+            {"printBackground": True, "preferCSSPageSize": True},
+            session=session,
+        )["data"]
+    finally:
+        browser._visit = None
+    browser.send("Target.closeTarget", {"targetId": target})
+    return base64.b64decode(pdf), probe

@@ -323,9 +323,29 @@ def test_esc_and_format_values():
     assert h.esc("a\"b'c&") == "a&quot;b&#x27;c&amp;"
     assert h.format_value(None) == "" and h.format_value(float("nan")) == ""
     assert h.format_value(True) == "true" and h.format_value(3.0) == "3"
-    assert h.format_value(0.123456) == "0.1235"
     assert h.format_value(["a", "<b>"]) == "a, <b>"
     assert h.format_value(pd.Timestamp("2024-01-02T03:04:05Z")) == "2024-01-02T03:04:05+00:00"
+
+
+def test_number_and_date_formats_are_consistent():
+    """Statistics with 3 significant digits (0.753 next to 0.754, never 0.7544), counts with
+    thousands separators (not years or ids), timestamps without microseconds."""
+    assert h.format_value(0.123456) == "0.123"
+    assert [h.format_value(v) for v in (0.753, 0.7544, 2.5e-07)] == ["0.753", "0.754", "2.5e-07"]
+    assert h.format_value(12345) == "12,345" and h.format_value(12345.0) == "12,345"
+    assert h.format_value(1234.5678) == "1,235"
+    assert h.format_value(2024, grouped=False) == "2024"
+    stamp = pd.Timestamp("2024-01-02T03:04:05.123456Z")
+    assert h.format_value(stamp) == "2024-01-02T03:04:05+00:00"
+    assert h.format_value(pd.Timestamp("2024-01-02")) == "2024-01-02"
+    assert h.format_value("2025-06-18T00:00:00.000Z") == "2025-06-18T00:00:00Z"  # manifests
+    assert h.format_value("2025-06-18T01:02:03.5+00:00") == "2025-06-18T01:02:03+00:00"
+    assert h.format_value("version 1.000") == "version 1.000"  # other text as it is
+    df = pd.DataFrame(
+        {"year": [2024], "topic_id": [123456], "topics": [123456], "rho": [0.93412], "t": [stamp]}
+    )
+    cells = h.table_data(df)["rows"][0]
+    assert cells == ["2024", "123456", "123,456", "0.934", "2024-01-02T03:04:05+00:00"]
 
 
 def test_table_escapes_every_cell_and_header_and_truncates():
@@ -468,13 +488,18 @@ def test_describe_outputs_writes_the_facts_the_manifest_presents(run_dir, tmp_pa
 # --- summary ---
 
 
+def facts_lists(html: str) -> list[str]:
+    return re.findall(r"<h3>[^<]*</h3><ul class=\"facts\">.*?</ul>", html, flags=re.S)
+
+
 def test_summary_section_presents_the_summary_table(run_dir):
-    """The summary section shows the sentences of results/report/summary.parquet, filled in and
-    escaped, under their headings; it reads no other table."""
+    """The sentences of results/report/summary.parquet, filled in and escaped, under their
+    headings, placed by research question; it reads no other table."""
     out = build_report(**run_dir)
-    summary = out[out.index('<section id="summary">') : out.index('<section id="figures">')]
-    assert "Every number below comes from <code>results/report/summary.parquet</code>" in summary
-    assert "<h3>Hub</h3>" in summary
+    summary = "".join(facts_lists(out))
+    overview = out[out.index('<section id="overview">') : out.index('<section id="rq1">')]
+    assert "Every number in the text comes from results/report/summary.parquet" in overview
+    assert "<h3>Hub</h3>" in overview
     assert "<li>The Hub snapshot holds 4 models, created from 2022-03-02 to 2024-05-01.</li>" in (
         summary
     )
@@ -495,9 +520,7 @@ def test_summary_section_only_reads_the_summary_table(run_dir):
     for table in run_dir["tables"]:
         Path(table).unlink()
     after = build_report(**{**run_dir, "tables": []})
-    cut = slice(before.index('<section id="summary">'), before.index('<section id="figures">'))
-    cut_after = slice(after.index('<section id="summary">'), after.index('<section id="figures">'))
-    assert after[cut_after] == before[cut]
+    assert facts_lists(before) and facts_lists(after) == facts_lists(before)
 
 
 # --- the whole report ---
@@ -507,14 +530,16 @@ def test_report_has_every_figure_table_and_section_and_escapes_data(run_dir):
     out = build_report(**run_dir)
     # no markup from data: no script element, no injected img with an event handler
     assert "<script" not in out.lower()
-    assert "onerror=" not in out.replace("onerror=&quot;", "")
+    assert "onerror=" not in out.replace("onerror=&quot;", "").replace("onerror=&#34;", "")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
     # figures: both embedded, the caption rendered with the config, a missing caption flagged
     assert out.count('<img class="figure"') == 2
     assert 'data-figure="alpha"' in out and 'data-figure="beta"' in out
     assert "<strong>snap-1</strong>" in out and "<em>partial</em>" in out
     assert "No caption: workflow/report/beta.rst is missing." in out
-    assert "<h3>Alpha &lt;script&gt;alert(1)&lt;/script&gt;</h3>" in out
+    assert (
+        '<span class="label">Figure 1.</span> Alpha &lt;script&gt;alert(1)&lt;/script&gt;</p>'
+    ) in out
     # key tables: the coding table (truncated to 3 rows) and the reproduction table
     assert 'id="table-results-coding-sample-parquet"' in out and "First 3 of 5 rows." in out
     assert 'id="table-results-stats-reproduction-csv"' in out
@@ -528,7 +553,7 @@ def test_report_has_every_figure_table_and_section_and_escapes_data(run_dir):
     assert "results/forum/topics.parquet: no entry" in out
     assert "(absent from the table)" in out
     # synthetic on every section
-    assert out.count('<span class="synthetic-badge">SYNTHETIC DEMO DATA</span>') == 5
+    assert out.count('<span class="synthetic-badge">SYNTHETIC DEMO DATA</span>') == 6
 
 
 def test_report_is_deterministic_and_unmarked_for_real_sources(run_dir):

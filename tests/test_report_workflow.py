@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import copy_workflow, run_snakemake
 from hfreuse.report import dictionary as rd
-from test_report_browser import PROBE_JS, check_report_visit, chromium  # noqa: F401
+from test_report_browser import (  # noqa: F401
+    PROBE_JS,
+    check_report_visit,
+    chromium,
+    pdf_page_count,
+    print_report,
+)
 
 pytestmark = pytest.mark.workflow
 
@@ -31,9 +37,9 @@ def test_default_target_builds_a_complete_report(demo_run):
     assert names, "the demo run produced no figure"
     assert sorted(re.findall(r'data-figure="([^"]+)"', html)) == names
     assert html.count('<img class="figure"') == len(names)
-    for section in ("summary", "figures", "tables", "manifest", "dictionary"):
+    for section in ("overview", "rq1", "rq2", "rq3", "methods", "appendix"):
         assert f'<section id="{section}"><h2>' in html
-    assert html.count('<span class="synthetic-badge">SYNTHETIC DEMO DATA</span>') == 5
+    assert html.count('<span class="synthetic-badge">SYNTHETIC DEMO DATA</span>') == 6
     assert "resources/raw/demo-v1/hub/manifest.json" in html
     assert "The Hub snapshot holds" in html
     # every study table (results/<stage>/<table>; sub-folders hold shards and coder sheets),
@@ -95,6 +101,121 @@ def test_snakemake_own_report_shows_every_figure_with_its_caption(demo_run):
 def test_demo_report_in_a_real_browser(demo_run, chromium):  # noqa: F811
     visit = chromium.visit(demo_run / "results/report.html", PROBE_JS)
     check_report_visit(visit, figure_names(demo_run), synthetic=True)
+
+
+MAX_DEMO_PAGES = 30
+
+
+def test_demo_report_figures_follow_the_study(demo_run):
+    """Figures numbered 1, 2, ... in the order of the research questions (the registry's
+    categories), each under the section of its question, its caption under it."""
+    from hfreuse.figures import load_registry
+    from hfreuse.report import layout
+
+    html = (demo_run / "results/report.html").read_text(encoding="utf-8")
+    registry = load_registry(
+        demo_run / "workflow/figures.yaml", demo_run / "workflow/report/captions"
+    )
+    shown = re.findall(r'<figure id="fig-[^"]+" data-figure="([^"]+)" data-number="(\d+)"', html)
+    assert [int(n) for _, n in shown] == list(range(1, len(registry) + 1))
+    sections = [sid for sid, _ in layout.SECTIONS]
+    place = [sections.index(layout.FIGURE_PLACES[registry[name]["category"]]) for name, _ in shown]
+    assert place == sorted(place)  # RQ1 figures first, then RQ2, RQ3, the data
+    for name, number in shown:
+        start = html.index(f'data-figure="{name}"')
+        figure = html[start : html.index("</figure>", start)]
+        assert figure.index("<img") < figure.index("<figcaption>")
+        assert f'<span class="label">Figure {number}.</span>' in figure
+    tables = [int(n) for n in re.findall(r'<span class="label">Table (\d+)\.</span>', html)]
+    assert tables == list(range(1, len(tables) + 1)) and tables
+    assert "<h3>results/" not in html  # tables are titled, not headed by their path
+
+
+def test_demo_report_prints_to_few_pages_without_overflow(demo_run, chromium):  # noqa: F811
+    """Printed by Chromium (A4), the demo report fits in 30 pages and no table is wider than
+    the page."""
+    pdf, probe = print_report(chromium, demo_run / "results/report.html")
+    pages = pdf_page_count(pdf)
+    print(f"demo report: {pages} pages, {probe['tables']} tables")
+    assert 5 <= pages <= MAX_DEMO_PAGES
+    assert probe["overflowing"] == [], probe["overflowing"]
+
+
+def test_a_model_type_has_one_colour_in_every_figure(demo_run):
+    """Every colour scale of every figure of the demo run maps a name (model type, category,
+    root-cause group) to that name's one fixed colour; the RQ3 line charts show the same
+    model types."""
+    import json
+
+    from hfreuse import palette
+
+    def scales(node):
+        if isinstance(node, dict):
+            color = node.get("color")
+            if isinstance(color, dict) and isinstance(color.get("scale"), dict):
+                yield node.get("color")
+            for value in node.values():
+                yield from scales(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from scales(value)
+
+    seen: dict[str, dict[str, set[str]]] = {}
+    types: dict[str, set[str]] = {}
+    for spec_path in sorted((demo_run / "results/figures").glob("*.json")):
+        spec = json.loads(spec_path.read_text())
+        for color in scales(spec):
+            scale = color["scale"]
+            if "domain" not in scale or "range" not in scale:
+                continue
+            assert "scheme" not in scale, f"{spec_path.name}: colours by position"
+            for name, value in zip(scale["domain"], scale["range"], strict=True):
+                seen.setdefault(name, {}).setdefault(value, set()).add(spec_path.stem)
+            if color["field"] == "model_type":
+                types[spec_path.stem] = set(scale["domain"])
+    clashes = {n: c for n, c in seen.items() if len(c) > 1}
+    assert clashes == {}, clashes
+    assert types["hub_model_types"] == types["forum_mentions"] and len(types["forum_mentions"]) == 5
+    for name in types["hub_model_types"]:
+        figures = set().union(*seen[name].values())
+        assert {"hub_model_types", "forum_mentions", "forum_vs_hub"} <= figures, (name, figures)
+        assert set(seen[name]) == {palette.color(name, "model_type")}
+
+
+def test_paper_style_writes_a_pdf_per_figure(demo_run, tmp_path):
+    """The demo run redrawn with figures.style paper (config/paper-figures.yaml): every figure
+    also as a vector PDF and its caption file, the PNG at 300 ppi, no caveat in the image; the
+    report puts the caveats in the captions. Only the figures and the report are redone."""
+    import json
+    import shutil
+    import struct
+
+    from hfreuse.figures import load_registry
+
+    wf = tmp_path / "wf"
+    shutil.copytree(demo_run, wf, symlinks=True)
+    tables = {p: p.read_bytes() for p in (wf / "results").rglob("*.parquet")}
+    run_snakemake(
+        wf, "--cores", "2", "--configfile", "config/config.yaml", "config/paper-figures.yaml"
+    )
+    registry = load_registry(wf / "workflow/figures.yaml", wf / "workflow/report/captions")
+    for name in registry:
+        fig = wf / "results/figures" / name
+        assert fig.with_suffix(".pdf").read_bytes().startswith(b"%PDF"), name
+        png = fig.with_suffix(".png").read_bytes()
+        at = png.index(b"pHYs")
+        assert round(struct.unpack(">I", png[at + 4 : at + 8])[0] * 0.0254) == 300, name
+        spec = json.loads(fig.with_suffix(".json").read_text())
+        assert "title" not in spec and spec["usermeta"]["style"] == "paper", name
+        caption = fig.with_suffix(".txt").read_text()
+        assert caption.startswith(spec["usermeta"]["title"]) and "SYNTHETIC" in caption, name
+    html = (wf / "results/report.html").read_text(encoding="utf-8")
+    assert html.count('<ul class="figure-notes">') == len(registry)
+    # the tables are untouched (outputs.parquet lists the figures' checksums, which changed)
+    changed = [
+        p for p, data in tables.items() if p.read_bytes() != data and p.name != "outputs.parquet"
+    ]
+    assert changed == []
 
 
 # --- live source: the crawls against the stub Hub and stub forum, then the whole default target ---

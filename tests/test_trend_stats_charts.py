@@ -34,29 +34,51 @@ def test_top_mentioned_ties_and_zero_totals():
     assert top_mentioned(_monthly(), 10) == ["bert", "gpt2", "t5"]  # never mentioned: left out
 
 
+def _totals():
+    """Totals for the RQ3 model types: Hub models rank gpt2 > bert > t5, forum topics bert first."""
+    return pd.DataFrame(
+        {
+            "model_type": ["bert", "gpt2", "t5", "led"],
+            "forum_topics": [12, 9, 3, 0],
+            "hub_models": [50, 80, 10, 5],
+        }
+    )
+
+
 def test_build_forum_mentions_spec():
     spec = build_forum_mentions(
-        _monthly(), top_n=2, width=500, height=200, synthetic=True
+        _monthly(), _totals(), top_n=2, width=500, height=200, synthetic=True
     ).to_dict()
     assert spec["width"] == 500 and spec["height"] == 200
     assert spec["title"]["subtitle"][0] == SYNTHETIC_NOTE
-    assert any("2023-06: partial month" in s for s in spec["title"]["subtitle"])
-    lines, partial = spec["layer"]
-    data = _data(spec, lines)
+    line = next(layer for layer in leaves(spec) if mark(layer) == "line")
+    data = rows(spec, line)
     assert {d["model_type"] for d in data} == {"bert", "gpt2"}
-    assert lines["encoding"]["y"]["field"] == "topics"
-    assert partial["mark"]["type"] == "point"  # the partial month is circled
-    assert partial["transform"][0]["filter"] == "(datum.partial === 'partial month')"
+    assert line["encoding"]["y"]["field"] == "topics"
+    assert line["encoding"]["y"]["axis"]["format"] == ",d"
+    # the partial month on the marks: dashed segment into it, hollow point, shaded band
+    assert line["encoding"]["strokeDash"]["field"] == "segment"
+    dashed = sorted((d["model_type"], d["month"]) for d in data if d["segment"] == "partial month")
+    assert dashed == [
+        ("bert", "2023-05"),
+        ("bert", "2023-06"),
+        ("gpt2", "2023-05"),
+        ("gpt2", "2023-06"),
+    ]
+    band = next(layer for layer in leaves(spec) if mark(layer) == "rect")
+    assert [d["month"] for d in rows(spec, band)] == ["2023-06"]
+    hollow = [layer for layer in leaves(spec) if mark(layer) == "point"]
+    assert hollow and hollow[0]["mark"]["filled"] is False
 
 
 def test_build_forum_mentions_without_partial_month():
     monthly = _monthly().assign(partial_month=False)
-    spec = build_forum_mentions(monthly, synthetic=False).to_dict()
-    assert len(spec["layer"]) == 1
+    spec = build_forum_mentions(monthly, _totals(), synthetic=False).to_dict()
+    assert [mark(layer) for layer in leaves(spec)] == ["line", "circle"]
     assert SYNTHETIC_NOTE not in spec["title"]["subtitle"]
 
 
-def test_build_forum_vs_hub_spec():
+def _scatter_inputs():
     totals = pd.DataFrame(
         {
             "model_type": ["bert", "gpt2", "t5", "led", "xlm"],
@@ -78,13 +100,63 @@ def test_build_forum_vs_hub_spec():
             "last_month": ["2023-06"] * 2,
         }
     )
+    return totals, corr
+
+
+def test_build_forum_vs_hub_spec():
+    totals, corr = _scatter_inputs()
     spec = build_forum_vs_hub(totals, corr, top_n=1).to_dict()
-    points, labels = spec["layer"]
+    points, *labels = spec["layer"]
     assert points["encoding"]["x"]["scale"]["type"] == "log"
     assert points["encoding"]["y"]["scale"]["type"] == "log"
     data = _data(spec, points)
     assert sorted(d["model_type"] for d in data) == ["bert", "gpt2", "led", "t5"]  # no zero
-    assert {d["model_type"]: d["label"] for d in data}["bert"] == "bert"  # top by both
-    assert {d["label"] for d in data} == {"bert", ""}
-    assert labels["encoding"]["text"]["field"] == "label"
-    assert any("rho = 0.80" in s and "n = 4" in s for s in spec["title"]["subtitle"])
+    labelled = [d["model_type"] for layer in labels for d in _data(spec, layer)]
+    assert labelled == ["bert"]  # top by both
+    assert all(layer["encoding"]["text"]["field"] == "model_type" for layer in labels)
+    assert any("rho = 0.8" in s and "n = 4" in s for s in spec["title"]["subtitle"])
+    # the log axes fit the data: less than a decade of margin either side
+    lo, hi = points["encoding"]["x"]["scale"]["domain"]
+    assert 1 < lo < 5 and 1000 < hi < 10000
+    lo, hi = points["encoding"]["y"]["scale"]["domain"]
+    assert 0.1 < lo < 1 and 100 < hi < 1000
+
+
+def test_forum_vs_hub_labels_never_overprint():
+    """Points close together: each label drawn is clear of the others and of every point; a
+    label with no free place is left out and named in the notes."""
+    names = [f"type{i}" for i in range(12)]
+    totals = pd.DataFrame(
+        {
+            "model_type": names,
+            "forum_topics": [100 + i for i in range(12)],
+            "hub_models": [1000 + 2 * i for i in range(12)],
+            "in_correlation": True,
+        }
+    )
+    corr = pd.DataFrame({"scope": ["all"], "n_models": [2]})
+    spec = build_forum_vs_hub(totals, corr, top_n=12, width=300, height=200).to_dict()
+    placed = [
+        (d["model_type"], layer["mark"]) for layer in spec["layer"][1:] for d in _data(spec, layer)
+    ]
+    assert 1 <= len(placed) < 12  # twelve labels cannot fit on one spot
+    dropped = next(s for s in spec["title"]["subtitle"] if s.startswith("Unlabelled"))
+    assert all(n in dropped for n in names if n not in {p[0] for p in placed})
+
+
+def leaves(spec):
+    for layer in spec.get("layer", []):
+        if "layer" in layer:
+            yield from leaves(layer)
+        else:
+            yield layer
+
+
+def mark(layer):
+    m = layer.get("mark")
+    return m["type"] if isinstance(m, dict) else m
+
+
+def rows(spec, layer):
+    name = layer.get("data", {}).get("name") or spec.get("data", {}).get("name")
+    return spec["datasets"][name] if name else next(iter(spec["datasets"].values()))

@@ -5,7 +5,7 @@ from glob import glob
 sys.path.insert(0, f"{workflow.basedir}/workflow/scripts")
 from hfreuse.config_check import check_card_jobs_cap, check_config, config_warnings
 from hfreuse.config_check import keep_impossible_yaml_dates
-from hfreuse.figures import builder_args, load_registry
+from hfreuse.figures import builder_args, figure_paths, figure_style, load_registry
 
 # --- the run's source (set once by workflow/rules/sources/<source>.smk) ---
 
@@ -93,9 +93,8 @@ def run_figures():
 
 
 def figure_files(name):
-    """The files of one figure, named as the plot script's outputs."""
-    files = {k: f"results/figures/{name}.{k}" for k in ("html", "svg", "png")}
-    return files | {"spec": f"results/figures/{name}.json"}
+    """The files of one figure, named as the plot script's outputs (by figures.style)."""
+    return figure_paths(name, figure_style(config))
 
 
 def figure_args(name):
@@ -123,7 +122,7 @@ def run_outputs():
 
 def report_inputs(wildcards):
     """Named inputs of build_report: the summary, the outputs' facts, figures (SVG + spec) and
-    captions, tables, the source's raw manifests, the data dictionary, the style sheet.
+    captions, tables, the source's raw manifests, the data dictionary, style sheet, template.
     """
     names = sorted(run_figures())
     return {
@@ -136,6 +135,7 @@ def report_inputs(wildcards):
         "captions": [FIGURES[n]["caption"] for n in names],
         "dictionary": sorted(glob("workflow/report/dictionary/*.yaml")),
         "style": "workflow/report/report.css",
+        "template": "workflow/report/templates/report.html.j2",
     }
 
 

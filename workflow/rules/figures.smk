@@ -1,6 +1,6 @@
 # Figures: one rule plot_<name> for every figure of the registry workflow/figures.yaml, saving
-# inline HTML, SVG, PNG and the Vega-Lite spec; the SVG is filed in `snakemake --report` with
-# the figure's caption, under its research question.
+# inline HTML, SVG, PNG and the Vega-Lite spec (figures.style paper: also PDF and caption); the
+# SVG is filed in `snakemake --report` with the figure's caption, under its research question.
 
 
 for name, fig in FIGURES.items():
@@ -33,5 +33,6 @@ for name, fig in FIGURES.items():
         params:
             builder=fig["builder"],
             args=figure_args(name),
+            style=figure_style(config),
         script:
             "../scripts/plot_figure.py"

@@ -1,10 +1,12 @@
-# Report: one self-contained HTML file (results/report.html) with every figure of the run, the key
-# tables, the run manifest and the data dictionary. Its inputs are all other targets of the run.
+# Report: one self-contained HTML file (results/report.html) organised like the study (Overview,
+# RQ1, RQ2, RQ3, methods and data, appendix): every figure of the run, the key tables, the run
+# manifest and the data dictionary. Its inputs are all other targets of the run.
 
 
 rule build_report:
-    """Build the study report: every figure with its caption, the key tables, the run manifest
-    (snapshots, crawl dates, request counts, checksums) and the data dictionary."""
+    """Build the study report: every figure with its caption, numbered and placed by research
+    question, the key tables, the run manifest (snapshots, crawl dates, request counts,
+    checksums) and the data dictionary."""
     input:
         unpack(report_inputs),
     output:
@@ -23,5 +25,6 @@ rule build_report:
         synthetic=SOURCE["synthetic"],
         max_table_rows=config["report"]["max_table_rows"],
         key_tables=config["report"]["key_tables"],
+        figure_categories={n: FIGURES[n]["category"] for n in run_figures()},
     script:
         "../scripts/build_report.py"

@@ -21,6 +21,8 @@ def main(
     max_table_rows,
     key_tables,
     summary,
+    template=None,
+    figure_categories=None,
 ):
     html = build_report(
         figures=list(figures),
@@ -36,6 +38,8 @@ def main(
         max_table_rows=max_table_rows,
         key_table_patterns=list(key_tables),
         summary=summary,
+        figure_categories=dict(figure_categories or {}),
+        template_dir=str(Path(template).parent) if template else None,
     )
     atomic_write_bytes(report, html.encode("utf-8"))
 

@@ -1,6 +1,8 @@
-"""Rule plot_<figure>: one figure of the registry (workflow/figures.yaml) -> HTML, SVG, PNG, spec.
+"""Rule plot_<figure>: one figure of the registry (workflow/figures.yaml) -> HTML, SVG, PNG, spec
+(and PDF and caption in the paper style).
 
-The rule passes the figure's tables (named by builder argument), its builder and its settings.
+The rule passes the figure's tables (named by builder argument), its builder, its settings and
+the figure style.
 """
 
 import pandas as pd
@@ -8,9 +10,9 @@ from hfreuse.charts import save_chart
 from hfreuse.figures import draw
 
 
-def main(html, svg, png, spec, builder, args, **tables):
+def main(html, svg, png, spec, builder, args, style="report", pdf=None, caption=None, **tables):
     chart = draw(builder, {arg: pd.read_parquet(path) for arg, path in tables.items()}, args)
-    save_chart(chart, html, svg, png, spec)
+    save_chart(chart, html, svg, png, spec, pdf=pdf, caption=caption, style=style)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import pandas as pd
 
 from .io import atomic_write_bytes
 
 SYNTHETIC_NOTE = "SYNTHETIC demo data: not real HuggingFace data"
 FLOOR_MONTH = "2022-03"
+STYLES = ("report", "paper")
+#: The paper style: the size of a figure in one column of the IEEE two-column format (3.5 in at
+#: 72 pt/in, the unit of the PDF; the sunbursts, ``size``, span both columns), serif fonts as in
+#: the paper's body text.
+PAPER = {"width": 250, "height": 150, "size": 500, "font": "Liberation Serif", "font_size": 8}
+#: PNG resolution by style (pixels per inch written in the file; pixels = points * ppi / 72).
+PNG_PPI = {"report": 144, "paper": 300}
+PARTIAL_NOTE = "partial"
 
 
 def top_by(df, value: str, n: int, key: str = "model_type") -> list[str]:
@@ -26,6 +35,105 @@ def top_by(df, value: str, n: int, key: str = "model_type") -> list[str]:
     totals = totals[totals[value] > 0]
     totals = totals.sort_values([value, key], ascending=[False, True], kind="mergesort")
     return totals[key].astype(str).head(n).tolist()
+
+
+RANK_BY = {"hub": "hub_models", "forum": "forum_topics"}
+
+
+def shown_model_types(totals: pd.DataFrame, top_n: int, rank_by: str = "hub") -> list[str]:
+    """The model types the RQ3 line charts show, chosen once for all of them: the ``top_n`` of
+    the totals table (``results/stats/model_totals.parquet``) by Hub models created
+    (``rank_by="hub"``) or by forum topics mentioning them (``"forum"``), ties by name."""
+    if rank_by not in RANK_BY:
+        raise ValueError(f"figures.model_types_by: {rank_by!r} is not one of {sorted(RANK_BY)}")
+    return top_by(totals, RANK_BY[rank_by], top_n)
+
+
+def count_axis(**kwargs: Any) -> alt.Axis:
+    """An axis of counts: whole-number ticks only (never 0.5 or 1.0), thousands separators."""
+    return alt.Axis(format=",d", tickMinStep=1, **kwargs)
+
+
+def month_series(
+    df: pd.DataFrame,
+    *,
+    x: alt.X,
+    y: alt.Y,
+    color: alt.Color,
+    tooltip: list,
+    group: str,
+    interpolate: str = "linear",
+) -> list[alt.Chart]:
+    """Monthly lines with partial months marked on the marks themselves: the segment into a
+    partial month is dashed and faded, its point hollow, and the month shaded and labelled
+    "partial" (:func:`partial_band`).
+
+    ``df`` has columns ``month`` (YYYY-MM), ``group``, the y field and ``partial_month`` (bool).
+    """
+    df = df.sort_values([group, "month"], kind="mergesort").reset_index(drop=True)
+    partial = df["partial_month"].astype(bool)
+    full = df[~partial].assign(segment="full month", point=True)
+    parts = [full]
+    if partial.any():
+        # the dashed segment: each group's last full month before its partial months, then them
+        later = df[partial].assign(segment="partial month", point=True)
+        first = later.groupby(group)["month"].min()
+        anchor = full[full["month"] < full[group].map(first).fillna("")]
+        anchor = anchor.groupby(group).tail(1).assign(segment="partial month", point=False)
+        parts += [anchor, later]
+    data = pd.concat(parts, ignore_index=True)
+    data = data.drop(columns=["partial_month"])
+    base = alt.Chart(data)
+    dash = alt.StrokeDash(
+        "segment:N",
+        scale=alt.Scale(domain=["full month", "partial month"], range=[[1, 0], [4, 3]]),
+        legend=alt.Legend(title=None) if partial.any() else None,
+    )
+    lines = base.mark_line(strokeJoin="round", interpolate=interpolate).encode(
+        x=x,
+        y=y,
+        color=color,
+        strokeDash=dash,
+        opacity=alt.condition(
+            alt.datum.segment == "partial month", alt.value(0.55), alt.value(1.0)
+        ),
+        tooltip=tooltip,
+    )
+    layers = [lines]
+    if interpolate == "linear":
+        layers.append(
+            base.transform_filter((alt.datum.point) & (alt.datum.segment == "full month"))
+            .mark_circle(size=16, opacity=1)
+            .encode(x=x, y=y, color=color, tooltip=tooltip)
+        )
+    if partial.any():
+        layers.append(
+            base.transform_filter((alt.datum.point) & (alt.datum.segment == "partial month"))
+            .mark_point(size=40, filled=False, strokeWidth=1.5, opacity=0.8)
+            .encode(x=x, y=y, color=color, tooltip=tooltip)
+        )
+        layers = [partial_band(sorted(df.loc[partial, "month"].astype(str).unique()))] + layers
+    return layers
+
+
+def partial_band(months: list[str]) -> alt.LayerChart:
+    """A light band over each partial month, labelled "partial" at its top."""
+    start = pd.PeriodIndex(months, freq="M")
+    band = pd.DataFrame(
+        {
+            "month": [str(p) for p in start],
+            "month_end": [str(p + 1) for p in start],
+            "label": PARTIAL_NOTE,
+        }
+    )
+    base = alt.Chart(band)
+    rect = base.mark_rect(color="#000000", opacity=0.07).encode(
+        x=alt.X("month:T"), x2="month_end:T"
+    )
+    text = base.mark_text(
+        align="right", baseline="top", dx=-2, dy=2, fontSize=9, color="#555555"
+    ).encode(x=alt.X("month_end:T"), y=alt.value(0), text="label:N")
+    return alt.layer(rect, text)
 
 
 def subtitle(lines: list[str] | str | None, synthetic: bool) -> list[str]:
@@ -176,18 +284,98 @@ def chart_html(spec: dict) -> str:
     )
 
 
-def save_chart(chart: alt.TopLevelMixin, html: str, svg: str, png: str, spec: str) -> None:
-    """Save ``chart`` as inline HTML (works offline), SVG, PNG and the Vega-Lite JSON spec.
+def title_lines(spec: dict) -> tuple[str, list[str]]:
+    """The title and subtitle lines (the figure's notes and caveats) of a Vega-Lite spec."""
+    title = spec.get("title")
+    if isinstance(title, dict):
+        text, sub = title.get("text", ""), title.get("subtitle") or []
+    else:
+        text, sub = title or "", []
+    text = " ".join(text) if isinstance(text, list) else str(text)
+    return text, [sub] if isinstance(sub, str) else [str(s) for s in sub]
+
+
+def styled(spec: dict, style: str) -> dict:
+    """``spec`` in a figure style. Both record the title and notes in ``usermeta`` (the report
+    and the caption file read them there). ``report`` keeps them in the image (self-explaining
+    figures); ``paper`` takes them out of the image (they go to the caption) and sets the
+    paper's fonts."""
+    if style not in STYLES:
+        raise ValueError(f"unknown figure style {style!r} (expected one of {STYLES})")
+    spec = dict(spec)
+    title, notes = title_lines(spec)
+    spec["usermeta"] = {"title": title, "notes": notes, "style": style}
+    if style == "paper":
+        spec.pop("title", None)
+        font, size = PAPER["font"], PAPER["font_size"]
+        config = dict(spec.get("config") or {})
+        config.update(
+            font=font,
+            axis={**config.get("axis", {}), "labelFontSize": size, "titleFontSize": size + 1},
+            legend={
+                **config.get("legend", {}),
+                "labelFontSize": size,
+                "titleFontSize": size + 1,
+                "symbolSize": 40,
+            },
+            text={**config.get("text", {}), "fontSize": size - 1},
+        )
+        spec["config"] = config
+        spec = _capped_text(spec, size - 1)
+    return spec
+
+
+def _capped_text(node: Any, size: int) -> Any:
+    """``node`` with every text mark's explicit font size capped at ``size`` (labels drawn on
+    the chart keep their proportion to the smaller paper figure)."""
+    if isinstance(node, list):
+        return [_capped_text(v, size) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _capped_text(v, size) for k, v in node.items()}
+    mark = out.get("mark")
+    if isinstance(mark, dict) and mark.get("type") == "text" and "fontSize" in mark:
+        out["mark"] = {**mark, "fontSize": min(mark["fontSize"], size)}
+    return out
+
+
+def caption_text(spec: dict) -> str:
+    """The caption of a styled figure: its title, then each note (paper style: the caveats the
+    image no longer carries)."""
+    meta = spec.get("usermeta") or {}
+    lines = [str(meta.get("title", "")).strip()] + [f"- {n}" for n in meta.get("notes", [])]
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def save_chart(
+    chart: alt.TopLevelMixin,
+    html: str,
+    svg: str,
+    png: str,
+    spec: str,
+    pdf: str | None = None,
+    caption: str | None = None,
+    style: str = "report",
+) -> None:
+    """Save ``chart`` in ``style`` as inline HTML (works offline), SVG, PNG (144 ppi in the report
+    style, 300 ppi in the paper style) and the Vega-Lite JSON spec, plus a vector PDF and the
+    caption text when asked (the paper style).
 
     Each file is written atomically.
     """
     import vl_convert as vlc
 
-    spec_dict = chart.to_dict()
+    spec_dict = styled(chart.to_dict(), style)
     spec_json = json.dumps(spec_dict, sort_keys=True, indent=1)
-    for out in (html, svg, png, spec):
+    outs = [o for o in (html, svg, png, spec, pdf, caption) if o]
+    for out in outs:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
+    ppi = PNG_PPI[style]
     atomic_write_bytes(spec, (spec_json + "\n").encode("utf-8"))
     atomic_write_bytes(svg, vlc.vegalite_to_svg(spec_dict).encode("utf-8"))
-    atomic_write_bytes(png, vlc.vegalite_to_png(spec_dict, scale=2))
+    atomic_write_bytes(png, vlc.vegalite_to_png(spec_dict, scale=ppi / 72, ppi=ppi))
+    if pdf:
+        atomic_write_bytes(pdf, vlc.vegalite_to_pdf(spec_dict))
+    if caption:
+        atomic_write_bytes(caption, caption_text(spec_dict).encode("utf-8"))
     atomic_write_bytes(html, chart_html(spec_dict).encode("utf-8"))

@@ -44,6 +44,11 @@ CONFIG_FILES: tuple[tuple[str, str], ...] = (
         "`--resources hf_api=1 hf_resolve=8 forum_api=1`",
     ),
     (
+        "paper-figures.yaml",
+        "overlay on any run for figures to put in a paper (`figures.style: paper`): the paper's "
+        "size and fonts, caveats moved to `results/figures/<figure>.txt`, vector PDF and 300-ppi PNG",
+    ),
+    (
         "paper.yaml",
         "overlay that reproduces the study from the authors' replication package (`source: paper`)",
     ),

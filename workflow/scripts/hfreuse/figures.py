@@ -70,15 +70,36 @@ def config_value(config: Mapping[str, Any], dotted: str) -> Any:
     return value
 
 
+def figure_style(config: Mapping[str, Any]) -> str:
+    """The run's figure style (``figures.style``: report or paper)."""
+    return str((config.get("figures") or {}).get("style", "report"))
+
+
+def figure_paths(name: str, style: str) -> dict[str, str]:
+    """The files of one figure, named as the plot script's outputs: HTML, SVG, PNG and the
+    Vega-Lite spec; the paper style adds a vector PDF and the caption (title and caveats)."""
+    files = {k: f"results/figures/{name}.{k}" for k in ("html", "svg", "png")}
+    files["spec"] = f"results/figures/{name}.json"
+    if style == "paper":
+        files |= {"pdf": f"results/figures/{name}.pdf", "caption": f"results/figures/{name}.txt"}
+    return files
+
+
 def builder_args(
     entry: Mapping[str, Any], config: Mapping[str, Any], source: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The builder's keyword settings: literal ``args``, the ``config`` keys' values, the
-    source's settings named by ``source``, and ``synthetic`` (whether the source is)."""
+    source's settings named by ``source``, and ``synthetic`` (whether the source is). In the
+    paper style the sizes (``width``, ``height``, ``size``) are the paper's
+    (:data:`hfreuse.charts.PAPER`), whatever the configuration says."""
+    from .charts import PAPER
+
     args = dict(entry["args"])
     args.update({arg: config_value(config, key) for arg, key in entry["config"].items()})
     args.update({arg: source[key] for arg, key in entry["source"].items()})
     args["synthetic"] = bool(source["synthetic"])
+    if figure_style(config) == "paper":
+        args.update({k: PAPER[k] for k in ("width", "height", "size") if k in args})
     return args
 
 

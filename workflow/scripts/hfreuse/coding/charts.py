@@ -2,7 +2,8 @@
 
 A sunburst has categories on the inner ring and their subcategories on the outer ring; arcs are
 sized by count and labelled with counts (inner ring inside the arc, outer ring with its name and
-count outside the ring). When subcategory counts are unknown (the paper source publishes category
+count outside the ring, wrapped over lines, never cut). Colours are the study's fixed ones
+(:mod:`hfreuse.palette`): a category or root-cause group has the same colour in every figure. When subcategory counts are unknown (the paper source publishes category
 counts only) the outer ring splits each category evenly and carries names only; the subtitle
 says so.
 """
@@ -14,16 +15,23 @@ import math
 import altair as alt
 import pandas as pd
 
-from ..charts import titled
+from .. import palette
+from ..charts import count_axis, titled
 
 KIND_TITLES = {"challenge": "Challenges", "benefit": "Benefits"}
-LABEL_CHARS = 30
+LABEL_CHARS = 22  # outer labels wrap at this many characters a line (never cut)
 MIN_LABEL_ANGLE = 0.045  # radians: thinner outer arcs get no outside label (tooltip only)
+LABEL_FONT = 9  # font size of the outer labels (px)
+LINE_HEIGHT = 1.2  # of the font size: an outer label's lines need this much arc each
 MIN_COUNT_ANGLE = 0.12  # radians: thinner arcs get no count inside
 
 
-def _short(text: str, n: int = LABEL_CHARS) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+def wrap(text: str, n: int = LABEL_CHARS) -> list[str]:
+    """``text`` in lines of at most ``n`` characters, broken between words (a longer word stays
+    whole on its own line): the whole text, nothing cut."""
+    import textwrap
+
+    return textwrap.wrap(str(text), n, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def sunburst_frame(inner: pd.DataFrame, outer: pd.DataFrame, size: int) -> pd.DataFrame:
@@ -96,6 +104,17 @@ def sunburst_frame(inner: pd.DataFrame, outer: pd.DataFrame, size: int) -> pd.Da
     return df
 
 
+def outer_label(text: str, wide: float, radius: float) -> str:
+    """The whole label of an outer arc ``wide`` radians wide: wrapped over lines when the arc
+    has room for them at ``radius``, else on one line (it runs outwards, never cut), else
+    none when even one line would overprint its neighbours (the tooltip names the arc)."""
+    line = LINE_HEIGHT * LABEL_FONT / radius  # radians one line of text needs
+    lines = wrap(text)
+    if wide >= line * len(lines):
+        return "\n".join(lines)
+    return text if wide >= line else ""
+
+
 def _arc(ring, parent, name, count, sized, t0, t1, r0, r1) -> dict:
     mid = (t0 + t1) / 2
     deg = math.degrees(mid)
@@ -103,7 +122,7 @@ def _arc(ring, parent, name, count, sized, t0, t1, r0, r1) -> dict:
     wide = t1 - t0
     label = ""
     if ring == "outer" and wide >= MIN_LABEL_ANGLE:
-        label = _short(str(name)) + (f" ({count})" if count is not None else "")
+        label = outer_label(str(name) + (f" ({count})" if count is not None else ""), wide, r1 + 5)
     return {
         "ring": ring,
         "parent": parent,
@@ -132,8 +151,10 @@ def build_sunburst(
     size: int,
     synthetic: bool,
     legend_title: str,
+    family: str = "category",
 ) -> alt.LayerChart:
-    """The sunburst chart from :func:`sunburst_frame` geometry."""
+    """The sunburst chart from :func:`sunburst_frame` geometry, coloured by the inner ring's
+    names in their fixed colours (``family`` of :mod:`hfreuse.palette`)."""
     inner = arcs[arcs["ring"] == "inner"]
     domain = list(inner["name"])
     legend_labels = {r.name: f"{r.name} ({r.count})" for r in inner.itertuples(index=False)}
@@ -142,7 +163,7 @@ def build_sunburst(
     )
     color = alt.Color(
         "parent:N",
-        scale=alt.Scale(domain=domain, scheme="tableau20"),
+        scale=palette.scale(domain, family),
         sort=domain,
         legend=alt.Legend(
             title=legend_title, labelExpr=label_expr, labelLimit=320, symbolType="circle", columns=1
@@ -178,7 +199,7 @@ def build_sunburst(
             base.transform_filter(
                 (alt.datum.side == side) & (alt.datum.ring == "outer") & (alt.datum.label != "")
             )
-            .mark_text(fontSize=9, align=align, baseline="middle", color="#333333")
+            .mark_text(fontSize=9, align=align, baseline="middle", color="#333333", lineBreak="\n")
             .encode(
                 theta=alt.Theta("theta_mid:Q", scale=None),
                 radius=alt.Radius("label_radius:Q", scale=None),
@@ -188,7 +209,9 @@ def build_sunburst(
         )
     return (
         alt.layer(*layers)
-        .properties(title=titled(title, subtitle, synthetic))
+        .properties(
+            title=titled(title, subtitle, synthetic), autosize=alt.AutoSizeParams(type="pad")
+        )
         .configure_view(stroke=None)
     )
 
@@ -262,6 +285,7 @@ def root_causes_sunburst(
         size=size,
         synthetic=synthetic,
         legend_title="root-cause group (count)",
+        family="root_cause_group",
     )
 
 
@@ -282,10 +306,12 @@ def taxonomy_bars(
     order = list(df["category"])
     base = alt.Chart(df).encode(
         y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
-        x=alt.X("count:Q", title="coded instances"),
+        x=alt.X("count:Q", title="coded instances", axis=count_axis()),
         tooltip=["category:N", "count:Q", alt.Tooltip("share:Q", format=".1%")],
     )
-    bars = base.mark_bar(color="#4c78a8")
+    bars = base.mark_bar().encode(
+        color=alt.Color("category:N", scale=palette.scale(order, "category"), legend=None)
+    )
     text = base.mark_text(align="left", dx=3, fontSize=10).encode(text="label:N")
     return alt.layer(bars, text).properties(
         width=width,
@@ -307,16 +333,16 @@ def root_causes_by_challenge(
     ].sum()
     totals = df.groupby("challenge_category")["count"].sum().sort_values(ascending=False)
     order = sorted(totals.index, key=lambda c: (-int(totals[c]), c))
-    groups = sorted(df["root_cause_group"].unique())
+    groups = sorted(df["root_cause_group"].astype(str).unique())
     return (
         alt.Chart(df)
         .mark_bar()
         .encode(
             y=alt.Y("challenge_category:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
-            x=alt.X("count:Q", stack="zero", title="accepted answers"),
+            x=alt.X("count:Q", stack="zero", title="accepted answers", axis=count_axis()),
             color=alt.Color(
                 "root_cause_group:N",
-                scale=alt.Scale(domain=groups, scheme="tableau10"),
+                scale=palette.scale(groups, "root_cause_group"),
                 title="root-cause group",
             ),
             order=alt.Order("root_cause_group:N"),

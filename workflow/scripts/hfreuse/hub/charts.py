@@ -5,7 +5,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..charts import ChartSettings, chart_builder, top_by
+from .. import palette
+from ..charts import (
+    RANK_BY,
+    ChartSettings,
+    chart_builder,
+    count_axis,
+    month_series,
+    shown_model_types,
+    top_by,
+)
 from .trends import FLOOR_MONTH
 
 
@@ -58,10 +67,17 @@ def _with_floor_rule(
 
 
 @chart_builder(top_n=5)
-def build_hub_model_types(monthly: pd.DataFrame, *, settings: ChartSettings) -> alt.LayerChart:
-    """Models created per month for the ``top_n`` model types (line chart)."""
-    top = top_types(monthly, settings.top_n)
-    df = monthly[monthly["model_type"].isin(top)].copy()
+def build_hub_model_types(
+    monthly: pd.DataFrame,
+    totals: pd.DataFrame,
+    rank_by: str = "hub",
+    *,
+    settings: ChartSettings,
+) -> alt.LayerChart:
+    """Models created per month for the model types of the RQ3 charts (line chart): the
+    ``top_n`` by ``rank_by`` (:func:`hfreuse.charts.shown_model_types`), in their fixed colours."""
+    top = shown_model_types(totals, settings.top_n, rank_by)
+    df = monthly[monthly["model_type"].astype(str).isin(top)].copy()
     # models carrying the createdAt floor have no true creation month: leave them out of the
     # lines (they would pile up in 2022-03) and say how many were left out
     floored = df["models_floored"].fillna(0).astype("int64")
@@ -69,37 +85,29 @@ def build_hub_model_types(monthly: pd.DataFrame, *, settings: ChartSettings) -> 
     df["models"] = df["models"].astype("int64") - floored
     df["month"] = df["month"].astype(str)
     df["model_type"] = df["model_type"].astype(str)
-    df["partial"] = df["partial_month"].map({True: "partial month", False: "full month"})
-    df = df[["model_type", "month", "models", "partial"]].sort_values(["model_type", "month"])
+    df["partial_month"] = df["partial_month"].astype(bool)
+    df = df[["model_type", "month", "models", "partial_month"]]
     color = alt.Color(
-        "model_type:N", sort=top, title="model type", scale=alt.Scale(scheme="tableau10")
+        "model_type:N", sort=top, title="model type", scale=palette.scale(top, "model_type")
     )
-    lines = (
-        alt.Chart(df)
-        .mark_line(point=alt.OverlayMarkDef(size=18), strokeJoin="round")
-        .encode(
-            x=X_MONTH,
-            y=alt.Y("models:Q", title="models created"),
-            color=color,
-            tooltip=[
-                "model_type:N",
-                alt.Tooltip("month:T", format="%Y-%m"),
-                "models:Q",
-                "partial:N",
-            ],
-        )
+    tooltip = ["model_type:N", alt.Tooltip("month:T", format="%Y-%m"), "models:Q", "segment:N"]
+    layers = month_series(
+        df,
+        x=X_MONTH,
+        y=alt.Y("models:Q", title="models created", axis=count_axis()),
+        color=color,
+        tooltip=tooltip,
+        group="model_type",
     )
-    notes = [
-        f"Top {len(top)} model types by models created (config.model_type)",
-        *partial_note(monthly),
-    ]
+    by = "Hub models" if RANK_BY[rank_by] == "hub_models" else "forum topics"
+    notes = [f"The {len(top)} model types of the RQ3 figures (top by {by}, config.model_type)"]
     if n_floored:
         notes.append(
-            f"{n_floored} models of these types carry the createdAt floor "
+            f"{n_floored:,} models of these types carry the createdAt floor "
             "(created before 2022-03-02, true month unknown) and are left out"
         )
     return _with_floor_rule(
-        lines, monthly, settings, "Hub: models created per month, by model type", notes
+        alt.layer(*layers), monthly, settings, "Hub: models created per month, by model type", notes
     )
 
 
@@ -109,32 +117,30 @@ def build_card_share(monthly: pd.DataFrame, *, settings: ChartSettings) -> alt.L
     df = monthly[["month", "models", "models_with_card_data", "share", "partial_month"]].copy()
     df["month"] = df["month"].astype(str)
     df = df[df["models"] > 0]
-    df["partial"] = df["partial_month"].map({True: "partial month", False: "full month"})
-    df = df.drop(columns=["partial_month"])
-    line = (
-        alt.Chart(df)
-        .mark_line(point=True, color="#1f77b4", strokeJoin="round")
-        .encode(
-            x=X_MONTH,
-            y=alt.Y(
-                "share:Q",
-                title="share of models with card data",
-                scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%"),
-            ),
-            tooltip=[
-                alt.Tooltip("month:T", format="%Y-%m"),
-                alt.Tooltip("share:Q", format=".1%"),
-                "models:Q",
-                "models_with_card_data:Q",
-                "partial:N",
-            ],
-        )
+    df["partial_month"] = df["partial_month"].astype(bool)
+    df["series"] = "share"
+    layers = month_series(
+        df,
+        x=X_MONTH,
+        y=alt.Y(
+            "share:Q",
+            title="share of models with card data",
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format="%"),
+        ),
+        color=alt.Color(
+            "series:N", scale=alt.Scale(domain=["share"], range=["#4e79a7"]), legend=None
+        ),
+        tooltip=[
+            alt.Tooltip("month:T", format="%Y-%m"),
+            alt.Tooltip("share:Q", format=".1%"),
+            alt.Tooltip("models:Q", format=","),
+            alt.Tooltip("models_with_card_data:Q", format=","),
+            "segment:N",
+        ],
+        group="series",
     )
-    notes = [
-        "Card data = non-empty cardData (YAML header of the model card)",
-        *partial_note(monthly),
-    ]
+    notes = ["Card data = non-empty cardData (YAML header of the model card)"]
     return _with_floor_rule(
-        line, monthly, settings, "Hub: share of new models with card data", notes
+        alt.layer(*layers), monthly, settings, "Hub: share of new models with card data", notes
     )

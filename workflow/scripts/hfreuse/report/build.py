@@ -1,8 +1,13 @@
 """The study report: one self-contained HTML file built from whatever this run produced.
 
-Nothing here knows the list of figures or tables: figures are the SVG files it is given (with the
-Vega-Lite spec beside each for its title and a caption ``workflow/report/<figure>.rst``), tables
-are the parquet/CSV files it is given, manifests the raw snapshot manifests of the run.
+The report follows the study (:mod:`hfreuse.report.layout`): Overview, RQ1 (challenges), RQ2
+(benefits), RQ3 (trends), methods and data (sample, agreement, crawl manifest, data dictionary),
+then a collapsed appendix of the long raw tables. Figures and tables are numbered in the order
+they appear; captions sit under the figures. The figures are the SVG files it is given (with
+the Vega-Lite spec beside each for its title and notes, a caption
+``workflow/report/captions/<figure>.rst`` and the figure's category from the registry), tables
+the parquet/CSV files it is given, manifests the raw snapshot manifests of the run. The HTML
+comes from the Jinja2 template ``workflow/report/templates/report.html.j2`` (autoescaped).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import pyarrow.parquet as pq
 
 from . import dictionary as rd
 from . import html as h
+from . import layout
 from . import manifest as rm
 from .summary import summary_topics
 
@@ -31,51 +37,88 @@ SOURCES = {
     "live": "a crawl of the live HuggingFace Hub and forum",
     "paper": "the authors' replication package",
 }
+Blocks = dict[str, list[dict[str, Any]]]
 
 
 def _stem(path: str) -> str:
     return Path(path).stem
 
 
-def figure_title(spec_path: str | None, default: str) -> str:
-    """The chart's title from its Vega-Lite spec (``default`` when it has none)."""
+def figure_meta(spec_path: str | None, default: str) -> tuple[str, list[str], str]:
+    """The chart's title, its notes and its style from its Vega-Lite spec (``usermeta``, else
+    the title and subtitle); ``default`` as the title when it has none."""
     if not spec_path:
-        return default
+        return default, [], "report"
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    meta = spec.get("usermeta") or {}
+    if meta.get("title"):
+        return str(meta["title"]), [str(n) for n in meta.get("notes", [])], meta.get("style", "")
     title = spec.get("title")
     if isinstance(title, Mapping):
         title = title.get("text")
     if isinstance(title, list):
         title = " ".join(str(t) for t in title)
-    return str(title) if title else default
+    return (str(title) if title else default), [], "report"
 
 
-def figures_section(
-    figures: Sequence[str], specs: Sequence[str], captions: Sequence[str], config: Mapping
-) -> str:
+def figure_title(spec_path: str | None, default: str) -> str:
+    """The chart's title from its Vega-Lite spec (``default`` when it has none)."""
+    return figure_meta(spec_path, default)[0]
+
+
+class Numbers:
+    """Figure and table numbers in the order they appear."""
+
+    def __init__(self) -> None:
+        self.figure = 0
+        self.table = 0
+
+    def next_figure(self) -> int:
+        self.figure += 1
+        return self.figure
+
+    def next_table(self) -> int:
+        self.table += 1
+        return self.table
+
+
+def figure_blocks(
+    figures: Sequence[str],
+    specs: Sequence[str],
+    captions: Sequence[str],
+    config: Mapping,
+    categories: Mapping[str, str],
+) -> Blocks:
+    """Each figure as a block, by report section: in the order of ``categories`` (the
+    registry's), figures it does not name last, by name."""
     spec_by = {_stem(s): s for s in specs}
     caption_by = {_stem(c): c for c in captions}
     context = {"snakemake": {"config": config}}
-    parts = []
-    if not figures:
-        return '<p class="note">This run produced no figure.</p>'
-    for svg in sorted(figures):
+    order = {name: i for i, name in enumerate(categories)}
+    out: Blocks = {}
+    for svg in sorted(figures, key=lambda p: (order.get(_stem(p), len(order)), _stem(p))):
         name = _stem(svg)
-        title = figure_title(spec_by.get(name), name)
+        title, notes, style = figure_meta(spec_by.get(name), name)
+        caption = None
         if name in caption_by:
             text = Path(caption_by[name]).read_text(encoding="utf-8")
-            caption = h.rst_to_html(text, caption_by[name], context)
-        else:
-            caption = (
-                f'<p class="warning">No caption: workflow/report/{h.esc(name)}.rst is missing.</p>'
-            )
-        parts.append(
-            f'<figure id="fig-{h.anchor(name)}" data-figure="{h.esc(name)}">'
-            f"<h3>{h.esc(title)}</h3>{h.svg_img(svg, title)}"
-            f'<figcaption>{caption}<p class="files">Files: {h.esc(svg)} (also .html, .png, '
-            f".json beside it)</p></figcaption></figure>"
+            caption = h.Markup(h.rst_to_html(text, caption_by[name], context))
+        others = ".pdf, .png, .html, .json, .txt" if style == "paper" else ".png, .html, .json"
+        place = layout.FIGURE_PLACES.get(categories.get(name, ""), "methods")
+        out.setdefault(place, []).append(
+            {
+                "kind": "figure",
+                "name": name,
+                "anchor": h.anchor(name),
+                "img": h.svg_img(svg, title),
+                "title": title,
+                # the paper style moved the notes out of the image: they go in the caption
+                "notes": notes if style == "paper" else [],
+                "caption": caption,
+                "files": f"{svg} (also {others} beside it)",
+            }
         )
-    return "\n".join(parts)
+    return out
 
 
 def read_head(path: str, max_rows: int) -> tuple[pd.DataFrame, int]:
@@ -95,90 +138,172 @@ def key_tables(tables: Iterable[str], patterns: Sequence[str]) -> list[str]:
     return sorted(t for t in set(tables) if any(fnmatch.fnmatchcase(t, p) for p in patterns))
 
 
-def tables_section(
+def _table_block(path: str, title: str, entries: Mapping[str, rd.Entry], max_rows: int) -> dict:
+    df, total = read_head(path, max_rows)
+    entry = rd.entry_for(path, entries)
+    return {
+        "kind": "table",
+        "path": path,
+        "anchor": h.anchor(path),
+        "title": title,
+        "description": entry.description if entry else "",
+        "table": h.table_data(df, max_rows=max_rows, total_rows=total),
+    }
+
+
+def table_blocks(
     tables: Sequence[str], patterns: Sequence[str], entries: Mapping[str, rd.Entry], max_rows: int
-) -> str:
-    keys = key_tables(tables, patterns)
-    if not keys:
-        return '<p class="note">No key table (statistics, taxonomy, agreement) in this run.</p>'
-    parts = []
+) -> Blocks:
+    """The key tables by report section, titled (:data:`hfreuse.report.layout.TABLES`); a key
+    table without a place goes to the appendix, titled by its dictionary description."""
+    out: Blocks = {}
+    places = list(layout.TABLES)
+    keys = sorted(
+        key_tables(tables, patterns),
+        key=lambda t: (places.index(t) if t in places else len(places), t),
+    )
     for path in keys:
-        df, total = read_head(path, max_rows)
         entry = rd.entry_for(path, entries)
-        desc = f"<p>{h.esc(entry.description)}</p>" if entry else ""
-        parts.append(
-            f'<div class="table-block" id="table-{h.anchor(path)}"><h3>{h.esc(path)}</h3>{desc}'
-            f"{h.table(df, max_rows=max_rows, total_rows=total)}</div>"
+        default = (entry.description.split(". ")[0].rstrip(".") if entry else "") or path
+        place, title = layout.TABLES.get(path, ("appendix", default))
+        out.setdefault(place, []).append(_table_block(path, title, entries, max_rows))
+    return out
+
+
+def summary_blocks(summary: str) -> Blocks:
+    """The sentences of the summary table (rule summarize_study), by report section."""
+    out: Blocks = {}
+    for t in summary_topics(summary):
+        place = layout.SUMMARY_PLACES.get(t.section, "overview")
+        if t.section == "taxonomy":
+            for where, keep in (("rq1", False), ("rq2", True)):
+                picked = [s for s in t.sentences if s.startswith(layout.BENEFIT_PREFIX) == keep]
+                if picked:
+                    heading = "Taxonomy of benefits" if keep else "Taxonomy of challenges"
+                    out.setdefault(where, []).append(
+                        {"kind": "facts", "title": heading, "sentences": picked}
+                    )
+            continue
+        out.setdefault(place, []).append(
+            {"kind": "facts", "title": t.title, "sentences": list(t.sentences)}
         )
-    return "\n".join(parts)
+    return out
 
 
-def summary_section(summary: str, config: Mapping, synthetic: bool) -> str:
-    """The sentences of the summary table (rule summarize_study), by section."""
+def overview_intro(summary: str, config: Mapping, synthetic: bool) -> list[dict]:
     source = str(config.get("source", ""))
-    intro = (
-        f"<p>{h.esc(PAPER)} This run read {h.esc(SOURCES.get(source, source))} "
-        f"(source <code>{h.esc(source)}</code>, snapshot <code>{h.esc(config.get('snapshot'))}"
-        f"</code>). Every number below comes from <code>{h.esc(summary)}</code>, which rule "
-        "summarize_study wrote from this run's tables.</p>"
-    )
+    blocks = [
+        {
+            "kind": "paragraph",
+            "css_class": "",
+            "text": (
+                f"{PAPER} This run read {SOURCES.get(source, source)} (source {source}, snapshot "
+                f"{h.format_value(config.get('snapshot'), False)}). Every number in the text comes "
+                f"from {summary}, which rule summarize_study wrote from this run's tables. "
+                "Figures and tables are numbered in the order of the study's research questions; "
+                "the methods and data follow, the long raw tables are in the appendix."
+            ),
+        }
+    ]
     if synthetic:
-        intro += (
-            '<p class="warning">These numbers describe SYNTHETIC demo data: they show that the '
-            "workflow runs, not what HuggingFace looks like.</p>"
+        blocks.append(
+            {
+                "kind": "paragraph",
+                "css_class": "warning",
+                "text": "These numbers describe SYNTHETIC demo data: they show that the "
+                "workflow runs, not what HuggingFace looks like.",
+            }
         )
-    topics = summary_topics(summary)
-    if not topics:
-        return intro + '<p class="note">This run produced no table to summarise.</p>'
-    body = "".join(
-        f"<h3>{h.esc(t.title)}</h3><ul>{''.join(f'<li>{h.esc(s)}</li>' for s in t.sentences)}</ul>"
-        for t in topics
-    )
-    return intro + body
+    return blocks
 
 
-def manifest_section(config: Mapping, manifests: Sequence[str], facts: str) -> str:
-    """The run, its raw manifests, library versions, the configuration (secrets redacted) and the
-    outputs' row counts and checksums (the table ``facts`` of rule describe_outputs)."""
-    parts = [
-        "<h3>Run</h3>",
-        h.kv_table([("source", config.get("source")), ("snapshot", config.get("snapshot"))]),
-        "<h3>Raw snapshot manifests</h3>",
+def manifest_blocks(config: Mapping, manifests: Sequence[str], facts: str) -> list[dict]:
+    """The run and its raw manifests; the library versions, the configuration (secrets
+    redacted) and the outputs' row counts and checksums (the table ``facts`` of rule
+    describe_outputs) collapsed."""
+    blocks: list[dict] = [
+        {"kind": "heading", "level": 3, "id": "manifest", "text": "Crawl and run manifest"},
+        {
+            "kind": "kv",
+            "css_class": "kv",
+            "pairs": h.kv_pairs(
+                [("source", config.get("source")), ("snapshot", config.get("snapshot"))]
+            ),
+        },
     ]
     groups = rm.manifest_groups(manifests)
     if not groups:
-        parts.append(
-            '<p class="note">This source has no raw snapshot manifest (the paper source starts '
-            "from the replication package; see paper.replication_dir in the configuration).</p>"
+        blocks.append(
+            {
+                "kind": "paragraph",
+                "css_class": "note",
+                "text": "This source has no raw snapshot manifest (the paper source starts from "
+                "the replication package; see paper.replication_dir in the configuration).",
+            }
         )
     for g in groups:
-        parts.append(f"<h4>{h.esc(g.label)}</h4>{h.kv_table(g.rows)}")
-    parts += [
-        "<h3>Library versions (report build)</h3>",
-        h.kv_table(rm.library_versions()),
-        "<h3>Configuration (secrets redacted)</h3>",
-        h.kv_table(rm.flatten(rm.redact(config))),
-        "<h3>Outputs: row counts and checksums</h3>",
-        h.table(
-            pd.read_parquet(facts, columns=list(rm.FACT_TYPES)),
-            css_class="data files",
-        ),
-    ]
-    return "\n".join(parts)
+        blocks += [
+            {"kind": "heading", "level": 4, "id": "", "text": g.label},
+            {"kind": "kv", "css_class": "kv", "pairs": h.kv_pairs(g.rows)},
+        ]
+    outputs = pd.read_parquet(facts, columns=list(rm.FACT_TYPES))
+    blocks.append(
+        {
+            "kind": "details",
+            "id": "run-details",
+            "summary": "Library versions, configuration and every output's checksum",
+            "blocks": [
+                {
+                    "kind": "heading",
+                    "level": 4,
+                    "id": "",
+                    "text": "Library versions (report build)",
+                },
+                {"kind": "kv", "css_class": "kv", "pairs": h.kv_pairs(rm.library_versions())},
+                {
+                    "kind": "heading",
+                    "level": 4,
+                    "id": "",
+                    "text": "Configuration (secrets redacted)",
+                },
+                {
+                    "kind": "kv",
+                    "css_class": "kv",
+                    "pairs": h.kv_pairs(rm.flatten(rm.redact(config))),
+                },
+                {
+                    "kind": "heading",
+                    "level": 4,
+                    "id": "",
+                    "text": "Outputs: row counts and checksums",
+                },
+                {
+                    "kind": "markup",
+                    "html": h.table(outputs, css_class="data files"),
+                },
+            ],
+        }
+    )
+    return blocks
 
 
-def dictionary_section(tables: Sequence[str], entries: Mapping[str, rd.Entry]) -> str:
+def dictionary_blocks(tables: Sequence[str], entries: Mapping[str, rd.Entry]) -> list[dict]:
+    """The data dictionary (collapsed): every table's columns, type and meaning; undocumented or
+    stale columns listed in the open."""
     covs = rd.coverage(tables, entries)
+    blocks: list[dict] = [
+        {"kind": "heading", "level": 3, "id": "dictionary", "text": "Data dictionary"}
+    ]
     if not covs:
-        return '<p class="note">This run produced no table.</p>'
-    parts = []
+        return blocks + [
+            {"kind": "paragraph", "css_class": "note", "text": "This run produced no table."}
+        ]
     problems = rd.coverage_problems(covs)
     if problems:
-        parts.append(
-            '<div class="warning"><p>Undocumented or stale columns:</p><ul>'
-            + "".join(f"<li>{h.esc(p)}</li>" for p in problems)
-            + "</ul></div>"
+        blocks.append(
+            {"kind": "warning_list", "text": "Undocumented or stale columns:", "entries": problems}
         )
+    inner: list[dict] = []
     for cov in covs:
         rows = []
         for name, typ in cov.columns:
@@ -203,13 +328,31 @@ def dictionary_section(tables: Sequence[str], entries: Mapping[str, rd.Entry]) -
                     "source": col.source,
                 }
             )
-        desc = h.esc(cov.entry.description) if cov.entry else "No entry in the data dictionary."
-        where = f" (documented in {h.esc(cov.entry.file)})" if cov.entry else ""
-        parts.append(
-            f'<div class="table-block" id="dict-{h.anchor(cov.table)}"><h3>{h.esc(cov.table)}</h3>'
-            f"<p>{desc}{where}</p>{h.table(pd.DataFrame(rows), css_class='data dictionary')}</div>"
-        )
-    return "\n".join(parts)
+        desc = cov.entry.description if cov.entry else "No entry in the data dictionary."
+        where = f" (documented in {cov.entry.file})" if cov.entry else ""
+        inner += [
+            {"kind": "heading", "level": 4, "id": f"dict-{h.anchor(cov.table)}", "text": cov.table},
+            {"kind": "paragraph", "css_class": "", "text": desc + where},
+            {"kind": "markup", "html": h.table(pd.DataFrame(rows), css_class="data dictionary")},
+        ]
+    blocks.append(
+        {
+            "kind": "details",
+            "id": "dictionary-tables",
+            "summary": f"Columns of the {len(covs)} tables of the run",
+            "blocks": inner,
+        }
+    )
+    return blocks
+
+
+def _numbered(blocks: list[dict], numbers: Numbers) -> list[dict]:
+    for b in blocks:
+        if b["kind"] == "figure":
+            b["number"] = numbers.next_figure()
+        elif b["kind"] == "table":
+            b["number"] = numbers.next_table()
+    return blocks
 
 
 def build_report(
@@ -227,27 +370,64 @@ def build_report(
     max_table_rows: int,
     key_table_patterns: Sequence[str],
     summary: str,
+    figure_categories: Mapping[str, str] | None = None,
+    template_dir: str | None = None,
 ) -> str:
     """The whole report as one HTML document (deterministic for the same inputs).
 
-    ``summary`` is the summary table (rule summarize_study): the summary section presents its
-    rows; it is listed with the run's tables (data dictionary). ``facts`` is the table of rule
-    describe_outputs: every output's row count and checksum, for the run manifest.
+    ``summary`` is the summary table (rule summarize_study): its sentences are placed by
+    research question; it is listed with the run's tables (data dictionary). ``facts`` is the
+    table of rule describe_outputs: every output's row count and checksum, for the run
+    manifest. ``figure_categories`` maps each figure to its registry category, in registry
+    order (the figures' order and place); figures without one go to methods and data.
     """
     entries = rd.load_dictionary(dictionary)
     summary = str(summary)
     tables = sorted(set(str(t) for t in [*tables, summary]))
     source = str(config.get("source", ""))
     title = f"{TITLE} ({source}, snapshot {config.get('snapshot')})"
-    sections = [
-        ("summary", "Summary of findings", summary_section(summary, config, synthetic)),
-        ("figures", "Figures", figures_section(figures, specs, captions, config)),
-        (
-            "tables",
-            "Key tables",
-            tables_section(tables, key_table_patterns, entries, max_table_rows),
-        ),
-        ("manifest", "Run manifest", manifest_section(config, manifests, str(facts))),
-        ("dictionary", "Data dictionary", dictionary_section(tables, entries)),
-    ]
-    return h.page(title, sections, css, synthetic)
+    facts_by = summary_blocks(summary)
+    figs = figure_blocks(figures, specs, captions, config, dict(figure_categories or {}))
+    tabs = table_blocks(tables, key_table_patterns, entries, max_table_rows)
+    body: Blocks = {sid: [] for sid, _ in layout.SECTIONS}
+    body["overview"] += overview_intro(summary, config, synthetic)
+    for sid in body:
+        body[sid] += facts_by.get(sid, []) + figs.get(sid, [])
+        if sid != "appendix":
+            body[sid] += tabs.get(sid, [])
+    body["methods"] += manifest_blocks(config, manifests, str(facts))
+    body["methods"] += dictionary_blocks(tables, entries)
+    appendix = tabs.get("appendix", [])
+    if appendix:
+        body["appendix"].append(
+            {
+                "kind": "paragraph",
+                "css_class": "note",
+                "text": f"Long tables, collapsed (click a title to open); each shows its first "
+                f"{max_table_rows:,} rows, the whole table is the file named.",
+            }
+        )
+        for b in appendix:
+            body["appendix"].append(
+                {
+                    "kind": "details",
+                    "id": f"appendix-{b['anchor']}",
+                    "summary": b["title"],
+                    "blocks": [b],
+                }
+            )
+    else:
+        body["appendix"].append(
+            {"kind": "paragraph", "css_class": "note", "text": "No raw table in this run."}
+        )
+    numbers = Numbers()
+    sections = []
+    for sid, stitle in layout.SECTIONS:
+        blocks = _numbered(body[sid], numbers)
+        for b in blocks:
+            if b["kind"] == "details":
+                _numbered(b["blocks"], numbers)
+        if not blocks:
+            blocks = [{"kind": "paragraph", "css_class": "note", "text": "Nothing in this run."}]
+        sections.append((sid, stitle, blocks))
+    return h.page(title, sections, css, synthetic, template_dir)

@@ -23,6 +23,7 @@ from .study_summary import COLUMNS, KINDS, NUMBER_KINDS, PLACEHOLDER, SENTENCE
 class Topic:
     title: str
     sentences: tuple[str, ...]
+    section: str = ""
 
 
 def num(x: float, digits: int = 3) -> str:
@@ -83,5 +84,5 @@ def summary_topics(path: str) -> list[Topic]:
         sentences = tuple(
             PLACEHOLDER.sub(fill, str(text)) for text in rows.loc[rows["kind"] == SENTENCE, "text"]
         )
-        topics.append(Topic(str(rows["heading"].iloc[0]), sentences))
+        topics.append(Topic(str(rows["heading"].iloc[0]), sentences, str(section)))
     return topics
