@@ -169,3 +169,51 @@ def test_floor_marker_and_partial_month_follow_the_data():
     paper = monthly.assign(models_floored=pd.NA, partial_month=False)
     marks = [mark(layer) for layer in leaves(build_card_share(paper).to_dict())]
     assert "rule" not in marks and "rect" not in marks and "point" not in marks
+
+
+def test_hub_figures_draw_the_api_dated_series_faintly_where_it_differs():
+    """Trends on true creation dates (issue 12): the corrected series sets the scale, the series
+    by the API's createdAt (its floor spike) is drawn faintly and clipped, and the card share
+    marks the months where the API's dates give another share; none of it when both agree."""
+    monthly = pd.DataFrame(
+        {
+            "model_type": ["bert"] * 3,
+            "month": ["2022-02", "2022-03", "2022-04"],
+            "models": [4, 2, 3],
+            "models_floored": pd.array([0, 0, 0], dtype="Int64"),
+            "partial_month": [False] * 3,
+            "models_api": pd.array([0, 6, 3], dtype="Int64"),  # the 4 of 2022-02 at the floor
+        }
+    )
+    spec = build_hub_model_types(monthly, totals(bert=9), top_n=1).to_dict()
+    lines = [layer for layer in leaves(spec) if mark(layer) == "line"]
+    faint = [layer for layer in lines if layer["encoding"]["y"]["field"] == "models_api"]
+    assert len(faint) == 1 and faint[0]["mark"]["opacity"] < 0.5 and faint[0]["mark"]["clip"]
+    assert [d["models_api"] for d in rows(spec, faint[0])] == [0, 6, 3]
+    main = next(layer for layer in lines if layer["encoding"]["y"]["field"] == "models")
+    assert main["encoding"]["y"]["scale"]["domain"] == [0, 4]  # the corrected series' top
+    assert any("6 of these models dated 2022-03" in s for s in spec["title"]["subtitle"])
+    assert "legend" not in faint[0]["encoding"]["color"]  # the legend is the corrected one's
+    same = monthly.assign(models_api=monthly["models"].astype("Int64"))
+    spec = build_hub_model_types(same, totals(bert=9), top_n=1).to_dict()
+    assert all(layer["encoding"]["y"]["field"] != "models_api" for layer in leaves(spec))
+
+    share = pd.DataFrame(
+        {
+            "month": ["2022-02", "2022-03", "2022-04"],
+            "models": [4, 2, 3],
+            "models_with_card_data": [2, 1, 3],
+            "share": [0.5, 0.5, 1.0],
+            "models_floored": pd.array([0, 0, 0], dtype="Int64"),
+            "floor_month": [False, True, False],
+            "partial_month": [False] * 3,
+            "models_api": pd.array([0, 6, 3], dtype="Int64"),
+            "share_api": [None, 0.5 / 1.5, 1.0],  # 3 of 6 at the floor month (rounded below)
+        }
+    )
+    spec = build_card_share(share).to_dict()
+    (diamond,) = [layer for layer in leaves(spec) if layer["encoding"]["y"]["field"] == "share_api"]
+    assert [d["month"] for d in rows(spec, diamond)] == ["2022-03"]
+    assert any("2022-03: 33.3% of 6" in s for s in spec["title"]["subtitle"])
+    spec = build_card_share(share.assign(share_api=share["share"])).to_dict()
+    assert all(layer["encoding"]["y"]["field"] != "share_api" for layer in leaves(spec))
