@@ -63,6 +63,7 @@ from ..errors import InputError
 from ..io import atomic_write_json, read_json
 from ..quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
 from . import raw as raw
+from .feed import check_plan, choose_plan, previous_newest, walk_feed
 
 log = logging.getLogger(__name__)
 
@@ -662,6 +663,8 @@ class _TopicTally:
     def __init__(self) -> None:
         self.counts = {"fetched": 0, "kept": 0, "reused": 0, "unavailable": 0}
         self.posts = {"batches": 0, "missing": 0}
+        self.newest = 0  # the newest post id fetched (the next snapshot's feed floor)
+        self.plan: dict[str, Any] = {"plan": "topics"}
 
     def fetched(self, status: int, batches: int, missing: int) -> None:
         self.counts["fetched"] += 1
@@ -670,10 +673,51 @@ class _TopicTally:
         self.posts["missing"] += missing
 
 
+def _feed_plan(
+    forum_dir: Path,
+    base: str,
+    phase: _PhaseState,
+    plan: str,
+    entries: dict[int, dict[str, Any]],
+    to_fetch: list[int],
+    tally: _TopicTally,
+    prev: Path | None,
+    recheck_days: float,
+) -> list[int]:
+    """Choose the plan (:func:`hfreuse.forum.feed.choose_plan`) for the topics to fetch; with
+    the feed plan, walk the feed and return the topics it did not store (fetched per topic)."""
+    state = phase.state
+    floor, prev_started = previous_newest(prev)
+    wanted = [entries[t] for t in to_fetch]
+    all_posts = sum(int(e.get("posts_count") or 1) for e in entries.values())
+    chosen = choose_plan(
+        forum_dir, base, phase.client, state, phase.save, plan, wanted, all_posts, floor
+    )
+    tally.plan = {"plan": chosen, "estimates": state.get("estimates")}
+    tally.newest = max(floor, int((state.get("feed") or {}).get("newest") or 0))
+    if chosen != "feed":
+        return to_fetch
+    feed = state["feed"]
+    tally.plan["feed_pages"] = int(feed["pages_done"]) + 1
+    if feed["finished"]:  # a rerun: the topics the walk stored are kept, the rest go per topic
+        return to_fetch
+    recheck_before = None
+    if prev_started is not None:
+        recheck_before = prev_started - dt.timedelta(days=recheck_days)
+    wanted_by_id = {t: entries[t] for t in to_fetch}
+    stored = walk_feed(
+        forum_dir, base, phase.client, state, phase.save, wanted_by_id, recheck_before, prev
+    )
+    tally.counts["fetched"] += len(stored)
+    tally.plan.update(feed_pages=int(feed["pages_done"]) + 1, topics_from_feed=len(stored))
+    return [t for t in to_fetch if t not in stored]
+
+
 def _fetch_record(
     client: HttpClient, base: str, tid: int, entry: dict[str, Any], path: Path
-) -> tuple[int, int, int]:
-    """Fetch a topic and store its record; ``(status, post batches, posts not served)``.
+) -> tuple[int, int, int, int]:
+    """Fetch a topic and store its record; ``(status, post batches, posts not served, newest
+    post id)``.
 
     A topic with a post batch served empty, twice, is not stored: a FetchError names the batch
     URL and the post ids (the topic is quarantined and fetched again by the next run)."""
@@ -695,7 +739,8 @@ def _fetch_record(
         "post_batches": post_batches,
     }
     raw.write_json_gz(path, record)
-    return status, len(post_batches), missing
+    newest = max((p["id"] for p in raw.record_posts(record)), default=0) if status == 200 else 0
+    return status, len(post_batches), missing, newest
 
 
 def _failed_url(exc: FetchError, base: str, tid: int) -> str:
@@ -754,6 +799,8 @@ def _topics_manifest(
         "post_batches_fetched": tally.posts["batches"],
         "posts_not_served": tally.posts["missing"],
         "quarantined": sorted(int(t) for t in quarantine.ids()),
+        "plan": tally.plan,
+        "newest_post_id": tally.newest,
         "requests": requests.as_dict(),
         "listing_requests": listing.get("requests") or {},
         "topic_requests": topic_requests,
@@ -773,8 +820,13 @@ def crawl_topics(
     client: HttpClient | None = None,
     snapshot: str | None = None,
     max_failed_share: float = 0.0,
+    plan: str = "topics",
 ) -> dict[str, Any]:
     """Fetch every selected topic with all its posts into ``forum_dir``; returns the manifest.
+
+    ``plan``: ``topics`` fetches each topic (``/t/{id}.json`` and post batches), ``feed`` walks
+    the global post feed (:mod:`hfreuse.forum.feed`; the topics it does not deliver completely
+    go the per-topic way), ``auto`` takes the cheaper by the estimates made after one feed page.
 
     A topic whose fetch (the topic or one of its post batches) still fails after the retries is
     quarantined (``quarantine.json``; :mod:`hfreuse.quarantine`), not stored, and fetched first
@@ -785,11 +837,19 @@ def crawl_topics(
     progress, so the manifest counts every request of every run, killed ones included."""
     forum_dir = Path(forum_dir)
     max_failed_share = check_max_failed_share(max_failed_share)
+    check_plan(plan)
     client = client or make_client(requests_per_minute, timeout, max_retries)
     journal = Journal(forum_dir / ".topics-journal.jsonl")
     with journal.recording(client, None):
         return _crawl_topics(
-            forum_dir, previous_dir, recheck_days, client, journal, snapshot, max_failed_share
+            forum_dir,
+            previous_dir,
+            recheck_days,
+            client,
+            journal,
+            snapshot,
+            max_failed_share,
+            plan,
         )
 
 
@@ -801,6 +861,7 @@ def _crawl_topics(
     journal: Journal,
     snapshot: str | None,
     max_failed_share: float,
+    plan: str = "topics",
 ) -> dict[str, Any]:
     listing = raw.read_listing(forum_dir)
     base = listing["base_url"]
@@ -827,7 +888,7 @@ def _crawl_topics(
     tally = _TopicTally()
     quarantine, order = _open_quarantine(forum_dir, ids, prev)
     progress = Progress("topics", total=len(ids))
-    last_save = time.monotonic()
+    to_fetch: list[int] = []
     for tid in order:
         entry = entries.get(tid)
         if entry is None:
@@ -840,13 +901,20 @@ def _crawl_topics(
             tally.counts["kept"] += 1
             tally.counts["unavailable"] += kept["status"] != 200
             progress.update()
-            continue
-        if _reuse_previous(prev, tid, entry, recheck_days, path):
+        elif _reuse_previous(prev, tid, entry, recheck_days, path):
             tally.counts["reused"] += 1
             progress.update()
-            continue
+        else:
+            to_fetch.append(tid)
+    to_fetch = _feed_plan(
+        forum_dir, base, phase, plan, entries, to_fetch, tally, prev, recheck_days
+    )
+    last_save = time.monotonic()
+    for tid in to_fetch:
+        entry = entries[tid]
+        path = raw.topic_path(forum_dir, tid)
         try:
-            status, n_batches, missing = _fetch_record(client, base, tid, entry, path)
+            status, n_batches, missing, newest = _fetch_record(client, base, tid, entry, path)
         except FetchError as exc:
             try:
                 if not quarantinable(exc):
@@ -858,6 +926,7 @@ def _crawl_topics(
         else:
             quarantine.succeeded()
             tally.fetched(status, n_batches, missing)
+            tally.newest = max(tally.newest, newest)
             if quarantine.discard([str(tid)]):
                 quarantine.save()
         progress.update()

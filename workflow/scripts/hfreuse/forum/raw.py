@@ -10,6 +10,11 @@ Layout under ``resources/raw/<snapshot>/forum/`` (the same for a crawl and for t
     latest/catchup-000000.json.gz     /latest.json?page=N read again after the empty page, until
                                       the topics bumped while the listing ran are covered
     topics/000548/548400.json.gz      one topic record (below); the folder is ``id // 1000``
+    feed/page-000000.json.gz          feed plan: ``/posts.json`` (the newest posts), as served;
+    feed/page-000001.json.gz          ``/posts.json?before=ID`` pages, as served, walking down
+                                      from ``feed.first_before`` of the topic state in steps of
+                                      :data:`FEED_WINDOW` ids (page k has ID = first_before -
+                                      50 (k - 1))
     .listing-state.json               progress of a listing in progress (not a declared output)
     .topics-state.json                progress of a topic crawl in progress (not declared)
     .listing-journal.jsonl            requests since the last save of each progress file
@@ -26,6 +31,12 @@ topic that disappeared after the listing, with ``topic`` null), ``listed`` the t
 the listing as served (what an incremental crawl compares), ``topic`` the ``/t/{id}.json``
 response as served, and ``post_batches`` the ``/t/{id}/posts.json?post_ids[]=...`` responses for
 the posts beyond the first chunk, in stream order.
+
+A topic the feed plan delivered completely (every post of its ``posts_count``, its first post,
+and accepted-answer flags agreeing with the listing) is stored as a record with ``"source":
+"feed"``: ``topic`` is then only ``{"id", "post_stream": {"posts", "stream"}}`` holding the
+topic's feed items (post objects as the feed served them, in post-number order) and every topic
+field comes from ``listed``; ``post_batches`` is empty. The feed pages stay as the raw evidence.
 
 Every file is written atomically, so a file that exists is complete.
 """
@@ -55,6 +66,7 @@ POSTS_BATCH = 20  # post ids per /t/{id}/posts.json request (the chunk size Disc
 UNAVAILABLE_STATUSES = (403, 404, 410)
 KEY_ENV = "HFREUSE_PSEUDONYM_KEY"
 PAGE_RE = re.compile(r"^(page|catchup)-(\d{6})\.json\.gz$")
+FEED_WINDOW = 50  # post ids per /posts.json?before=ID page (Discourse's window)
 
 # listing fields whose change means a stored topic is stale (a bump, a new post, a move to
 # another category, a retitle, pinning, closing, an accepted answer where the listing shows it)
@@ -92,6 +104,10 @@ def page_path(forum_dir: str | Path, number: int, kind: str = "page") -> Path:
     if kind not in ("page", "catchup"):
         raise ValueError(f"unknown listing page kind {kind!r}")
     return Path(forum_dir) / "latest" / f"{kind}-{number:06d}.json.gz"
+
+
+def feed_page_path(forum_dir: str | Path, number: int) -> Path:
+    return Path(forum_dir) / "feed" / f"page-{number:06d}.json.gz"
 
 
 def topic_bucket(topic_id: int) -> str:
@@ -245,6 +261,20 @@ def check_posts_batch(doc: Any, where: str) -> list[dict[str, Any]]:
     if not isinstance(posts, list):
         raise InputError(f"{where}: expected {{'post_stream': {{'posts': [...]}}}}")
     _check_post_ids(posts, where)
+    return posts
+
+
+def check_feed_page(doc: Any, where: str) -> list[dict[str, Any]]:
+    """The posts of a ``/posts.json`` feed answer, each with integer ``id``, ``topic_id`` and
+    ``post_number``."""
+    posts = doc.get("latest_posts") if isinstance(doc, dict) else None
+    if not isinstance(posts, list):
+        raise InputError(f"{where}: expected a Discourse post feed {{'latest_posts': [...]}}")
+    _check_post_ids(posts, where)
+    for post in posts:
+        for field in ("topic_id", "post_number"):
+            if not isinstance(post.get(field), int):
+                raise InputError(f"{where}: post {post['id']} has no integer {field!r}")
     return posts
 
 
