@@ -69,8 +69,9 @@ def iso(ts: datetime) -> str:
 class DiscourseSite:
     """The state of a stub forum: categories, listing entries and full topics (all posts)."""
 
-    def __init__(self, post_ids: str | None = None) -> None:
+    def __init__(self, post_ids: str | None = None, muted: tuple[int, ...] = ()) -> None:
         self.id_step = 1
+        self.muted = set(muted)  # categories muted by default: left out of /latest
         self.feed_hidden: set[int] = set()  # post ids the feed does not show (e.g. whispers)
         sample = _load("openai-2023", "sample.json")
         output = _load("openai-2023", "output.json")
@@ -157,6 +158,9 @@ class DiscourseSite:
         self.feed_template = {
             k: feed_item[k] for k in ("raw", "excerpt", "truncated", "topic_html_title")
         }
+        for cat in self.categories["category_list"]["categories"]:
+            if cat["id"] in self.muted:
+                cat["notification_level"] = 0
         if post_ids is not None:
             self.renumber({"dense": 1, "sparse": SPARSE_STEP}[post_ids])
             pinned_entry["reply_count"] = pinned_view["reply_count"]
@@ -312,12 +316,19 @@ class DiscourseSite:
         rest.sort(key=lambda e: (e.get("bumped_at") or "", e["id"]), reverse=True)
         return sorted(pinned, key=lambda e: e["id"]) + rest
 
-    def latest(self, page: int) -> dict[str, Any]:
-        chunk = self.ordered()[page * PER_PAGE : (page + 1) * PER_PAGE]
+    def latest(self, page: int, category: int | None = None) -> dict[str, Any]:
+        """Page ``page`` of ``/latest.json`` (without the muted categories), or of the
+        category listing ``/c/{slug}/{category}.json``."""
+        if category is None:
+            shown = [e for e in self.ordered() if e.get("category_id") not in self.muted]
+        else:
+            shown = [e for e in self.ordered() if e.get("category_id") == category]
+        chunk = shown[page * PER_PAGE : (page + 1) * PER_PAGE]
         topic_list = dict(self.list_skeleton)
         topic_list["topics"] = copy.deepcopy(chunk)
         if len(chunk) == PER_PAGE:
-            topic_list["more_topics_url"] = f"/latest?no_definitions=true&page={page + 1}"
+            where = "/latest" if category is None else f"/c/{category}"
+            topic_list["more_topics_url"] = f"{where}?no_definitions=true&page={page + 1}"
         return {**copy.deepcopy(self.skeleton), "topic_list": topic_list}
 
     def view(self, tid: int) -> dict[str, Any] | None:
@@ -418,6 +429,9 @@ class StubServer:
         key = path
         if path == "/latest.json":
             key = f"/latest.json?page={int(request.args.get('page', 0))}"
+        cat = re.fullmatch(r"/c/[^/]+/(\d+)\.json", path)
+        if cat:
+            key = f"{path}?page={int(request.args.get('page', 0))}"
         if path == "/posts.json" and "before" in request.args:
             key = f"/posts.json?before={request.args['before']}"
         self.log.append((key, request.query_string.decode()))
@@ -427,6 +441,8 @@ class StubServer:
             return queued.pop(0)
         if path == "/categories.json":
             return _json(self.site.categories)
+        if cat:
+            return _json(self.site.latest(int(request.args.get("page", 0)), int(cat.group(1))))
         if path == "/posts.json":
             before = request.args.get("before")
             return _json(self.site.feed(int(before) if before is not None else None))

@@ -9,6 +9,9 @@ Layout under ``resources/raw/<snapshot>/forum/`` (the same for a crawl and for t
     latest/page-000000.json.gz        /latest.json?page=N, as served (N from 0 to the empty page)
     latest/catchup-000000.json.gz     /latest.json?page=N read again after the empty page, until
                                       the topics bumped while the listing ran are covered
+    latest/category-7-000000.json.gz  /c/{slug}/7.json?page=N of a category /latest hides (muted
+                                      by default), as served, and its catch-up pages
+    latest/category-7-catchup-000000.json.gz
     topics/000548/548400.json.gz      one topic record (below); the folder is ``id // 1000``
     feed/page-000000.json.gz          feed plan: ``/posts.json`` (the newest posts), as served;
     feed/page-000001.json.gz          ``/posts.json?before=ID`` pages, as served, walking down
@@ -108,6 +111,31 @@ def page_path(forum_dir: str | Path, number: int, kind: str = "page") -> Path:
 
 def feed_page_path(forum_dir: str | Path, number: int) -> Path:
     return Path(forum_dir) / "feed" / f"page-{number:06d}.json.gz"
+
+
+CATEGORY_PAGE_RE = re.compile(r"^category-(\d+)-(catchup-)?(\d{6})\.json\.gz$")
+
+
+def category_page_path(
+    forum_dir: str | Path, category_id: int, number: int, kind: str = "category"
+) -> Path:
+    if kind not in ("category", "category-catchup"):
+        raise ValueError(f"unknown category page kind {kind!r}")
+    mid = "catchup-" if kind == "category-catchup" else ""
+    return Path(forum_dir) / "latest" / f"category-{int(category_id)}-{mid}{number:06d}.json.gz"
+
+
+def list_category_pages(forum_dir: str | Path) -> list[Path]:
+    """Stored listing pages of the hidden categories, by category, kind and page."""
+    folder = Path(forum_dir) / "latest"
+    if not folder.is_dir():
+        return []
+    found = []
+    for p in folder.iterdir():
+        m = CATEGORY_PAGE_RE.match(p.name)
+        if m:
+            found.append(((int(m.group(1)), bool(m.group(2)), int(m.group(3))), p))
+    return [p for _, p in sorted(found)]
 
 
 def topic_bucket(topic_id: int) -> str:
@@ -376,12 +404,12 @@ def in_window(created: datetime, start: str | None, end: str | None) -> bool:
 def listed_entries(forum_dir: str | Path) -> dict[int, dict[str, Any]]:
     """Every topic entry of the stored listing pages, the most recently bumped one per topic."""
     entries: dict[int, dict[str, Any]] = {}
-    for kind in ("page", "catchup"):
-        for page in list_pages(forum_dir, kind):
-            for entry in page_topics(read_page(page), str(page)):
-                old = entries.get(entry["id"])
-                if old is None or (entry.get("bumped_at") or "") > (old.get("bumped_at") or ""):
-                    entries[entry["id"]] = entry
+    pages = list_pages(forum_dir, "page") + list_pages(forum_dir, "catchup")
+    for page in pages + list_category_pages(forum_dir):
+        for entry in page_topics(read_page(page), str(page)):
+            old = entries.get(entry["id"])
+            if old is None or (entry.get("bumped_at") or "") > (old.get("bumped_at") or ""):
+                entries[entry["id"]] = entry
     return entries
 
 
