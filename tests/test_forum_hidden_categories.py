@@ -67,3 +67,30 @@ def test_a_killed_category_listing_resumes_at_its_next_page(httpserver, tmp_path
     listing = crawl_listing(forum, stub.url, client=client())
     assert listing["topics_selected"] == 194
     assert stub.counts()[f"{cat_path}?page=0"] == 2  # the main pass once, the catch-up once
+
+
+def test_a_subcategory_rolls_up_into_its_parent_in_the_statistics(httpserver, tmp_path):
+    from hfreuse.forum.stats import topics_per_category_monthly
+
+    site = DiscourseSite(muted=(HIDDEN,))
+    cats = site.categories["category_list"]["categories"]
+    sub = next(c for c in cats if c["id"] == HIDDEN)
+    sub["parent_category_id"] = 1  # a muted subcategory of test1
+    stub = StubServer(httpserver, site)
+    forum = tmp_path / "s" / "forum"
+    crawl(stub, forum)
+    cat_table, topics, _ = (t.to_pandas() for t in parse_forum(forum))
+    in_sub = topics[topics["category_id"] == HIDDEN]
+    in_parent = topics[topics["category_id"] == 1]
+    assert len(in_sub) > 0 and len(in_parent) > 0
+    # the subcategory stays its own column; its parent is the roll-up
+    assert set(in_sub["category"]) == {"test3"} and set(in_sub["parent_category"]) == {"test1"}
+    assert set(in_parent["parent_category"]) == {"test1"}
+    own, top = topics["category"].fillna("?"), topics["parent_category"].fillna("?")
+    assert (own == top).sum() == len(topics) - len(in_sub)  # unknown categories: null in both
+    monthly = topics_per_category_monthly(topics)
+    per_cat = monthly.groupby("category")["topics"].sum()
+    assert "test3" not in per_cat.index
+    assert per_cat["test1"] == len(in_sub) + len(in_parent)
+    counts = cat_table.set_index("category_id")["topics_in_snapshot"]
+    assert counts[HIDDEN] == len(in_sub) and counts[1] == len(in_parent)
