@@ -20,6 +20,11 @@ once the posts are older than its crawl minus ``recheck_days``. The topics it di
 completely (``posts_count`` disagrees: hidden or moved posts, posts after the listing) are left
 to the per-topic path; in an incremental crawl the posts the walk did not reach come from the
 previous snapshot's record of the topic first.
+
+A feed page still failing after the client's retries stops the crawl with an error naming its URL
+(as a listing page does); the rerun resumes at that page. The posts of the wanted topics are held
+in memory from a topic's newest post down to its first (most topics live a few days, so the walk
+holds few at a time), and a resumed walk reads its stored pages again to rebuild them.
 """
 
 from __future__ import annotations
@@ -110,6 +115,13 @@ def choose_plan(
     """``"topics"`` or ``"feed"``: the plan asked for, or with ``auto`` the cheaper one by the
     estimates (logged), decided once per snapshot (kept in ``state["plan"]``)."""
     if state.get("plan") in ("topics", "feed"):
+        if plan not in ("auto", state["plan"]):
+            log.warning(
+                "forum.plan %s: this snapshot's crawl chose the %s plan when it started and "
+                "keeps it (a raw snapshot is immutable; use a new snapshot id to change it)",
+                plan,
+                state["plan"],
+            )
         return state["plan"]
     if plan == "topics" or not wanted:
         state["plan"] = "topics"
