@@ -18,9 +18,12 @@ workflow's fetch scripts call): first once, never killed (the reference), then f
    (answered once before the kill and again after) are counted.
 
 The Hub crawl is the listing (``/api/models``, 100 models a page) then README shards (2 shards,
-``max_cards`` 300, parts of 40 records); the forum crawl is the listing then the topics.
+``max_cards`` 300, parts of 40 records); the forum crawl is the listing then the topics; the
+``forum-feed`` crawl is the same with ``plan: feed`` against the stub forum with dense post ids
+(the listing, then the global post feed ``/posts.json?before=ID``, 50 ids a page).
 
     python3 bench/bench_sigkill.py                 # 20 trials each (about 3 min)
+    python3 bench/bench_sigkill.py --crawls forum-feed --trials 20
     python3 bench/bench_sigkill.py --trials 50 --seed 7
 
 Exit status 1 when a trial's tables or raw files differ, when recorded requests fall short of
@@ -123,7 +126,8 @@ def child(kind: str, workdir: Path, url: str) -> None:
         if not (forum_dir / "listing.json").exists():
             crawl_listing(forum_dir, url, client=HttpClient(RPM))
         if not (forum_dir / "manifest.json").exists():
-            crawl_topics(forum_dir, client=HttpClient(RPM))
+            plan = "feed" if kind == "forum-feed" else "topics"
+            crawl_topics(forum_dir, client=HttpClient(RPM), plan=plan)
 
 
 def _env() -> dict[str, str]:
@@ -197,7 +201,7 @@ def hub_stub(server: Any, killer: Killer) -> Any:
     return KillableHub(models=models, cards=assign_cards(models)).install(server)
 
 
-def forum_stub(server: Any, killer: Killer) -> Any:
+def forum_stub(server: Any, killer: Killer, post_ids: str | None = None) -> Any:
     from forum_stub import DiscourseSite, StubServer
 
     class KillableForum(StubServer):
@@ -206,7 +210,7 @@ def forum_stub(server: Any, killer: Killer) -> Any:
             killer.served_one()
             return resp
 
-    return KillableForum(server, DiscourseSite())
+    return KillableForum(server, DiscourseSite(post_ids=post_ids))
 
 
 # --- comparing ----------------------------------------------------------------------------------
@@ -267,9 +271,12 @@ def recorded_requests(kind: str, snapshot: Path) -> int:
 
 
 def served_twice(kind: str, stub: Any, since: int) -> int:
-    """READMEs (Hub) or topics (forum) answered more than once since log entry ``since``."""
+    """READMEs (Hub), topics (forum) or feed pages (forum-feed) answered more than once since
+    log entry ``since``."""
     if kind == "hub":
         keys = [h.key for h in stub.hits[since:] if h.kind == "card"]
+    elif kind == "forum-feed":
+        keys = [k for k, _ in stub.log[since:] if k.startswith("/posts.json")]
     else:
         keys = [k for k, _ in stub.log[since:] if re.fullmatch(r"/t/\d+\.json", k)]
     return sum(n - 1 for n in Counter(keys).values() if n > 1)
@@ -311,7 +318,8 @@ class Result:
 
 
 def run_trials(kind: str, n: int, seed: int, workdir: Path) -> Result:
-    """``n`` kill-and-rerun trials of one crawl (``"hub"`` or ``"forum"``) against its stub."""
+    """``n`` kill-and-rerun trials of one crawl (``"hub"``, ``"forum"`` or ``"forum-feed"``)
+    against its stub."""
     from pytest_httpserver import HTTPServer
 
     os.environ["HFREUSE_PSEUDONYM_KEY"] = KEY  # the children's key: the same pseudonyms
@@ -321,7 +329,10 @@ def run_trials(kind: str, n: int, seed: int, workdir: Path) -> Result:
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
     try:
-        stub = (hub_stub if kind == "hub" else forum_stub)(server, killer)
+        if kind == "hub":
+            stub = hub_stub(server, killer)
+        else:
+            stub = forum_stub(server, killer, "dense" if kind == "forum-feed" else None)
         url = stub.base_url if kind == "hub" else stub.url
         reference = workdir / kind / "reference"
         run_crawl(kind, reference, url)

@@ -21,6 +21,18 @@ Listing pages hold 30 topics, pinned first then by ``bumped_at`` descending, wit
 ``more_topics_url`` on full pages, and an empty page after the last. ``/t/{id}.json`` holds the
 first 20 posts and the whole ``stream``; ``/t/{id}/posts.json?post_ids[]=..`` serves the rest.
 Every request is logged; ``fail()`` queues canned answers (429, 502, truncated JSON) for a URL.
+
+The global post feed ``/posts.json?before=ID`` (the posts among the 50 ids at or below ID, newest
+first; without ``before`` the newest window) serves the site's posts as feed items shaped like
+the real feed page ``discourse-feed/posts.json`` of discuss.criticalfallibilism.com: each post
+with the topic fields the real feed adds (``topic_title``, ``category_id``, ``raw``,
+``excerpt``...; the recorded feed carries the same ``cooked`` as the topic view). The recorded
+post ids of the site are far apart (real ids of community.openai.com, and the re-homed posts
+from 90,000,001): ``DiscourseSite(post_ids="dense")`` numbers every post 1, 2, 3... in creation
+order (a forum whose ids are nearly all visible posts), ``post_ids="sparse"`` every
+:data:`SPARSE_STEP`-th id (a forum with many private messages or deleted posts); both also make
+the pinned fixture topic's listing entry agree with its topic view (``reply_count``), as a real
+server's would.
 """
 
 from __future__ import annotations
@@ -41,6 +53,8 @@ NULL_LAST_POSTED = 548270  # the output.json topic whose last_posted_at is set t
 STAFF_ACCEPTED = 540540  # sample topic whose accepted answer is written by staff
 LATE_ACCEPTED = 484098  # sample topic whose accepted answer is post 33 (in a later batch)
 PINNED = 57
+FEED_WINDOW = 50
+SPARSE_STEP = 40  # ids per post on the sparse variant
 
 
 def _load(*parts: str) -> Any:
@@ -55,7 +69,10 @@ def iso(ts: datetime) -> str:
 class DiscourseSite:
     """The state of a stub forum: categories, listing entries and full topics (all posts)."""
 
-    def __init__(self) -> None:
+    def __init__(self, post_ids: str | None = None, muted: tuple[int, ...] = ()) -> None:
+        self.id_step = 1
+        self.muted = set(muted)  # categories muted by default: left out of /latest
+        self.feed_hidden: set[int] = set()  # post ids the feed does not show (e.g. whispers)
         sample = _load("openai-2023", "sample.json")
         output = _load("openai-2023", "output.json")
         fixtures = ("discourse-api-fixtures", "spec", "fixtures")
@@ -137,6 +154,28 @@ class DiscourseSite:
         pinned_entry["pinned"] = True
         self.entries[PINNED] = pinned_entry
         self.fixed_view[PINNED] = pinned_view
+        feed_item = _load("discourse-feed", "posts.json")["latest_posts"][0]
+        self.feed_template = {
+            k: feed_item[k] for k in ("raw", "excerpt", "truncated", "topic_html_title")
+        }
+        for cat in self.categories["category_list"]["categories"]:
+            if cat["id"] in self.muted:
+                cat["notification_level"] = 0
+        if post_ids is not None:
+            self.renumber({"dense": 1, "sparse": SPARSE_STEP}[post_ids])
+            pinned_entry["reply_count"] = pinned_view["reply_count"]
+
+    def renumber(self, step: int) -> None:
+        """Number every post ``step``, ``2 step``... in creation order (ties: topic, number)."""
+        every = [(t, p) for t in self.entries for p in self.all_posts(t)]
+        every.sort(key=lambda tp: (tp[1]["created_at"], tp[0], tp[1]["post_number"]))
+        for i, (_, post) in enumerate(every, start=1):
+            post["id"] = i * step
+        for tid in self.entries:
+            view = self.fixed_view.get(tid) or self.topics[tid]
+            view["post_stream"]["stream"] = [p["id"] for p in view["post_stream"]["posts"]]
+        self.id_step = step
+        self._next_post_id = len(every) * step
 
     # --- building ---
 
@@ -146,7 +185,7 @@ class DiscourseSite:
         for i in range(n):
             post = copy.deepcopy(self.pool[self._pool_at % len(self.pool)])
             self._pool_at += 1
-            self._next_post_id += 1
+            self._next_post_id += self.id_step
             post.update(
                 id=self._next_post_id,
                 topic_id=tid,
@@ -277,12 +316,19 @@ class DiscourseSite:
         rest.sort(key=lambda e: (e.get("bumped_at") or "", e["id"]), reverse=True)
         return sorted(pinned, key=lambda e: e["id"]) + rest
 
-    def latest(self, page: int) -> dict[str, Any]:
-        chunk = self.ordered()[page * PER_PAGE : (page + 1) * PER_PAGE]
+    def latest(self, page: int, category: int | None = None) -> dict[str, Any]:
+        """Page ``page`` of ``/latest.json`` (without the muted categories), or of the
+        category listing ``/c/{slug}/{category}.json``."""
+        if category is None:
+            shown = [e for e in self.ordered() if e.get("category_id") not in self.muted]
+        else:
+            shown = [e for e in self.ordered() if e.get("category_id") == category]
+        chunk = shown[page * PER_PAGE : (page + 1) * PER_PAGE]
         topic_list = dict(self.list_skeleton)
         topic_list["topics"] = copy.deepcopy(chunk)
         if len(chunk) == PER_PAGE:
-            topic_list["more_topics_url"] = f"/latest?no_definitions=true&page={page + 1}"
+            where = "/latest" if category is None else f"/c/{category}"
+            topic_list["more_topics_url"] = f"{where}?no_definitions=true&page={page + 1}"
         return {**copy.deepcopy(self.skeleton), "topic_list": topic_list}
 
     def view(self, tid: int) -> dict[str, Any] | None:
@@ -304,6 +350,35 @@ class DiscourseSite:
         if tid in self.fixed_view:
             return self.fixed_view[tid]["post_stream"]["posts"]
         return self.topics[tid]["post_stream"]["posts"]
+
+    def feed(self, before: int | None) -> dict[str, Any]:
+        """``/posts.json?before=ID``: the posts among ids ID-49..ID, newest first, as the real
+        feed serves them (the topic fields added; the listing's posts_count)."""
+        items = []
+        for tid, entry in self.entries.items():
+            for post in self.all_posts(tid):
+                items.append((post, tid, entry))
+        top = max(p["id"] for p, _, _ in items) if before is None else before
+        out = []
+        for post, tid, entry in items:
+            if top - FEED_WINDOW < post["id"] <= top and post["id"] not in self.feed_hidden:
+                item = {**self.feed_template, **copy.deepcopy(post)}
+                item.update(
+                    topic_id=tid,
+                    topic_title=entry["title"],
+                    topic_html_title=entry["title"],
+                    topic_slug=entry["slug"],
+                    category_id=entry["category_id"],
+                    posts_count=entry["posts_count"],
+                )
+                out.append(item)
+        out.sort(key=lambda p: p["id"], reverse=True)
+        return {"latest_posts": out}
+
+    def feed_pages(self, lowest: int = 1) -> int:
+        """Feed pages from the newest post id down to ``lowest``: the walk's bound."""
+        newest = max(p["id"] for t in self.entries for p in self.all_posts(t))
+        return -(-(newest - lowest + 1) // FEED_WINDOW)
 
     def expected_requests(self) -> dict[str, int]:
         """Requests of one complete crawl: the bound the crawler must meet exactly."""
@@ -354,6 +429,11 @@ class StubServer:
         key = path
         if path == "/latest.json":
             key = f"/latest.json?page={int(request.args.get('page', 0))}"
+        cat = re.fullmatch(r"/c/[^/]+/(\d+)\.json", path)
+        if cat:
+            key = f"{path}?page={int(request.args.get('page', 0))}"
+        if path == "/posts.json" and "before" in request.args:
+            key = f"/posts.json?before={request.args['before']}"
         self.log.append((key, request.query_string.decode()))
         self.headers.append(dict(request.headers))
         queued = self.faults.get(key)
@@ -361,6 +441,11 @@ class StubServer:
             return queued.pop(0)
         if path == "/categories.json":
             return _json(self.site.categories)
+        if cat:
+            return _json(self.site.latest(int(request.args.get("page", 0)), int(cat.group(1))))
+        if path == "/posts.json":
+            before = request.args.get("before")
+            return _json(self.site.feed(int(before) if before is not None else None))
         if path == "/latest.json":
             return _json(self.site.latest(int(request.args.get("page", 0))))
         m = re.fullmatch(r"/t/(\d+)\.json", path)

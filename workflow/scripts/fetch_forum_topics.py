@@ -1,5 +1,6 @@
 """Rule fetch_forum_topics: every listed topic with all its posts (`/t/{id}.json` + batches).
 
+`plan` (forum.plan): per topic, through the global post feed, or the cheaper (auto).
 Resumable: topics already stored are not fetched again; `manifest.json` is written last. With
 `forum.previous_snapshot`, unchanged topics of that snapshot are reused instead of fetched.
 """
@@ -18,6 +19,7 @@ def main(
     timeout,
     max_retries,
     max_failed_share=0.0,
+    plan="topics",
 ):
     forum_dir = Path(manifest).parent
     previous = None
@@ -31,6 +33,7 @@ def main(
         timeout=float(timeout),
         max_retries=int(max_retries),
         max_failed_share=max_failed_share,
+        plan=str(plan),
     )
 
 

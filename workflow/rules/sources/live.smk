@@ -171,9 +171,10 @@ rule fetch_forum_listing:
 
 
 rule fetch_forum_topics:
-    """Fetch every listed topic with all its posts (/t/{id}.json, then posts.json batches),
-    reusing unchanged topics of forum.previous_snapshot; topics that still fail after retries
-    are quarantined (crawl.max_failed_share); the manifest written last."""
+    """Fetch every listed topic with all its posts (/t/{id}.json, then posts.json batches, or
+    the global post feed: forum.plan), reusing unchanged topics of forum.previous_snapshot;
+    topics that still fail after retries are quarantined (crawl.max_failed_share); the
+    manifest written last."""
     input:
         listing="resources/raw/{snapshot}/forum/listing.json",
     output:
@@ -191,6 +192,7 @@ rule fetch_forum_topics:
     params:
         previous_snapshot=config["forum"]["previous_snapshot"],
         recheck_days=config["forum"]["recheck_days"],
+        plan=config["forum"]["plan"],
         requests_per_minute=config["forum"]["requests_per_minute"],
         timeout=config["forum"]["timeout_seconds"],
         max_retries=config["forum"]["max_retries"],

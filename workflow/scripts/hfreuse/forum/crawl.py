@@ -63,6 +63,7 @@ from ..errors import InputError
 from ..io import atomic_write_json, read_json
 from ..quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
 from . import raw as raw
+from .feed import check_plan, choose_plan, previous_newest, walk_feed
 
 log = logging.getLogger(__name__)
 
@@ -250,12 +251,13 @@ def _page_number(path: Path) -> int:
 
 
 def _fetch_latest(
-    client: HttpClient, base: str, number: int, fresh: bool = False
+    client: HttpClient, base: str, number: int, fresh: bool = False, path: str = "/latest.json"
 ) -> tuple[Any, list[Any], str]:
-    """Page ``number`` of ``/latest.json``: the document, its topic entries and its URL.
+    """Page ``number`` of ``/latest.json`` (or of the topic list at ``path``, e.g. a category's
+    ``/c/{slug}/{id}.json``): the document, its topic entries and its URL.
 
     ``fresh`` asks caches on the way not to serve a stored copy (``Cache-Control: no-cache``)."""
-    url = f"{base}/latest.json"
+    url = f"{base}{path}"
     where = f"{url}?page={number}"
     if not fresh:
         doc = client.get_json(url, params={"page": number})
@@ -307,23 +309,25 @@ def _previous_page(forum_dir: Path, number: int, prev_doc: Any, kind: str = "pag
 
 
 def _checked_page(
-    client: HttpClient, base: str, number: int, prev_doc: Any
+    client: HttpClient, base: str, number: int, prev_doc: Any, path: str = "/latest.json"
 ) -> tuple[Any, list[Any], str]:
     """Page ``number``, asked again up to :data:`PAGE_RETRIES` times while it is an empty page
     the server does not agree ends the listing, or a copy of the page before; then a FetchError
     naming the URL. An empty page after a full page whose ``more_topics_url`` led nowhere (a
     listing of exactly a multiple of the page size) is told apart by the page after it."""
-    doc, entries, where = _fetch_latest(client, base, number)
+    doc, entries, where = _fetch_latest(client, base, number, path=path)
     problem = _page_problem(doc, entries, prev_doc, number)
     tries = 1
     while problem and tries <= PAGE_RETRIES:
         log.warning("GET %s: %s; asking again", where, problem)
-        doc, entries, where = _fetch_latest(client, base, number, fresh=True)
+        doc, entries, where = _fetch_latest(client, base, number, fresh=True, path=path)
         problem = _page_problem(doc, entries, prev_doc, number)
         tries += 1
     if problem and not entries and not _more_url(doc):
         # the page before was full and announced more: the listing may end right here
-        after, after_entries, after_where = _fetch_latest(client, base, number + 1, fresh=True)
+        after, after_entries, after_where = _fetch_latest(
+            client, base, number + 1, fresh=True, path=path
+        )
         if not after_entries and not _more_url(after):
             log.info("GET %s: empty as well; the listing ends at page %d", after_where, number)
             return doc, entries, where
@@ -374,7 +378,23 @@ def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
             )
 
 
-def _category_counts(forum_dir: Path, sel: _Selection) -> tuple[int, int, int]:
+def _hidden_categories(cats: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The categories ``/latest`` leaves out: muted by default (``notification_level`` 0) or
+    under a muted parent."""
+    by_id = {c["id"]: c for c in cats}
+
+    def muted(cat: dict[str, Any], depth: int = 0) -> bool:
+        if cat.get("notification_level") == 0:
+            return True
+        parent = by_id.get(cat.get("parent_category_id"))
+        return parent is not None and depth < 10 and muted(parent, depth + 1)
+
+    return [c for c in cats if muted(c)]
+
+
+def _category_counts(
+    forum_dir: Path, sel: _Selection, with_hidden: bool = False
+) -> tuple[int, int, int]:
     """``(listed, expected, categories)``: topics listed in the categories of
     ``/categories.json`` the listing covers, their ``topic_count`` sum, how many categories.
 
@@ -384,15 +404,8 @@ def _category_counts(forum_dir: Path, sel: _Selection) -> tuple[int, int, int]:
     subcategories'); the counts include unlisted topics."""
     path = raw.categories_path(forum_dir)
     cats = raw.check_categories(read_json(path), str(path))
-    by_id = {c["id"]: c for c in cats}
-
-    def muted(cat: dict[str, Any], depth: int = 0) -> bool:
-        if cat.get("notification_level") == 0:
-            return True
-        parent = by_id.get(cat.get("parent_category_id"))
-        return parent is not None and depth < 10 and muted(parent, depth + 1)
-
-    covered = {c["id"] for c in cats if not muted(c)}
+    hidden = set() if with_hidden else {c["id"] for c in _hidden_categories(cats)}
+    covered = {c["id"] for c in cats if c["id"] not in hidden}
     expected = sum(int(c.get("topic_count") or 0) for c in cats if c["id"] in covered)
     listed = sum(1 for tid in sel.listed if sel.category.get(tid) in covered)
     return listed, expected, len(covered)
@@ -402,7 +415,7 @@ def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
     """Warn when the listing holds far fewer topics than the categories count (see
     :func:`_category_counts`; the counts include unlisted topics, so a shortfall is a warning,
     not an error, unless the end itself is in doubt: :func:`_check_announced_end`)."""
-    listed, expected, covered = _category_counts(forum_dir, sel)
+    listed, expected, covered = _category_counts(forum_dir, sel, with_hidden=True)
     if expected and listed < LISTING_SHORTFALL * expected:
         log.warning(
             "the listing holds %d topics of the %d that /categories.json counts in the %d "
@@ -478,9 +491,59 @@ def _list_topics(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
     started = raw.parse_time(state["started_at"], str(phase.path))
     _reread_pages(sel, forum_dir, phase, "catchup")
     _crawl_catchup(forum_dir, base, phase, sel, started)
+    if state["pages_finished"] and state["catchup_finished"]:
+        _crawl_hidden_categories(forum_dir, base, phase, sel)
     if state["pages_finished"]:
         _check_against_categories(forum_dir, sel)
     return sel
+
+
+def _crawl_hidden_categories(
+    forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
+) -> None:
+    """The topics of the categories ``/latest`` hides (:func:`_hidden_categories`), through each
+    category's own listing ``/c/{slug}/{id}.json?page=N`` up to its empty page, with the checks
+    of the main pass, then its first pages again (catch-up) until they reach topics bumped
+    before that category's listing began. Stored as ``latest/category-{id}-NNNNNN.json.gz``
+    (catch-up: ``category-{id}-catchup-NNNNNN``); the progress is kept per category."""
+    path = raw.categories_path(forum_dir)
+    hidden = _hidden_categories(raw.check_categories(read_json(path), str(path)))
+    state = phase.state
+    done = state.setdefault("hidden", {})
+    for cat in hidden:
+        if sel.full:
+            return
+        cid = cat["id"]
+        prog = done.setdefault(str(cid), {"pages": 0, "catchup": 0, "started_at": utc_now()})
+        for kind in ("category", "category-catchup"):
+            count = "pages" if kind == "category" else "catchup"
+            for number in range(int(prog[count])):
+                page = raw.category_page_path(forum_dir, cid, number, kind)
+                sel.add(raw.page_topics(raw.read_page(page), str(page)), str(page))
+        slug = cat.get("slug") or str(cid)
+        listing = f"/c/{slug}/{cid}.json"
+        started = raw.parse_time(prog["started_at"], str(phase.path))
+        for kind, count in (("category", "pages"), ("category-catchup", "catchup")):
+            finished = f"{count}_finished"
+            prev_doc = None
+            while not prog.get(finished) and not sel.full:
+                number = int(prog[count])
+                if prev_doc is None and number > 0:
+                    prev_doc = read_json(raw.category_page_path(forum_dir, cid, number - 1, kind))
+                doc, entries, where = _checked_page(phase.client, base, number, prev_doc, listing)
+                raw.write_json_gz(raw.category_page_path(forum_dir, cid, number, kind), doc)
+                prog[count] = number + 1
+                sel.add(entries, where)
+                bumped = [
+                    raw.last_activity(e, where)
+                    for e in entries
+                    if not (e.get("pinned") or e.get("pinned_globally"))
+                ]
+                if not entries or (kind != "category" and bumped and min(bumped) < started):
+                    prog[finished] = True
+                phase.save()
+                prev_doc = doc
+        log.info("hidden category %s (%d): %d pages", cat.get("name"), cid, prog["pages"])
 
 
 def crawl_listing(
@@ -662,6 +725,8 @@ class _TopicTally:
     def __init__(self) -> None:
         self.counts = {"fetched": 0, "kept": 0, "reused": 0, "unavailable": 0}
         self.posts = {"batches": 0, "missing": 0}
+        self.newest = 0  # the newest post id fetched (the next snapshot's feed floor)
+        self.plan: dict[str, Any] = {"plan": "topics"}
 
     def fetched(self, status: int, batches: int, missing: int) -> None:
         self.counts["fetched"] += 1
@@ -670,10 +735,51 @@ class _TopicTally:
         self.posts["missing"] += missing
 
 
+def _feed_plan(
+    forum_dir: Path,
+    base: str,
+    phase: _PhaseState,
+    plan: str,
+    entries: dict[int, dict[str, Any]],
+    to_fetch: list[int],
+    tally: _TopicTally,
+    prev: Path | None,
+    recheck_days: float,
+) -> list[int]:
+    """Choose the plan (:func:`hfreuse.forum.feed.choose_plan`) for the topics to fetch; with
+    the feed plan, walk the feed and return the topics it did not store (fetched per topic)."""
+    state = phase.state
+    floor, prev_started = previous_newest(prev)
+    wanted = [entries[t] for t in to_fetch]
+    all_posts = sum(int(e.get("posts_count") or 1) for e in entries.values())
+    chosen = choose_plan(
+        forum_dir, base, phase.client, state, phase.save, plan, wanted, all_posts, floor
+    )
+    tally.plan = {"plan": chosen, "estimates": state.get("estimates")}
+    tally.newest = max(floor, int((state.get("feed") or {}).get("newest") or 0))
+    if chosen != "feed":
+        return to_fetch
+    feed = state["feed"]
+    tally.plan["feed_pages"] = int(feed["pages_done"]) + 1
+    if feed["finished"]:  # a rerun: the topics the walk stored are kept, the rest go per topic
+        return to_fetch
+    recheck_before = None
+    if prev_started is not None:
+        recheck_before = prev_started - dt.timedelta(days=recheck_days)
+    wanted_by_id = {t: entries[t] for t in to_fetch}
+    stored = walk_feed(
+        forum_dir, base, phase.client, state, phase.save, wanted_by_id, recheck_before, prev
+    )
+    tally.counts["fetched"] += len(stored)
+    tally.plan.update(feed_pages=int(feed["pages_done"]) + 1, topics_from_feed=len(stored))
+    return [t for t in to_fetch if t not in stored]
+
+
 def _fetch_record(
     client: HttpClient, base: str, tid: int, entry: dict[str, Any], path: Path
-) -> tuple[int, int, int]:
-    """Fetch a topic and store its record; ``(status, post batches, posts not served)``.
+) -> tuple[int, int, int, int]:
+    """Fetch a topic and store its record; ``(status, post batches, posts not served, newest
+    post id)``.
 
     A topic with a post batch served empty, twice, is not stored: a FetchError names the batch
     URL and the post ids (the topic is quarantined and fetched again by the next run)."""
@@ -695,7 +801,8 @@ def _fetch_record(
         "post_batches": post_batches,
     }
     raw.write_json_gz(path, record)
-    return status, len(post_batches), missing
+    newest = max((p["id"] for p in raw.record_posts(record)), default=0) if status == 200 else 0
+    return status, len(post_batches), missing, newest
 
 
 def _failed_url(exc: FetchError, base: str, tid: int) -> str:
@@ -754,6 +861,8 @@ def _topics_manifest(
         "post_batches_fetched": tally.posts["batches"],
         "posts_not_served": tally.posts["missing"],
         "quarantined": sorted(int(t) for t in quarantine.ids()),
+        "plan": tally.plan,
+        "newest_post_id": tally.newest,
         "requests": requests.as_dict(),
         "listing_requests": listing.get("requests") or {},
         "topic_requests": topic_requests,
@@ -773,8 +882,13 @@ def crawl_topics(
     client: HttpClient | None = None,
     snapshot: str | None = None,
     max_failed_share: float = 0.0,
+    plan: str = "topics",
 ) -> dict[str, Any]:
     """Fetch every selected topic with all its posts into ``forum_dir``; returns the manifest.
+
+    ``plan``: ``topics`` fetches each topic (``/t/{id}.json`` and post batches), ``feed`` walks
+    the global post feed (:mod:`hfreuse.forum.feed`; the topics it does not deliver completely
+    go the per-topic way), ``auto`` takes the cheaper by the estimates made after one feed page.
 
     A topic whose fetch (the topic or one of its post batches) still fails after the retries is
     quarantined (``quarantine.json``; :mod:`hfreuse.quarantine`), not stored, and fetched first
@@ -785,11 +899,19 @@ def crawl_topics(
     progress, so the manifest counts every request of every run, killed ones included."""
     forum_dir = Path(forum_dir)
     max_failed_share = check_max_failed_share(max_failed_share)
+    check_plan(plan)
     client = client or make_client(requests_per_minute, timeout, max_retries)
     journal = Journal(forum_dir / ".topics-journal.jsonl")
     with journal.recording(client, None):
         return _crawl_topics(
-            forum_dir, previous_dir, recheck_days, client, journal, snapshot, max_failed_share
+            forum_dir,
+            previous_dir,
+            recheck_days,
+            client,
+            journal,
+            snapshot,
+            max_failed_share,
+            plan,
         )
 
 
@@ -801,6 +923,7 @@ def _crawl_topics(
     journal: Journal,
     snapshot: str | None,
     max_failed_share: float,
+    plan: str = "topics",
 ) -> dict[str, Any]:
     listing = raw.read_listing(forum_dir)
     base = listing["base_url"]
@@ -827,7 +950,7 @@ def _crawl_topics(
     tally = _TopicTally()
     quarantine, order = _open_quarantine(forum_dir, ids, prev)
     progress = Progress("topics", total=len(ids))
-    last_save = time.monotonic()
+    to_fetch: list[int] = []
     for tid in order:
         entry = entries.get(tid)
         if entry is None:
@@ -840,13 +963,20 @@ def _crawl_topics(
             tally.counts["kept"] += 1
             tally.counts["unavailable"] += kept["status"] != 200
             progress.update()
-            continue
-        if _reuse_previous(prev, tid, entry, recheck_days, path):
+        elif _reuse_previous(prev, tid, entry, recheck_days, path):
             tally.counts["reused"] += 1
             progress.update()
-            continue
+        else:
+            to_fetch.append(tid)
+    to_fetch = _feed_plan(
+        forum_dir, base, phase, plan, entries, to_fetch, tally, prev, recheck_days
+    )
+    last_save = time.monotonic()
+    for tid in to_fetch:
+        entry = entries[tid]
+        path = raw.topic_path(forum_dir, tid)
         try:
-            status, n_batches, missing = _fetch_record(client, base, tid, entry, path)
+            status, n_batches, missing, newest = _fetch_record(client, base, tid, entry, path)
         except FetchError as exc:
             try:
                 if not quarantinable(exc):
@@ -858,6 +988,7 @@ def _crawl_topics(
         else:
             quarantine.succeeded()
             tally.fetched(status, n_batches, missing)
+            tally.newest = max(tally.newest, newest)
             if quarantine.discard([str(tid)]):
                 quarantine.save()
         progress.update()

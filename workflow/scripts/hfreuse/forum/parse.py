@@ -53,7 +53,7 @@ CATEGORIES_SCHEMA = arrow_schema(
 )
 TOPICS_SCHEMA = arrow_schema(
     "topic_id:int64 title:string slug:string category_id:int64 category:string"
-    " created_at:timestamp last_posted_at:timestamp posts_count:int64 reply_count:int64"
+    " parent_category:string created_at:timestamp last_posted_at:timestamp posts_count:int64 reply_count:int64"
     " views:int64 like_count:int64 tags:list<string> pinned:bool has_accepted_answer:bool"
     " accepted_post_number:int64"
 )
@@ -593,8 +593,12 @@ def parse_record(
     pseudo: Pseudonymizer,
     staff_groups: frozenset[str] = frozenset(),
     where: str = "",
+    parents: dict[int, str] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One topic row and its post rows from a stored topic record (status 200)."""
+    """One topic row and its post rows from a stored topic record (status 200).
+
+    ``parents`` maps a category id to the name of its top-level category (a subcategory rolls
+    up into it; a top-level category is its own), by default ``categories``."""
     topic = rec["topic"]
     listed = rec.get("listed") or {}
     tid = topic["id"]
@@ -623,6 +627,11 @@ def parse_record(
         "slug": _text(pick("slug"), where, "slug"),
         "category_id": category_id,
         "category": categories.get(category_id) if category_id is not None else None,
+        "parent_category": (
+            (parents if parents is not None else categories).get(category_id)
+            if category_id is not None
+            else None
+        ),
         "created_at": created,
         "last_posted_at": raw.parse_time(pick("last_posted_at"), f"{where}, last_posted_at"),
         "posts_count": _int(pick("posts_count"), where, "posts_count", len(posts)),
@@ -716,6 +725,20 @@ def _category_names(forum_dir: Path) -> tuple[list[dict[str, Any]], dict[int, st
     return cats, {c["category_id"]: c["name"] for c in cats}
 
 
+def top_category_names(cats: list[dict[str, Any]]) -> dict[int, str]:
+    """Each category's top-level category name: its own for a top-level category, else that of
+    the root of its parents (a parent missing from /categories.json ends the climb there)."""
+    by_id = {c["category_id"]: c for c in cats}
+    out = {}
+    for cat in cats:
+        top, seen = cat, {cat["category_id"]}
+        while top.get("parent_category_id") in by_id and top["parent_category_id"] not in seen:
+            top = by_id[top["parent_category_id"]]
+            seen.add(top["category_id"])
+        out[cat["category_id"]] = top["name"]
+    return out
+
+
 def parse_topics(
     forum_dir: str | Path,
     topic_ids: Iterable[int],
@@ -727,7 +750,8 @@ def parse_topics(
     Topics recorded as unavailable (HTTP 403/404/410 after the listing) are skipped.
     """
     forum_dir = Path(forum_dir)
-    _, names = _category_names(forum_dir)
+    cats, names = _category_names(forum_dir)
+    parents = top_category_names(cats)
     pseudo = Pseudonymizer(key if key is not None else raw.load_or_create_key(forum_dir))
     groups = frozenset(g.lower() for g in staff_groups)
     topics: list[dict[str, Any]] = []
@@ -737,7 +761,7 @@ def parse_topics(
             if rec["status"] != 200:
                 continue
             where = str(raw.topic_path(forum_dir, rec["topic_id"]))
-            row, prow = parse_record(rec, names, pseudo, groups, where)
+            row, prow = parse_record(rec, names, pseudo, groups, where, parents)
             topics.append(row)
             posts.extend(prow)
         posts.sort(key=lambda p: (p["topic_id"], p["post_number"] or 0, p["post_id"]))

@@ -9,7 +9,15 @@ Layout under ``resources/raw/<snapshot>/forum/`` (the same for a crawl and for t
     latest/page-000000.json.gz        /latest.json?page=N, as served (N from 0 to the empty page)
     latest/catchup-000000.json.gz     /latest.json?page=N read again after the empty page, until
                                       the topics bumped while the listing ran are covered
+    latest/category-7-000000.json.gz  /c/{slug}/7.json?page=N of a category /latest hides (muted
+                                      by default), as served, and its catch-up pages
+    latest/category-7-catchup-000000.json.gz
     topics/000548/548400.json.gz      one topic record (below); the folder is ``id // 1000``
+    feed/page-000000.json.gz          feed plan: ``/posts.json`` (the newest posts), as served;
+    feed/page-000001.json.gz          ``/posts.json?before=ID`` pages, as served, walking down
+                                      from ``feed.first_before`` of the topic state in steps of
+                                      :data:`FEED_WINDOW` ids (page k has ID = first_before -
+                                      50 (k - 1))
     .listing-state.json               progress of a listing in progress (not a declared output)
     .topics-state.json                progress of a topic crawl in progress (not declared)
     .listing-journal.jsonl            requests since the last save of each progress file
@@ -26,6 +34,12 @@ topic that disappeared after the listing, with ``topic`` null), ``listed`` the t
 the listing as served (what an incremental crawl compares), ``topic`` the ``/t/{id}.json``
 response as served, and ``post_batches`` the ``/t/{id}/posts.json?post_ids[]=...`` responses for
 the posts beyond the first chunk, in stream order.
+
+A topic the feed plan delivered completely (every post of its ``posts_count``, its first post,
+and accepted-answer flags agreeing with the listing) is stored as a record with ``"source":
+"feed"``: ``topic`` is then only ``{"id", "post_stream": {"posts", "stream"}}`` holding the
+topic's feed items (post objects as the feed served them, in post-number order) and every topic
+field comes from ``listed``; ``post_batches`` is empty. The feed pages stay as the raw evidence.
 
 Every file is written atomically, so a file that exists is complete.
 """
@@ -55,6 +69,7 @@ POSTS_BATCH = 20  # post ids per /t/{id}/posts.json request (the chunk size Disc
 UNAVAILABLE_STATUSES = (403, 404, 410)
 KEY_ENV = "HFREUSE_PSEUDONYM_KEY"
 PAGE_RE = re.compile(r"^(page|catchup)-(\d{6})\.json\.gz$")
+FEED_WINDOW = 50  # post ids per /posts.json?before=ID page (Discourse's window)
 
 # listing fields whose change means a stored topic is stale (a bump, a new post, a move to
 # another category, a retitle, pinning, closing, an accepted answer where the listing shows it)
@@ -92,6 +107,35 @@ def page_path(forum_dir: str | Path, number: int, kind: str = "page") -> Path:
     if kind not in ("page", "catchup"):
         raise ValueError(f"unknown listing page kind {kind!r}")
     return Path(forum_dir) / "latest" / f"{kind}-{number:06d}.json.gz"
+
+
+def feed_page_path(forum_dir: str | Path, number: int) -> Path:
+    return Path(forum_dir) / "feed" / f"page-{number:06d}.json.gz"
+
+
+CATEGORY_PAGE_RE = re.compile(r"^category-(\d+)-(catchup-)?(\d{6})\.json\.gz$")
+
+
+def category_page_path(
+    forum_dir: str | Path, category_id: int, number: int, kind: str = "category"
+) -> Path:
+    if kind not in ("category", "category-catchup"):
+        raise ValueError(f"unknown category page kind {kind!r}")
+    mid = "catchup-" if kind == "category-catchup" else ""
+    return Path(forum_dir) / "latest" / f"category-{int(category_id)}-{mid}{number:06d}.json.gz"
+
+
+def list_category_pages(forum_dir: str | Path) -> list[Path]:
+    """Stored listing pages of the hidden categories, by category, kind and page."""
+    folder = Path(forum_dir) / "latest"
+    if not folder.is_dir():
+        return []
+    found = []
+    for p in folder.iterdir():
+        m = CATEGORY_PAGE_RE.match(p.name)
+        if m:
+            found.append(((int(m.group(1)), bool(m.group(2)), int(m.group(3))), p))
+    return [p for _, p in sorted(found)]
 
 
 def topic_bucket(topic_id: int) -> str:
@@ -248,6 +292,20 @@ def check_posts_batch(doc: Any, where: str) -> list[dict[str, Any]]:
     return posts
 
 
+def check_feed_page(doc: Any, where: str) -> list[dict[str, Any]]:
+    """The posts of a ``/posts.json`` feed answer, each with integer ``id``, ``topic_id`` and
+    ``post_number``."""
+    posts = doc.get("latest_posts") if isinstance(doc, dict) else None
+    if not isinstance(posts, list):
+        raise InputError(f"{where}: expected a Discourse post feed {{'latest_posts': [...]}}")
+    _check_post_ids(posts, where)
+    for post in posts:
+        for field in ("topic_id", "post_number"):
+            if not isinstance(post.get(field), int):
+                raise InputError(f"{where}: post {post['id']} has no integer {field!r}")
+    return posts
+
+
 def _check_post_ids(posts: list[Any], where: str) -> None:
     for i, post in enumerate(posts):
         if not isinstance(post, dict) or not isinstance(post.get("id"), int):
@@ -346,12 +404,12 @@ def in_window(created: datetime, start: str | None, end: str | None) -> bool:
 def listed_entries(forum_dir: str | Path) -> dict[int, dict[str, Any]]:
     """Every topic entry of the stored listing pages, the most recently bumped one per topic."""
     entries: dict[int, dict[str, Any]] = {}
-    for kind in ("page", "catchup"):
-        for page in list_pages(forum_dir, kind):
-            for entry in page_topics(read_page(page), str(page)):
-                old = entries.get(entry["id"])
-                if old is None or (entry.get("bumped_at") or "") > (old.get("bumped_at") or ""):
-                    entries[entry["id"]] = entry
+    pages = list_pages(forum_dir, "page") + list_pages(forum_dir, "catchup")
+    for page in pages + list_category_pages(forum_dir):
+        for entry in page_topics(read_page(page), str(page)):
+            old = entries.get(entry["id"])
+            if old is None or (entry.get("bumped_at") or "") > (old.get("bumped_at") or ""):
+                entries[entry["id"]] = entry
     return entries
 
 

@@ -19,14 +19,19 @@ GROUPS = ["staff", "asker", "other"]  # who wrote an accepted answer
 def topics_per_category_monthly(topics: pd.DataFrame) -> pd.DataFrame:
     """New and cumulative topics per category and creation month (full category x month grid).
 
-    Columns: ``category`` (name; topics in a category missing from /categories.json count under
-    ``(unknown category)``), ``month`` (``YYYY-MM``), ``topics`` (created that month),
+    Columns: ``category`` (name of the top-level category: a subcategory's topics roll up into
+    its parent, from ``parent_category``, else ``category`` for tables without it; topics in a
+    category missing from /categories.json count under ``(unknown category)``), ``month`` (``YYYY-MM``), ``topics`` (created that month),
     ``cumulative_topics`` (created up to the end of that month) and ``partial_month`` (the last
     month of the snapshot, which the crawl date cuts short).
     """
     df = pd.DataFrame(
         {
-            "category": topics["category"].astype("object").fillna(UNKNOWN_CATEGORY),
+            "category": topics[
+                "parent_category" if "parent_category" in topics.columns else "category"
+            ]
+            .astype("object")
+            .fillna(UNKNOWN_CATEGORY),
             "month": month_of(topics["created_at"]),
         }
     )
