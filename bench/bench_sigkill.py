@@ -299,6 +299,7 @@ class Trial:
     recorded: int
     served: int
     refetched: int  # READMEs / topics served twice
+    raw_differs: tuple[str, ...] = ()  # the raw files that differ from the unkilled crawl's
 
     @property
     def ok(self) -> bool:
@@ -388,15 +389,18 @@ def _trial(
     time.sleep(0.05)  # let the stub finish an answer to the dead process
     run_crawl(kind, snapshot, url)
     served = _log_size(kind, stub) - since
+    raw = raw_files(snapshot)
+    differs = tuple(sorted(k for k in set(raw) | set(ref_raw) if raw.get(k) != ref_raw.get(k)))
     return Trial(
         kill_at=at,
         in_flight=delay is None,
         killed=code == -signal.SIGKILL,
         tables_identical=tables(kind, snapshot) == ref_tables,
-        raw_identical=raw_files(snapshot) == ref_raw,
+        raw_identical=not differs,
         recorded=recorded_requests(kind, snapshot),
         served=served,
         refetched=served_twice(kind, stub, since),
+        raw_differs=differs,
     )
 
 

@@ -1,6 +1,5 @@
-# Source live: crawl the HuggingFace Hub and a Discourse forum into resources/raw/<snapshot>/.
-# The crawl rules are the only rules that touch the network: local, paced, resumable. Coded
-# sheets enter once coding.filled_dir and coding.codebook are set.
+# Source live: crawl the Hub and a Discourse forum into resources/raw/<snapshot>/ (the only rules
+# on the network: local, paced, resumable); coded sheets enter with coding.filled_dir + codebook.
 
 
 define_source(
