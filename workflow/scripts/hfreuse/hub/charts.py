@@ -46,9 +46,7 @@ X_MONTH = alt.X(
 def _floor_rule(monthly: pd.DataFrame) -> alt.Chart | None:
     if not has_floor(monthly):
         return None
-    floor = pd.DataFrame(
-        {"month": [FLOOR_MONTH], "label": ["createdAt floor: older models dated 2022-03"]}
-    )
+    floor = pd.DataFrame({"month": [FLOOR_MONTH], "label": [f"createdAt floor ({FLOOR_MONTH})"]})
     base = alt.Chart(floor).encode(x=alt.X("month:T"))
     return base.mark_rule(strokeDash=[4, 3], color="#888") + base.mark_text(
         align="left", dx=4, dy=-4, baseline="top", color="#555", fontSize=10
