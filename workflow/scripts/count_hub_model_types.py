@@ -2,9 +2,9 @@
 
 import pandas as pd
 from hfreuse.hub.trends import (
-    MODEL_COLUMNS,
     CreationWindow,
     dated,
+    model_columns,
     model_types_monthly,
     with_api_series,
 )
@@ -12,8 +12,7 @@ from hfreuse.io import write_parquet
 
 
 def main(models, monthly, created_at, floored_models, start_month, end_month):
-    columns = MODEL_COLUMNS if created_at == "true" else MODEL_COLUMNS[:3] + MODEL_COLUMNS[4:]
-    df = pd.read_parquet(models, columns=columns)
+    df = pd.read_parquet(models, columns=model_columns(created_at))
     window = CreationWindow(floored_models, start_month, end_month)
     table = model_types_monthly(dated(df, created_at), window)
     api = model_types_monthly(dated(df, "api"), window)  # the createdAt series, for the figures

@@ -62,6 +62,12 @@ MODEL_COLUMNS = [
 ]
 
 
+def model_columns(created_at: str) -> list[str]:
+    """The columns of ``models.parquet`` the monthly tables read (``created_at_true`` only when
+    ``trends.created_at`` is ``true``)."""
+    return [c for c in MODEL_COLUMNS if created_at == "true" or c != "created_at_true"]
+
+
 def dated(models: pd.DataFrame, created_at: str = "true") -> pd.DataFrame:
     """``models`` with ``created_at`` and ``created_at_floored`` as the trends see them.
 
