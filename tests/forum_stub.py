@@ -71,6 +71,9 @@ class DiscourseSite:
 
     def __init__(self, post_ids: str | None = None, muted: tuple[int, ...] = ()) -> None:
         self.id_step = 1
+        # the site's title for /site/basic-info.json; None: the stub does not answer it (404),
+        # as a forum that hides it, and the study names the forum by its host
+        self.title: str | None = None
         self.muted = set(muted)  # categories muted by default: left out of /latest
         self.feed_hidden: set[int] = set()  # post ids the feed does not show (e.g. whispers)
         sample = _load("openai-2023", "sample.json")
@@ -164,6 +167,24 @@ class DiscourseSite:
         if post_ids is not None:
             self.renumber({"dense": 1, "sparse": SPARSE_STEP}[post_ids])
             pinned_entry["reply_count"] = pinned_view["reply_count"]
+
+    def basic_info(self) -> dict[str, Any]:
+        """``/site/basic-info.json`` in the shape of Discourse's API description (title,
+        description, logos, mobile logo, ...): the site's fields beside its ``title``."""
+        return {
+            "logo_url": None,
+            "logo_small_url": None,
+            "apple_touch_icon_url": None,
+            "favicon_url": None,
+            "title": self.title,
+            "description": f"{self.title}: a stub Discourse forum replaying recorded answers",
+            "header_primary_color": "333333",
+            "header_background_color": "ffffff",
+            "login_required": False,
+            "locale": "en",
+            "include_in_discourse_discover": False,
+            "mobile_logo_url": None,
+        }
 
     def renumber(self, step: int) -> None:
         """Number every post ``step``, ``2 step``... in creation order (ties: topic, number)."""
@@ -387,11 +408,12 @@ class DiscourseSite:
         batches = sum(-(-max(len(self.all_posts(t)) - CHUNK, 0) // CHUNK) for t in self.entries)
         return {
             "categories": 1,
+            "site": 1,
             "pages": pages,
             "catchup": 1,
             "topics": n,
             "batches": batches,
-            "total": 1 + pages + 1 + n + batches,
+            "total": 2 + pages + 1 + n + batches,
         }
 
 
@@ -441,6 +463,8 @@ class StubServer:
             return queued.pop(0)
         if path == "/categories.json":
             return _json(self.site.categories)
+        if path == "/site/basic-info.json" and self.site.title is not None:
+            return _json(self.site.basic_info())
         if cat:
             return _json(self.site.latest(int(request.args.get("page", 0)), int(cat.group(1))))
         if path == "/posts.json":

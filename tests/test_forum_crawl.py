@@ -351,7 +351,7 @@ def test_incremental_crawl_fetches_only_what_changed(stub, tmp_path, monkeypatch
     assert f"/t/{bumped}/posts.json" in batches
     assert batches <= {f"/t/{t}/posts.json" for t in expected}
     assert len(stub.log) == (
-        1
+        2  # categories and the site's name, asked again by each snapshot
         + stub.site.expected_requests()["pages"]
         + 1
         + len(expected)
@@ -456,8 +456,13 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
         topics=str(out / "topics.parquet"),
         posts=str(out / "posts.parquet"),
         quarantine=str(out / "quarantine.parquet"),
+        site=str(out / "site.parquet"),
     )
     assert pq.read_table(out / "topics.parquet").num_rows == 49
+    # the stub does not answer /site/basic-info.json: the forum is named by its host
+    assert pq.read_table(out / "site.parquet").to_pylist() == [
+        {"base_url": stub.url, "host": "localhost", "title": "localhost", "title_source": "host"}
+    ]
     quarantine = pq.read_table(out / "quarantine.parquet").to_pylist()
     assert [(q["item"], q["status"], q["attempts"]) for q in quarantine] == [(str(bad), 502, 2)]
     assert quarantine[0]["url"] == f"{stub.url}/t/{bad}.json"

@@ -191,8 +191,17 @@ def test_sharded_parse_gives_byte_identical_tables(demo, tmp_path, monkeypatch):
             topics=str(out / "topics.parquet"),
             posts=str(out / "posts.parquet"),
             quarantine=str(out / "quarantine.parquet"),
+            site=str(out / "site.parquet"),
         )
         assert pd.read_parquet(out / "quarantine.parquet").empty  # the demo quarantines nothing
+        assert pd.read_parquet(out / "site.parquet").to_dict("records") == [
+            {
+                "base_url": "https://forum.demo.invalid",
+                "host": "forum.demo.invalid",
+                "title": "hfreuse demo forum (SYNTHETIC)",
+                "title_source": "basic-info",
+            }
+        ]
         for name, want in reference.items():
             assert (out / f"{name}.parquet").read_bytes() == want, (n, name)
         monkeypatch.chdir(tmp_path / f"n{n}")
@@ -216,6 +225,7 @@ def test_tables_are_documented_and_captions_render(demo, tmp_path):
     from conftest import ROOT
     from hfreuse.forum import stats as fs
     from hfreuse.forum.parse import topic_quarantine
+    from hfreuse.forum.site import site_table
     from hfreuse.io import write_parquet, write_table
     from hfreuse.report import dictionary as rd
     from hfreuse.report.html import rst_to_html
@@ -227,6 +237,7 @@ def test_tables_are_documented_and_captions_render(demo, tmp_path):
     for name, table in (("categories", cats), ("topics", topics), ("posts", posts)):
         write_table(table, out / f"{name}.parquet")
     write_table(topic_quarantine(forum), out / "quarantine.parquet")
+    write_table(site_table(forum, "https://forum.demo.invalid", "x"), out / "site.parquet")
     t, p = topics.to_pandas(), posts.to_pandas()
     write_parquet(fs.topics_per_category_monthly(t), out / "topics_per_category_monthly.parquet")
     write_parquet(fs.posts_per_topic(t), out / "posts_per_topic.parquet")

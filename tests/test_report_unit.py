@@ -18,6 +18,7 @@ from hfreuse.report import html as h
 from hfreuse.report import manifest as rm
 from hfreuse.report.build import build_report
 from hfreuse.report.study_summary import summarize_study
+from summarize_study import table_id
 
 EVIL = "<script>alert(1)</script>"
 EVIL_IMG = '<img src=x onerror="alert(2)">'
@@ -70,6 +71,8 @@ def make_synthetic_run(root: Path) -> dict:
                 ]
             ),
             "created_at_floored": [True, False, False, False],
+            "created_at_source": ["unresolved", "api", "api", "api"],
+            "created_at_reason": ["repository gone (deleted or private)", None, None, None],
         }
     )
     (root / "results/hub").mkdir(parents=True, exist_ok=True)
@@ -267,6 +270,8 @@ def make_synthetic_run(root: Path) -> dict:
         "    - {name: has_card_data, type: bool, meaning: card data, source: cardData}\n"
         "    - {name: created_at, type: timestamp, meaning: creation date, source: createdAt}\n"
         "    - {name: created_at_floored, type: bool, meaning: floored, source: derived}\n"
+        "    - {name: created_at_source, type: string, meaning: dated by, source: derived}\n"
+        "    - {name: created_at_reason, type: string, meaning: why undated, source: derived}\n"
         "    - {name: likes, type: int64, meaning: likes, source: likes}\n"
         "results/coding/*.parquet:\n"
         "  description: Coding tables.\n"
@@ -284,7 +289,8 @@ def make_synthetic_run(root: Path) -> dict:
     summary = "results/report/summary.parquet"
     (root / "results/report").mkdir(parents=True, exist_ok=True)
     with contextlib.chdir(root):
-        summarize_study(tables, alpha=0.05, top_n=3).to_parquet(summary, index=False)
+        by_id = {table_id(t): t for t in tables}
+        summarize_study(by_id, alpha=0.05, top_n=3).to_parquet(summary, index=False)
     facts = "results/report/outputs.parquet"
     outputs = [*tables, summary, "results/figures/alpha.png", "results/figures/alpha.svg"]
     with contextlib.chdir(root):
@@ -500,7 +506,7 @@ def test_summary_section_presents_the_summary_table(run_dir):
     overview = out[out.index('<section id="overview">') : out.index('<section id="rq1">')]
     assert "Every number in the text comes from results/report/summary.parquet" in overview
     assert "<h3>Hub</h3>" in overview
-    assert "<li>The Hub snapshot holds 4 models, created from 2022-03-02 to 2024-05-01.</li>" in (
+    assert "<li>The Hub snapshot holds 4 models, created from 2022-03-02 to 2024-05-01 (createdAt).</li>" in (
         summary
     )
     assert (

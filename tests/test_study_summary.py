@@ -10,10 +10,21 @@ import pytest
 from hfreuse.errors import InputError
 from hfreuse.report import study_summary as ss
 from hfreuse.report.summary import format_fact, summary_topics
+from summarize_study import table_id
 from test_report_unit import EVIL, make_synthetic_run
 
-CARD = ss.CARD_SHARE
-MONTHLY = ss.MONTHLY
+CARD = "results/trends/card_share_monthly.parquet"
+MONTHLY = "results/stats/monthly_correlation.parquet"
+HUB_MODELS = "results/hub/models.parquet"
+TOPICS = "results/forum/topics.parquet"
+TOPICS_PER_CATEGORY = "results/forum/topics_per_category_monthly.parquet"
+FORUM_SUMMARY = "results/forum/summary.parquet"
+MENTIONS = "results/trends/forum_model_mentions_monthly.parquet"
+
+
+def summarize(paths, alpha=0.05, top_n=5, rank_by="hub"):
+    """The summary of the tables at ``paths`` (named by their table ids, as the rule does)."""
+    return ss.summarize_study({table_id(p): p for p in paths}, alpha, top_n, rank_by)
 
 
 def write(path: str, df: pd.DataFrame) -> str:
@@ -59,7 +70,7 @@ def run(tmp_path, monkeypatch):
 
 
 def test_sentences_from_the_tables(run, tmp_path):
-    table = ss.summarize_study(run["tables"], alpha=0.05, top_n=3)
+    table = summarize(run["tables"], alpha=0.05, top_n=3)
     got = sentences(table, tmp_path)
     assert list(got) == [
         "Reproduction of the paper's claims",
@@ -75,15 +86,15 @@ def test_sentences_from_the_tables(run, tmp_path):
         "RQ3: documentation trend",
     ]
     assert got["Hub"] == (
-        "The Hub snapshot holds 4 models, created from 2022-03-02 to 2024-05-01.",
+        "The Hub snapshot holds 4 models, created from 2022-03-02 to 2024-05-01 (createdAt).",
         "3 of them (75.0%) declare a model type (config.model_type); 2 (50.0%) have card data "
         "(the YAML header of the model card).",
-        "1 models (25.0%) carry the Hub's createdAt floor (2022-03-02T23:29:04Z): their true "
-        "creation month is earlier and unknown here.",
+        "1 models (25.0%) carry the Hub's createdAt floor (2022-03-02T23:29:04Z); 0 of them are "
+        "dated by their first commit, 1 could not be and keep the floor, their true creation "
+        "month unknown (repository gone (deleted or private): 1).",
     )
     assert got["Model types on the Hub"] == (
-        "Models created per model type from 2023-01 to 2023-02: 2 model types; the 2 largest are "
-        "bert (8), gpt2 (3).",
+        "Models created per model type from 2023-01 to 2023-02: 2 model types.",
         "The last month (2023-02) is partial: the snapshot ends within it.",
     )
     assert got["Documentation: card data"] == (
@@ -143,7 +154,7 @@ def test_sentences_from_the_tables(run, tmp_path):
 
 
 def test_the_table_has_fixed_columns_and_is_deterministic(run, tmp_path):
-    table = ss.summarize_study(run["tables"], alpha=0.05, top_n=3)
+    table = summarize(run["tables"], alpha=0.05, top_n=3)
     assert {c: str(t) for c, t in table.dtypes.items()} == ss.COLUMNS
     assert list(table["order"]) == list(range(1, len(table) + 1))
     assert not table.duplicated(["section", "key"]).any()
@@ -153,10 +164,10 @@ def test_the_table_has_fixed_columns_and_is_deterministic(run, tmp_path):
     assert facts.loc[numbers, "label"].isna().all()
     assert facts.loc[~numbers, "value"].isna().all()
     row = table[(table["section"] == "hub") & (table["key"] == "share_typed")].iloc[0]
-    assert (row["kind"], row["value"], row["source"]) == ("share", 0.75, ss.HUB_MODELS)
+    assert (row["kind"], row["value"], row["source"]) == ("share", 0.75, HUB_MODELS)
     # a sentence's source: the tables of its facts
     forum = table[(table["section"] == "forum") & (table["kind"] == ss.SENTENCE)].iloc[0]
-    assert forum["source"] == f"{ss.TOPICS}, {ss.TOPICS_PER_CATEGORY}"
+    assert forum["source"] == f"{TOPICS}, {TOPICS_PER_CATEGORY}"
     a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
     import summarize_study as script
 
@@ -168,8 +179,8 @@ def test_the_table_has_fixed_columns_and_is_deterministic(run, tmp_path):
 def test_alpha_from_the_config_decides_what_is_significant(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(MONTHLY, monthly_table())
-    loose = ss.summarize_study([MONTHLY], alpha=0.05, top_n=5)
-    strict = ss.summarize_study([MONTHLY], alpha=0.02, top_n=5)
+    loose = summarize([MONTHLY], alpha=0.05, top_n=5)
+    strict = summarize([MONTHLY], alpha=0.02, top_n=5)
 
     def value(table, key):
         return table.loc[table["key"] == key, "value"].iloc[0]
@@ -186,10 +197,10 @@ def test_alpha_from_the_config_decides_what_is_significant(tmp_path, monkeypatch
 def test_a_table_the_source_does_not_produce_gives_no_rows(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(CARD, card_table())
-    table = ss.summarize_study([CARD], alpha=0.05, top_n=5)
+    table = summarize([CARD], alpha=0.05, top_n=5)
     assert set(table["section"]) == {"cards"}
     assert set(table["source"]) == {CARD}
-    empty = ss.summarize_study([], alpha=0.05, top_n=5)
+    empty = summarize([], alpha=0.05, top_n=5)
     assert empty.empty and {c: str(t) for c, t in empty.dtypes.items()} == ss.COLUMNS
     assert sentences(empty, tmp_path) == {}
 
@@ -198,14 +209,14 @@ def test_a_table_without_its_columns_is_an_error_naming_file_and_column(tmp_path
     monkeypatch.chdir(tmp_path)
     write(CARD, card_table().drop(columns="models_with_card_data"))
     with pytest.raises(InputError, match=rf"{CARD}: expected column\(s\) models_with_card_data"):
-        ss.summarize_study([CARD], alpha=0.05, top_n=5)
+        summarize([CARD], alpha=0.05, top_n=5)
 
 
 def test_unexpected_values_of_known_columns_are_errors(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    write(ss.FORUM_SUMMARY, pd.DataFrame({"metric": ["topics", "mystery"], "value": [1.0, 2.0]}))
+    write(FORUM_SUMMARY, pd.DataFrame({"metric": ["topics", "mystery"], "value": [1.0, 2.0]}))
     with pytest.raises(InputError, match=r"summary.parquet, column metric: .*mystery"):
-        ss.summarize_study([ss.FORUM_SUMMARY], alpha=0.05, top_n=5)
+        summarize([FORUM_SUMMARY], alpha=0.05, top_n=5)
 
 
 def test_top_n_from_the_config_sets_the_length_of_top_lists(tmp_path, monkeypatch):
@@ -213,8 +224,8 @@ def test_top_n_from_the_config_sets_the_length_of_top_lists(tmp_path, monkeypatc
     mentions = pd.DataFrame(
         {"model_type": ["a", "b", "c", "d"], "month": ["2023-01"] * 4, "topics": [4, 3, 2, 0]}
     )
-    write(ss.MENTIONS, mentions)
-    (said,) = sentences(ss.summarize_study([ss.MENTIONS], 0.05, top_n=2), tmp_path).values()
+    write(MENTIONS, mentions)
+    (said,) = sentences(summarize([MENTIONS], 0.05, top_n=2), tmp_path).values()
     assert said == (
         "Forum topics mention 3 model types; the most discussed are a (4), b (3) "
         "(topics that mention them).",
@@ -240,7 +251,7 @@ def test_format_fact_by_kind():
 def test_presenting_a_table_with_a_missing_column_or_fact_is_an_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(CARD, card_table())
-    table = ss.summarize_study([CARD], alpha=0.05, top_n=5)
+    table = summarize([CARD], alpha=0.05, top_n=5)
     bad = tmp_path / "bad.parquet"
     table.drop(columns="label").to_parquet(bad)
     with pytest.raises(InputError, match=r"bad\.parquet: expected column\(s\) label"):
@@ -249,3 +260,78 @@ def test_presenting_a_table_with_a_missing_column_or_fact_is_an_error(tmp_path, 
     table.to_parquet(bad)
     with pytest.raises(InputError, match=r"section cards: a sentence names no fact 'models'"):
         summary_topics(str(bad))
+
+
+def test_floored_models_dated_by_their_first_commit_are_not_called_unknown(tmp_path, monkeypatch):
+    """The Overview follows the models table: floored models that the first commits dated are
+    said to be dated (the true-date section dates them), only the others are unknown."""
+    monkeypatch.chdir(tmp_path)
+    floor = pd.Timestamp("2022-03-02T23:29:04Z")
+    models = pd.DataFrame(
+        {
+            "model_type": ["bert", "gpt2", None],
+            "has_card_data": [True, False, False],
+            "created_at": [floor, floor, pd.Timestamp("2023-01-01T00:00:00Z")],
+            "created_at_floored": [True, True, False],
+            "created_at_source": ["first_commit", "first_commit", "api"],
+            "created_at_reason": [None, None, None],
+        }
+    )
+    write(HUB_MODELS, models)
+    said = sentences(summarize([HUB_MODELS]), tmp_path)["Hub"]
+    assert said[-1] == (
+        "2 models (66.7%) carry the Hub's createdAt floor (2022-03-02T23:29:04Z); 2 of them are "
+        "dated by their first commit."
+    )
+    assert not any("unknown" in x for x in said)
+
+
+@pytest.mark.parametrize("rank_by", ["hub", "forum"])
+def test_the_text_names_the_model_types_the_figures_show(tmp_path, monkeypatch, rank_by):
+    """One selection rule feeds the RQ3 figures and the text: the text's model types are
+    hfreuse.charts.shown_model_types of the totals table, with the rule and the months."""
+    from hfreuse.charts import shown_model_types
+
+    monkeypatch.chdir(tmp_path)
+    totals = pd.DataFrame(
+        {
+            "model_type": ["bert", "gpt2", "llama", "t5", "vit"],
+            "hub_models": [50, 40, 900, 10, 5],
+            "forum_topics": [30, 60, 2, 8, 0],
+        }
+    )
+    # the monthly table ranks differently (all months, floored ones included): not the rule
+    monthly = pd.DataFrame(
+        {
+            "model_type": ["bert", "gpt2", "llama", "t5", "vit"],
+            "month": ["2022-03"] * 5,
+            "models": [5000, 40, 900, 10, 3000],
+            "partial_month": [False] * 5,
+        }
+    )
+    corr = pd.DataFrame(
+        {
+            "scope": ["all", "major"],
+            "n_models": [5, 3],
+            "rho": [0.5, 0.4],
+            "p_value": [0.2, 0.3],
+            "first_month": ["2022-04"] * 2,
+            "last_month": ["2024-01"] * 2,
+        }
+    )
+    paths = [
+        write("results/stats/model_totals.parquet", totals),
+        write("results/trends/hub_model_types_monthly.parquet", monthly),
+        write("results/stats/totals_correlation.parquet", corr),
+    ]
+    said = sentences(summarize(paths, top_n=3, rank_by=rank_by), tmp_path)
+    (types_said,) = [x for x in said["Model types on the Hub"] if "RQ3 figures" in x]
+    shown = shown_model_types(totals, 3, rank_by)
+    assert shown == (["llama", "bert", "gpt2"] if rank_by == "hub" else ["gpt2", "bert", "t5"])
+    count = {"hub": "hub_models", "forum": "forum_topics"}[rank_by]
+    listed = ", ".join(f"{t} ({totals.set_index('model_type').loc[t, count]})" for t in shown)
+    rule = {"hub": "Hub models created", "forum": "forum topics mentioning them"}[rank_by]
+    assert types_said == (
+        f"The model types of the RQ3 figures: the 3 with the most {rule} over the months both "
+        f"series share, 2022-04 to 2024-01 (config figures.model_types_by: {rank_by}): {listed}."
+    )

@@ -29,7 +29,7 @@ rule parse_forum_topics:
 
 rule parse_forum:
     """Gather the part tables into the forum's categories, topics and posts tables; the topics
-    the crawl quarantined in a table."""
+    the crawl quarantined in a table; the forum's name (its title, else its host)."""
     input:
         manifest=f"{raw_dir()}/forum/manifest.json",
         topic_parts=gather.forum_parse(
@@ -41,6 +41,7 @@ rule parse_forum:
         topics="results/forum/topics.parquet",
         posts="results/forum/posts.parquet",
         quarantine="results/forum/quarantine.parquet",
+        site="results/forum/site.parquet",
     log:
         "logs/parse_forum.log",
     benchmark:

@@ -20,6 +20,7 @@ rule summarize_study:
     params:
         alpha=config["stats"]["alpha"],
         top_n=config["figures"]["top_n"],
+        rank_by=config["figures"]["model_types_by"],
     script:
         "../scripts/summarize_study.py"
 

@@ -63,6 +63,7 @@ from ..errors import InputError
 from ..io import atomic_write_json, read_json
 from ..quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
 from . import raw as raw
+from . import site
 from .feed import check_plan, choose_plan, previous_newest, walk_feed
 
 log = logging.getLogger(__name__)
@@ -485,6 +486,8 @@ def _list_topics(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
     state = phase.state
     raw.load_or_create_key(forum_dir)
     _store_categories(forum_dir, base, phase)
+    if site.store_site(forum_dir, base, phase.client.get, move_aside):
+        phase.save()
     _reread_pages(sel, forum_dir, phase)
     _crawl_pages(forum_dir, base, phase, sel)
     _check_announced_end(forum_dir, base, phase, sel)

@@ -1,74 +1,65 @@
 """The study's summary as one tidy table (rule summarize_study): the report only presents it.
 
-Each summariser reads one known table of the run, by its path and with the columns its writer
-gives it (see the data dictionary, workflow/report/dictionary/), and adds rows to a section:
-
-* a *fact* per number or name: ``kind`` says what it is (count, share, rho, p, month, name, ...),
-  ``value`` holds a number, ``label`` a text value, ``source`` the table it comes from;
-* a *sentence* (kind ``sentence``): ``text`` is a template naming facts of its section by key,
-  ``{key}``; the report replaces each by the fact, formatted, and computes nothing.
-
-A table that this source does not produce is not summarised (no rows). A table without the
-columns its writer gives it is a bug: :class:`InputError` names the file and the column.
-Significance is judged with ``alpha`` (config ``stats.alpha``); top lists have ``top_n`` entries
-(config ``figures.top_n``).
+Each summariser reads one known table of the run, by its table id and with the columns its
+writer gives it (see the data dictionary, workflow/report/dictionary/), and adds facts and
+sentences to a section (:mod:`hfreuse.report.facts`). A table that this source does not produce
+is not summarised (no rows). A table without the columns its writer gives it is a bug:
+:class:`InputError` names the file and the column. The wording follows :class:`Settings`.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-import pyarrow.parquet as pq
 
+from ..charts import RANK_BY, shown_model_types
 from ..errors import InputError
 from ..hub.parse import FLOOR
+from .facts import (
+    COLUMNS,
+    KINDS,
+    NUMBER_KINDS,
+    PLACEHOLDER,
+    SENTENCE,
+    Section,
+    Settings,
+    Summariser,
+    Tables,
+    by_count,
+    created_span,
+    empty,
+    ranked,
+    share,
+    summarises,
+)
 
-# The table: column -> dtype (fixed, in this order).
-COLUMNS = {
-    "section": "string",
-    "heading": "string",
-    "order": "int64",
-    "key": "string",
-    "kind": "string",
-    "value": "Float64",
-    "label": "string",
-    "text": "string",
-    "source": "string",
-}
-#: kinds of facts with a number in ``value``
-NUMBER_KINDS = ("count", "share", "number", "rho", "tau", "slope", "statistic", "p", "alpha")
-#: kinds of facts with a text in ``label``
-TEXT_KINDS = ("date", "month", "year", "name", "text")
-SENTENCE = "sentence"
-KINDS = (*NUMBER_KINDS, *TEXT_KINDS, SENTENCE)
-#: a placeholder of a sentence template: ``{key}``
-PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+__all__ = ["COLUMNS", "KINDS", "NUMBER_KINDS", "PLACEHOLDER", "SENTENCE", "Settings"]
 
-HUB_MODELS = "results/hub/models.parquet"
-HUB_TYPES = "results/trends/hub_model_types_monthly.parquet"
-CARD_SHARE = "results/trends/card_share_monthly.parquet"
-MENTIONS = "results/trends/forum_model_mentions_monthly.parquet"
-TOPICS = "results/forum/topics.parquet"
-TOPICS_PER_CATEGORY = "results/forum/topics_per_category_monthly.parquet"
-FORUM_SUMMARY = "results/forum/summary.parquet"
-TAXONOMY = "results/coding/taxonomy_counts.parquet"
-ROOT_CAUSE_COUNTS = "results/coding/root_cause_counts.parquet"
-AGREEMENT = "results/coding/agreement.parquet"
-TOTALS = "results/stats/totals_correlation.parquet"
-MONTHLY = "results/stats/monthly_correlation.parquet"
-TRENDS = "results/stats/model_trends.parquet"
-DECLINING = "results/stats/declining_rising.parquet"
-CARD_TREND = "results/stats/card_share_trend.parquet"
-REPRODUCTION = "results/stats/reproduction.csv"
-DATE_SENSITIVITY = "results/stats/date_sensitivity.parquet"
-CARD_HISTORY = "results/hub/card_history.parquet"
+#: the tables summarised, by table id (the path under results/ without its suffix; the
+#: rule passes table id -> path)
+HUB_MODELS = "hub/models"
+HUB_TYPES = "trends/hub_model_types_monthly"
+CARD_SHARE = "trends/card_share_monthly"
+MENTIONS = "trends/forum_model_mentions_monthly"
+TOPICS = "forum/topics"
+SITE = "forum/site"
+TOPICS_PER_CATEGORY = "forum/topics_per_category_monthly"
+FORUM_SUMMARY = "forum/summary"
+TAXONOMY = "coding/taxonomy_counts"
+ROOT_CAUSE_COUNTS = "coding/root_cause_counts"
+AGREEMENT = "coding/agreement"
+TOTALS = "stats/totals_correlation"
+MODEL_TOTALS = "stats/model_totals"
+MONTHLY = "stats/monthly_correlation"
+TRENDS = "stats/model_trends"
+DECLINING = "stats/declining_rising"
+CARD_TREND = "stats/card_share_trend"
+REPRODUCTION = "stats/reproduction"
+DATE_SENSITIVITY = "stats/date_sensitivity"
+CARD_HISTORY = "hub/card_history"
+
 
 #: metrics of results/forum/summary.parquet (hfreuse.forum.stats.summary) and their kinds
 FORUM_METRICS = {
@@ -98,161 +89,14 @@ DIRECTIONS = ("declining", "no trend", "rising")
 VERDICTS = ("yes", "no")
 
 
-@dataclass
-class Tables:
-    """The run's tables by path; :meth:`read` checks the columns before reading them."""
-
-    paths: Sequence[str]
-
-    def has(self, path: str) -> bool:
-        return path in self.paths
-
-    def read(self, path: str, columns: Sequence[str]) -> pd.DataFrame:
-        if path.endswith(".csv"):
-            df = pd.read_csv(path, dtype=str, keep_default_na=False)
-            names = list(df.columns)
-        else:
-            names = pq.read_schema(path).names
-        missing = [c for c in columns if c not in names]
-        if missing:
-            raise InputError(
-                f"{path}: expected column(s) {', '.join(missing)} (the table has: "
-                f"{', '.join(names) or 'no columns'})"
-            )
-        if path.endswith(".csv"):
-            return df[list(columns)]
-        return pd.read_parquet(path, columns=list(columns))
-
-
-def _number(value: Any) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
-
-
-def _label(value: Any) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return str(value)
-
-
-@dataclass
-class Section:
-    """Rows of one section. The fact methods record a fact and return its placeholder."""
-
-    id: str
-    heading: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    def _add(self, key: str, kind: str, value: Any, label: Any, text: Any, source: str) -> str:
-        if not PLACEHOLDER.fullmatch("{" + key + "}"):
-            raise ValueError(f"summary key {key!r}: expected [a-z0-9_]+")
-        if any(r["key"] == key for r in self.rows):
-            raise ValueError(f"summary key {key!r} used twice in section {self.id!r}")
-        self.rows.append(
-            {
-                "section": self.id,
-                "heading": self.heading,
-                "key": key,
-                "kind": kind,
-                "value": _number(value),
-                "label": _label(label),
-                "text": text,
-                "source": source,
-            }
-        )
-        return "{" + key + "}"
-
-    def fact(self, key: str, kind: str, value: Any, source: str) -> str:
-        """A number (kinds in NUMBER_KINDS) or a text value (TEXT_KINDS); null when undefined."""
-        if kind in NUMBER_KINDS:
-            return self._add(key, kind, value, None, None, source)
-        if kind in TEXT_KINDS:
-            return self._add(key, kind, None, value, None, source)
-        raise ValueError(f"summary kind {kind!r}: expected one of {', '.join(KINDS)}")
-
-    def say(self, template: str) -> None:
-        """A sentence over facts of this section; its source: the tables of those facts."""
-        facts = {r["key"]: r for r in self.rows}
-        keys = PLACEHOLDER.findall(template)
-        unknown = [k for k in keys if facts.get(k, {}).get("kind") in (None, SENTENCE)]
-        if unknown:
-            raise ValueError(f"summary sentence names unknown fact(s) {unknown}: {template!r}")
-        sources = sorted({facts[k]["source"] for k in keys})
-        n = sum(r["kind"] == SENTENCE for r in self.rows) + 1
-        self._add(f"sentence_{n}", SENTENCE, None, None, template, ", ".join(sources))
-
-
-def _share(part: float, whole: float) -> float | None:
-    return part / whole if whole else None
-
-
-def _top(totals: pd.DataFrame, name: str, count: str) -> pd.DataFrame:
-    """Rows by count, largest first, ties by name."""
-    return totals.sort_values([count, name], ascending=[False, True], kind="mergesort")
-
-
-def _ranked(
-    s: Section,
-    src: str,
-    rows: pd.DataFrame,
-    key: str,
-    name: str,
-    count: str,
-    share: Callable[[Any], Any] | None = None,
-) -> str:
-    """The ``rows`` as ``name (count)``, or with ``share`` (row -> share) ``name (count, share)``,
-    joined by commas; each a fact of the section: ``{key}_{i}`` (the name, from 1),
-    ``{key}_{i}_{count}`` and ``{key}_{i}_share``."""
-    items = []
-    for i, r in enumerate(rows.itertuples(), start=1):
-        k = f"{key}_{i}"
-        item = f"{s.fact(k, 'name', getattr(r, name), src)} "
-        item += f"({s.fact(f'{k}_{count}', 'count', getattr(r, count), src)}"
-        if share is not None:
-            item += f", {s.fact(f'{k}_share', 'share', share(r), src)}"
-        items.append(item + ")")
-    return ", ".join(items)
-
-
-def _created_span(s: Section, created: pd.Series, src: str, lead: str) -> str:
-    """``lead`` + ``created from <first> to <last>`` (dates as facts), or "" without dates."""
-    if not len(created):
-        return ""
-    first = s.fact("first_created", "date", f"{created.min():%Y-%m-%d}", src)
-    last = s.fact("last_created", "date", f"{created.max():%Y-%m-%d}", src)
-    return f"{lead}created from {first} to {last}"
-
-
-Summariser = Callable[[Section, Tables, float, int], None]
-#: a summariser of one table: (section, table, its path, alpha, top_n)
-TableSummariser = Callable[[Section, pd.DataFrame, str, float, int], None]
-
-
-def _summarises(path: str, columns: Sequence[str]) -> Callable[[TableSummariser], Summariser]:
-    """Decorator: the summariser of the one table ``path``, run only when the run has it, as
-    ``summarise(section, table read with columns, path, alpha, top_n)``."""
-
-    def wrap(summarise: TableSummariser) -> Summariser:
-        @functools.wraps(summarise)
-        def summariser(s: Section, t: Tables, alpha: float, top_n: int) -> None:
-            if t.has(path):
-                summarise(s, t.read(path, columns), path, alpha, top_n)
-
-        return summariser
-
-    return wrap
-
-
 # --- the summarisers: one (or a few) known tables each -------------------------------------
 
 
-@_summarises(REPRODUCTION, ["claim", "paper_value", "computed_value", "criterion", "holds"])
-def reproduction(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(REPRODUCTION, ["claim", "paper_value", "computed_value", "criterion", "holds"])
+def reproduction(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     bad = sorted(set(df["holds"]) - set(VERDICTS))
     if bad:
-        raise InputError(f"{REPRODUCTION}, column holds: expected yes or no, got {bad}")
+        raise InputError(f"{src}, column holds: expected yes or no, got {bad}")
     holding = s.fact("claims_holding", "count", int((df["holds"] == "yes").sum()), src)
     s.say(
         f"{holding} of {s.fact('claims', 'count', len(df), src)} claims of the paper hold in this run."
@@ -269,43 +113,69 @@ def reproduction(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: in
         )
 
 
-@_summarises(HUB_MODELS, ["model_type", "has_card_data", "created_at", "created_at_floored"])
-def hub_models(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
-    src, n = HUB_MODELS, len(df)
+HUB_MODEL_COLUMNS = ["model_type", "has_card_data", "created_at", "created_at_floored"]
+HUB_MODEL_COLUMNS += ["created_at_source", "created_at_reason"]
+
+
+@summarises(HUB_MODELS, HUB_MODEL_COLUMNS)
+def hub_models(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
+    n = len(df)
     typed = int(df["model_type"].notna().sum())
     card = int(df["has_card_data"].sum())
-    floored = int(df["created_at_floored"].sum())
-    span = _created_span(s, df["created_at"].dropna(), src, ", ")
-    s.say(f"The Hub snapshot holds {s.fact('models', 'count', n, src)} models{span}.")
+    span = created_span(s, df["created_at"].dropna(), src, ", ")
+    s.say(f"The Hub snapshot holds {s.fact('models', 'count', n, src)} models{span} (createdAt).")
     s.say(
         f"{s.fact('typed', 'count', typed, src)} of them "
-        f"({s.fact('share_typed', 'share', _share(typed, n), src)}) declare a model type "
+        f"({s.fact('share_typed', 'share', share(typed, n), src)}) declare a model type "
         f"(config.model_type); {s.fact('with_card_data', 'count', card, src)} "
-        f"({s.fact('share_with_card_data', 'share', _share(card, n), src)}) have card data "
+        f"({s.fact('share_with_card_data', 'share', share(card, n), src)}) have card data "
         "(the YAML header of the model card)."
     )
-    s.say(
-        f"{s.fact('floored', 'count', floored, src)} models "
-        f"({s.fact('share_floored', 'share', _share(floored, n), src)}) carry the Hub's "
-        f"createdAt floor ({s.fact('floor', 'text', f'{FLOOR:%Y-%m-%dT%H:%M:%SZ}', src)}): "
-        "their true creation month is earlier and unknown here."
+    floored_models(s, df, src)
+
+
+def floored_models(s: Section, df: pd.DataFrame, src: str) -> None:
+    """How many models carry the createdAt floor, and what their first commits said."""
+    n, floor = len(df), f"{FLOOR:%Y-%m-%dT%H:%M:%SZ}"
+    floored = df[df["created_at_floored"].astype(bool)]
+    lead = (
+        f"{s.fact('floored', 'count', len(floored), src)} models "
+        f"({s.fact('share_floored', 'share', share(len(floored), n), src)}) carry the Hub's "
+        f"createdAt floor ({s.fact('floor', 'text', floor, src)})"
     )
+    if not len(floored):
+        s.say(lead + ".")
+        return
+    sources = floored["created_at_source"].astype(str)
+    dated = int((sources == "first_commit").sum())
+    left = floored[sources != "first_commit"]
+    said = f"{s.fact('floored_dated', 'count', dated, src)} of them are dated by their first commit"
+    if len(left):
+        reasons = left["created_at_reason"].fillna("no reason recorded").astype(str)
+        counts = reasons.value_counts().sort_index()
+        why = "; ".join(
+            f"{s.fact(f'floored_reason_{i}', 'text', r, src)}: "
+            f"{s.fact(f'floored_reason_{i}_models', 'count', c, src)}"
+            for i, (r, c) in enumerate(counts.items(), start=1)
+        )
+        said += (
+            f", {s.fact('floored_undated', 'count', len(left), src)} could not be and keep the "
+            f"floor, their true creation month unknown ({why})"
+        )
+    s.say(f"{lead}; {said}.")
 
 
-@_summarises(HUB_TYPES, ["model_type", "month", "models", "partial_month"])
-def hub_types(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(HUB_TYPES, ["model_type", "month", "models", "partial_month"])
+def hub_types(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     if not len(df):
         s.say("No model created in the period declares a model type.")
         return
-    totals = _top(df.groupby("model_type")["models"].sum().reset_index(), "model_type", "models")
+    n_types = int(df.loc[df["models"] > 0, "model_type"].nunique())
     months = sorted(df["month"].astype(str).unique())
-    shown = totals.head(top_n)
-    top = _ranked(s, src, shown, "top", "model_type", "models")
     s.say(
         f"Models created per model type from {s.fact('first_month', 'month', months[0], src)} "
         f"to {s.fact('last_month', 'month', months[-1], src)}: "
-        f"{s.fact('model_types', 'count', len(totals), src)} model types; the "
-        f"{s.fact('shown', 'count', len(shown), src)} largest are {top}."
+        f"{s.fact('model_types', 'count', n_types, src)} model types."
     )
     partial = sorted(df.loc[df["partial_month"].astype(bool), "month"].astype(str).unique())
     if partial:
@@ -315,13 +185,48 @@ def hub_types(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) 
         )
 
 
-@_summarises(CARD_SHARE, ["month", "models", "models_with_card_data", "partial_month"])
-def card_share(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+#: the wording of figures.model_types_by (hfreuse.charts.RANK_BY)
+RANKED_BY = {"hub": "Hub models created", "forum": "forum topics mentioning them"}
+
+
+def shown_types(s: Section, t: Tables, settings: Settings) -> None:
+    """The model types the RQ3 figures show, chosen by the figures' own rule
+    (:func:`hfreuse.charts.shown_model_types`), with their counts and months."""
+    if not t.has(MODEL_TOTALS):
+        return
+    src = t.path(MODEL_TOTALS)
+    totals = t.read(MODEL_TOTALS, ["model_type", "hub_models", "forum_topics"])
+    shown = shown_model_types(totals, settings.top_n, settings.rank_by)
+    if not shown:
+        return
+    rows = totals.set_index(totals["model_type"].astype(str)).loc[shown].reset_index(drop=True)
+    count = RANK_BY[settings.rank_by]
+    top = ranked(s, src, rows, "shown", "model_type", count)
+    months = ""
+    if t.has(TOTALS):
+        corr = t.read(TOTALS, ["scope", "first_month", "last_month"])
+        corr = corr[corr["scope"].astype(str) == "all"]
+        if len(corr) and pd.notna(corr["first_month"].iloc[0]):
+            src2 = t.path(TOTALS)
+            first = s.fact("shown_first_month", "month", corr["first_month"].iloc[0], src2)
+            last = s.fact("shown_last_month", "month", corr["last_month"].iloc[0], src2)
+            months = f" over the months both series share, {first} to {last}"
+    s.say(
+        f"The model types of the RQ3 figures: the {s.fact('shown', 'count', len(shown), src)} "
+        f"with the most {RANKED_BY[settings.rank_by]}{months} "
+        f"(config figures.model_types_by: "
+        f"{s.fact('rank_by', 'name', settings.rank_by, 'config: figures.model_types_by')}): "
+        f"{top}."
+    )
+
+
+@summarises(CARD_SHARE, ["month", "models", "models_with_card_data", "partial_month"])
+def card_share(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     total, with_card = int(df["models"].sum()), int(df["models_with_card_data"].sum())
     s.say(
         f"{s.fact('with_card_data', 'count', with_card, src)} of "
         f"{s.fact('models', 'count', total, src)} models "
-        f"({s.fact('share_with_card_data', 'share', _share(with_card, total), src)}) created in "
+        f"({s.fact('share_with_card_data', 'share', share(with_card, total), src)}) created in "
         "the period have card data."
     )
     full = df[~df["partial_month"].astype(bool)].copy()
@@ -330,7 +235,7 @@ def card_share(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int)
     years = years[years["models"] > 0]
     by_year = "; ".join(
         f"{s.fact(f'year_{y}', 'year', y, src)}: "
-        f"{s.fact(f'share_{y}', 'share', _share(r.models_with_card_data, r.models), src)} of "
+        f"{s.fact(f'share_{y}', 'share', share(r.models_with_card_data, r.models), src)} of "
         f"{s.fact(f'models_{y}', 'count', r.models, src)}"
         for y, r in years.iterrows()
     )
@@ -338,45 +243,64 @@ def card_share(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int)
         s.say(f"Share with card data by creation year (full months only): {by_year}.")
 
 
-def forum(s: Section, t: Tables, alpha: float, top_n: int) -> None:
+def forum_name(s: Section, t: Tables) -> str:
+    """`` of <title> (<host>)``: the forum that was crawled, from its site table; "" without."""
+    if not t.has(SITE):
+        return ""
+    src = t.path(SITE)
+    site = t.read(SITE, ["host", "title", "title_source"]).iloc[0]
+    title = s.fact("forum_title", "name", site["title"], src)
+    host = s.fact("forum_host", "name", site["host"], src)
+    if site["title_source"] == "host":
+        return f" of {host} (it does not publish a title)"
+    return f" of \u201c{title}\u201d ({host})"
+
+
+def forum(s: Section, t: Tables, settings: Settings) -> None:
     if not t.has(TOPICS):
         return
     topics = t.read(TOPICS, ["topic_id", "created_at"])
-    src = TOPICS
-    span = _created_span(s, pd.to_datetime(topics["created_at"], utc=True).dropna(), src, " ")
+    src = t.path(TOPICS)
+    name = forum_name(s, t)
+    span = created_span(s, pd.to_datetime(topics["created_at"], utc=True).dropna(), src, " ")
     cats = ""
     if t.has(TOPICS_PER_CATEGORY):
         per = t.read(TOPICS_PER_CATEGORY, ["category", "topics"])
-        totals = _top(per.groupby("category")["topics"].sum().reset_index(), "category", "topics")
-        src2 = TOPICS_PER_CATEGORY
-        top = _ranked(s, src2, totals.head(top_n), "top", "category", "topics")
+        totals = by_count(
+            per.groupby("category")["topics"].sum().reset_index(), "category", "topics"
+        )
+        src2 = t.path(TOPICS_PER_CATEGORY)
+        top = ranked(s, src2, totals.head(settings.top_n), "top", "category", "topics")
         cats = f", in {s.fact('categories', 'count', len(totals), src2)} categories"
         cats += f"; the largest are {top}" if top else ""
     s.say(
-        f"The forum snapshot holds {s.fact('topics', 'count', len(topics), src)} topics{span}{cats}."
+        f"The forum snapshot{name} holds {s.fact('topics', 'count', len(topics), src)} "
+        f"topics{span}{cats}."
     )
 
 
-@_summarises(FORUM_SUMMARY, ["metric", "value"])
-def forum_headline(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(FORUM_SUMMARY, ["metric", "value"])
+def forum_headline(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     unknown = sorted(set(df["metric"].astype(str)) - set(FORUM_METRICS))
     if unknown:
-        raise InputError(f"{FORUM_SUMMARY}, column metric: unexpected metric(s) {unknown}")
+        raise InputError(f"{src}, column metric: unexpected metric(s) {unknown}")
     parts = []
     for rec in df.to_dict("records"):
         metric = str(rec["metric"])
         name = metric.replace("share_", "share of ", 1) if metric.startswith("share_") else metric
-        value = s.fact(metric, FORUM_METRICS[metric], rec["value"], FORUM_SUMMARY)
+        value = s.fact(metric, FORUM_METRICS[metric], rec["value"], src)
         parts.append(f"{name.replace('_', ' ')}: {value}")
     if parts:
-        s.say(f"Forum ({FORUM_SUMMARY}): " + "; ".join(parts) + ".")
+        s.say(f"Forum ({src}): " + "; ".join(parts) + ".")
 
 
-@_summarises(MENTIONS, ["model_type", "topics"])
-def mentions(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
-    totals = _top(df.groupby("model_type")["topics"].sum().reset_index(), "model_type", "topics")
+@summarises(MENTIONS, ["model_type", "topics"])
+def mentions(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
+    totals = by_count(
+        df.groupby("model_type")["topics"].sum().reset_index(), "model_type", "topics"
+    )
     totals = totals[totals["topics"] > 0]
-    top = _ranked(s, src, totals.head(top_n), "top", "model_type", "topics")
+    top = ranked(s, src, totals.head(settings.top_n), "top", "model_type", "topics")
     s.say(
         f"Forum topics mention {s.fact('model_types', 'count', len(totals), src)} model types"
         + (f"; the most discussed are {top} (topics that mention them)." if top else ".")
@@ -391,13 +315,15 @@ def _code_kind(value: Any, path: str) -> str:
     return str(value)
 
 
-@_summarises(TAXONOMY, ["kind", "level", "category", "count", "share"])
-def taxonomy(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(TAXONOMY, ["kind", "level", "category", "count", "share"])
+def taxonomy(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     df = df[df["level"].astype(str) == "category"].dropna(subset=["count"])
     for kind, g in df.groupby("kind", sort=True):
         kind = _code_kind(kind, src)
-        g = _top(g, "category", "count")
-        top = _ranked(s, src, g.head(top_n), f"{kind}_top", "category", "count", lambda r: r.share)
+        g = by_count(g, "category", "count")
+        top = ranked(
+            s, src, g.head(settings.top_n), f"{kind}_top", "category", "count", lambda r: r.share
+        )
         s.say(
             f"{CODE_KINDS[kind]}: {s.fact(f'{kind}_categories', 'count', len(g), src)} "
             f"categories, {s.fact(f'{kind}_instances', 'count', g['count'].sum(), src)} coded "
@@ -405,14 +331,14 @@ def taxonomy(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -
         )
 
 
-@_summarises(ROOT_CAUSE_COUNTS, ["root_cause_group", "count"])
-def root_causes(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
-    totals = _top(
+@summarises(ROOT_CAUSE_COUNTS, ["root_cause_group", "count"])
+def root_causes(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
+    totals = by_count(
         df.groupby("root_cause_group")["count"].sum().reset_index(), "root_cause_group", "count"
     )
     whole = float(totals["count"].sum())
-    groups = _ranked(
-        s, src, totals, "group", "root_cause_group", "count", lambda r: _share(r.count, whole)
+    groups = ranked(
+        s, src, totals, "group", "root_cause_group", "count", lambda r: share(r.count, whole)
     )
     s.say(
         f"Root causes of {s.fact('answers', 'count', whole, src)} coded accepted answers, by "
@@ -420,8 +346,8 @@ def root_causes(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int
     )
 
 
-@_summarises(AGREEMENT, ["kind", "level", "measure", "pair", "units", "value"])
-def agreement(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(AGREEMENT, ["kind", "level", "measure", "pair", "units", "value"])
+def agreement(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     for (kind, level), g in df.groupby(["kind", "level"], sort=True):
         kind = _code_kind(kind, src)
         if level not in LEVELS:
@@ -447,8 +373,8 @@ def agreement(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) 
         )
 
 
-@_summarises(TOTALS, ["scope", "n_models", "rho", "p_value", "first_month", "last_month"])
-def rq3_totals(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(TOTALS, ["scope", "n_models", "rho", "p_value", "first_month", "last_month"])
+def rq3_totals(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     for rec in df.to_dict("records"):
         k = f"totals_{rec['scope']}"
         s.say(
@@ -462,8 +388,8 @@ def rq3_totals(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int)
         )
 
 
-@_summarises(TRENDS, ["model_type", "source", "direction"])
-def rq3_trends(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(TRENDS, ["model_type", "source", "direction"])
+def rq3_trends(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     unknown = sorted(set(df["direction"].astype(str)) - set(DIRECTIONS))
     if unknown:
         raise InputError(f"{src}, column direction: unexpected value(s) {unknown}")
@@ -479,8 +405,8 @@ def rq3_trends(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int)
         )
 
 
-@_summarises(DECLINING, ["model_type"])
-def rq3_declining(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(DECLINING, ["model_type"])
+def rq3_declining(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     names = ", ".join(
         s.fact(f"declining_rising_{i}", "name", n, src)
         for i, n in enumerate(df["model_type"].astype(str), start=1)
@@ -491,9 +417,9 @@ def rq3_declining(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: i
     )
 
 
-@_summarises(MONTHLY, ["model_type", "rho", "p_adjusted"])
-def rq3_monthly(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
-    sig = df[df["p_adjusted"] < alpha]
+@summarises(MONTHLY, ["model_type", "rho", "p_adjusted"])
+def rq3_monthly(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
+    sig = df[df["p_adjusted"] < settings.alpha]
     said = []
     for sign, rows in (("together", sig[sig["rho"] > 0]), ("opposite", sig[sig["rho"] < 0])):
         names = sorted(rows["model_type"].astype(str))
@@ -505,7 +431,7 @@ def rq3_monthly(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int
         f"Month by month, per model type ({s.fact('monthly_types', 'count', len(df), src)} "
         f"types): forum topics and hub uploads move together for {said[0]} and in opposite "
         f"directions for {said[1]} (Spearman, Benjamini-Hochberg adjusted p < "
-        f"{s.fact('alpha', 'alpha', alpha, 'config: stats.alpha')})."
+        f"{s.fact('alpha', 'alpha', settings.alpha, 'config: stats.alpha')})."
     )
 
 
@@ -514,8 +440,8 @@ CARD_TREND_COLUMNS += ["n_before", "n_after", "median_before", "median_after", "
 CARD_TREND_COLUMNS += ["first_month", "last_month"]
 
 
-@_summarises(CARD_TREND, CARD_TREND_COLUMNS)
-def card_trend(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(CARD_TREND, CARD_TREND_COLUMNS)
+def card_trend(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     for rec in df.to_dict("records"):
         if rec["test"] == "mann_kendall":
             s.say(
@@ -545,8 +471,8 @@ def card_trend(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int)
             )
 
 
-@_summarises(DATE_SENSITIVITY, ["statistic", "subject", "measure", "api", "true", "changed"])
-def date_sensitivity(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(DATE_SENSITIVITY, ["statistic", "subject", "measure", "api", "true", "changed"])
+def date_sensitivity(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     """How many floored models the first commits dated, and what that changed in RQ3."""
     key = df.set_index(["statistic", "subject", "measure"])
 
@@ -586,8 +512,8 @@ def date_sensitivity(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n
     )
 
 
-@_summarises(CARD_HISTORY, ["card_data_at_first_readme", "has_card_data_today"])
-def card_history(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: int) -> None:
+@summarises(CARD_HISTORY, ["card_data_at_first_readme", "has_card_data_today"])
+def card_history(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
     """Card data when README.md first appeared vs today, in the sample."""
     found = df[df["card_data_at_first_readme"].notna()]
     if not len(found):
@@ -598,8 +524,8 @@ def card_history(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: in
     s.say(
         f"In a sample of {s.fact('card_history_models', 'count', n, src)} models traced to the "
         "commit where their README.md first appeared, "
-        f"{s.fact('card_data_at_upload', 'share', _share(then, n), src)} had card data then, "
-        f"{s.fact('card_data_today', 'share', _share(now, n), src)} have it today."
+        f"{s.fact('card_data_at_upload', 'share', share(then, n), src)} had card data then, "
+        f"{s.fact('card_data_today', 'share', share(now, n), src)} have it today."
     )
 
 
@@ -607,7 +533,7 @@ def card_history(s: Section, df: pd.DataFrame, src: str, alpha: float, top_n: in
 SECTIONS: tuple[tuple[str, str, tuple[Summariser, ...]], ...] = (
     ("reproduction", "Reproduction of the paper's claims", (reproduction,)),
     ("hub", "Hub", (hub_models,)),
-    ("hub_types", "Model types on the Hub", (hub_types,)),
+    ("hub_types", "Model types on the Hub", (hub_types, shown_types)),
     ("cards", "Documentation: card data", (card_share,)),
     ("forum", "Forum", (forum,)),
     ("forum_headline", "Headline numbers of the forum", (forum_headline,)),
@@ -626,18 +552,18 @@ SECTIONS: tuple[tuple[str, str, tuple[Summariser, ...]], ...] = (
 )
 
 
-def empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in COLUMNS.items()})
-
-
-def summarize_study(tables: Sequence[str], alpha: float, top_n: int) -> pd.DataFrame:
-    """The summary table of the run's ``tables`` (paths relative to the working directory)."""
-    t = Tables(sorted({Path(p).as_posix() for p in tables}))
+def summarize_study(
+    tables: Mapping[str, str], alpha: float, top_n: int, rank_by: str = "hub"
+) -> pd.DataFrame:
+    """The summary table of the run's ``tables`` (table id -> path, e.g. ``hub/models`` ->
+    the path the rules gave it); the wording follows ``alpha``, ``top_n`` and ``rank_by``."""
+    t = Tables(dict(sorted(tables.items())))
+    settings = Settings(alpha=alpha, top_n=top_n, rank_by=rank_by)
     rows: list[dict[str, Any]] = []
     for sid, heading, summarisers in SECTIONS:
         section = Section(sid, heading)
         for fn in summarisers:
-            fn(section, t, alpha, top_n)
+            fn(section, t, settings)
         if any(r["kind"] == SENTENCE for r in section.rows):
             rows += section.rows
     if not rows:

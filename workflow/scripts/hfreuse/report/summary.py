@@ -3,7 +3,7 @@
 This module presents and computes nothing: it reads the table, replaces each ``{key}`` of a
 sentence with the fact of that key in the same section, formatted by its kind, and groups the
 sentences by section in the table's order. A table that does not follow the schema
-(:data:`hfreuse.report.study_summary.COLUMNS`) is an error naming the file and what is wrong.
+(:data:`hfreuse.report.facts.COLUMNS`) is an error naming the file and what is wrong.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..errors import InputError
-from .study_summary import COLUMNS, KINDS, NUMBER_KINDS, PLACEHOLDER, SENTENCE
+from .facts import COLUMNS, KINDS, NUMBER_KINDS, PLACEHOLDER, SENTENCE
 
 
 @dataclass(frozen=True)
