@@ -26,6 +26,9 @@ PAPER = {"width": 250, "height": 150, "size": 500, "font": "Liberation Serif", "
 #: PNG resolution by style (pixels per inch written in the file; pixels = points * ppi / 72).
 PNG_PPI = {"report": 144, "paper": 300}
 PARTIAL_NOTE = "partial"
+NO_DATA = "No data in this snapshot"
+#: marks that draw data (rules and text only annotate: a floor line, a "partial" label)
+DATA_MARKS = {"arc", "area", "bar", "circle", "line", "point", "rect", "square", "tick", "trail"}
 
 
 def top_by(df, value: str, n: int, key: str = "model_type") -> list[str]:
@@ -47,6 +50,25 @@ def shown_model_types(totals: pd.DataFrame, top_n: int, rank_by: str = "hub") ->
     if rank_by not in RANK_BY:
         raise ValueError(f"figures.model_types_by: {rank_by!r} is not one of {sorted(RANK_BY)}")
     return top_by(totals, RANK_BY[rank_by], top_n)
+
+
+#: a month axis spanning at most this many months ticks at month starts only (every month, or
+#: every few months): left alone, Vega ticks within months over a short range, and each of
+#: those ticks is labelled with the same month
+SHORT_RANGE_MONTHS = 24
+
+
+def month_axis(months: Any, **kwargs: Any) -> alt.Axis:
+    """An axis of months labelled ``YYYY-MM`` for the ``months`` (YYYY-MM) it spans; over a
+    short range (:data:`SHORT_RANGE_MONTHS`) one tick per month start, at most about 12."""
+    names = sorted({str(m) for m in months if pd.notna(m)})
+    axis: dict[str, Any] = {"format": "%Y-%m", **kwargs}
+    if names:
+        span = (pd.Period(names[-1], "M") - pd.Period(names[0], "M")).n + 1
+        if span <= SHORT_RANGE_MONTHS:
+            step = max(1, -(-span // 12))
+            axis["tickCount"] = alt.TimeIntervalStep(interval="month", step=step)
+    return alt.Axis(**axis)
 
 
 def count_axis(**kwargs: Any) -> alt.Axis:
@@ -295,6 +317,52 @@ def title_lines(spec: dict) -> tuple[str, list[str]]:
     return text, [sub] if isinstance(sub, str) else [str(s) for s in sub]
 
 
+def _marks(node: Any, data: Any = None):
+    """(mark type, data) of every mark of a spec, each with the data it draws (its own or its
+    parent's)."""
+    if not isinstance(node, dict):
+        return
+    data = node.get("data", data)
+    mark = node.get("mark")
+    if mark is not None:
+        yield (mark.get("type") if isinstance(mark, dict) else mark), data
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for child in node.get(key) or []:
+            yield from _marks(child, data)
+    if isinstance(node.get("spec"), dict):
+        yield from _marks(node["spec"], data)
+
+
+def has_data(spec: dict) -> bool:
+    """Whether any data mark of the spec has a row to draw (inline values or a named dataset)."""
+    datasets = spec.get("datasets") or {}
+    for mark, data in _marks(spec):
+        if mark not in DATA_MARKS or not isinstance(data, dict):
+            continue
+        rows = data["values"] if "values" in data else datasets.get(data.get("name"), [])
+        if rows:
+            return True
+    return False
+
+
+def no_data_spec(spec: dict) -> dict:
+    """The figure of a snapshot with no data for it: its title and notes, and "No data in this
+    snapshot" where the marks would be (instead of empty axes); ``usermeta.no_data`` tells the
+    report and the caption file."""
+    width = spec.get("width") or ChartSettings.width
+    height = spec.get("height") or ChartSettings.height
+    out = {k: spec[k] for k in ("$schema", "config", "title") if k in spec}
+    out.update(
+        width=width,
+        height=height,
+        data={"values": [{"text": NO_DATA}]},
+        mark={"type": "text", "fontSize": 14, "color": "#555555"},
+        encoding={"text": {"field": "text", "type": "nominal"}},
+        usermeta={"no_data": True},
+    )
+    return out
+
+
 def styled(spec: dict, style: str) -> dict:
     """``spec`` in a figure style. Both record the title and notes in ``usermeta`` (the report
     and the caption file read them there). ``report`` keeps them in the image (self-explaining
@@ -304,7 +372,10 @@ def styled(spec: dict, style: str) -> dict:
         raise ValueError(f"unknown figure style {style!r} (expected one of {STYLES})")
     spec = dict(spec)
     title, notes = title_lines(spec)
+    no_data = bool((spec.get("usermeta") or {}).get("no_data"))
     spec["usermeta"] = {"title": title, "notes": notes, "style": style}
+    if no_data:
+        spec["usermeta"]["no_data"] = True
     if style == "paper":
         spec.pop("title", None)
         font, size = PAPER["font"], PAPER["font_size"]
@@ -344,6 +415,8 @@ def caption_text(spec: dict) -> str:
     image no longer carries)."""
     meta = spec.get("usermeta") or {}
     lines = [str(meta.get("title", "")).strip()] + [f"- {n}" for n in meta.get("notes", [])]
+    if meta.get("no_data"):
+        lines.append(f"- {NO_DATA}.")
     return "\n".join(line for line in lines if line) + "\n"
 
 
@@ -365,7 +438,10 @@ def save_chart(
     """
     import vl_convert as vlc
 
-    spec_dict = styled(chart.to_dict(), style)
+    spec_dict = chart.to_dict()
+    if not has_data(spec_dict):
+        spec_dict = no_data_spec(spec_dict)
+    spec_dict = styled(spec_dict, style)
     spec_json = json.dumps(spec_dict, sort_keys=True, indent=1)
     outs = [o for o in (html, svg, png, spec, pdf, caption) if o]
     for out in outs:

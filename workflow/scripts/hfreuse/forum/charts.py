@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from .. import palette
-from ..charts import ChartSettings, chart_builder, count_axis, partial_band
+from ..charts import ChartSettings, chart_builder, count_axis, month_axis, partial_band
 from .stats import GROUPS
 
 # bins of the posts-per-topic chart: (label, lowest, highest)
@@ -54,7 +54,7 @@ def _cumulative_lines(
         alt.Chart(df)
         .mark_line(interpolate="step-after")
         .encode(
-            x=alt.X("month:T", title="topic creation month", axis=alt.Axis(format="%Y-%m")),
+            x=alt.X("month:T", title="topic creation month", axis=month_axis(df["month"])),
             y=alt.Y("cumulative_topics:Q", title=y_title, axis=count_axis()),
             color=alt.Color(
                 "category:N",

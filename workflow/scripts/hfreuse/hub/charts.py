@@ -11,6 +11,7 @@ from ..charts import (
     ChartSettings,
     chart_builder,
     count_axis,
+    month_axis,
     month_series,
     shown_model_types,
     top_by,
@@ -36,11 +37,13 @@ def partial_note(monthly: pd.DataFrame) -> list[str]:
     return [f"Partial month (snapshot ends within it): {', '.join(months)}"] if months else []
 
 
-X_MONTH = alt.X(
-    "month:T",
-    title="creation month",
-    axis=alt.Axis(format="%Y-%m", labelFlush=False, labelOverlap="greedy"),
-)
+def x_month(months: pd.Series) -> alt.X:
+    """The creation-month axis over ``months`` (:func:`hfreuse.charts.month_axis`)."""
+    return alt.X(
+        "month:T",
+        title="creation month",
+        axis=month_axis(months, labelFlush=False, labelOverlap="greedy"),
+    )
 
 
 def _floor_rule(monthly: pd.DataFrame) -> alt.Chart | None:
@@ -135,13 +138,12 @@ def build_hub_model_types(
         axis=count_axis(),
         scale=alt.Scale(domain=[0, top_value]),
     )
-    layers = month_series(df, x=X_MONTH, y=y, color=color, tooltip=tooltip, group="model_type")
+    x = x_month(df["month"])
+    layers = month_series(df, x=x, y=y, color=color, tooltip=tooltip, group="model_type")
     by = "Hub models" if RANK_BY[rank_by] == "hub_models" else "forum topics"
     notes = [f"The {len(top)} model types of the RQ3 figures (top by {by}, config.model_type)"]
     if api is not None:
-        layers.append(
-            _faint_api_layer(api, "models_api", X_MONTH, "models created", color, "model_type")
-        )
+        layers.append(_faint_api_layer(api, "models_api", x, "models created", color, "model_type"))
         spike = int(api.loc[api["month"] == FLOOR_MONTH, "models_api"].sum())
         notes.append(
             "Months from each model's first commit; faint dotted lines: the API's createdAt "
@@ -168,9 +170,10 @@ def build_card_share(monthly: pd.DataFrame, *, settings: ChartSettings) -> alt.L
     color = alt.Color("series:N", scale=alt.Scale(domain=["share"], range=["#4e79a7"]), legend=None)
     df["partial_month"] = df["partial_month"].astype(bool)
     df["series"] = "share"
+    x = x_month(df["month"])
     layers = month_series(
         df,
-        x=X_MONTH,
+        x=x,
         y=alt.Y(
             "share:Q",
             title="share of models with card data",
@@ -196,7 +199,7 @@ def build_card_share(monthly: pd.DataFrame, *, settings: ChartSettings) -> alt.L
                 alt.Chart(differs)
                 .mark_point(shape="diamond", filled=False, size=70, color="#888", opacity=0.8)
                 .encode(
-                    x=X_MONTH,
+                    x=x,
                     y="share_api:Q",
                     tooltip=[
                         alt.Tooltip("month:T", format="%Y-%m"),

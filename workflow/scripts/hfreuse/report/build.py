@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from ..charts import NO_DATA
 from . import dictionary as rd
 from . import html as h
 from . import layout
@@ -34,7 +35,8 @@ PAPER = (
 )
 SOURCES = {
     "demo": "the embedded demo snapshot (generated, synthetic)",
-    "live": "a crawl of the live HuggingFace Hub and forum",
+    "live": "a live crawl of the HuggingFace Hub and of a Discourse forum (both named in the "
+    "crawl manifest; the forum also in the Forum section)",
     "paper": "the authors' replication package",
 }
 Blocks = dict[str, list[dict[str, Any]]]
@@ -61,9 +63,12 @@ def figure_meta(spec_path: str | None, default: str) -> tuple[str, list[str], st
     return (str(title) if title else default), [], "report"
 
 
-def figure_title(spec_path: str | None, default: str) -> str:
-    """The chart's title from its Vega-Lite spec (``default`` when it has none)."""
-    return figure_meta(spec_path, default)[0]
+def figure_without_data(spec_path: str | None) -> bool:
+    """Whether the figure says "No data in this snapshot" (:func:`hfreuse.charts.no_data_spec`)."""
+    if not spec_path:
+        return False
+    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    return bool((spec.get("usermeta") or {}).get("no_data"))
 
 
 class Numbers:
@@ -103,6 +108,9 @@ def figure_blocks(
         if name in caption_by:
             text = Path(caption_by[name]).read_text(encoding="utf-8")
             caption = h.Markup(h.rst_to_html(text, caption_by[name], context))
+        if figure_without_data(spec_by.get(name)):
+            said = h.Markup("<p><strong>{}.</strong></p>").format(NO_DATA)
+            caption = said + (caption or "")
         others = ".pdf, .png, .html, .json, .txt" if style == "paper" else ".png, .html, .json"
         place = layout.FIGURE_PLACES.get(categories.get(name, ""), "methods")
         out.setdefault(place, []).append(

@@ -13,6 +13,7 @@ from ..charts import (
     ChartSettings,
     chart_builder,
     count_axis,
+    month_axis,
     month_series,
     shown_model_types,
     top_by,
@@ -48,7 +49,7 @@ def build_forum_mentions(
     x = alt.X(
         "month:T",
         title="month of topic creation",
-        axis=alt.Axis(format="%Y-%m", labelFlush=False, labelOverlap="greedy"),
+        axis=month_axis(df["month"], labelFlush=False, labelOverlap="greedy"),
     )
     color = alt.Color(
         "model_type:N", sort=top, title="model type", scale=palette.scale(top, "model_type")
