@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import copy_workflow, run_snakemake
 from hfreuse.report import dictionary as rd
+from report_checks import check_words_follow_tables
 from test_report_browser import (  # noqa: F401
     PROBE_JS,
     check_report_visit,
@@ -48,6 +49,14 @@ def test_default_target_builds_a_complete_report(demo_run):
         if table.count("/") == 2 and table != "results/report/outputs.parquet":
             assert f"<td>{table}</td>" in html, f"{table} missing from the manifest's row counts"
     assert "<script" not in html.lower()
+
+
+def test_demo_report_words_follow_the_tables(demo_run):
+    """Every count and top list of the summary recomputed from its table; the RQ3 figures'
+    model types are the ones the text names; the demo forum named by its (synthetic) title."""
+    check_words_follow_tables(demo_run)
+    html = (demo_run / "results/report.html").read_text(encoding="utf-8")
+    assert "The forum snapshot of \u201chfreuse demo forum (SYNTHETIC)\u201d" in html
 
 
 def test_every_table_under_results_is_documented(demo_run, monkeypatch):
@@ -247,7 +256,9 @@ def test_live_run_on_the_stubs_gives_a_complete_report(httpserver, forum_server,
 
     models = real_models()
     hub = StubHub(models=models, cards=assign_cards(models)).install(httpserver)
-    forum = StubServer(forum_server, DiscourseSite())
+    site = DiscourseSite()
+    site.title = "Stub Discourse (recorded answers)"
+    forum = StubServer(forum_server, site)
     wf = copy_workflow(tmp_path / "wf")
     overlay = wf / "config" / "stub.yaml"
     overlay.write_text(
@@ -292,7 +303,12 @@ def test_live_run_on_the_stubs_gives_a_complete_report(httpserver, forum_server,
     assert "resources/raw/stub-1/hub/cards/shard-*-of-*.json (2 files)" in html
     assert hub.base_url in html and forum.url in html  # the crawls' endpoints, from the manifests
     assert f"The Hub snapshot holds {len(models):,} models" in html
-    assert f"The forum snapshot holds {len(forum.site.entries):,} topics" in html
+    host = "127.0.0.1" if "127.0.0.1" in forum.url else "localhost"
+    assert (
+        f"The forum snapshot of \u201cStub Discourse (recorded answers)\u201d ({host}) holds "
+        f"{len(forum.site.entries):,} topics"
+    ) in html
+    check_words_follow_tables(wf)
     names = figure_names(wf)
     assert sorted(re.findall(r'data-figure="([^"]+)"', html)) == names and names
 
