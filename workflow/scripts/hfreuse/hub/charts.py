@@ -30,13 +30,6 @@ def has_floor(monthly: pd.DataFrame) -> bool:
     return bool((monthly["month"].astype(str) == FLOOR_MONTH).any() and floored.sum() > 0)
 
 
-def partial_note(monthly: pd.DataFrame) -> list[str]:
-    months = sorted(
-        monthly.loc[monthly["partial_month"].astype(bool), "month"].astype(str).unique()
-    )
-    return [f"Partial month (snapshot ends within it): {', '.join(months)}"] if months else []
-
-
 def x_month(months: pd.Series) -> alt.X:
     """The creation-month axis over ``months`` (:func:`hfreuse.charts.month_axis`)."""
     return alt.X(

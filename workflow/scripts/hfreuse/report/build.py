@@ -254,45 +254,31 @@ def manifest_blocks(config: Mapping, manifests: Sequence[str], facts: str) -> li
             {"kind": "heading", "level": 4, "id": "", "text": g.label},
             {"kind": "kv", "css_class": "kv", "pairs": h.kv_pairs(g.rows)},
         ]
-    outputs = pd.read_parquet(facts, columns=list(rm.FACT_TYPES))
-    blocks.append(
-        {
-            "kind": "details",
-            "id": "run-details",
-            "summary": "Library versions, configuration and every output's checksum",
-            "blocks": [
-                {
-                    "kind": "heading",
-                    "level": 4,
-                    "id": "",
-                    "text": "Library versions (report build)",
-                },
-                {"kind": "kv", "css_class": "kv", "pairs": h.kv_pairs(rm.library_versions())},
-                {
-                    "kind": "heading",
-                    "level": 4,
-                    "id": "",
-                    "text": "Configuration (secrets redacted)",
-                },
-                {
-                    "kind": "kv",
-                    "css_class": "kv",
-                    "pairs": h.kv_pairs(rm.flatten(rm.redact(config))),
-                },
-                {
-                    "kind": "heading",
-                    "level": 4,
-                    "id": "",
-                    "text": "Outputs: row counts and checksums",
-                },
-                {
-                    "kind": "markup",
-                    "html": h.table(outputs, css_class="data files"),
-                },
-            ],
-        }
-    )
+    blocks.append(run_details(config, facts))
     return blocks
+
+
+def _heading4(text: str) -> dict:
+    return {"kind": "heading", "level": 4, "id": "", "text": text}
+
+
+def run_details(config: Mapping, facts: str) -> dict:
+    """The collapsed block of library versions, the configuration (secrets redacted) and every
+    output's row count and checksum (the table ``facts``)."""
+    outputs = pd.read_parquet(facts, columns=list(rm.FACT_TYPES))
+    return {
+        "kind": "details",
+        "id": "run-details",
+        "summary": "Library versions, configuration and every output's checksum",
+        "blocks": [
+            _heading4("Library versions (report build)"),
+            {"kind": "kv", "css_class": "kv", "pairs": h.kv_pairs(rm.library_versions())},
+            _heading4("Configuration (secrets redacted)"),
+            {"kind": "kv", "css_class": "kv", "pairs": h.kv_pairs(rm.flatten(rm.redact(config)))},
+            _heading4("Outputs: row counts and checksums"),
+            {"kind": "markup", "html": h.table(outputs, css_class="data files")},
+        ],
+    }
 
 
 def dictionary_blocks(tables: Sequence[str], entries: Mapping[str, rd.Entry]) -> list[dict]:
@@ -363,6 +349,30 @@ def _numbered(blocks: list[dict], numbers: Numbers) -> list[dict]:
     return blocks
 
 
+def appendix_blocks(appendix: list[dict], max_table_rows: int) -> list[dict]:
+    """The long tables, each collapsed, after a note on what they show."""
+    if not appendix:
+        return [{"kind": "paragraph", "css_class": "note", "text": "No raw table in this run."}]
+    blocks: list[dict] = [
+        {
+            "kind": "paragraph",
+            "css_class": "note",
+            "text": f"Long tables, collapsed (click a title to open); each shows its first "
+            f"{max_table_rows:,} rows, the whole table is the file named.",
+        }
+    ]
+    for b in appendix:
+        blocks.append(
+            {
+                "kind": "details",
+                "id": f"appendix-{b['anchor']}",
+                "summary": b["title"],
+                "blocks": [b],
+            }
+        )
+    return blocks
+
+
 def build_report(
     *,
     figures: Sequence[str],
@@ -405,29 +415,7 @@ def build_report(
             body[sid] += tabs.get(sid, [])
     body["methods"] += manifest_blocks(config, manifests, str(facts))
     body["methods"] += dictionary_blocks(tables, entries)
-    appendix = tabs.get("appendix", [])
-    if appendix:
-        body["appendix"].append(
-            {
-                "kind": "paragraph",
-                "css_class": "note",
-                "text": f"Long tables, collapsed (click a title to open); each shows its first "
-                f"{max_table_rows:,} rows, the whole table is the file named.",
-            }
-        )
-        for b in appendix:
-            body["appendix"].append(
-                {
-                    "kind": "details",
-                    "id": f"appendix-{b['anchor']}",
-                    "summary": b["title"],
-                    "blocks": [b],
-                }
-            )
-    else:
-        body["appendix"].append(
-            {"kind": "paragraph", "css_class": "note", "text": "No raw table in this run."}
-        )
+    body["appendix"] += appendix_blocks(tabs.get("appendix", []), max_table_rows)
     numbers = Numbers()
     sections = []
     for sid, stitle in layout.SECTIONS:

@@ -104,10 +104,6 @@ def anchor(text: str) -> str:
     return slug or "x"
 
 
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 @cache
 def _environment(folder: str):
     import jinja2
