@@ -125,6 +125,53 @@ def _overlap(a: tuple, b: tuple) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def _log_axes(df: pd.DataFrame) -> tuple[alt.X, alt.Y]:
+    """Log axes of Hub models (x) and forum topics (y), fitted to ``df``."""
+    x_dom, y_dom = log_domain(df["hub_models"]), log_domain(df["forum_topics"])
+    x = alt.X(
+        "hub_models:Q",
+        title="models created on the Hub",
+        scale=alt.Scale(type="log", domain=x_dom, nice=False),
+        axis=alt.Axis(format="~s", labelOverlap="greedy"),
+    )
+    y = alt.Y(
+        "forum_topics:Q",
+        title="forum topics mentioning it",
+        scale=alt.Scale(type="log", domain=y_dom, nice=False),
+        axis=alt.Axis(format="~s", labelOverlap="greedy"),
+    )
+    return x, y
+
+
+def _label_layers(df: pd.DataFrame, placed: dict, x: alt.X, y: alt.Y) -> list[alt.Chart]:
+    """One text layer per label offset, for the model types :func:`place_labels` placed."""
+    layers = []
+    for dx, dy, align in OFFSETS:
+        names = [n for n, p in placed.items() if p == (dx, dy, align)]
+        if names:
+            layers.append(
+                alt.Chart(df[df["model_type"].isin(names)])
+                .mark_text(align=align, dx=dx, dy=dy, fontSize=LABEL_FONT, color="#333333")
+                .encode(x=x, y=y, text="model_type:N")
+            )
+    return layers
+
+
+def _scatter_notes(correlation: pd.DataFrame, dropped: list[str]) -> list[str]:
+    """The notes: what a point is, the totals correlation (n >= 3), unlabelled types."""
+    row = correlation[correlation["scope"].astype(str) == "all"]
+    notes = ["One point per model type, totals over the months both sources share"]
+    if len(row) and row["n_models"].iloc[0] >= 3:
+        r = row.iloc[0]
+        notes.append(
+            f"Spearman rho = {r['rho']:.3g} (p = {r['p_value']:.2g}, n = {r['n_models']} model "
+            f"types, {r['first_month']} to {r['last_month']})"
+        )
+    if dropped:
+        notes.append(f"Unlabelled to avoid overprinting: {', '.join(dropped)}")
+    return notes
+
+
 @chart_builder(top_n=5)
 def build_forum_vs_hub(
     totals: pd.DataFrame,
@@ -163,41 +210,12 @@ def build_forum_vs_hub(
             range=[*palette.colors(groups, "model_type"), OTHER_COLOR],
         ),
     )
-    x = alt.X(
-        "hub_models:Q",
-        title="models created on the Hub",
-        scale=alt.Scale(type="log", domain=x_dom, nice=False),
-        axis=alt.Axis(format="~s", labelOverlap="greedy"),
+    x, y = _log_axes(df)
+    points = (
+        alt.Chart(df)
+        .mark_circle(size=40, opacity=0.8)
+        .encode(x=x, y=y, color=color, tooltip=["model_type:N", "hub_models:Q", "forum_topics:Q"])
     )
-    y = alt.Y(
-        "forum_topics:Q",
-        title="forum topics mentioning it",
-        scale=alt.Scale(type="log", domain=y_dom, nice=False),
-        axis=alt.Axis(format="~s", labelOverlap="greedy"),
-    )
-    base = alt.Chart(df)
-    layers = [
-        base.mark_circle(size=40, opacity=0.8).encode(
-            x=x, y=y, color=color, tooltip=["model_type:N", "hub_models:Q", "forum_topics:Q"]
-        )
-    ]
-    for dx, dy, align in OFFSETS:
-        names = [n for n, p in placed.items() if p == (dx, dy, align)]
-        if names:
-            layers.append(
-                alt.Chart(df[df["model_type"].isin(names)])
-                .mark_text(align=align, dx=dx, dy=dy, fontSize=LABEL_FONT, color="#333333")
-                .encode(x=x, y=y, text="model_type:N")
-            )
-    row = correlation[correlation["scope"].astype(str) == "all"]
-    notes = ["One point per model type, totals over the months both sources share"]
-    if len(row) and row["n_models"].iloc[0] >= 3:
-        r = row.iloc[0]
-        notes.append(
-            f"Spearman rho = {r['rho']:.3g} (p = {r['p_value']:.2g}, n = {r['n_models']} model "
-            f"types, {r['first_month']} to {r['last_month']})"
-        )
-    dropped = [n for n in want if n not in placed]
-    if dropped:
-        notes.append(f"Unlabelled to avoid overprinting: {', '.join(dropped)}")
+    layers = [points, *_label_layers(df, placed, x, y)]
+    notes = _scatter_notes(correlation, [n for n in want if n not in placed])
     return settings.sized(alt.layer(*layers), "Forum mentions vs Hub uploads per model type", notes)
