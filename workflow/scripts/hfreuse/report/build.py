@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from ..coding.guidance import coding_guidance, sheets_among
 from . import dictionary as rd
 from . import html as h
 from . import layout
@@ -420,6 +421,11 @@ def build_report(
         body["appendix"].append(
             {"kind": "paragraph", "css_class": "note", "text": "No raw table in this run."}
         )
+    # empty RQ1 and RQ2 of a run with blank coding sheets say what to fill and set
+    coding = config.get("coding") or {}
+    coding_words = coding_guidance(
+        sheets_among(tables), coding.get("filled_dir"), coding.get("codebook")
+    )
     numbers = Numbers()
     sections = []
     for sid, stitle in layout.SECTIONS:
@@ -428,6 +434,9 @@ def build_report(
             if b["kind"] == "details":
                 _numbered(b["blocks"], numbers)
         if not blocks:
-            blocks = [{"kind": "paragraph", "css_class": "note", "text": "Nothing in this run."}]
+            words = (
+                coding_words if sid in ("rq1", "rq2") and coding_words else ["Nothing in this run."]
+            )
+            blocks = [{"kind": "paragraph", "css_class": "note", "text": t} for t in words]
         sections.append((sid, stitle, blocks))
     return h.page(title, sections, css, synthetic, template_dir)
