@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import copy_workflow
@@ -41,6 +42,7 @@ def test_the_sheets_among_a_runs_tables():
 def test_import_without_filled_sheets_is_one_clear_error():
     assert check_import_inputs(["coded/coder1.csv"], ["book.csv"]) == "book.csv"
     assert check_import_inputs(["coded/coder1.csv"], "book.csv") == "book.csv"
+    assert check_import_inputs(["coded/coder1.csv"], Path("book.csv")) == Path("book.csv")
     with pytest.raises(InputError) as err:
         check_import_inputs([], [], SHEETS)
     message = str(err.value)

@@ -7,6 +7,7 @@ sections, and the one-line error of ``import_coding`` when it is asked for witho
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,12 +68,14 @@ def sheets_among(tables: Sequence[str]) -> list[str]:
 
 
 def check_import_inputs(
-    filled: Sequence[str], codebook_csv: Sequence[str] | str, sheets: Sequence[str] = ()
-) -> str:
+    filled: Sequence[str],
+    codebook_csv: Sequence[str] | str | os.PathLike,
+    sheets: Sequence[str] = (),
+) -> str | os.PathLike:
     """The codebook CSV to import with the filled sheets ``filled``, or one clear error when
     ``coding.filled_dir`` or ``coding.codebook`` is not set (Snakemake then passes empty
     inputs); ``sheets`` are the blank sheets, named in the error."""
-    book = [codebook_csv] if isinstance(codebook_csv, str) else list(codebook_csv)
+    book = [codebook_csv] if isinstance(codebook_csv, str | os.PathLike) else list(codebook_csv)
     unset = _unset(list(filled), book)
     if unset:
         where = f" (the blank sheets are in {_folder(sheets)})" if sheets else ""
