@@ -1,6 +1,6 @@
-"""The shell commands of README.md, and what of each can be checked offline.
+"""The shell commands of README.md and docs/*.md, and what of each can be checked offline.
 
-Commands are read from two places:
+Commands are read from two places in each document:
 
 * every line of a fenced ```bash / ```sh / ```shell / ```console block (``\\`` continuations
   joined, ``#`` comments and a ``$`` prompt dropped, ``a && b`` and ``a; b`` split into commands);
@@ -10,8 +10,12 @@ Commands are read from two places:
 
 :func:`problems` checks one command in a workflow folder: the repository files it names exist
 (config files, profiles, requirement files, scripts), then a check by kind (a snakemake dry run,
-``--help`` of a Python script, ``bash -n`` of a shell script, registered pytest markers). A command
-of a kind it does not know is a problem too, so a new README command needs a check here.
+``--help`` of a Python script, ``bash -n`` of a shell script, registered pytest markers, ``--help``
+of an ``hf`` subcommand). A command of a kind it does not know is a problem too, so a new command
+in the documentation needs a check here.
+
+:func:`link_problems` checks the relative links of a document: the file exists, and an anchor
+(``#section``) names one of its headings (GitHub's slugs).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FENCE_LANGS = {"bash", "sh", "shell", "console"}
-INLINE_TOOLS = {"snakemake", "python3", "python", "pip", "bash"}
+INLINE_TOOLS = {"snakemake", "python3", "python", "pip", "bash", "hf", "squeue", "scancel"}
 PLACEHOLDER = re.compile(r"\.\.\.|<[^>]*>")
 SEPARATORS = {"&&", ";", "||"}
 #: Commands of the user's shell or site (no repository file to check): why each is fine.
@@ -55,10 +59,12 @@ CLOSED_PROXY = "http://127.0.0.1:9"  # a closed local port: anything not local f
 
 @dataclass(frozen=True)
 class Command:
-    """One README command: its words, and the README lines that show it."""
+    """One documented command: its words, the lines that show it (of one document), and where
+    (``file:line``) the documents show it."""
 
     argv: tuple[str, ...]
     lines: tuple[int, ...]
+    places: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -148,10 +154,27 @@ def readme_commands(readme: Path) -> list[Command]:
     return [Command(argv, tuple(lines)) for argv, lines in seen.items()]
 
 
+def doc_files(root: Path) -> list[Path]:
+    """The user documentation: README.md, then docs/*.md (sorted)."""
+    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+
+
+def docs_commands(files: list[Path], root: Path) -> list[Command]:
+    """Every command of ``files``, once each (in order of first appearance), with its places."""
+    seen: dict[tuple[str, ...], list[str]] = {}
+    for path in files:
+        for command in readme_commands(path):
+            name = path.relative_to(root).as_posix()
+            seen.setdefault(command.argv, []).extend(f"{name}:{n}" for n in command.lines)
+    return [Command(argv, (), tuple(places)) for argv, places in seen.items()]
+
+
 def command_kind(argv: tuple[str, ...] | list[str]) -> str:
-    """What a command is: snakemake, pip, pytest, venv, python-script, bash-script, environment
-    (nothing of the repository), or unknown."""
+    """What a command is: snakemake, pip, pytest, venv, python-script, bash-script, hf (the
+    huggingface_hub CLI), environment (nothing of the repository), or unknown."""
     words = list(argv)
+    if words[0] == "hf" and len(words) > 1:
+        return "hf"
     if words[0] in ("python3", "python") and len(words) > 2 and words[1] == "-m":
         return {"snakemake": "snakemake", "pip": "pip", "pytest": "pytest", "venv": "venv"}.get(
             words[2], "unknown"
@@ -227,6 +250,7 @@ def missing_files(command: Command, root: Path) -> list[str]:
 def offline_env() -> dict[str, str]:
     """The environment of the checks: every proxy a closed local port, so nothing leaves."""
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    env["HF_HUB_OFFLINE"] = "1"  # the hf CLI's update check stays home too
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
         env[var] = CLOSED_PROXY
     return env
@@ -283,8 +307,52 @@ def problems(command: Command, root: Path, run: bool = True) -> list[str]:
         used = set(re.findall(r"\w+", " ".join(_option_values(args, {"-m"}))))
         unknown = used - {"not", "and", "or"} - _pytest_markers(root)
         failure = f"unregistered pytest markers {sorted(unknown)}" if unknown else None
+    elif kind == "hf":
+        failure = _run([*command.argv, "--help"], root, timeout=60)
     elif kind == "venv":
         failure = None if importlib.util.find_spec("venv") else "python3 has no venv module"
     elif kind == "unknown":
         failure = "no check known for this kind of command: add one to tests/readme_commands.py"
     return [f"`{command.text}`: {failure}"] if failure else []
+
+
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def heading_slugs(text: str) -> set[str]:
+    """The anchors GitHub gives a document's headings (lower case, punctuation dropped, spaces
+    to hyphens; a repeated heading gets -1, -2, ...)."""
+    slugs: set[str] = set()
+    in_fence = False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+        match = None if in_fence else re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if match:
+            slug = re.sub(r"[^\w\- ]", "", match.group(1).lower()).replace(" ", "-")
+            unique, n = slug, 0
+            while unique in slugs:
+                n += 1
+                unique = f"{slug}-{n}"
+            slugs.add(unique)
+    return slugs
+
+
+def link_problems(path: Path, root: Path) -> list[str]:
+    """The relative links of ``path`` that do not resolve: a missing file (or one outside the
+    repository), or an anchor that names no heading of its document."""
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for target in LINK.findall(line):
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target):
+                continue  # https:, mailto:
+            file, _, anchor = target.partition("#")
+            dest = (path.parent / file).resolve() if file else path.resolve()
+            where = f"{path.relative_to(root).as_posix()}:{number}: link {target}"
+            if root.resolve() not in dest.parents or not dest.exists():
+                found.append(f"{where}: no such file in the repository")
+            elif anchor and dest.suffix == ".md":
+                if anchor not in heading_slugs(dest.read_text(encoding="utf-8")):
+                    found.append(f"{where}: no heading #{anchor} in {dest.name}")
+    return found

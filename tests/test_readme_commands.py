@@ -1,9 +1,10 @@
-"""Every README command works as written (issue 15), as far as it can run offline.
+"""Every documented command works as written (issues 15 and 23), as far as it can run offline.
 
-Each command of README.md (shell blocks, and `snakemake ...` / `python3 ...` / `bash ...` spans
-in prose and tables; see tests/readme_commands.py) is one test case: the files it names exist,
-and a snakemake command passes a dry run in a fresh copy of the workflow. Dry runs plan the
-crawls without fetching anything; every proxy points at a closed local port all the same.
+Each command of README.md and docs/*.md (shell blocks, and `snakemake ...` / `python3 ...` /
+`bash ...` spans in prose and tables; see tests/readme_commands.py) is one test case: the files it
+names exist, and a snakemake command passes a dry run in a fresh copy of the workflow. Dry runs
+plan the crawls without fetching anything; every proxy points at a closed local port all the
+same. Every relative link of those documents resolves.
 """
 
 from __future__ import annotations
@@ -14,10 +15,21 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT, SHARED_DATA, copy_workflow, shared_path
-from readme_commands import Command, command_kind, named_files, problems, readme_commands
+from readme_commands import (
+    Command,
+    command_kind,
+    doc_files,
+    docs_commands,
+    heading_slugs,
+    link_problems,
+    named_files,
+    problems,
+    readme_commands,
+)
 
 README = ROOT / "README.md"
-COMMANDS = readme_commands(README)
+DOCS = doc_files(ROOT)
+COMMANDS = docs_commands(DOCS, ROOT)
 
 
 def _needs_shared_data(command: Command) -> bool:
@@ -39,12 +51,16 @@ def test_readme_command_works(command, tmp_path):
         (tmp_path / "shared").mkdir()
         (tmp_path / "shared" / "data").symlink_to(SHARED_DATA, target_is_directory=True)
     found = problems(command, wf)
-    assert not found, f"README.md line(s) {list(command.lines)}:\n" + "\n".join(found)
+    assert not found, f"shown at {', '.join(command.places)}:\n" + "\n".join(found)
 
 
 def test_the_readme_commands_are_found():
-    """The extraction sees the commands of every kind the README shows."""
+    """The extraction sees the commands of every kind the README and docs/ show."""
     texts = [c.text for c in COMMANDS]
+    assert len(DOCS) > 5 and all(p.stat().st_size for p in DOCS)
+    shown_in = {p.split(":")[0] for c in COMMANDS for p in c.places}
+    assert {"README.md", "docs/cluster.md", "docs/performance.md", "docs/hub.md"} <= shown_in
+    assert "hf auth login" in texts and "python3 bench/readme_perf.py" in texts
     assert "snakemake --cores 2" in texts  # quickstart, the run-modes table and prose: once
     assert "python3 -m venv .venv" in texts and ". .venv/bin/activate" in texts
     assert "python3 -m pip install -r requirements.txt" in texts
@@ -62,8 +78,39 @@ def test_the_readme_commands_are_found():
         "venv",
         "python-script",
         "bash-script",
+        "hf",
         "environment",
     }
+
+
+def test_the_readme_is_short():
+    """Issue 23: the README says what the study is, how to run it and where to read on."""
+    assert len(README.read_text(encoding="utf-8").splitlines()) <= 150
+
+
+def test_every_relative_link_resolves():
+    found = [problem for path in DOCS for problem in link_problems(path, ROOT)]
+    assert not found, "\n".join(found)
+
+
+def test_a_broken_link_or_anchor_is_reported(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# A\n\n## The `createdAt` floor\n\n## A\n")
+    (tmp_path / "README.md").write_text(
+        "[ok](docs/a.md) [ok](docs/a.md#the-createdat-floor) [ok](docs/a.md#a-1) "
+        "[web](https://example.org/x.md) ![img](docs/a.md)\n"
+        "[gone](docs/b.md) [no anchor](docs/a.md#the-floor) [out](../etc/passwd)\n"
+    )
+    assert heading_slugs((tmp_path / "docs" / "a.md").read_text()) == {
+        "a",
+        "the-createdat-floor",
+        "a-1",
+    }
+    assert link_problems(tmp_path / "README.md", tmp_path) == [
+        "README.md:2: link docs/b.md: no such file in the repository",
+        "README.md:2: link docs/a.md#the-floor: no heading #the-floor in a.md",
+        "README.md:2: link ../etc/passwd: no such file in the repository",
+    ]
 
 
 def test_extraction_of_blocks_spans_and_placeholders(tmp_path):
@@ -114,9 +161,9 @@ def test_a_failing_dry_run_is_reported(tmp_path):
 
 
 def test_the_cluster_crawl_example_is_the_shipped_overlay():
-    """The README shows config/cluster-crawl.yaml: the block means what the file says."""
-    text = README.read_text(encoding="utf-8")
-    intro = text.index("the overlay `config/cluster-crawl.yaml`")
+    """docs/cluster.md shows config/cluster-crawl.yaml: the block means what the file says."""
+    text = (ROOT / "docs" / "cluster.md").read_text(encoding="utf-8")
+    intro = re.search(r"the overlay\s+`config/cluster-crawl\.yaml`", text).start()
     block = re.search(r"```yaml\n(.*?)```", text[intro:], re.DOTALL).group(1)
     shipped = yaml.safe_load((ROOT / "config" / "cluster-crawl.yaml").read_text())
     assert yaml.safe_load(block) == shipped

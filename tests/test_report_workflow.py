@@ -311,6 +311,11 @@ def test_live_run_on_the_stubs_gives_a_complete_report(httpserver, forum_server,
     check_words_follow_tables(wf)
     names = figure_names(wf)
     assert sorted(re.findall(r'data-figure="([^"]+)"', html)) == names and names
+    # no filled coding sheets yet: RQ1 and RQ2, and the end of the run, say where the sheets
+    # are, what to fill and which keys to set (issue 19, item 7)
+    assert html.count("The coding sheets to fill are in results/coding/sheets/ (coder1.csv") == 2
+    assert html.count("set coding.filled_dir to that folder and coding.codebook") == 2
+    assert "coding: The coding sheets to fill are in results/coding/sheets/" in proc.stderr
 
 
 # --- paper source: the authors' replication package ---

@@ -45,6 +45,7 @@ rule import_coding:
     nothing written on error)."""
     input:
         unpack(coding_import_inputs),
+        blank=coding_sheets("xlsx"),
     output:
         codebook="results/coding/codebook.parquet",
         codes="results/coding/codes.parquet",
@@ -123,3 +124,14 @@ rule count_taxonomy:
         mem_mb=2000,
     script:
         "../scripts/count_taxonomy.py"
+
+
+# a run that wrote the blank sheets but has no filled ones ends saying what to fill and to set
+onsuccess:
+    from hfreuse.coding.guidance import print_guidance
+
+    print_guidance(
+        coding_sheets("xlsx") if provides("coding_sample") else [],
+        SOURCE["filled_sheets"],
+        SOURCE["codebook"],
+    )

@@ -7,14 +7,15 @@ import logging
 
 import pandas as pd
 from hfreuse.coding.codebook import read_codebook_csv
+from hfreuse.coding.guidance import check_import_inputs
 from hfreuse.coding.sheet_import import import_sheets
 from hfreuse.io import write_parquet
 
 log = logging.getLogger(__name__)
 
 
-def main(sample, filled, codebook_csv, codebook, codes, root_causes, coders):
-    book = read_codebook_csv(codebook_csv)
+def main(sample, filled, codebook_csv, codebook, codes, root_causes, coders, blank=()):
+    book = read_codebook_csv(check_import_inputs(filled, codebook_csv, blank))
     drawn = pd.read_parquet(sample)
     coded, causes = import_sheets(dict(zip(coders, filled, strict=True)), drawn, book)
     log.info(

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..charts import NO_DATA
+from ..coding.guidance import coding_guidance, sheets_among
 from . import dictionary as rd
 from . import html as h
 from . import layout
@@ -373,6 +374,25 @@ def appendix_blocks(appendix: list[dict], max_table_rows: int) -> list[dict]:
     return blocks
 
 
+def numbered_sections(body: Blocks, coding_words: list[str]) -> list[tuple[str, str, list]]:
+    """The report's sections in order, figures and tables numbered as they appear; an empty
+    section says so (RQ1 and RQ2: what to fill and set, when the run has blank sheets)."""
+    numbers = Numbers()
+    sections = []
+    for sid, stitle in layout.SECTIONS:
+        blocks = _numbered(body[sid], numbers)
+        for b in blocks:
+            if b["kind"] == "details":
+                _numbered(b["blocks"], numbers)
+        if not blocks:
+            words = (
+                coding_words if sid in ("rq1", "rq2") and coding_words else ["Nothing in this run."]
+            )
+            blocks = [{"kind": "paragraph", "css_class": "note", "text": t} for t in words]
+        sections.append((sid, stitle, blocks))
+    return sections
+
+
 def build_report(
     *,
     figures: Sequence[str],
@@ -416,14 +436,10 @@ def build_report(
     body["methods"] += manifest_blocks(config, manifests, str(facts))
     body["methods"] += dictionary_blocks(tables, entries)
     body["appendix"] += appendix_blocks(tabs.get("appendix", []), max_table_rows)
-    numbers = Numbers()
-    sections = []
-    for sid, stitle in layout.SECTIONS:
-        blocks = _numbered(body[sid], numbers)
-        for b in blocks:
-            if b["kind"] == "details":
-                _numbered(b["blocks"], numbers)
-        if not blocks:
-            blocks = [{"kind": "paragraph", "css_class": "note", "text": "Nothing in this run."}]
-        sections.append((sid, stitle, blocks))
+    # empty RQ1 and RQ2 of a run with blank coding sheets say what to fill and set
+    coding = config.get("coding") or {}
+    coding_words = coding_guidance(
+        sheets_among(tables), coding.get("filled_dir"), coding.get("codebook")
+    )
+    sections = numbered_sections(body, coding_words)
     return h.page(title, sections, css, synthetic, template_dir)
