@@ -116,6 +116,53 @@ def unit_values(codes: pd.DataFrame, sample: pd.DataFrame, kind: str, level: str
     return pd.DataFrame(rows, columns=["topic_id", "coder", "value"])
 
 
+AGREEMENT_TYPES = {
+    "kind": "str",
+    "level": "str",
+    "measure": "str",
+    "pair": "str",
+    "coders": "int64",
+    "units": "int64",
+    "value": "float64",
+}
+
+
+def _pair_rows(wide: pd.DataFrame, kind: str, level: str) -> list[tuple]:
+    """Cohen's kappa and percent agreement of each pair of coders over the units both rated."""
+    rows = []
+    for ca, cb in itertools.combinations(sorted(wide.columns), 2):
+        both = wide[[ca, cb]].dropna()
+        a, b = list(both[ca]), list(both[cb])
+        if not a:
+            continue
+        pair = f"{ca} & {cb}"
+        for measure, value in (
+            ("cohen_kappa", cohen_kappa(a, b)),
+            ("percent_agreement", percent_agreement(a, b)),
+        ):
+            rows.append((kind, level, measure, pair, 2, len(a), value))
+    return rows
+
+
+def _all_coder_rows(wide: pd.DataFrame, kind: str, level: str) -> list[tuple]:
+    """Krippendorff's alpha and mean pairwise agreement over all coders, on the units with
+    two or more values (none without such a unit)."""
+    coders = sorted(wide.columns)
+    units = [
+        [None if pd.isna(v) else v for v in unit] for unit in wide[coders].itertuples(index=False)
+    ]
+    pairable = sum(1 for u in units if sum(v is not None for v in u) >= 2)
+    if not pairable:
+        return []
+    head = (kind, level)
+    return [
+        (*head, "krippendorff_alpha", ALL_CODERS, len(coders), pairable,
+         krippendorff_alpha_nominal(units)),
+        (*head, "percent_agreement", ALL_CODERS, len(coders), pairable,
+         _mean_pairwise_agreement(units)),
+    ]  # fmt: skip
+
+
 def agreement_table(
     codes: pd.DataFrame,
     sample: pd.DataFrame,
@@ -132,60 +179,9 @@ def agreement_table(
         for level in levels:
             vals = unit_values(codes, sample, kind, level)
             wide = vals.pivot(index="topic_id", columns="coder", values="value")
-            coders = sorted(wide.columns)
-            for ca, cb in itertools.combinations(coders, 2):
-                both = wide[[ca, cb]].dropna()
-                a, b = list(both[ca]), list(both[cb])
-                if not a:
-                    continue
-                pair = f"{ca} & {cb}"
-                for measure, value in (
-                    ("cohen_kappa", cohen_kappa(a, b)),
-                    ("percent_agreement", percent_agreement(a, b)),
-                ):
-                    rows.append((kind, level, measure, pair, 2, len(a), value))
-            units = [
-                [None if pd.isna(v) else v for v in unit]
-                for unit in wide[coders].itertuples(index=False)
-            ]
-            pairable = sum(1 for u in units if sum(v is not None for v in u) >= 2)
-            if pairable:
-                rows.append(
-                    (
-                        kind,
-                        level,
-                        "krippendorff_alpha",
-                        ALL_CODERS,
-                        len(coders),
-                        pairable,
-                        krippendorff_alpha_nominal(units),
-                    )
-                )
-                rows.append(
-                    (
-                        kind,
-                        level,
-                        "percent_agreement",
-                        ALL_CODERS,
-                        len(coders),
-                        pairable,
-                        _mean_pairwise_agreement(units),
-                    )
-                )
-    out = pd.DataFrame(
-        rows, columns=["kind", "level", "measure", "pair", "coders", "units", "value"]
-    )
-    return out.astype(
-        {
-            "kind": "str",
-            "level": "str",
-            "measure": "str",
-            "pair": "str",
-            "coders": "int64",
-            "units": "int64",
-            "value": "float64",
-        }
-    )
+            rows += _pair_rows(wide, kind, level) + _all_coder_rows(wide, kind, level)
+    out = pd.DataFrame(rows, columns=list(AGREEMENT_TYPES))
+    return out.astype(AGREEMENT_TYPES)
 
 
 def _mean_pairwise_agreement(units: Sequence[Sequence[Hashable | None]]) -> float:
