@@ -307,28 +307,32 @@ def crawl_cards(
     hub_dir, marker_path = Path(hub_dir), Path(marker)
     _check_card_settings(shard, n_shards, max_cards)
     max_failed_share = check_max_failed_share(max_failed_share)
-    folder = hub_raw.shard_dir(marker_path)
-    query = {"endpoint": endpoint.rstrip("/"), "shard": shard, "shards": n_shards,
-             "max_cards": max_cards}  # fmt: skip
     require_listing(hub_dir)
-    run = start_shard(f"card shard {shard + 1} of {n_shards}", folder, query, client, pace,
-                      accept="text/plain, */*")  # fmt: skip
+    query = {
+        "endpoint": endpoint.rstrip("/"),
+        "shard": shard,
+        "shards": n_shards,
+        "max_cards": max_cards,
+    }
+    label, folder = f"card shard {shard + 1} of {n_shards}", hub_raw.shard_dir(marker_path)
+    run = start_shard(label, folder, query, client, pace, accept="text/plain, */*")
     revisions = readme_revisions(hub_dir)
-    parts, quarantine, todo = _resume(run, marker_path, shard_models(revisions, shard, n_shards,
-                                      max_cards), part_size)  # fmt: skip
+    mine = shard_models(revisions, shard, n_shards, max_cards)
+    parts, quarantine, todo = _resume(run, marker_path, mine, part_size)
     log.info(
         "%s: %d of %d models with README selected, %d already stored, %d to fetch "
         "(%d quarantined by an earlier run, retried first)",
-        run.label, len(parts.mine), len(revisions), len(parts.kept), len(todo), len(quarantine),
+        label, len(mine), len(revisions), len(parts.kept), len(todo), len(quarantine),
     )  # fmt: skip
-    overall = _overall(folder, run.state_path, n_shards,
-                       len(hub_raw.select_card_models(list(revisions), max_cards)),
-                       len(parts.kept), progress_every)  # fmt: skip
+    selected = len(hub_raw.select_card_models(list(revisions), max_cards))
+    overall = _overall(folder, run.state_path, n_shards, selected, len(parts.kept), progress_every)
     with parts.journal.recording(run.client, run.state["stats"]):
-        _fetch_cards(run, parts, endpoint, {m: revisions[m] for m in todo}, quarantine,
-                     progress_every, overall)  # fmt: skip
-    return _finish(run, parts, quarantine, hub_dir, marker_path, snapshot, query,
-                   len(revisions), max_failed_share)  # fmt: skip
+        todo_revisions = {m: revisions[m] for m in todo}
+        _fetch_cards(run, parts, endpoint, todo_revisions, quarantine, progress_every, overall)
+    return _finish(
+        run, parts, quarantine, hub_dir, marker_path, snapshot, query, len(revisions),
+        max_failed_share,
+    )  # fmt: skip
 
 
 def _resume(
