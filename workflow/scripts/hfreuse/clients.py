@@ -5,7 +5,9 @@ requests to a per-minute budget, honours ``429`` responses (``Retry-After``, Dis
 ``extras.wait_seconds``) and the Hub's ``RateLimit`` headers, retries 5xx answers, timeouts and
 broken connections with exponential backoff, and counts what it did for the crawl manifest.
 Secrets (``HF_TOKEN``, Discourse API keys) are read from the environment here and nowhere else;
-they are sent as headers and never logged or stored.
+they are sent as headers and never logged or stored. What needs no network (request counts,
+header parsing, progress lines) lives in :mod:`hfreuse.crawl` (``stats``, ``headers``,
+``progress``).
 """
 
 from __future__ import annotations
