@@ -100,7 +100,8 @@ def child(kind: str, workdir: Path, url: str) -> None:
     from hfreuse.clients import HttpClient
 
     if kind == "hub":
-        from hfreuse.hub.crawl import crawl_cards, crawl_models
+        from hfreuse.hub.cards import crawl_cards
+        from hfreuse.hub.listing import crawl_models
 
         hub_dir = workdir / "hub"
         if not (hub_dir / "manifest.json").exists():
@@ -246,11 +247,13 @@ def tables(kind: str, snapshot: Path) -> dict[str, bytes]:
         return buf.getvalue().to_pybytes()
 
     if kind == "hub":
-        from hfreuse.hub.parse import parse_models
+        from hfreuse.hub.parse import card_lengths, merge_parts, parse_pages
 
         hub_dir = snapshot / "hub"
         markers = sorted((hub_dir / "cards").glob("shard-*.json"))
-        return {"models": parquet(parse_models(hub_dir, markers))}
+        # as the workflow: parse_hub_pages (one shard), then parse_hub_models
+        table = merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(markers))
+        return {"models": parquet(table)}
     from hfreuse.forum.parse import parse_forum
 
     cats, topics, posts = parse_forum(snapshot / "forum")

@@ -57,8 +57,10 @@ from hfreuse.forum import raw as forum_raw
 from hfreuse.forum.crawl import crawl_listing, crawl_topics
 from hfreuse.forum.parse import parse_forum
 from hfreuse.hub import raw as hub_raw
-from hfreuse.hub.crawl import crawl_cards, crawl_models
-from hfreuse.hub.parse import parse_models
+from hfreuse.hub.cards import crawl_cards
+from hfreuse.hub.first_commits import iter_histories
+from hfreuse.hub.listing import crawl_models
+from hfreuse.hub.parse import card_lengths, first_commits, merge_parts, parse_pages
 from hfreuse.io import read_json
 from hub_stub import StubHub, assign_cards, real_models
 from pytest_httpserver import HTTPServer
@@ -78,6 +80,13 @@ SECRET = {"authorization", "api-key", "api-username"}
 
 IDENTICAL, CLEAR, SILENT, HANG = "IDENTICAL", "CLEAR ERROR", "SILENT", "HANG"
 GOOD = frozenset({IDENTICAL, CLEAR})
+
+
+def models_table(hub_dir, markers=(), history=()):
+    """models.parquet as the workflow builds it: parse_hub_pages (one shard), then
+    parse_hub_models (README lengths, true dates)."""
+    firsts = first_commits(iter_histories(list(history)))
+    return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(list(markers)), firsts)
 
 
 def make_client(credentials: dict[str, str]) -> HttpClient:
@@ -154,7 +163,7 @@ def hub_listing_output(cell: Path) -> dict[str, Any]:
     keys = ("pages", "models", "stopped", "duplicates_skipped", "page_size_reduced")
     return {
         "page files": {p.name: p.read_bytes() for p in hub_raw.list_pages(hub_dir)},
-        "models table": parse_models(hub_dir, []).to_pylist(),
+        "models table": models_table(hub_dir, []).to_pylist(),
         "manifest counts": {k: manifest[k] for k in keys},
     }
 
@@ -165,7 +174,7 @@ def hub_cards_output(cell: Path) -> dict[str, Any]:
     keys = ("cards", "fetched", "not_found", "card_statuses")
     return {
         "README records": list(hub_raw.iter_cards(hub_raw.shard_dir(marker))),
-        "models table": parse_models(hub_dir, [marker]).to_pylist(),
+        "models table": models_table(hub_dir, [marker]).to_pylist(),
         "marker counts": {k: doc[k] for k in keys},
     }
 

@@ -14,18 +14,10 @@ import socket
 
 import pytest
 from conftest import ROOT
-from hfreuse.clients import (
-    ConnectionFailed,
-    CreationEstimate,
-    FetchError,
-    HttpClient,
-    Progress,
-    Stats,
-    hub_token,
-    parse_ratelimit,
-    parse_retry_after,
-)
-from hfreuse.crawlstate import ShardsProgress
+from hfreuse.clients import ConnectionFailed, FetchError, HttpClient, hub_token
+from hfreuse.crawl.headers import parse_ratelimit, parse_retry_after
+from hfreuse.crawl.progress import CreationEstimate, Progress, ShardsProgress
+from hfreuse.crawl.stats import Stats
 from werkzeug import Response
 
 
@@ -192,7 +184,7 @@ def test_a_refused_connection_fails_fast_with_a_clear_error():
 def test_the_hub_listing_does_not_shrink_its_pages_on_a_refused_connection(tmp_path):
     """The Hub listing halves its page size on transient errors only (timeouts, 504):
     a refused connection is a ConnectionFailed, not transient, so it fails at once."""
-    from hfreuse.hub.crawl import crawl_models
+    from hfreuse.hub.listing import crawl_models
 
     base = f"http://127.0.0.1:{_free_port()}"
     c = HttpClient(6000.0, max_retries=6, sleep=lambda s: None)
@@ -401,7 +393,7 @@ def test_stats_add_up_over_resumed_runs():
 
 def test_progress_logs_rate_and_eta(caplog):
     t = FakeTime(0.0)
-    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    caplog.set_level(logging.INFO, logger="hfreuse.crawl.progress")
     p = Progress("models", total=1000, every=10.0, clock=t.clock, initial=400)
     t.now = 20.0
     p.update(100)  # 100 items in 20 s this run: 5/s; 500 left -> 100 s
@@ -419,7 +411,7 @@ def test_progress_logs_rate_and_eta(caplog):
 
 def test_progress_with_an_estimated_total(caplog):
     t = FakeTime(0.0)
-    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    caplog.set_level(logging.INFO, logger="hfreuse.crawl.progress")
     p = Progress("topics", every=10.0, clock=t.clock, estimated=True)
     t.now = 10.0
     p.set_done(50)  # no estimate yet
@@ -451,7 +443,7 @@ def test_creation_estimate_of_a_listing_sorted_by_creation_time(caplog):
     # 300 models created over 2.99 days (100 a day), the last 10.01 days ago: 1001 more
     assert est.total(600) == 600 + 1001
     t = FakeTime(0.0)
-    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    caplog.set_level(logging.INFO, logger="hfreuse.crawl.progress")
     p = Progress(
         "hub models", every=0.0, clock=t.clock, timeline=CreationEstimate(clock=lambda: now)
     )
@@ -462,7 +454,7 @@ def test_creation_estimate_of_a_listing_sorted_by_creation_time(caplog):
 
 def test_overall_progress_of_shards_from_their_state_files(tmp_path, caplog):
     t = FakeTime(0.0)
-    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    caplog.set_level(logging.INFO, logger="hfreuse.crawl.progress")
     folders = [tmp_path / f"shard-{k}-of-3" for k in (1, 2, 3)]
     for folder in folders:
         folder.mkdir()

@@ -11,21 +11,31 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from forum_stub import DiscourseSite, StubServer
-from hfreuse.clients import HttpClient, Stats
-from hfreuse.crawlstate import INTERRUPTED, Journal
+from hfreuse.clients import HttpClient
+from hfreuse.crawl.journal import INTERRUPTED, Journal
+from hfreuse.crawl.stats import Stats
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as forum_raw
 from hfreuse.forum.crawl import crawl_listing, crawl_topics
 from hfreuse.forum.parse import parse_forum
 from hfreuse.hub import raw as hub_raw
-from hfreuse.hub.crawl import crawl_cards, crawl_models
-from hfreuse.hub.parse import parse_models
+from hfreuse.hub.cards import crawl_cards
+from hfreuse.hub.first_commits import iter_histories
+from hfreuse.hub.listing import crawl_models
+from hfreuse.hub.parse import card_lengths, first_commits, merge_parts, parse_pages
 from hfreuse.io import read_json
 from hub_stub import StubHub, assign_cards, real_models
 
 EXPAND = ["createdAt", "siblings", "sha"]
 PAGE = 100
 FAST = 60000.0
+
+
+def models_table(hub_dir, markers=(), history=()):
+    """models.parquet as the workflow builds it: parse_hub_pages (one shard), then
+    parse_hub_models (README lengths, true dates)."""
+    firsts = first_commits(iter_histories(list(history)))
+    return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(list(markers)), firsts)
 
 
 def client() -> HttpClient:
@@ -100,11 +110,11 @@ def test_a_damaged_list_page_is_fetched_again_into_place(hub, tmp_path):
     hub_dir = tmp_path / "raw" / "s" / "hub"
     list_hub(hub, hub_dir)
     before = {p.name: p.read_bytes() for p in hub_raw.list_pages(hub_dir)}
-    table = parse_models(hub_dir, [])
+    table = models_table(hub_dir, [])
     page3 = hub_raw.page_path(hub_dir, 3)
     truncate(page3)
     with pytest.raises(InputError) as err:  # the parser names the file and the remedy
-        parse_models(hub_dir, [])
+        models_table(hub_dir, [])
     assert str(page3) in str(err.value) and "--forcerun fetch_hub_models" in str(err.value)
 
     served = len(hub.hits)
@@ -113,7 +123,7 @@ def test_a_damaged_list_page_is_fetched_again_into_place(hub, tmp_path):
     assert (page3.parent / "page-000003.json.gz.corrupt").exists()
     assert len(hub.hits) == served + 1  # page 3 alone
     assert manifest["stats"]["requests"] == len(hub.hits)
-    assert parse_models(hub_dir, []).equals(table)
+    assert models_table(hub_dir, []).equals(table)
 
 
 def test_a_deleted_page_of_a_listing_in_progress_is_fetched_again(hub, tmp_path):
@@ -152,7 +162,7 @@ def test_a_damaged_readme_part_is_fetched_again_into_place(hub, tmp_path):
     part3 = hub_raw.part_path(folder, 3)
     truncate(part3)
     with pytest.raises(InputError) as err:
-        parse_models(hub_dir, [marker])
+        models_table(hub_dir, [marker])
     assert str(part3) in str(err.value) and "--forcerun fetch_hub_cards" in str(err.value)
 
     served = len(hub.hits)

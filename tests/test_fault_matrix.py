@@ -5,7 +5,6 @@ and how a cell is judged; ``python3 bench/fault_matrix.py`` prints the whole mat
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import urllib.request
 
@@ -25,11 +24,6 @@ from fault_cases import (
 )
 from fault_proxy import Answer, FaultProxy, Redirect, Rule, Status, Transform
 
-# Cells whose fix lands with the quarantine of another branch (i11-quarantine): until
-# hfreuse.quarantine exists, a bare 403 that persists is recorded as the README's final answer.
-NEEDS_QUARANTINE = {("403 bare (Cloudflare), persistent", HUB_CARDS.name)}
-HAS_QUARANTINE = importlib.util.find_spec("hfreuse.quarantine") is not None
-
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
@@ -43,8 +37,6 @@ def test_cell(matrix, fault, crawler):
     case = BY_CASE[fault]
     outcome = matrix.run_cell(case, crawler)
     detail = matrix.short(outcome.detail, 400)
-    if (fault, crawler) in NEEDS_QUARANTINE and not HAS_QUARANTINE and outcome.verdict == SILENT:
-        pytest.xfail(f"fixed by the quarantine (i11-quarantine): {detail}")
     assert outcome.injected >= 1
     assert outcome.verdict in (IDENTICAL, CLEAR), f"{outcome.verdict}: {detail}"
     if crawler in case.recovers:  # a retry gets the real answer

@@ -632,7 +632,7 @@ def test_the_listing_logs_its_progress_against_an_estimated_total(stub, tmp_path
 
     from forum_stub import PER_PAGE
 
-    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    caplog.set_level(logging.INFO, logger="hfreuse.crawl.progress")
     site = stub.site
     n = len(site.entries)
     first_page = [t["id"] for t in site.latest(0)["topic_list"]["topics"]]

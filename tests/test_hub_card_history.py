@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from hfreuse.clients import HttpClient
-from hfreuse.hub.cardhistory import (
+from hfreuse.hub.card_history import (
     card_data,
     card_history_table,
     crawl_card_history,
@@ -16,7 +16,8 @@ from hfreuse.hub.cardhistory import (
     sample_models,
     sample_size,
 )
-from hfreuse.hub.crawl import crawl_models, readme_revisions
+from hfreuse.hub.cards import readme_revisions
+from hfreuse.hub.listing import crawl_models
 from hub_stub import StubHub, assign_cards, make_histories, real_models
 from test_hub_crawl import EXPAND
 

@@ -16,17 +16,12 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from hfreuse.clients import FetchError, HttpClient
-from hfreuse.crawlstate import Journal
+from hfreuse.crawl.journal import Journal
+from hfreuse.crawl.pacing import Pace
 from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
-from hfreuse.hub.crawl import (
-    Pace,
-    card_url,
-    crawl_cards,
-    crawl_models,
-    readme_revisions,
-    shard_models,
-)
+from hfreuse.hub.cards import card_url, crawl_cards, readme_revisions, shard_models
+from hfreuse.hub.listing import crawl_models
 from hfreuse.io import read_json
 from hub_stub import (
     README_RE,
@@ -146,7 +141,7 @@ def test_crawl_follows_link_headers_to_the_end(hub, tmp_path):
 def test_the_listing_logs_an_estimated_total_from_the_creation_dates(hub, tmp_path, caplog):
     """Without a cap, the total is the models listed plus those created since the last one, at
     the pace of creation of the last models: it is logged as an estimate (~N)."""
-    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    caplog.set_level(logging.INFO, logger="hfreuse.crawl.progress")
     crawl(hub, tmp_path / "hub", progress_every=0.0)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("hub models:")]
     assert len(lines) == expected_pages(len(real_models()))
@@ -281,7 +276,7 @@ def test_500_then_success(hub, tmp_path):
 
 
 def test_deep_pages_that_keep_timing_out_are_asked_for_in_smaller_pages(hub, tmp_path):
-    from hfreuse.hub.crawl import smaller_page_url
+    from hfreuse.hub.listing import smaller_page_url
 
     assert "limit=50" in smaller_page_url("http://h/api/models?sort=createdAt&limit=100&cursor=x")
     assert smaller_page_url("http://h/api/models?limit=10") is None
@@ -357,7 +352,7 @@ def test_resume_after_a_permanent_failure(hub, tmp_path):
 KILL_SCRIPT = """
 import sys
 from hfreuse.clients import HttpClient
-from hfreuse.hub.crawl import crawl_models
+from hfreuse.hub.listing import crawl_models
 crawl_models(sys.argv[1], sys.argv[2], sys.argv[3].split(","), int(sys.argv[4]),
              client=HttpClient(float(sys.argv[5])))
 """
@@ -515,7 +510,7 @@ def test_card_shards_cover_the_selection_without_overlap(hub, listed):
 def test_each_card_shard_logs_the_overall_progress_of_all_shards(hub, listed, caplog):
     """The other shards' done counts come from their state files: after shard 1 of 2, shard 2
     ends its overall line at the whole selection."""
-    caplog.set_level(logging.INFO, logger="hfreuse.clients")
+    caplog.set_level(logging.INFO, logger="hfreuse.crawl.progress")
     for k in (0, 1):
         crawl_cards(listed, card_marker(listed, k, 2), k, 2, hub.base_url, 300, client=client())
     states = [
@@ -617,7 +612,7 @@ def test_a_quarantine_within_max_failed_share_is_listed_and_kept(hub, listed):
     assert sorted(recs) == sorted(bad) and recs[bad[0]]["attempts"] == 4
     assert recs[bad[0]]["first_failed"] <= recs[bad[0]]["last_failed"]
 
-    from hfreuse.quarantine import SCHEMA, quarantine_table
+    from hfreuse.crawl.quarantine import SCHEMA, quarantine_table
 
     table = quarantine_table([hub_raw.shard_dir(path) / "quarantine.json"])
     assert table.schema == SCHEMA and table.column("item").to_pylist() == sorted(bad)
@@ -627,9 +622,9 @@ def test_a_quarantine_within_max_failed_share_is_listed_and_kept(hub, listed):
 
 
 def test_readmes_failing_in_a_row_stop_the_crawl(hub, listed, monkeypatch):
-    import hfreuse.quarantine
+    import hfreuse.crawl.quarantine
 
-    monkeypatch.setattr(hfreuse.quarantine, "STREAK_LIMIT", 3)
+    monkeypatch.setattr(hfreuse.crawl.quarantine, "STREAK_LIMIT", 3)
     mids = card_models(hub)
     for mid in mids[:3]:
         for _ in range(2):
@@ -670,7 +665,7 @@ def card_crawl(hub, listed, **kw):
 def test_the_stub_sends_the_readme_blob_id_and_commit(hub, listed):
     from urllib.request import urlopen
 
-    from hfreuse.hub.crawl import git_blob_sha1
+    from hfreuse.hub.answers import git_blob_sha1
 
     mid = with_card(hub, card_models(hub))
     sha = {m["id"]: m["sha"] for m in real_models()}[mid]
@@ -772,7 +767,7 @@ def test_a_bare_403_is_retried_and_quarantined_if_it_persists(hub, listed):
 CARD_KILL_SCRIPT = """
 import sys
 from hfreuse.clients import HttpClient
-from hfreuse.hub.crawl import crawl_cards
+from hfreuse.hub.cards import crawl_cards
 crawl_cards(
     sys.argv[1], sys.argv[2], 0, 8, sys.argv[3], client=HttpClient(2400.0), part_size=20
 )

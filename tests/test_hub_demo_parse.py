@@ -11,9 +11,17 @@ import pytest
 from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.demo import FLOOR_ISO, generate_hub_snapshot
-from hfreuse.hub.parse import parse_models
+from hfreuse.hub.first_commits import iter_histories
+from hfreuse.hub.parse import card_lengths, first_commits, merge_parts, parse_pages
 from hfreuse.io import atomic_write_json_gz, read_json, write_table
 from hfreuse.shards import stable_shard
+
+
+def models_table(hub_dir, markers=(), history=()):
+    """models.parquet as the workflow builds it: parse_hub_pages (one shard), then
+    parse_hub_models (README lengths, true dates)."""
+    firsts = first_commits(iter_histories(list(history)))
+    return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(list(markers)), firsts)
 
 
 def markers(hub: Path) -> list[Path]:
@@ -91,7 +99,7 @@ def test_demo_is_realistic(demo_hub):
 
 
 def test_parse_one_row_per_model(demo_hub, tmp_path):
-    table = parse_models(demo_hub, markers(demo_hub))
+    table = models_table(demo_hub, markers(demo_hub))
     df = table.to_pandas()
     raw = list(hub_raw.iter_models(demo_hub))
     assert len(df) == len(raw) and df["model_id"].is_unique
@@ -112,7 +120,7 @@ def test_parse_one_row_per_model(demo_hub, tmp_path):
             assert pd.isna(row.card_length)
     # byte-identical output when written twice
     write_table(table, tmp_path / "a.parquet")
-    write_table(parse_models(demo_hub, markers(demo_hub)), tmp_path / "b.parquet")
+    write_table(models_table(demo_hub, markers(demo_hub)), tmp_path / "b.parquet")
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
 
 
@@ -123,7 +131,7 @@ def test_parse_keeps_last_listing_of_a_duplicate(tmp_path):
     atomic_write_json_gz(
         hub_raw.page_path(hub, 2), {"url": "u2", "next": None, "items": [{**item, "downloads": 5}]}
     )
-    df = parse_models(hub, []).to_pandas()
+    df = models_table(hub, []).to_pandas()
     assert df["downloads"].tolist() == [5]
     assert df["author"].tolist() == ["a"]
 
@@ -135,10 +143,10 @@ def test_parse_names_the_bad_page_and_item(tmp_path):
         {"url": "u", "next": None, "items": [{"id": "a/x", "createdAt": "yesterday"}]},
     )
     with pytest.raises(InputError, match=r"page-000001\.json\.gz, item 0 \(a/x\) createdAt"):
-        parse_models(hub, [])
+        models_table(hub, [])
     (hub / "pages" / "page-000001.json.gz").write_bytes(b"\x1f\x8b truncated")
     with pytest.raises(InputError, match="page-000001.json.gz"):
-        parse_models(hub, [])
+        models_table(hub, [])
 
 
 def test_sharded_parse_scripts_equal_the_unsharded_parse(demo_hub, tmp_path):
@@ -164,5 +172,5 @@ def test_sharded_parse_scripts_equal_the_unsharded_parse(demo_hub, tmp_path):
     assert pd.read_parquet(tmp_path / "quarantine.parquet").empty  # the demo quarantines nothing
     df = pd.read_parquet(out)
     assert len(df) == json.loads((demo_hub / "manifest.json").read_text())["models"]
-    write_table(parse_models(demo_hub, markers(demo_hub)), tmp_path / "whole.parquet")
+    write_table(models_table(demo_hub, markers(demo_hub)), tmp_path / "whole.parquet")
     assert out.read_bytes() == (tmp_path / "whole.parquet").read_bytes()

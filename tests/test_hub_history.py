@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 from hfreuse.clients import FetchError, HttpClient
+from hfreuse.crawl.pacing import Pace
 from hfreuse.hub import raw as hub_raw
-from hfreuse.hub.crawl import Pace, crawl_models
-from hfreuse.hub.history import (
+from hfreuse.hub.first_commits import (
     crawl_first_commits,
     floored_revisions,
     iter_histories,
 )
+from hfreuse.hub.listing import crawl_models
 from hfreuse.shards import stable_shard
 from hub_stub import StubHub, floored, make_histories, real_models
 from test_hub_crawl import EXPAND, run_until
@@ -114,7 +115,7 @@ def test_a_500_is_retried_and_a_count_mismatch_refused(hub, listed):
 KILL = """
 import sys
 from hfreuse.clients import HttpClient
-from hfreuse.hub.history import crawl_first_commits
+from hfreuse.hub.first_commits import crawl_first_commits
 crawl_first_commits(sys.argv[1], sys.argv[2], 0, 1, sys.argv[3], client=HttpClient(600.0),
                     part_size=3)
 """
@@ -155,7 +156,7 @@ def test_the_token_from_get_token_is_sent_and_never_stored(hub, listed, monkeypa
 
 def test_the_bridge_sends_only_the_crawls_requests_and_restores_the_factory(httpserver):
     from hfreuse.clients import HubBridge
-    from hfreuse.hub.history import commits_request
+    from hfreuse.hub.first_commits import commits_request
     from huggingface_hub.utils import _http
 
     before = _http._GLOBAL_CLIENT_FACTORY

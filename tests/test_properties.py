@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import requests
-from hfreuse.clients import FetchError, parse_ratelimit, parse_retry_after
+from hfreuse.clients import FetchError
 from hfreuse.coding.codebook import norm_text
 from hfreuse.coding.sheet_import import import_sheets
 from hfreuse.coding.sheets import (
@@ -28,6 +28,7 @@ from hfreuse.coding.sheets import (
     write_sheet_csv,
     write_sheet_xlsx,
 )
+from hfreuse.crawl.headers import parse_ratelimit, parse_retry_after
 from hfreuse.errors import InputError
 from hfreuse.forum import raw
 from hfreuse.forum.parse import (
@@ -37,7 +38,8 @@ from hfreuse.forum.parse import (
     html_to_text,
     parse_record,
 )
-from hfreuse.hub.crawl import _next_page_url, _page_items, readme_problem
+from hfreuse.hub.answers import readme_problem
+from hfreuse.hub.listing import next_page_url, page_items
 from hfreuse.rq3.mentions import _SUFFIX_RE, MentionMatcher, NaiveMatcher
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -192,7 +194,7 @@ HUB_URL = "https://hub.test/api/models?sort=createdAt&limit=100&cursor=abc"
 @given(JSON | st.lists(st.dictionaries(KEYS | st.just("modelId"), JSON, max_size=3), max_size=4))
 def test_hub_listing_page_parser_takes_any_json(doc):
     items = _fails_cleanly(
-        lambda: _page_items(_response(json.dumps(doc).encode()), HUB_URL), HUB_URL
+        lambda: page_items(_response(json.dumps(doc).encode()), HUB_URL), HUB_URL
     )
     if items is not None:
         assert all(isinstance(i["id"], str) for i in items)
@@ -202,7 +204,7 @@ def test_hub_listing_page_parser_takes_any_json(doc):
 def test_hub_listing_page_parser_takes_any_bytes(body):
     expect_error = _not_a_model_list(body)
     with pytest.raises(FetchError, match=re.escape(HUB_URL)) if expect_error else nullcontext():
-        _page_items(_response(body), HUB_URL)
+        page_items(_response(body), HUB_URL)
 
 
 def _not_a_model_list(body: bytes) -> bool:
@@ -227,7 +229,7 @@ HEADER_TEXT = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126
 )
 def test_hub_link_header_gives_a_next_url_or_a_clear_error(link):
     resp = _response(b"[]", {"Link": link})
-    nxt = _fails_cleanly(lambda: _next_page_url(resp, HUB_URL), HUB_URL)
+    nxt = _fails_cleanly(lambda: next_page_url(resp, HUB_URL), HUB_URL)
     assert nxt is None or (isinstance(nxt, str) and nxt != HUB_URL)
 
 

@@ -1,4 +1,4 @@
-"""The crawl quarantine (hfreuse.quarantine) on its own: which errors go there, the file, the
+"""The crawl quarantine (hfreuse.crawl.quarantine) on its own: which errors go there, the file, the
 share check. The crawls that use it are tested against the stubs (test_hub_crawl.py,
 test_forum_crawl.py)."""
 
@@ -8,9 +8,7 @@ import errno
 
 import pytest
 from hfreuse.clients import ConnectionFailed, FetchError
-from hfreuse.errors import InputError
-from hfreuse.io import read_json
-from hfreuse.quarantine import (
+from hfreuse.crawl.quarantine import (
     REASON_CHARS,
     CrawlStopped,
     Quarantine,
@@ -19,6 +17,8 @@ from hfreuse.quarantine import (
     quarantine_table,
     reason_of,
 )
+from hfreuse.errors import InputError
+from hfreuse.io import read_json
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_the_share_check(tmp_path, caplog):
     q.check_share(10, 0.0, "card shard 1 of 1: READMEs")  # nothing quarantined: fine
     for item in ("x", "y"):
         q.add(item, f"http://h/{item}", FetchError("GET: HTTP 500", status=500))
-    with caplog.at_level("WARNING", logger="hfreuse.quarantine"):
+    with caplog.at_level("WARNING", logger="hfreuse.crawl.quarantine"):
         q.check_share(10, 0.2, "card shard 1 of 1: READMEs")  # 2 of 10 is not above 0.2
     assert "card shard 1 of 1: 2 of 10 READMEs (20.00%) still fail after retries" in caplog.text
     with pytest.raises(InputError) as err:
@@ -110,7 +110,7 @@ def test_items_without_any_answer_stop_the_crawl_after_a_short_streak(tmp_path):
     """A server that hangs on every request: three items in a row that got no answer stop the
     crawl (each costs all retries times the timeout); a fetched item or an answered failure
     breaks the streak; the file keeps every failed item."""
-    from hfreuse.quarantine import NO_ANSWER_STREAK_LIMIT
+    from hfreuse.crawl.quarantine import NO_ANSWER_STREAK_LIMIT
 
     q = Quarantine(tmp_path / "quarantine.json")
     hang = FetchError("GET u: gave up after 4 tries: Read timed out", transient=True, tries=4)
@@ -128,7 +128,7 @@ def test_items_without_any_answer_stop_the_crawl_after_a_short_streak(tmp_path):
 
 
 def test_answered_failures_stop_the_crawl_only_after_the_long_streak(tmp_path):
-    from hfreuse.quarantine import STREAK_LIMIT
+    from hfreuse.crawl.quarantine import STREAK_LIMIT
 
     q = Quarantine(tmp_path / "quarantine.json")
     answered = FetchError("GET u: HTTP 503 after 4 tries", status=503, tries=4)

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from hfreuse.charts import SYNTHETIC_NOTE, ChartSettings, chart_builder
-from hfreuse.crawlstate import load_state, utc_now
+from hfreuse.crawl.state import load_state, utc_now
 from hfreuse.errors import InputError
 from hfreuse.io import arrow_schema, atomic_write_json
 from hfreuse.months import month_of, month_range

@@ -10,10 +10,17 @@ import pytest
 from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.demo import generate_hub_snapshot
-from hfreuse.hub.history import iter_histories
-from hfreuse.hub.parse import FLOOR, first_commits, parse_models
+from hfreuse.hub.first_commits import iter_histories
+from hfreuse.hub.parse import FLOOR, card_lengths, first_commits, merge_parts, parse_pages
 from hfreuse.hub.trends import FLOOR_MONTH, dated, model_types_monthly
 from hfreuse.rq3.sensitivity import date_sensitivity
+
+
+def models_table(hub_dir, markers=(), history=()):
+    """models.parquet as the workflow builds it: parse_hub_pages (one shard), then
+    parse_hub_models (README lengths, true dates)."""
+    firsts = first_commits(iter_histories(list(history)))
+    return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(list(markers)), firsts)
 
 
 def markers(hub: Path, kind: str, n: int = 3) -> list[Path]:
@@ -27,7 +34,7 @@ def demo(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
         hub, seed=7, n_models=4000, page_size=500, card_markers=markers(hub, "cards"),
         history_markers=markers(hub, "history"),
     )  # fmt: skip
-    table = parse_models(hub, markers(hub, "cards"), markers(hub, "history"))
+    table = models_table(hub, markers(hub, "cards"), markers(hub, "history"))
     return hub, table.to_pandas()
 
 
@@ -152,14 +159,14 @@ def test_demo_listing_is_unchanged_by_the_histories(tmp_path, demo):
 
 def test_demo_card_history_sample_in_the_crawl_format(tmp_path):
     from hfreuse.coding.sample import cochran_sample_size
-    from hfreuse.hub.cardhistory import card_history_table, iter_card_history
+    from hfreuse.hub.card_history import card_history_table, iter_card_history
 
     hub = tmp_path / "hub"
     manifest = hub / "card_history" / "manifest.json"
     settings = {"size": None, "seed": 3, "confidence": 0.95, "margin": 0.045, "proportion": 0.5}
     generate_hub_snapshot(hub, seed=7, n_models=4000, page_size=500,
                           card_markers=markers(hub, "cards"), card_history=(manifest, settings))  # fmt: skip
-    models = parse_models(hub, markers(hub, "cards")).to_pandas()
+    models = models_table(hub, markers(hub, "cards")).to_pandas()
     with_readme = models.loc[models["has_readme"], "model_id"]
     recs = list(iter_card_history(manifest))
     assert len(recs) == cochran_sample_size(len(with_readme), 0.95, 0.045, 0.5)

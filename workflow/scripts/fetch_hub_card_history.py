@@ -3,8 +3,8 @@ where README.md first appeared and the README then (resumable; the manifest writ
 
 from pathlib import Path
 
-from hfreuse.hub.cardhistory import crawl_card_history
-from hfreuse.hub.crawl import Pace
+from hfreuse.crawl.pacing import Pace
+from hfreuse.hub.card_history import crawl_card_history
 
 
 def main(models, manifest, endpoint, sample, requests_per_minute, timeout, max_retries):

@@ -8,7 +8,8 @@ are not declared outputs, so a killed shard skips the models it already stored; 
 
 from pathlib import Path
 
-from hfreuse.hub.crawl import Pace, crawl_cards
+from hfreuse.crawl.pacing import Pace
+from hfreuse.hub.cards import crawl_cards
 
 
 def main(

@@ -9,8 +9,8 @@ one stored by `hf auth login` (huggingface_hub.get_token()).
 
 from pathlib import Path
 
-from hfreuse.hub.crawl import Pace
-from hfreuse.hub.history import crawl_first_commits
+from hfreuse.crawl.pacing import Pace
+from hfreuse.hub.first_commits import crawl_first_commits
 
 
 def main(

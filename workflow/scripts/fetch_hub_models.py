@@ -7,8 +7,9 @@ killed crawl continues where it stopped; `manifest.json` is written last and mar
 
 from pathlib import Path
 
+from hfreuse.crawl.pacing import Pace
 from hfreuse.errors import InputError
-from hfreuse.hub.crawl import Pace, crawl_models
+from hfreuse.hub.listing import crawl_models
 
 
 def main(

@@ -1,7 +1,7 @@
 """Rule parse_card_history: the card-history records of the sample -> card_history.parquet."""
 
 import pandas as pd
-from hfreuse.hub.cardhistory import card_history_table, iter_card_history
+from hfreuse.hub.card_history import card_history_table, iter_card_history
 from hfreuse.io import write_parquet
 
 

@@ -3,7 +3,7 @@ creation dates of floored models (first commits) -> models.parquet; the READMEs 
 quarantined -> quarantine.parquet."""
 
 import pyarrow.parquet as pq
-from hfreuse.hub.history import iter_histories
+from hfreuse.hub.first_commits import iter_histories
 from hfreuse.hub.parse import card_lengths, card_quarantine, first_commits, merge_parts
 from hfreuse.io import write_table
 

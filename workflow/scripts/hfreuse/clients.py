@@ -5,29 +5,38 @@ requests to a per-minute budget, honours ``429`` responses (``Retry-After``, Dis
 ``extras.wait_seconds``) and the Hub's ``RateLimit`` headers, retries 5xx answers, timeouts and
 broken connections with exponential backoff, and counts what it did for the crawl manifest.
 Secrets (``HF_TOKEN``, Discourse API keys) are read from the environment here and nowhere else;
-they are sent as headers and never logged or stored.
+they are sent as headers and never logged or stored. What needs no network (request counts,
+header parsing, progress lines) lives in :mod:`hfreuse.crawl` (``stats``, ``headers``,
+``progress``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import logging
-import math
 import os
 import platform
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
 
 from . import __version__
+from .crawl.headers import (
+    SECRET_HEADERS,
+    encode_dot_segments,
+    parse_ratelimit,
+    parse_retry_after,
+    url_origin,
+)
+from .crawl.progress import CreationEstimate, Progress  # noqa: F401 (temporary, for the merge)
+from .crawl.stats import Stats
 from .errors import InputError
+
+# Temporary, for the merge: Stats, Progress, CreationEstimate and the header helpers moved to
+# hfreuse.crawl (stats, progress, headers); the forum crawl still imports them from here. The
+# integrator drops these re-exports once every caller imports them from hfreuse.crawl.
 
 log = logging.getLogger(__name__)
 
@@ -138,18 +147,6 @@ def discourse_auth_headers() -> dict[str, str]:
     return {}
 
 
-#: Credential headers, sent only to the origin (scheme, host, port) of the request that set them.
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "api-username"})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def url_origin(url: str) -> tuple[str, str, int | None]:
-    """``(scheme, host, port)`` of a URL, the port filled in for http and https."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
-
-
 class OriginBoundSession(requests.Session):
     """A :class:`requests.Session` that never carries a credential header to another origin.
 
@@ -172,104 +169,6 @@ class OriginBoundSession(requests.Session):
                 if name.lower() in self.secret_headers:
                     del prepared_request.headers[name]
         super().rebuild_auth(prepared_request, response)
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); None
-    when it is neither (``inf``, ``nan`` and other non-finite numbers included)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
-
-
-_RL_PARAM = re.compile(r";\s*([a-z]+)\s*=\s*(\d+)")
-
-
-def parse_ratelimit(value: str | None) -> tuple[int, float] | None:
-    """``(remaining, seconds_to_reset)`` from an IETF ``RateLimit`` header.
-
-    Both the structured form (``"api";r=489;t=189``) and the older
-    ``limit=500, remaining=489, reset=189`` form are understood.
-    """
-    if not value:
-        return None
-    params = dict(_RL_PARAM.findall(value))
-    old = dict(re.findall(r"([a-z]+)\s*=\s*(\d+)", value))
-    if "r" in params and "t" in params:
-        remaining, reset = int(params["r"]), float(params["t"])
-    elif "remaining" in old and "reset" in old:
-        remaining, reset = int(old["remaining"]), float(old["reset"])
-    else:
-        return None
-    return (remaining, reset) if math.isfinite(reset) else None  # 400 digits: not a window
-
-
-@dataclass
-class Stats:
-    """What a client did; stored in the crawl manifest."""
-
-    requests: int = 0
-    retries: int = 0
-    errors: int = 0
-    rate_limited: int = 0
-    waited_seconds: float = 0.0
-    statuses: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "retries": self.retries,
-            "errors": self.errors,
-            "rate_limited": self.rate_limited,
-            "waited_seconds": round(self.waited_seconds, 3),
-            "statuses": dict(sorted(self.statuses.items())),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> Stats:
-        """Stats stored by :meth:`as_dict` (e.g. in a crawl's state file); None gives zeros."""
-        stats = cls()
-        if data:
-            stats.add(data)
-        return stats
-
-    def combined(self, other: Stats) -> Stats:
-        """A new Stats with the counts of both (earlier runs plus this one)."""
-        total = Stats.from_dict(self.as_dict())
-        total.add(other.as_dict())
-        return total
-
-    def add(self, other: Mapping[str, Any]) -> None:
-        """Add counts of an earlier (interrupted) run, so a resumed crawl reports totals."""
-        self.requests += int(other.get("requests", 0))
-        self.retries += int(other.get("retries", 0))
-        self.errors += int(other.get("errors", 0))
-        self.rate_limited += int(other.get("rate_limited", 0))
-        self.waited_seconds += float(other.get("waited_seconds", 0.0))
-        for k, v in dict(other.get("statuses", {})).items():
-            self.statuses[k] = self.statuses.get(k, 0) + int(v)
-
-
-def encode_dot_segments(url: str) -> str:
-    """``url`` with its path segments ``.`` and ``..`` percent-encoded (``%2E``, ``%2E%2E``)."""
-    parts = urlsplit(url)
-    segments = parts.path.split("/")
-    if not any(seg in (".", "..") for seg in segments):
-        return url
-    path = "/".join(seg.replace(".", "%2E") if seg in (".", "..") else seg for seg in segments)
-    return urlunsplit(parts._replace(path=path))
 
 
 class HttpClient:
@@ -398,6 +297,9 @@ class HttpClient:
         ok_statuses: tuple[int, ...] = (200,),
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
+        """GET ``url`` (paced, counted, observed) until an answer in ``ok_statuses``: a transport
+        failure (:meth:`_transport_failed`) or another status (:meth:`_status_failed`) is
+        retried or raises :class:`FetchError` naming the URL."""
         attempt = 0
         while True:
             self._pace()
@@ -406,79 +308,80 @@ class HttpClient:
             try:
                 resp = self._send(url, params, headers)
             except _RETRY_EXCEPTIONS as exc:
-                why = _unreachable(exc)
-                self._count("ConnectionFailed" if why else type(exc).__name__)
-                self._observe("answered")
-                attempt += 1
-                if why:
-                    if attempt > min(CONNECT_RETRIES, self.max_retries):
-                        self.stats.errors += 1
-                        raise ConnectionFailed(
-                            f"GET {url}: {why} ({attempt} tries): is the endpoint right / "
-                            f"is the server up? ({exc})",
-                            tries=attempt,
-                        ) from exc
-                    log.warning("GET %s: %s; retry %d", url, why, attempt)
-                    self.stats.retries += 1
-                    self._wait(CONNECT_RETRY_DELAY)
-                    continue
-                if attempt > self.max_retries:
-                    self.stats.errors += 1
-                    raise FetchError(
-                        f"GET {url}: gave up after {attempt} tries: {exc}",
-                        transient=True,
-                        tries=attempt,
-                    ) from exc
-                delay = self._backoff(attempt)
-                log.warning(
-                    "GET %s: %s; retry %d in %.1fs", url, type(exc).__name__, attempt, delay
-                )
-                self.stats.retries += 1
-                self._wait(delay)
+                attempt = self._transport_failed(url, exc, attempt + 1)
                 continue
             self._count(str(resp.status_code))
             self._observe("answered")
             self._respect_ratelimit(resp)
             if resp.status_code in ok_statuses:
                 return resp
-            if resp.status_code == 429:
-                self.stats.rate_limited += 1
-                delay = self._retry_after(resp)
-                attempt += 1
-                if attempt > self.max_retries + 4:
-                    self.stats.errors += 1
-                    raise FetchError(
-                        f"GET {resp.url}: still rate limited (429) after {attempt} tries",
-                        status=429,
-                        tries=attempt,
-                    )
-                log.warning("GET %s: 429 rate limited; waiting %.1fs", resp.url, delay)
-                self.stats.retries += 1
-                self._wait(delay)
-                continue
-            if resp.status_code in RETRY_STATUSES:
-                attempt += 1
-                if attempt > self.max_retries:
-                    self.stats.errors += 1
-                    raise FetchError(
-                        f"GET {resp.url}: HTTP {resp.status_code} after {attempt} tries",
-                        transient=resp.status_code in TIMEOUT_STATUSES,
-                        status=resp.status_code,
-                        tries=attempt,
-                    )
-                delay = min(
-                    self.max_wait,
-                    max(
-                        self._backoff(attempt),
-                        parse_retry_after(resp.headers.get("Retry-After")) or 0,
-                    ),
+            attempt = self._status_failed(resp, attempt, ok_statuses)
+
+    def _transport_failed(self, url: str, exc: Exception, attempt: int) -> int:
+        """Count the ``attempt``-th failure to get an answer and wait before the next try;
+        raise :class:`ConnectionFailed` (the server unreachable) or :class:`FetchError` once
+        the tries are used up. Called inside the ``except`` clause (the error's context)."""
+        why = _unreachable(exc)
+        self._count("ConnectionFailed" if why else type(exc).__name__)
+        self._observe("answered")
+        if why:
+            if attempt > min(CONNECT_RETRIES, self.max_retries):
+                self.stats.errors += 1
+                raise ConnectionFailed(
+                    f"GET {url}: {why} ({attempt} tries): is the endpoint right / "
+                    f"is the server up? ({exc})",
+                    tries=attempt,
+                ) from exc
+            log.warning("GET %s: %s; retry %d", url, why, attempt)
+            self.stats.retries += 1
+            self._wait(CONNECT_RETRY_DELAY)
+            return attempt
+        if attempt > self.max_retries:
+            self.stats.errors += 1
+            raise FetchError(
+                f"GET {url}: gave up after {attempt} tries: {exc}",
+                transient=True,
+                tries=attempt,
+            ) from exc
+        delay = self._backoff(attempt)
+        log.warning("GET %s: %s; retry %d in %.1fs", url, type(exc).__name__, attempt, delay)
+        self.stats.retries += 1
+        self._wait(delay)
+        return attempt
+
+    def _status_failed(
+        self, resp: requests.Response, attempt: int, ok_statuses: tuple[int, ...]
+    ) -> int:
+        """An answer outside ``ok_statuses``: a 429 waits as told, a retryable status backs off
+        (both return the tries so far); any other raises :class:`FetchError`."""
+        if resp.status_code == 429:
+            self.stats.rate_limited += 1
+            delay = self._retry_after(resp)
+            attempt += 1
+            if attempt > self.max_retries + 4:
+                self.stats.errors += 1
+                raise FetchError(
+                    f"GET {resp.url}: still rate limited (429) after {attempt} tries",
+                    status=429,
+                    tries=attempt,
                 )
-                log.warning(
-                    "GET %s: HTTP %d; retry %d in %.1fs", resp.url, resp.status_code, attempt, delay
+            log.warning("GET %s: 429 rate limited; waiting %.1fs", resp.url, delay)
+        elif resp.status_code in RETRY_STATUSES:
+            attempt += 1
+            if attempt > self.max_retries:
+                self.stats.errors += 1
+                raise FetchError(
+                    f"GET {resp.url}: HTTP {resp.status_code} after {attempt} tries",
+                    transient=resp.status_code in TIMEOUT_STATUSES,
+                    status=resp.status_code,
+                    tries=attempt,
                 )
-                self.stats.retries += 1
-                self._wait(delay)
-                continue
+            retry_after = parse_retry_after(resp.headers.get("Retry-After")) or 0
+            delay = min(self.max_wait, max(self._backoff(attempt), retry_after))
+            log.warning(
+                "GET %s: HTTP %d; retry %d in %.1fs", resp.url, resp.status_code, attempt, delay
+            )
+        else:
             self.stats.errors += 1
             raise FetchError(
                 f"GET {resp.url}: unexpected HTTP {resp.status_code} "
@@ -486,6 +389,9 @@ class HttpClient:
                 status=resp.status_code,
                 tries=attempt + 1,
             )
+        self.stats.retries += 1
+        self._wait(delay)
+        return attempt
 
     def _retry_after(self, resp: requests.Response) -> float:
         delay = parse_retry_after(resp.headers.get("Retry-After"))
@@ -555,135 +461,6 @@ class HttpClient:
     def get_bytes(self, url: str, accept: str = "application/octet-stream, */*") -> bytes:
         """GET a binary file (e.g. a repository archive, following redirects): its bytes."""
         return self.get(url, headers={"Accept": accept}).content
-
-
-class Progress:
-    """Logs items done, total, rate and ETA at most every ``every`` seconds.
-
-    ``initial`` is what earlier runs of a resumed crawl already did: it counts towards the
-    total and the ETA's remaining items, but not towards this run's rate. The total may be an
-    estimate (``estimated``; or given to :meth:`update`/:meth:`set_done` as ``estimate``, or
-    made by a ``timeline`` from the creation times of the items): it is then shown as ``~N``
-    and the ETA as ``~...``.
-    """
-
-    def __init__(
-        self,
-        what: str,
-        total: int | None = None,
-        every: float = 10.0,
-        clock: Callable[[], float] = time.monotonic,
-        initial: int = 0,
-        estimated: bool = False,
-        timeline: CreationEstimate | None = None,
-    ) -> None:
-        self.what = what
-        self.total = total
-        self.estimated = estimated
-        self.timeline = timeline
-        self.every = every
-        self._clock = clock
-        self.start = clock()
-        self.last = -1e9
-        # items done by earlier (interrupted) runs: counted in done/total, not in this run's rate
-        self.initial = initial
-        self.done = initial
-
-    def due(self) -> bool:
-        """Whether the next update will log (the last line is ``every`` seconds old)."""
-        return self._clock() - self.last >= self.every
-
-    def update(
-        self,
-        n: int = 1,
-        force: bool = False,
-        estimate: int | None = None,
-        created: Iterable[Any] = (),
-    ) -> None:
-        """``n`` more items done; ``created``: their creation times, for the ``timeline``."""
-        if self.timeline is not None:
-            self.timeline.add(created)
-            estimate = self.timeline.total(self.done + n) if estimate is None else estimate
-        self.set_done(self.done + n, force, estimate)
-
-    def set_done(self, done: int, force: bool = False, estimate: int | None = None) -> None:
-        """``done`` items in all (with ``estimate``: the total, estimated)."""
-        self.done = done
-        if estimate is not None:
-            self.total, self.estimated = estimate, True
-        now = self._clock()
-        if force or now - self.last >= self.every:
-            self.last = now
-            log.info("%s", self.line(now))
-
-    def line(self, now: float | None = None) -> str:
-        """The progress line: done/total (percent), rate, ETA."""
-        now = self._clock() if now is None else now
-        elapsed = max(now - self.start, 1e-9)
-        rate = (self.done - self.initial) / elapsed
-        if not self.total:
-            return f"{self.what}: {self.done} done, {rate:.1f}/s"
-        total = max(self.total, self.done) if self.estimated else self.total
-        left = max(total - self.done, 0)
-        eta = left / rate if rate > 0 else float("inf")
-        about = "~" if self.estimated else ""
-        return (
-            f"{self.what}: {self.done}/{about}{total} ({100.0 * self.done / total:.1f}%), "
-            f"{rate:.1f}/s, ETA {about if eta != float('inf') else ''}{_fmt_secs(eta)}"
-        )
-
-
-class CreationEstimate:
-    """The estimated size of a listing sorted by creation time, oldest first, that runs up to
-    the present (the Hub's models by ``createdAt``): the items listed, plus the items created
-    between the last one listed and now at the pace of creation (items per second of creation
-    time) of the last ``window`` items listed. Items with one and the same creation time (the
-    Hub's floor date of its oldest models) give no pace yet. The Hub's uploads speed up over
-    the years, so early estimates are low; they grow towards the true size as the crawl nears
-    the present.
-    """
-
-    def __init__(self, window: int = 10_000, clock: Callable[[], float] = time.time) -> None:
-        self.window = window
-        self._clock = clock
-        self.pages: list[tuple[int, float, float]] = []  # (items, first, last creation time)
-
-    @staticmethod
-    def _seconds(value: Any) -> float | None:
-        if not isinstance(value, str):
-            return None
-        try:
-            when = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
-
-    def add(self, created: Iterable[Any]) -> None:
-        """A page's items by their creation times (ISO 8601; others are skipped)."""
-        times = [t for t in map(self._seconds, created) if t is not None]
-        if not times:
-            return
-        self.pages.append((len(times), min(times), max(times)))
-        while len(self.pages) > 1 and sum(p[0] for p in self.pages[1:]) >= self.window:
-            self.pages.pop(0)
-
-    def total(self, done: int) -> int | None:
-        """The estimated total with ``done`` items listed, or None without a pace yet."""
-        if not self.pages:
-            return None
-        items = sum(p[0] for p in self.pages)
-        first, last = self.pages[0][1], max(p[2] for p in self.pages)
-        if last <= first:
-            return None
-        pace = (items - 1) / (last - first)  # items per second between the first and last
-        return done + int(max(self._clock() - last, 0.0) * pace)
-
-
-def _fmt_secs(s: float) -> str:
-    if s == float("inf"):
-        return "unknown"
-    s = int(s)
-    return f"{s // 3600}h{(s % 3600) // 60:02d}m{s % 60:02d}s"
 
 
 # --- huggingface_hub behind the paced client ------------------------------------------------

@@ -391,7 +391,7 @@ def _write_history_shards(
     models: _DemoModels, seed: int, history_markers: list[str | Path]
 ) -> dict[str, int]:
     """The commit histories of the floored models, in the live crawl's records
-    (:mod:`hfreuse.hub.history`), shard ``k`` beside ``history_markers[k]``; returns counts.
+    (:mod:`hfreuse.hub.first_commits`), shard ``k`` beside ``history_markers[k]``; returns counts.
 
     Drawn from their own generator (the listing's draws are untouched): 1 to 150 commits, the
     first at the model's true creation time, the others spread to its last modification; a few
@@ -448,10 +448,10 @@ def _write_history_shards(
 def _write_card_history(
     models: _DemoModels, readme_ids: list[str], sample: dict[str, Any], manifest: Path
 ) -> int:
-    """Card-history records (:mod:`hfreuse.hub.cardhistory`) of the seeded sample of the models
+    """Card-history records (:mod:`hfreuse.hub.card_history`) of the seeded sample of the models
     with a README: a history of 1 to 40 commits, README.md first in one of the first commits,
     card data then for most models that have it today and for a few that dropped it since."""
-    from .cardhistory import sample_models, sample_size
+    from .card_history import sample_models, sample_size
 
     n = sample_size(len(readme_ids), sample["size"], sample["confidence"], sample["margin"],
                     sample["proportion"])  # fmt: skip

@@ -78,8 +78,8 @@ def card_lengths(markers: list[str | Path]) -> dict[str, int]:
 
 def card_quarantine(markers: list[str | Path]) -> pa.Table:
     """The READMEs the card shards (their markers) quarantined: fetched, still failing after
-    retries, so without text (see :mod:`hfreuse.quarantine`); empty when none."""
-    from ..quarantine import quarantine_path, quarantine_table
+    retries, so without text (see :mod:`hfreuse.crawl.quarantine`); empty when none."""
+    from ..crawl.quarantine import quarantine_path, quarantine_table
 
     return quarantine_table(quarantine_path(hub_raw.shard_dir(m)) for m in markers)
 
@@ -112,7 +112,7 @@ def _unresolved_reason(status: int, code: str | None) -> str:
 
 def first_commits(records: Any) -> dict[str, tuple[datetime | None, str | None]]:
     """``model_id -> (date of the oldest commit, None)`` from history records (see
-    :mod:`hfreuse.hub.history`), or ``(None, reason)`` when the history cannot date the model:
+    :mod:`hfreuse.hub.first_commits`), or ``(None, reason)`` when the history cannot date the model:
     the repository or revision gone, no commits, or a first commit after the floor (a history
     rewritten since, e.g. squashed: its oldest commit is not the upload)."""
     out: dict[str, tuple[datetime | None, str | None]] = {}
@@ -228,13 +228,3 @@ def merge_parts(
         counts["unresolved"],
     )
     return table.select(MODELS_TABLE_SCHEMA.names).cast(MODELS_TABLE_SCHEMA)
-
-
-def parse_models(
-    hub_dir: str | Path, markers: list[str | Path], history: list[str | Path] = ()
-) -> pa.Table:
-    """All models of the raw snapshot in one go (the two steps above, unsharded)."""
-    from .history import iter_histories
-
-    firsts = first_commits(iter_histories(list(history)))
-    return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(markers), firsts)

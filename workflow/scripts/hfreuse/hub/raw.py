@@ -17,7 +17,7 @@ Layout under ``resources/raw/<snapshot>/hub/``::
     *.corrupt                          a damaged file the live crawl moved aside and fetched again
     cards/shard-1-of-4/quarantine.json READMEs that still failed after retries: not stored,
                                        listed in the marker's "quarantined", retried first by
-                                       the next run (see hfreuse.quarantine)
+                                       the next run (see hfreuse.crawl.quarantine)
 
 A README shard is given by its marker path and its 0-based index among ``n`` shards; a model
 belongs to shard ``hfreuse.shards.stable_shard(model_id, n)``.
@@ -25,7 +25,7 @@ belongs to shard ``hfreuse.shards.stable_shard(model_id, n)``.
 ``items`` are the Hub's model objects exactly as served (with the ``expand`` fields).
 A card record has ``status`` 200 (``text`` = README.md as served) or 404 (no README); the live
 crawl also records, without text, the rare 403/410/451 of a gated, disabled or blocked repo (and,
-anonymously, a 401 of a repo gone private; see :mod:`hfreuse.hub.crawl` for which are final).
+anonymously, a 401 of a repo gone private; see :mod:`hfreuse.hub.cards` for which are final).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..crawlstate import damaged
+from ..crawl.state import damaged
 from ..errors import InputError
 from ..io import read_json, read_jsonl
 from ..shards import stable_hash

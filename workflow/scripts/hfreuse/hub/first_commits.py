@@ -43,28 +43,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..clients import (
-    FetchError,
-    HttpClient,
-    HubBridge,
-    Progress,
-    Stats,
-    hub_http_error,
-    hub_id_refused,
-)
-from ..crawlstate import utc_now
-from ..errors import InputError
+from ..clients import FetchError, HttpClient, HubBridge, Stats, hub_http_error, hub_id_refused
+from ..crawl.pacing import Pace, token_used
+from ..crawl.runner import ShardRun, check_stored, require_listing, start_shard
 from ..io import atomic_write_json, atomic_write_jsonl_gz, parse_time
 from ..shards import check_shard, stable_shard
 from . import raw as hub_raw
-from .crawl import (
-    ANONYMOUS_401_CODES,
-    Pace,
-    _manifest,
-    _open_card_state,
-    _token_used,
-    make_client,
-)
+from .answers import ANONYMOUS_401_CODES
 from .parse import FLOOR
 
 log = logging.getLogger(__name__)
@@ -153,8 +138,10 @@ def _commit_problem(items: Any) -> str | None:
     return None
 
 
-class _History:
-    """The pages of one model's history as they are accepted (the bridge's ``check``)."""
+class HistoryPages:
+    """The pages of one model's history as they are accepted (the bridge's ``check``): a JSON
+    list of commits with ids and dates, no empty page with a next link, the commits adding up to
+    ``X-Total-Count``; a 401 refusing the token stops the crawl."""
 
     def __init__(self, token_used: bool) -> None:
         self.token_used = token_used
@@ -197,7 +184,7 @@ class _History:
 
 
 def _fetch_history(
-    bridge: HubBridge, api: Any, hist: _History, model_id: str, revision: str
+    bridge: HubBridge, api: Any, hist: HistoryPages, model_id: str, revision: str
 ) -> dict[str, Any]:
     """The history record of one model (see the module docstring)."""
     hist.reset()
@@ -235,6 +222,24 @@ def iter_histories(markers: list[str | Path]) -> Iterator[dict[str, Any]]:
         yield from hub_raw.iter_cards(hub_raw.shard_dir(marker))
 
 
+def history_bridge(
+    client: HttpClient, endpoint: str, page_size: int = COMMITS_PAGE
+) -> tuple[HubBridge, HistoryPages]:
+    """The bridge that runs ``HfApi.list_repo_commits`` through ``client``: commit requests only,
+    ``page_size`` commits a page, every page verified (:class:`HistoryPages`), a bare 403 that
+    persists handed to the library as the model's answer."""
+    hist = HistoryPages(token_used(client))
+    bridge = HubBridge(
+        client,
+        endpoint,
+        check=hist.check,
+        rewrite=lambda url: with_limit(url, int(page_size)),
+        allow=commits_request,
+        record_after_retries=(403,),
+    )
+    return bridge, hist
+
+
 def crawl_first_commits(
     hub_dir: str | Path,
     marker: str | Path,
@@ -253,72 +258,54 @@ def crawl_first_commits(
     ``n_shards``; returns the shard marker (written last, beside the part folder)."""
     hub_dir, marker_path = Path(hub_dir), Path(marker)
     check_shard("history", shard, n_shards)
-    if not (hub_dir / "manifest.json").exists():
-        raise InputError(f"{hub_dir / 'manifest.json'}: missing; the listing crawl is not complete")
+    require_listing(hub_dir)
+    folder = hub_raw.shard_dir(marker_path)
+    query = {"endpoint": endpoint.rstrip("/"), "shard": shard, "shards": n_shards,
+             "page_size": int(page_size)}  # fmt: skip
+    run = start_shard(f"history shard {shard + 1} of {n_shards}", folder, query, client, pace)
     revisions = floored_revisions(hub_dir)
     mine = shard_floored(revisions, shard, n_shards)
-    folder = hub_raw.shard_dir(marker_path)
-    state_path = folder / "state.json"
-    query = {
-        "endpoint": endpoint.rstrip("/"),
-        "shard": shard,
-        "shards": n_shards,
-        "page_size": int(page_size),
-    }
-    state = _open_card_state(state_path, query)
-    client = client or make_client(pace)
-    parts = RecordParts(folder, state, client, part_size)
-    done = parts.done
-    stray = sorted(set(done) - set(mine))
-    if stray:
-        raise InputError(
-            f"{folder}: holds histories of models outside this shard (e.g. {stray[0]})"
-        )
-    todo = [m for m in mine if m not in done]
-    name = f"{shard + 1} of {n_shards}"
-    log.info(
-        "history shard %s: %d of %d floored models, %d already stored, %d to fetch",
-        name, len(mine), len(revisions), len(done), len(todo),
-    )  # fmt: skip
-    state["runs"] = int(state["runs"]) + 1
-    progress = Progress(f"history shard {name}", total=len(mine), every=progress_every,
-                        initial=len(done))  # fmt: skip
-    hist = _History(_token_used(client))
-    bridge = HubBridge(
-        client,
-        endpoint,
-        check=hist.check,
-        rewrite=lambda url: with_limit(url, int(page_size)),
-        allow=commits_request,
-        record_after_retries=(403,),
-    )
-    try:
-        with bridge as api:
-            for model_id in todo:
-                parts.add(_fetch_history(bridge, api, hist, model_id, revisions[model_id]))
-                progress.update()
-    except BaseException:
-        parts.flush()  # keep what was fetched and this run's counts
-        raise
-    if not state["finished_at"]:
-        state["finished_at"] = utc_now()
+    parts = RecordParts(folder, run.state, run.client, part_size)
+    check_stored(folder, parts.done, mine, "histories")
+    todo = [m for m in mine if m not in parts.done]
+    log.info("%s: %d of %d floored models, %d already stored, %d to fetch",
+             run.label, len(mine), len(revisions), len(parts.done), len(todo))  # fmt: skip
+    progress = run.progress(len(mine), len(parts.done), progress_every)
+    bridge, hist = history_bridge(run.client, endpoint, page_size)
+    with bridge as api:
+        run.loop(todo, lambda m: parts.add(_fetch_history(bridge, api, hist, m, revisions[m])),
+                 progress, keep=parts.flush)  # fmt: skip
+    run.mark_finished()
     parts.flush()
-    statuses = Counter(str(done[m]) for m in mine)
+    return _finish(run, parts, hub_dir, marker_path, snapshot, query, len(revisions), mine)
+
+
+def _finish(
+    run: ShardRun,
+    parts: RecordParts,
+    hub_dir: Path,
+    marker_path: Path,
+    snapshot: str | None,
+    query: dict[str, Any],
+    floored: int,
+    mine: list[str],
+) -> dict[str, Any]:
+    """Write the shard's marker (last); returns it."""
+    statuses = Counter(str(parts.done[m]) for m in mine)
     fields = {
-        "shard": shard,
-        "shards": n_shards,
+        "shard": query["shard"],
+        "shards": query["shards"],
         "endpoint": query["endpoint"],
-        "page_size": int(page_size),
-        "floored_models": len(revisions),
+        "page_size": query["page_size"],
+        "floored_models": floored,
         "models": len(mine),
         "history_statuses": dict(sorted(statuses.items())),
-        "parts": len(hub_raw.list_parts(folder)),
+        "parts": len(hub_raw.list_parts(run.folder)),
     }
-    doc = _manifest(hub_dir, snapshot, fields, state, client, "requests_per_minute")
-    atomic_write_json(marker_path, doc)
+    doc = run.finish(marker_path, hub_dir, snapshot, fields, "requests_per_minute")
     log.info(
-        "history shard %s complete: %d models (%s), %d requests over %d run(s)",
-        name, len(mine), ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
-        state["stats"]["requests"], state["runs"],
+        "%s complete: %d models (%s), %d requests over %d run(s)",
+        run.label, len(mine), ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
+        run.state["stats"]["requests"], run.state["runs"],
     )  # fmt: skip
     return doc

@@ -3,7 +3,7 @@ had YAML card data then (the study's "has card data" is today's card, not the ca
 
 For a seeded random sample of the listed models that have a README (:func:`sample_models`),
 :func:`crawl_card_history` fetches the commit history at the listed revision (as
-:mod:`hfreuse.hub.history` does: ``HfApi.list_repo_commits`` behind the paced client) and then
+:mod:`hfreuse.hub.first_commits` does: ``HfApi.list_repo_commits`` behind the paced client) and then
 finds the oldest commit whose tree holds README.md by bisection over the history, each probe a
 ``GET`` of README.md at that commit (``huggingface_hub.hf_hub_url``): 200 (the text, verified like
 the README fetch: ETag = git blob id, ``X-Repo-Commit`` = the commit) or 404 (not there yet).
@@ -29,28 +29,13 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ..clients import HttpClient, HubBridge, Progress, hub_file_url, hub_http_error
-from ..errors import InputError
-from ..io import atomic_write_json
+from ..clients import HttpClient, hub_file_url, hub_http_error
+from ..crawl.pacing import Pace, token_used
+from ..crawl.runner import check_stored, require_listing, start_shard
 from . import raw as hub_raw
-from .crawl import (
-    CARD_PACE,
-    _card_answer_problem,
-    _decode_text,
-    _manifest,
-    _open_card_state,
-    _token_used,
-    make_client,
-    readme_revisions,
-)
-from .history import (
-    COMMITS_PAGE,
-    FINAL_STATUSES,
-    RecordParts,
-    _History,
-    commits_request,
-    with_limit,
-)
+from .answers import card_answer_problem, decode_text
+from .cards import CARD_PACE, readme_revisions
+from .first_commits import FINAL_STATUSES, RecordParts, history_bridge
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +80,10 @@ def sample_models(model_ids: list[str], n: int, seed: int) -> list[str]:
 def _probe(client: HttpClient, endpoint: str, model_id: str, commit: str) -> Any:
     """README.md at ``commit``: the verified answer (200, 404 or a final status)."""
     url = hub_file_url(endpoint, model_id, "README.md", commit)
-    token_used = _token_used(client)
+    sends_token = token_used(client)
     return client.get_checked(
         url,
-        lambda r: _card_answer_problem(r, url, commit, token_used),
+        lambda r: card_answer_problem(r, url, commit, sends_token),
         ok_statuses=(200, *FINAL_STATUSES),
         record_after_retries=(403,),
     )
@@ -113,7 +98,7 @@ def first_readme(client: HttpClient, endpoint: str, model_id: str, commits: list
         resp = _probe(client, endpoint, model_id, commits[mid])
         probes += 1
         if resp.status_code == 200:
-            hi, found, text = mid, mid, _decode_text(resp, resp.url)
+            hi, found, text = mid, mid, decode_text(resp, resp.url)
         elif resp.status_code == 404:
             lo = mid + 1
         else:
@@ -125,7 +110,7 @@ def first_readme(client: HttpClient, endpoint: str, model_id: str, commits: list
         if resp.status_code != 200:
             return {"first_index": None, "text": None, "probes": probes,
                     "readme_status": int(resp.status_code)}  # fmt: skip
-        text = _decode_text(resp, resp.url)
+        text = decode_text(resp, resp.url)
     return {"first_index": hi, "text": text, "probes": probes, "readme_status": 200}
 
 
@@ -165,52 +150,37 @@ def crawl_card_history(
     confidence: float = 0.95,
     margin: float = 0.045,
     proportion: float = 0.5,
-    pace=CARD_PACE,
+    pace: Pace = CARD_PACE,
     client: HttpClient | None = None,
     part_size: int = 100,
     snapshot: str | None = None,
 ) -> dict[str, Any]:
     """Fetch the card history of the sample into the folder of ``manifest``; returns it."""
     hub_dir, manifest = Path(hub_dir), Path(manifest)
-    if not (hub_dir / "manifest.json").exists():
-        raise InputError(f"{hub_dir / 'manifest.json'}: missing; the listing crawl is not complete")
+    require_listing(hub_dir)
     revisions = readme_revisions(hub_dir)
     n = sample_size(len(revisions), size, confidence, margin, proportion)
     mine = sample_models(list(revisions), n, seed)
-    folder = manifest.parent
     query = {"endpoint": endpoint.rstrip("/"), "size": n, "seed": seed}
-    state = _open_card_state(folder / "state.json", query)
-    client = client or make_client(pace)
-    parts = RecordParts(folder, state, client, part_size)
-    done = parts.done
-    if set(done) - set(mine):
-        raise InputError(f"{folder}: holds models outside the sample; other settings?")
-    todo = [m for m in mine if m not in done]
+    run = start_shard("card history", manifest.parent, query, client, pace)
+    parts = RecordParts(run.folder, run.state, run.client, part_size)
+    check_stored(run.folder, parts.done, mine, "card histories")
+    todo = [m for m in mine if m not in parts.done]
     log.info("card history: %d of %d models with README sampled, %d to fetch",
              n, len(revisions), len(todo))  # fmt: skip
-    state["runs"] = int(state["runs"]) + 1
-    hist = _History(_token_used(client))
-    bridge = HubBridge(client, endpoint, check=hist.check, record_after_retries=(403,),
-                       rewrite=lambda url: with_limit(url, COMMITS_PAGE),
-                       allow=commits_request)  # fmt: skip
-    progress = Progress("card history", total=n, initial=len(done))
-    try:
-        with bridge as api:
-            for model_id in todo:
-                parts.add(
-                    _record(bridge, api, hist, client, endpoint, model_id, revisions[model_id])
-                )
-                progress.update()
-    except BaseException:
-        parts.flush()
-        raise
-    parts.flush()
-    statuses = Counter(str(done[m]) for m in mine)
+    progress = run.progress(n, len(parts.done))
+    bridge, hist = history_bridge(run.client, endpoint)
+
+    def step(model_id: str) -> None:
+        parts.add(_record(bridge, api, hist, run.client, endpoint, model_id, revisions[model_id]))
+
+    with bridge as api:
+        run.loop(todo, step, progress, keep=parts.flush)
+    parts.flush()  # the crawl's end is not recorded (crawl_finished_at stays null)
+    statuses = Counter(str(parts.done[m]) for m in mine)
     fields = {"sample": n, "seed": seed, "models_with_readme": len(revisions),
               "statuses": dict(sorted(statuses.items()))}  # fmt: skip
-    doc = _manifest(hub_dir, snapshot, fields, state, client, "resolves_per_minute")
-    atomic_write_json(manifest, doc)
-    return doc
+    return run.finish(manifest, hub_dir, snapshot, fields, "resolves_per_minute")
 
 
 def iter_card_history(manifest: str | Path) -> Iterator[dict[str, Any]]:

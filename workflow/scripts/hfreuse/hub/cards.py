@@ -1,0 +1,394 @@
+"""The README shards of a crawled Hub listing: :func:`crawl_cards` fetches ``README.md`` of the
+models whose file list has one, for one static shard (stable hash of the model id), on the
+shard-runner skeleton of :mod:`hfreuse.crawl.runner`.
+
+Each verified record is appended to the shard's journal (fsync'd), then goes to part files of a
+few hundred records; the models already in part files or in the journal are skipped on resume,
+so a kill loses at most the README in flight, and the parts come out as those of a crawl never
+killed. The shard marker is written last. Every request is journaled before it is sent
+(:class:`hfreuse.crawl.journal.Journal`), so the counts after a kill equal the requests the
+server answered, plus at most the one in flight. A part found damaged (or missing) on resume is
+moved aside (``*.corrupt``) and fetched again into place.
+
+A README answered 200 is stored only if it is the file asked for (:mod:`hfreuse.hub.answers`:
+not an HTML page, hashing to its ``ETag``, from the commit asked for); such an answer is fetched
+again with the client's retries.
+
+A README that still fails after the retries (such an answer, a final 5xx, a bare 403 that
+persists, the total deadline, a reset) is quarantined (:mod:`hfreuse.crawl.quarantine`):
+recorded in the shard's ``quarantine.json`` with the reason, not stored, and retried first by
+the next run; the shard fails at its end when more than ``crawl.max_failed_share`` of its
+READMEs are quarantined.
+
+Statuses. Recorded at once without text (final): 404 (no README), 410, 451, a 403 that carries
+the Hub's own ``X-Error-Code`` (gated, disabled repository), and, for an anonymous crawl only, a
+401 with ``X-Error-Code`` ``GatedRepo`` / ``RepoNotFound`` (a repository gone private or deleted
+since the listing). A bare 403 is the Hub's front (Cloudflare) refusing for now: it is retried
+with backoff like a 5xx and quarantined if it persists after the retries. Any other 401 means
+the token (or anonymous access) was refused: it would refuse every model, so the crawl stops at
+once with a clear error, keeping the READMEs already fetched (a rerun resumes).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..clients import FetchError, HttpClient
+from ..crawl.journal import Journal
+from ..crawl.pacing import Pace, token_used
+from ..crawl.progress import ShardsProgress
+from ..crawl.quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
+from ..crawl.runner import ShardRun, check_stored, require_listing, start_shard
+from ..crawl.state import move_aside, remove_stale_temps
+from ..errors import InputError
+from ..io import atomic_write_json, atomic_write_jsonl_gz
+from ..shards import check_shard, stable_shard
+from . import raw as hub_raw
+from .answers import card_answer_problem, decode_text
+
+log = logging.getLogger(__name__)
+
+PART_SIZE = 250  # README records per part file
+# README answers recorded rather than fatal (text null): a missing file, and the rare repository
+# that is gated, disabled or blocked; one odd model must not stop a crawl of millions.
+CARD_STATUSES = (200, 401, 403, 404, 410, 451)
+FINAL_CARD_STATUSES = (404, 410, 451)  # recorded as answered (see the module docstring)
+JOURNAL = "journal.jsonl"  # request counts and records since the last state save
+CARD_PACE = Pace(550.0)  # the card crawl's default (README resolves are cheap)
+
+
+def _segment(segment: str) -> str:
+    """One percent-encoded path segment; the dot segments ``.`` and ``..`` encoded too."""
+    if segment in (".", ".."):
+        return segment.replace(".", "%2E")
+    return quote(segment, safe="")
+
+
+def card_url(endpoint: str, model_id: str, revision: str) -> str:
+    """``<endpoint>/<model_id>/resolve/<revision>/README.md``, each path segment of the model id
+    percent-encoded (a ``.`` or ``..`` segment as ``%2E`` / ``%2E%2E``, so that no client or
+    server resolves it into another path)."""
+    path = "/".join(_segment(s) for s in model_id.split("/"))
+    return f"{endpoint.rstrip('/')}/{path}/resolve/{_segment(revision)}/README.md"
+
+
+def readme_revisions(hub_dir: str | Path) -> dict[str, str]:
+    """``model_id -> revision`` (the listed ``sha``, else ``main``) of models that list README.md."""
+    revisions: dict[str, str] = {}
+    for item in hub_raw.iter_models(hub_dir):
+        if hub_raw.has_readme(item):
+            revisions[item["id"]] = item.get("sha") or "main"
+    return revisions
+
+
+def shard_models(revisions: Mapping[str, str], k: int, n: int, max_cards: int | None) -> list[str]:
+    """The README models of shard ``k`` of ``n``: the selected sample, then the shard's
+    stable-hash slice."""
+    selected = hub_raw.select_card_models(list(revisions), max_cards)
+    return sorted(m for m in selected if stable_shard(m, n) == k)
+
+
+def _check_card_settings(shard: int, n_shards: int, max_cards: int | None) -> None:
+    check_shard("card", shard, n_shards)
+    if max_cards is not None and max_cards < 0:
+        raise InputError(f"hub.max_cards: expected a number >= 0 or null, got {max_cards}")
+
+
+class CardParts:
+    """The README records of a shard, written as numbered part files of ``part_size`` records.
+
+    Every verified record is journaled (durably) before it is buffered; a full buffer is
+    written as the next part, then the state (request counts), then the journal is emptied. On
+    resume the journaled records not in a part are buffered again, not fetched again, so the
+    parts come out as those of a crawl never interrupted. A part that is damaged (or missing
+    between others) is moved aside and its models, those between its neighbours, are fetched
+    again into the same part number.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        state_path: Path,
+        state: dict[str, Any],
+        mine: list[str],
+        part_size: int,
+        journal: Journal,
+    ) -> None:
+        self.folder, self.state_path, self.state = folder, state_path, state
+        self.part_size, self.journal = part_size, journal
+        self.done: dict[str, int] = {}  # model_id -> status of the records in parts
+        self.first: dict[int, str] = {}  # part number -> its first model id
+        numbers = []
+        for part in hub_raw.list_parts(folder):
+            number = int(hub_raw.PART_RE.match(part.name).group(1))
+            try:
+                records = hub_raw.read_part(part)
+            except InputError as exc:
+                move_aside(part, exc)
+                continue
+            numbers.append(number)
+            if records:
+                self.first[number] = records[0]["model_id"]
+            self.done.update((rec["model_id"], int(rec["status"])) for rec in records)
+        top = max(numbers, default=0)
+        self.holes = sorted(set(range(1, top + 1)) - set(numbers))
+        self._bound: tuple[int, str] = (0, "")
+        self.next_new = top + 1
+        self.buffer: list[dict[str, Any]] = [
+            rec for rec in journal.records if rec["model_id"] not in self.done
+        ]
+        self.mine = mine  # the shard's selected models, sorted
+        # the models stored (in parts) or journaled when the run began: not fetched again
+        self.kept = frozenset(self.done) | {rec["model_id"] for rec in self.buffer}
+        check_stored(folder, self.kept, mine, "READMEs")
+
+    def _hole_bound(self) -> str:
+        """The first model id of the parts after the first hole (its models sort before)."""
+        if self._bound[0] != self.holes[0]:
+            after = [m for n, m in self.first.items() if n > self.holes[0]]
+            self._bound = (self.holes[0], min(after) if after else "\U0010ffff")
+        return self._bound[1]
+
+    @property
+    def target(self) -> int:
+        """The number of the part the buffer goes to: the first hole, else a new part."""
+        return self.holes[0] if self.holes else self.next_new
+
+    def add(self, rec: dict[str, Any]) -> None:
+        """A verified record: journaled, buffered, and a full buffer written as a part."""
+        while self.holes and rec["model_id"] > self._hole_bound():
+            # the hole holds the models before the part after it: this one goes further on
+            if self.buffer:
+                self.flush()
+            else:
+                self.holes.pop(0)  # none of its models is left to fetch
+        self.journal.record(rec)
+        self.buffer.append(rec)
+        if len(self.buffer) >= self.part_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered records as a part, then save the state."""
+        if self.buffer:
+            number = self.target
+            atomic_write_jsonl_gz(hub_raw.part_path(self.folder, number), self.buffer)
+            self.first[number] = self.buffer[0]["model_id"]
+            self.done.update((rec["model_id"], rec["status"]) for rec in self.buffer)
+            self.buffer.clear()
+            if self.holes and number == self.holes[0]:
+                self.holes.pop(0)
+            else:
+                self.next_new += 1
+        self.save()
+
+    def save(self) -> None:
+        """Save the state with the request counts so far; empty the journal unless it holds
+        records not yet in a part."""
+        self.state["done"] = len(self.done)  # read by the other shards' overall progress
+        self.state["stats"] = self.journal.total()
+        atomic_write_json(self.state_path, self.state)
+        if not self.buffer:
+            self.journal.reset()
+
+
+def _fetch_card(client: HttpClient, endpoint: str, model_id: str, revision: str) -> dict[str, Any]:
+    """The README record of one model: its verified text on HTTP 200, else the status alone."""
+    url = card_url(endpoint, model_id, revision)
+    sends_token = token_used(client)
+    resp = client.get_checked(
+        url,
+        lambda r: card_answer_problem(r, url, revision, sends_token),
+        ok_statuses=CARD_STATUSES,
+    )
+    status = int(resp.status_code)
+    text = decode_text(resp, url) if status == 200 else None
+    if status not in (200, 404):
+        log.warning("GET %s: HTTP %d; recorded without text", url, status)
+    return {"model_id": model_id, "revision": revision, "status": status, "text": text}
+
+
+def _open_quarantine(folder: Path, mine: list[str], kept: Collection[str]) -> Quarantine:
+    """The shard's quarantine, without the READMEs stored or journaled since (a run killed
+    before it saved the quarantine) and those no longer selected."""
+    quarantine = Quarantine(quarantine_path(folder))
+    wanted = set(mine)
+    if quarantine.discard([m for m in quarantine.ids() if m in kept or m not in wanted]):
+        quarantine.save()
+    return quarantine
+
+
+def _overall(
+    folder: Path, state_path: Path, n_shards: int, total: int, kept: int, every: float
+) -> ShardsProgress | None:
+    """One progress line over all card shards (from their state files), when there are several."""
+    if n_shards <= 1:
+        return None
+    return ShardsProgress(
+        f"card shards (all {n_shards})",
+        lambda: sorted(folder.parent.glob("*/state.json")),
+        state_path,
+        total,
+        kept,
+        every=every,
+    )
+
+
+def _fetch_cards(
+    run: ShardRun,
+    parts: CardParts,
+    endpoint: str,
+    todo: Mapping[str, str],
+    quarantine: Quarantine,
+    progress_every: float,
+    overall: ShardsProgress | None = None,
+) -> None:
+    """Fetch the READMEs of ``todo`` (model id -> revision) into ``parts``; a README that still
+    fails after the retries goes to ``quarantine`` and the crawl goes on (one that is fetched,
+    and journaled, leaves it). Whatever happens, what was fetched (journaled) and this run's
+    counts are kept."""
+
+    def step(model_id: str) -> None:
+        revision = todo[model_id]
+        try:
+            rec = _fetch_card(run.client, endpoint, model_id, revision)
+        except FetchError as exc:
+            if not quarantinable(exc):
+                raise
+            quarantine.add(model_id, card_url(endpoint, model_id, revision), exc)
+        else:
+            parts.add(rec)
+            quarantine.succeeded()
+            if quarantine.discard([model_id]):
+                quarantine.save()
+
+    def tick() -> None:
+        if overall is not None:
+            overall.tick(len(parts.done) + len(parts.buffer))
+
+    progress = run.progress(len(parts.mine), len(parts.kept), progress_every)
+    # parts.save: this run's counts; the records fetched stay in the journal
+    run.loop(todo, step, progress, keep=parts.save, tick=tick)
+    run.mark_finished()
+    parts.flush()
+    if overall is not None:
+        overall.tick(len(parts.done), force=True)
+
+
+def crawl_cards(
+    hub_dir: str | Path,
+    marker: str | Path,
+    shard: int,
+    n_shards: int,
+    endpoint: str,
+    max_cards: int | None = None,
+    *,
+    pace: Pace = CARD_PACE,
+    client: HttpClient | None = None,
+    part_size: int = PART_SIZE,
+    snapshot: str | None = None,
+    progress_every: float = 10.0,
+    max_failed_share: float = 0.0,
+) -> dict[str, Any]:
+    """Fetch the README texts of card shard ``shard`` (0-based) of ``n_shards``; returns the
+    shard marker.
+
+    Needs the complete listing (``manifest.json``) in ``hub_dir``. Resumes from the part files in
+    the folder beside ``marker``; writes ``marker`` last. A README that still fails after the
+    retries is quarantined (``quarantine.json`` beside the parts; :mod:`hfreuse.crawl.quarantine`)
+    and retried first by the next run; when more than ``max_failed_share`` of the shard's
+    READMEs are quarantined at the end, the shard fails (everything else stored) without a
+    marker, else the marker lists them.
+    """
+    hub_dir, marker_path = Path(hub_dir), Path(marker)
+    _check_card_settings(shard, n_shards, max_cards)
+    max_failed_share = check_max_failed_share(max_failed_share)
+    require_listing(hub_dir)
+    query = {
+        "endpoint": endpoint.rstrip("/"),
+        "shard": shard,
+        "shards": n_shards,
+        "max_cards": max_cards,
+    }
+    label, folder = f"card shard {shard + 1} of {n_shards}", hub_raw.shard_dir(marker_path)
+    run = start_shard(label, folder, query, client, pace, accept="text/plain, */*")
+    revisions = readme_revisions(hub_dir)
+    mine = shard_models(revisions, shard, n_shards, max_cards)
+    parts, quarantine, todo = _resume(run, marker_path, mine, part_size)
+    log.info(
+        "%s: %d of %d models with README selected, %d already stored, %d to fetch "
+        "(%d quarantined by an earlier run, retried first)",
+        label, len(mine), len(revisions), len(parts.kept), len(todo), len(quarantine),
+    )  # fmt: skip
+    selected = len(hub_raw.select_card_models(list(revisions), max_cards))
+    overall = _overall(folder, run.state_path, n_shards, selected, len(parts.kept), progress_every)
+    with parts.journal.recording(run.client, run.state["stats"]):
+        todo_revisions = {m: revisions[m] for m in todo}
+        _fetch_cards(run, parts, endpoint, todo_revisions, quarantine, progress_every, overall)
+    return _finish(
+        run, parts, quarantine, hub_dir, marker_path, snapshot, query, len(revisions),
+        max_failed_share,
+    )  # fmt: skip
+
+
+def _resume(
+    run: ShardRun, marker_path: Path, mine: list[str], part_size: int
+) -> tuple[CardParts, Quarantine, list[str]]:
+    """The shard's parts (resumed from the part files and the journal), its quarantine, and the
+    models to fetch: those quarantined by an earlier run first, then the rest in shard order."""
+    journal = Journal(run.folder / JOURNAL)
+    run.state["stats"] = journal.resumed_stats(run.state["stats"])
+    remove_stale_temps(run.folder)
+    remove_stale_temps(marker_path.parent, marker_path.name)
+    parts = CardParts(run.folder, run.state_path, run.state, mine, part_size, journal)
+    quarantine = _open_quarantine(run.folder, mine, parts.kept)
+    todo = [m for m in quarantine.ids() if m not in parts.kept]
+    todo += [m for m in mine if m not in parts.kept and m not in quarantine]
+    return parts, quarantine, todo
+
+
+def _finish(
+    run: ShardRun,
+    parts: CardParts,
+    quarantine: Quarantine,
+    hub_dir: Path,
+    marker_path: Path,
+    snapshot: str | None,
+    query: Mapping[str, Any],
+    listed: int,
+    max_failed_share: float,
+) -> dict[str, Any]:
+    """Check the shard is complete (within ``max_failed_share``), then write its marker."""
+    mine, done = parts.mine, parts.done
+    missing = [m for m in mine if m not in done and m not in quarantine]
+    if missing:  # cannot happen unless the part files changed under the crawl
+        raise InputError(f"{run.folder}: {len(missing)} READMEs missing after the crawl")
+    quarantine.check_share(len(mine), max_failed_share, f"{run.label}: READMEs")
+    statuses = Counter(str(done[m]) for m in mine if m in done)
+    fields = {
+        "shard": query["shard"],
+        "shards": query["shards"],
+        "endpoint": query["endpoint"],
+        "max_cards": query["max_cards"],
+        "models_with_readme": listed,
+        "cards": len(mine),
+        "fetched": statuses.get("200", 0),
+        "not_found": statuses.get("404", 0),
+        "card_statuses": dict(sorted(statuses.items())),
+        "parts": len(hub_raw.list_parts(run.folder)),
+        "quarantined": sorted(quarantine.ids()),
+    }
+    doc = run.finish(marker_path, hub_dir, snapshot, fields, "resolves_per_minute")
+    log.info(
+        "%s complete: %d READMEs (%s), %d requests over %d run(s)",
+        run.label,
+        len(mine),
+        ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
+        run.state["stats"]["requests"],
+        run.state["runs"],
+    )
+    return doc
