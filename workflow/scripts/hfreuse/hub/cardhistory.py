@@ -33,6 +33,7 @@ from ..clients import HttpClient, HubBridge, Progress, hub_file_url, hub_http_er
 from ..errors import InputError
 from ..io import atomic_write_json
 from . import raw as hub_raw
+from .carddata import has_card_data
 from .crawl import (
     CARD_PACE,
     _card_answer_problem,
@@ -235,7 +236,7 @@ def card_history_table(records: Iterator[Mapping[str, Any]], today: Mapping[str,
             "readme_first_index": r.get("first_index"),
             "readme_first_commit": r.get("first_commit"),
             "readme_first_date": r.get("first_date"),
-            "card_data_at_first_readme": card_data(r.get("text")),
+            "card_data_at_first_readme": has_card_data(r.get("text")),
             "has_card_data_today": today.get(r["model_id"]),
             "probes": r.get("probes"),
         }
