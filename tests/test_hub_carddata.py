@@ -141,3 +141,22 @@ def test_card_history_reads_card_data_as_the_hub(httpserver, tmp_path):
     # a history of one commit has only today's README (with card data)
     want = {m: len(hub.histories[m]) == 1 or t for m, t in zip(sample, then, strict=True)}
     assert got == want and sum(len(hub.histories[m]) > 1 for m in sample) >= 6
+
+
+def test_card_history_manifest_says_when_the_crawl_finished(httpserver, tmp_path):
+    """Issue 19 item 9: the manifest had ``crawl_finished_at: null`` (the report showed it blank)."""
+    models = real_models()
+    hub = StubHub(
+        models=models,
+        cards=assign_cards(models),
+        histories=make_histories(models, only_floored=False),
+    ).install(httpserver)
+    hub_dir = tmp_path / "raw" / "stub-1" / "hub"
+    crawl_models(hub_dir, hub.base_url, EXPAND, 500, client=client())
+    manifest = hub_dir / "card_history" / "manifest.json"
+    doc = crawl_card_history(hub_dir, manifest, hub.base_url, 3, 1, client=client())
+    started, finished = doc["crawl_started_at"], doc["crawl_finished_at"]
+    assert finished and started <= finished  # ISO UTC stamps sort as times
+    assert json.loads(manifest.read_text())["crawl_finished_at"] == finished
+    again = crawl_card_history(hub_dir, manifest, hub.base_url, 3, 1, client=client())
+    assert again["crawl_finished_at"] == finished  # a rerun with nothing to fetch keeps it

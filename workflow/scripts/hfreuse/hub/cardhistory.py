@@ -30,6 +30,7 @@ import numpy as np
 import yaml
 
 from ..clients import HttpClient, HubBridge, Progress, hub_file_url, hub_http_error
+from ..crawlstate import utc_now
 from ..errors import InputError
 from ..io import atomic_write_json
 from . import raw as hub_raw
@@ -205,6 +206,7 @@ def crawl_card_history(
     except BaseException:
         parts.flush()
         raise
+    state["finished_at"] = state["finished_at"] or utc_now()  # the manifest's crawl_finished_at
     parts.flush()
     statuses = Counter(str(done[m]) for m in mine)
     fields = {"sample": n, "seed": seed, "models_with_readme": len(revisions),
