@@ -123,6 +123,17 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> tuple[float, float, int]
     return float(r.statistic), float(r.pvalue), n
 
 
+def spearman_ci(rho: float, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """The (1 - alpha) confidence interval of Spearman's rho: Fisher's z with the standard error
+    sqrt(1.06 / (n - 3)) of Fieller, Hartley and Pearson (1957, Biometrika 44: 470-481); NaN
+    for n < 4 or a NaN rho."""
+    if n < 4 or rho != rho:
+        return float("nan"), float("nan")
+    z = math.atanh(min(max(rho, -0.999999), 0.999999))
+    half = float(stats.norm.ppf(1 - alpha / 2)) * math.sqrt(1.06 / (n - 3))
+    return math.tanh(z - half), math.tanh(z + half)
+
+
 def direction(tau: float, p_adjusted: float, alpha: float) -> str:
     if not (p_adjusted < alpha) or not tau or math.isnan(tau):
         return "no trend"
