@@ -160,3 +160,25 @@ def test_card_history_manifest_says_when_the_crawl_finished(httpserver, tmp_path
     assert json.loads(manifest.read_text())["crawl_finished_at"] == finished
     again = crawl_card_history(hub_dir, manifest, hub.base_url, 3, 1, client=client())
     assert again["crawl_finished_at"] == finished  # a rerun with nothing to fetch keeps it
+
+
+def test_demo_readmes_carry_the_listing_card_data(tmp_path):
+    """The demo generator writes each README's metadata block from the card data its listing
+    serves: huggingface_hub's reading of the README gives that card data back."""
+    from hfreuse.hub import raw as hub_raw
+    from hfreuse.hub.demo import generate_hub_snapshot
+
+    hub = tmp_path / "hub"
+    shards = [hub / "cards" / f"shard-{k}-of-2.json" for k in (1, 2)]
+    generate_hub_snapshot(hub, seed=3, n_models=600, page_size=200, card_markers=shards)
+    listed = {m["id"]: m.get("cardData") for m in hub_raw.iter_models(hub)}
+    texts = {
+        r["model_id"]: r["text"]
+        for marker in shards
+        for r in hub_raw.iter_cards(hub_raw.shard_dir(marker))
+        if r.get("text") is not None
+    }
+    assert len(texts) > 200
+    for model_id, text in texts.items():
+        assert (card_metadata(text) or None) == (listed[model_id] or None), model_id
+        assert has_card_data(text) is bool(listed[model_id])
