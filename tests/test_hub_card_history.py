@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from hfreuse.clients import HttpClient
 from hfreuse.hub.card_history import (
-    card_data,
     card_history_table,
     crawl_card_history,
     iter_card_history,
     sample_models,
     sample_size,
 )
+from hfreuse.hub.carddata import has_card_data
 from hfreuse.hub.cards import readme_revisions
 from hfreuse.hub.listing import crawl_models
 from hub_stub import StubHub, assign_cards, make_histories, real_models
@@ -47,11 +47,11 @@ def listed(hub, tmp_path) -> Path:
 
 
 def test_card_data_is_a_non_empty_yaml_header():
-    assert card_data("---\nlicense: mit\n---\n# x") is True
-    assert card_data("---\n---\n# x") is False
-    assert card_data("# no header\n---\nlicense: mit\n---") is False
-    assert card_data("---\n: [unclosed\n---\n") is False
-    assert card_data(None) is None
+    assert has_card_data("---\nlicense: mit\n---\n# x") is True
+    assert has_card_data("---\n---\n# x") is False
+    assert has_card_data("# no header\n---\nlicense: mit\n---") is False
+    assert has_card_data("---\n: [unclosed\n---\n") is False
+    assert has_card_data(None) is None
 
 
 def test_sample_is_seeded_and_cochran_sized():
@@ -93,7 +93,7 @@ def test_first_readme_commit_found_by_bisection(hub, listed, tmp_path):
         if k % 2 and first != n - 1:
             assert bool(at_first) is False
         else:
-            assert at_first == card_data(hub.cards[m])
+            assert at_first == has_card_data(hub.cards[m])
     # a sampled model whose README the stub has no text for: never found
     for m in set(sample) - set(with_card):
         assert recs[m]["first_index"] is None

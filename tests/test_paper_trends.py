@@ -11,10 +11,12 @@ from hfreuse.rq3.paper import (
     CARD_CSV,
     FORUM_CSV,
     HUB_CSV,
+    REPRODUCTION_COLUMNS,
     read_card_share,
     read_forum_mentions,
     read_hub_model_types,
     reproduction,
+    rq1_rq2_note,
 )
 
 # the package's quirks, in miniature
@@ -152,25 +154,61 @@ def test_real_package_reproduces_the_three_claims(package):
     declining = ts.declining_rising(trends)
     card_trend = ts.card_share_trend(card, "2022-12")
     table = reproduction(corr, trends, declining, card_trend)
-    assert table["holds"].tolist() == ["yes", "yes", "yes"]
+    assert list(table.columns) == REPRODUCTION_COLUMNS
     assert "bert" in declining["model_type"].tolist()
+    # issue 19 item 6: each claim at the paper's scope, with its test, p and verdict
+    assert table["verdict"].tolist() == ["supported", "supported", "inconclusive"]
+    major = corr.set_index("scope").loc["major"]
+    first = table.loc[0]
+    assert "major models" in first["scope"] and "20 model types" in first["scope"]
+    assert first["p_value"] == major["p_value"] and "rho = 0.775" in first["computed_value"]
+    assert "not the paper's scope" in first["computed_value"]  # the all-types 0.677 beside it
+    bert = trends[trends["model_type"] == "bert"].set_index("source")["mk_p_adjusted"]
+    assert table.loc[1, "p_value"] == max(bert["forum"], bert["hub"])
+    cards = table.loc[2]
+    assert cards["computed_value"].startswith("no significant increase")
+    assert cards["p_value"] == card_trend.set_index("test").loc["mann_kendall", "p_value"]
+    assert "Mann-Kendall" in cards["test"] and "Mann-Whitney" not in cards["test"]
 
 
-def test_reproduction_says_no_when_a_claim_fails(package):
+def test_verdicts_contradicted_and_inconclusive(package):
     forum, hub, card = package
     months = ts.shared_months(forum, hub)
     totals = ts.model_totals(forum, hub, months)
     corr = ts.totals_correlation(totals, months)
     trends = ts.model_trends(ts.monthly_series(forum, hub, months, totals))
-    rising = card.assign(share=[0.01 * i for i in range(len(card))])
-    table = reproduction(
-        corr,
-        trends,
-        ts.declining_rising(trends).iloc[0:0],  # no declining-but-rising model
-        ts.card_share_trend(rising, "2022-12"),
-        strong_rho=0.9,
+    declining = ts.declining_rising(trends)
+    flat = ts.card_share_trend(card, "2022-12")
+
+    def verdicts(trends=trends, card_trend=flat, strong_rho=0.6):
+        return reproduction(corr, trends, declining, card_trend, 0.05, strong_rho)["verdict"]
+
+    # rho 0.775 with n = 20: 95 % CI about 0.49..0.91
+    assert verdicts(strong_rho=0.9)[0] == "inconclusive"  # 0.9 is inside the interval
+    assert verdicts(strong_rho=0.95)[0] == "contradicted"  # the interval lies below it
+    bert = trends["model_type"] == "bert"
+    rising = trends.assign(direction=trends["direction"].where(~bert, "rising"))
+    assert verdicts(trends=rising)[1] == "contradicted"
+    flat_bert = trends.assign(direction=trends["direction"].where(~bert, "no trend"))
+    table = reproduction(corr, flat_bert, declining, flat)
+    assert table.loc[1, "verdict"] == "inconclusive"
+    assert "forum topics: no significant decline" in table.loc[1, "computed_value"]
+    up = ts.card_share_trend(card.assign(share=[0.01 * i for i in range(len(card))]), "2022-12")
+    down = ts.card_share_trend(
+        card.assign(share=[0.9 - 0.01 * i for i in range(len(card))]), "2022-12"
     )
-    assert table["holds"].tolist() == ["no", "no", "no"]
+    assert verdicts(card_trend=up)[2] == "contradicted"
+    assert verdicts(card_trend=down)[2] == "supported"
+    assert (
+        reproduction(corr, trends, declining, up)
+        .loc[2, "computed_value"]
+        .startswith("a significant increase")
+    )
+
+
+def test_rq1_rq2_note_for_page_one():
+    assert "authors' own counts" in rq1_rq2_note("paper")
+    assert rq1_rq2_note("demo") is None and rq1_rq2_note("live") is None
 
 
 @pytest.mark.workflow
@@ -187,9 +225,9 @@ def test_paper_run_reproduces_the_claims(workflow_copy):
         workflow_copy, *targets, "--cores", "2", "--configfile", "config/paper.yaml", str(overlay)
     )
     table = pd.read_csv(workflow_copy / "results/stats/reproduction.csv")
-    assert list(table.columns) == ["claim", "paper_value", "computed_value", "criterion", "holds"]
-    assert table["holds"].tolist() == ["yes", "yes", "yes"]
-    assert "rho = 0.677" in table.loc[0, "computed_value"]
+    assert list(table.columns) == REPRODUCTION_COLUMNS
+    assert table["verdict"].tolist() == ["supported", "supported", "inconclusive"]
+    assert "rho = 0.775" in table.loc[0, "computed_value"]
     forum = pd.read_parquet(workflow_copy / "results/trends/forum_model_mentions_monthly.parquet")
     assert forum["topics"].sum() == 7620  # every count of the package's matrix
     spec = (workflow_copy / "results/figures/forum_vs_hub.json").read_text()

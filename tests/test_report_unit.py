@@ -193,10 +193,13 @@ def make_synthetic_run(root: Path) -> dict:
     ).to_parquet(root / "results/stats/monthly_spearman.parquet", index=False)
     _write(
         root / "results/stats/reproduction.csv",
-        "claim,paper_value,computed_value,criterion,holds\n"
-        f'"Forum mentions and hub uploads correlate {EVIL}.",0.70,0.68,rho >= 0.6,yes\n'
-        '"Card share has not increased.",not increased,tau = -0.01,no increase,yes\n'
-        '"BERT uploads rise while topics decline.",yes,no,both trends,no\n',
+        "claim,scope,test,paper_value,computed_value,p_value,criterion,verdict\n"
+        f'"Forum mentions and hub uploads correlate {EVIL}.",major,Spearman,0.70,0.68,0.001,'
+        "rho >= 0.6,supported\n"
+        '"Card share has not increased.",all,Mann-Kendall,not increased,tau = -0.01,0.5,'
+        "no increase,inconclusive\n"
+        '"BERT uploads rise while topics decline.",bert,Mann-Kendall,yes,no,,both trends,'
+        "contradicted\n",
     )
     stats = root / "results/stats"
     pd.DataFrame(

@@ -339,7 +339,12 @@ def test_paper_run_gives_a_complete_report_with_the_reproduction_table(tmp_path,
     assert '<span class="synthetic-badge">' not in html and 'class="synthetic-banner"' not in html
     assert "(paper, snapshot paper-saner2024)" in html
     assert 'id="table-results-stats-reproduction-csv"' in html
-    assert re.search(r"<li>\d of \d claims of the paper hold in this run\.</li>", html)
+    assert re.search(r"<li>\d of \d claims of the paper are supported in this run\.</li>", html)
+    overview = html.split('<section id="', 2)[1]  # page 1: RQ1 and RQ2 are the authors' counts
+    assert (
+        "re-plot the authors&#39; own counts" in overview
+        or "re-plot the authors' own counts" in overview
+    )
     assert "This source has no raw snapshot manifest" in html
     names = figure_names(wf)
     visit = chromium.visit(wf / "results/report.html", PROBE_JS)

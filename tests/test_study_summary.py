@@ -10,6 +10,7 @@ import pytest
 from hfreuse.errors import InputError
 from hfreuse.report import study_summary as ss
 from hfreuse.report.summary import format_fact, summary_topics
+from hfreuse.rq3.paper import RQ1_RQ2_NOTE
 from summarize_study import table_id
 from test_report_unit import EVIL, make_synthetic_run
 
@@ -110,13 +111,14 @@ def test_sentences_from_the_tables(run, tmp_path):
         "Forum (results/forum/summary.parquet): topics: 4; share of topics without reply: 33.3%; "
         "mean posts per topic: 1.75; authors: n/a.",
     )
-    assert got["Reproduction of the paper's claims"][0] == (
-        "2 of 3 claims of the paper hold in this run."
-    )
+    assert got["Reproduction of the paper's claims"][0] == RQ1_RQ2_NOTE
     assert got["Reproduction of the paper's claims"][1] == (
+        "1 of 3 claims of the paper are supported in this run."
+    )
+    assert got["Reproduction of the paper's claims"][2] == (
         f"Claim 1: \u201cForum mentions and hub uploads correlate {EVIL}.\u201d Paper: 0.70. "
-        "This run: 0.68. "
-        "Criterion: rho >= 0.6. Holds: yes."
+        "Scope: major. Test: Spearman. This run: 0.68; p = 0.001. "
+        "Criterion: rho >= 0.6. Verdict: supported."
     )
     assert got["Taxonomy of challenges and benefits"] == (
         "Benefits: 1 categories, 5 coded instances; the most frequent are Expert Opinion "

@@ -214,8 +214,8 @@ def _card(shares, partial_last=False, floor_month=None, floored=0):
     return pd.DataFrame(
         {
             "month": pd.array(months, dtype="string"),
-            "models": [10] * len(shares),
-            "models_with_card_data": [round(s * 10) for s in shares],
+            "models": [100] * len(shares),
+            "models_with_card_data": [round(s * 100) for s in shares],
             "share": shares,
             "models_floored": pd.array(
                 [floored if m == floor_month else 0 for m in months], dtype="Int64"
@@ -251,6 +251,61 @@ def test_card_share_trend_leaves_out_partial_and_floor_months():
     # a steadily rising share is an increase
     rising = card_share_trend(_card([0.1 * i for i in range(1, 10)]), "2022-06")
     assert rising.set_index("test").loc["mann_kendall", "increase"]
+
+
+def test_card_share_trend_leaves_out_months_of_few_models():
+    """Issue 19 item 5: on true dates the early months hold 1-4 models each; weighed like months
+    of 26,000 models they made a flat share look like a significant increase."""
+    rng = np.random.default_rng(5)
+    early = [1, 2, 4, 3, 1, 2, 4, 1, 3, 2, 1, 4]  # models a month, shares 0 or 0.25..0.5
+    big = [26000] * 24
+    models = early + big
+    with_card = [0, 0, 1, 1, 0, 1, 2, 0, 1, 1, 0, 1] + [
+        int(26000 * (0.55 + rng.normal(0, 0.01))) for _ in big
+    ]
+    months = [f"{2019 + i // 12}-{i % 12 + 1:02d}" for i in range(len(models))]
+    card = pd.DataFrame(
+        {
+            "month": pd.array(months, dtype="string"),
+            "models": models,
+            "models_with_card_data": with_card,
+            "share": np.array(with_card) / np.array(models),
+            "models_floored": pd.array([0] * len(models), dtype="Int64"),
+            "floor_month": False,
+            "partial_month": False,
+        }
+    )
+    unguarded = card_share_trend(card, "2020-12", min_models_per_month=1).set_index("test")
+    assert unguarded.loc["mann_kendall", "increase"]  # the artefact
+    assert unguarded.loc["mann_kendall", "p_value"] < 1e-3
+    out = card_share_trend(card, "2020-12").set_index("test")  # the schema's default
+    mk = out.loc["mann_kendall"]
+    assert not mk["increase"] and mk["p_value"] > 0.05
+    assert (mk["n_months"], mk["n_months_few_models"], mk["first_month"]) == (24, 12, "2020-01")
+    assert out.loc["mann_whitney", "n_months_few_models"] == 12
+    assert out.loc["mann_whitney", "min_models_per_month"] == 30
+    # the partial and floor months are left out first, and not counted as few-model months
+    card.loc[0, "partial_month"] = True
+    assert card_share_trend(card, "2020-12").loc[0, "n_months_few_models"] == 11
+    card.loc[len(card) - 1, "partial_month"] = True
+    assert card_share_trend(card, "2020-12").loc[
+        0, ["n_months", "n_months_few_models"]
+    ].tolist() == [23, 11]
+
+
+def test_min_models_per_month_is_a_documented_setting():
+    import yaml
+    from conftest import ROOT
+    from hfreuse.rq3.sensitivity import StatsSettings
+    from hfreuse.rq3.stats import MIN_MODELS_PER_MONTH
+
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    key = schema["properties"]["stats"]["properties"]["min_models_per_month"]
+    assert key["default"] == MIN_MODELS_PER_MONTH == StatsSettings().min_models_per_month
+    assert "stats.min_models_per_month" in (ROOT / "config/README.md").read_text()
+    assert (
+        'config["stats"]["min_models_per_month"]' in (ROOT / "workflow/rules/stats.smk").read_text()
+    )
 
 
 def test_statistics_have_fixed_dtypes():

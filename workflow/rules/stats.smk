@@ -56,7 +56,8 @@ rule compute_model_trends:
 
 rule compute_card_share_trend:
     """Mann-Kendall trend of the monthly share of models with card data, and Mann-Whitney of the
-    share before and after stats.card_split_month."""
+    share before and after stats.card_split_month (months of fewer than
+    stats.min_models_per_month models left out, and counted)."""
     input:
         card_share="results/trends/card_share_monthly.parquet",
     output:
@@ -72,6 +73,7 @@ rule compute_card_share_trend:
         exclude_partial_months=config["stats"]["exclude_partial_months"],
         exclude_floor_month=config["stats"]["exclude_floor_month"],
         alpha=config["stats"]["alpha"],
+        min_models_per_month=config["stats"]["min_models_per_month"],
     script:
         "../scripts/compute_card_share_trend.py"
 

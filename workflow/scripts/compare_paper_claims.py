@@ -1,4 +1,5 @@
-"""Rule compare_paper_claims: the paper's three RQ3 claims next to this run's numbers."""
+"""Rule compare_paper_claims: the paper's three RQ3 claims, each with its scope, test, p-value
+and verdict on this run's numbers."""
 
 import logging
 
@@ -19,7 +20,7 @@ def main(correlation, trends, declining, card_trend, reproduction_csv, alpha, st
         strong_rho,
     )
     for row in table.itertuples():
-        log.info("holds=%s: %s -- %s", row.holds, row.claim, row.computed_value)
+        log.info("%s (p = %.2g): %s -- %s", row.verdict, row.p_value, row.claim, row.computed_value)
     write_csv(table, reproduction_csv)
 
 

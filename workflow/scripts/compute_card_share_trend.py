@@ -5,9 +5,22 @@ from hfreuse.io import write_parquet
 from hfreuse.rq3.stats import card_share_trend
 
 
-def main(card_share, trend, split_month, exclude_partial_months, exclude_floor_month, alpha):
+def main(
+    card_share,
+    trend,
+    split_month,
+    exclude_partial_months,
+    exclude_floor_month,
+    alpha,
+    min_models_per_month,
+):
     out = card_share_trend(
-        pd.read_parquet(card_share), split_month, exclude_partial_months, exclude_floor_month, alpha
+        pd.read_parquet(card_share),
+        split_month,
+        exclude_partial_months,
+        exclude_floor_month,
+        alpha,
+        min_models_per_month,
     )
     write_parquet(out, trend)
 

@@ -20,42 +20,23 @@ models are not asked again.
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from ..clients import HttpClient, hub_file_url, hub_http_error
 from ..crawl.pacing import Pace, token_used
 from ..crawl.runner import check_stored, require_listing, start_shard
 from . import raw as hub_raw
 from .answers import card_answer_problem, decode_text
+from .carddata import has_card_data
 from .cards import CARD_PACE, readme_revisions
 from .first_commits import FINAL_STATUSES, RecordParts, history_bridge
 
 log = logging.getLogger(__name__)
-
-_HEADER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*$", re.S | re.M)
-
-
-def card_data(text: str | None) -> bool | None:
-    """Whether a README text has card data (a YAML header that is a non-empty mapping, as the
-    Hub's ``cardData``); None without a text. A header that is not valid YAML counts as none."""
-    if text is None:
-        return None
-    m = _HEADER.match(text)
-    if not m:
-        return False
-    try:
-        data = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
-        return False
-    return isinstance(data, dict) and len(data) > 0
-
 
 def sample_size(population: int, size: int | None, confidence: float, margin: float,
                 proportion: float) -> int:  # fmt: skip
@@ -176,7 +157,8 @@ def crawl_card_history(
 
     with bridge as api:
         run.loop(todo, step, progress, keep=parts.flush)
-    parts.flush()  # the crawl's end is not recorded (crawl_finished_at stays null)
+    run.mark_finished()  # the manifest's crawl_finished_at
+    parts.flush()
     statuses = Counter(str(parts.done[m]) for m in mine)
     fields = {"sample": n, "seed": seed, "models_with_readme": len(revisions),
               "statuses": dict(sorted(statuses.items()))}  # fmt: skip
@@ -205,7 +187,7 @@ def card_history_table(records: Iterator[Mapping[str, Any]], today: Mapping[str,
             "readme_first_index": r.get("first_index"),
             "readme_first_commit": r.get("first_commit"),
             "readme_first_date": r.get("first_date"),
-            "card_data_at_first_readme": card_data(r.get("text")),
+            "card_data_at_first_readme": has_card_data(r.get("text")),
             "has_card_data_today": today.get(r["model_id"]),
             "probes": r.get("probes"),
         }

@@ -17,6 +17,7 @@ import pandas as pd
 from ..charts import RANK_BY, shown_model_types
 from ..errors import InputError
 from ..hub.parse import FLOOR
+from ..rq3.paper import RQ1_RQ2_NOTE, VERDICTS
 from .facts import (
     COLUMNS,
     KINDS,
@@ -86,30 +87,35 @@ MEASURES = {
     "percent_agreement": "percent agreement",
 }
 DIRECTIONS = ("declining", "no trend", "rising")
-VERDICTS = ("yes", "no")
 
 
 # --- the summarisers: one (or a few) known tables each -------------------------------------
 
 
-@summarises(REPRODUCTION, ["claim", "paper_value", "computed_value", "criterion", "holds"])
+@summarises(REPRODUCTION, ["claim", "scope", "test", "paper_value", "computed_value", "p_value",
+                            "criterion", "verdict"])  # fmt: skip
 def reproduction(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> None:
-    bad = sorted(set(df["holds"]) - set(VERDICTS))
+    bad = sorted(set(df["verdict"]) - set(VERDICTS))
     if bad:
-        raise InputError(f"{src}, column holds: expected yes or no, got {bad}")
-    holding = s.fact("claims_holding", "count", int((df["holds"] == "yes").sum()), src)
+        raise InputError(f"{src}, column verdict: expected one of {VERDICTS}, got {bad}")
+    s.say(RQ1_RQ2_NOTE)  # reproduction.csv is the paper source's: its RQ1/RQ2 are the authors'
+    supported = s.fact("claims_supported", "count", int((df["verdict"] == "supported").sum()), src)
     s.say(
-        f"{holding} of {s.fact('claims', 'count', len(df), src)} claims of the paper hold in this run."
+        f"{supported} of {s.fact('claims', 'count', len(df), src)} claims of the paper are "
+        "supported in this run."
     )
     for i, rec in enumerate(df.to_dict("records"), start=1):
         claim = s.fact(f"claim_{i}", "text", rec["claim"], src)
+        scope = s.fact(f"claim_{i}_scope", "text", rec["scope"], src)
+        test = s.fact(f"claim_{i}_test", "text", rec["test"], src)
         paper = s.fact(f"claim_{i}_paper", "text", rec["paper_value"], src)
         run = s.fact(f"claim_{i}_run", "text", rec["computed_value"], src)
+        p = s.fact(f"claim_{i}_p", "p", float(rec["p_value"] or "nan"), src)
         criterion = s.fact(f"claim_{i}_criterion", "text", rec["criterion"], src)
-        holds = s.fact(f"claim_{i}_holds", "text", rec["holds"], src)
+        verdict = s.fact(f"claim_{i}_verdict", "text", rec["verdict"], src)
         s.say(
-            f"Claim {i}: \u201c{claim}\u201d Paper: {paper}. This run: {run}. Criterion: {criterion}. "
-            f"Holds: {holds}."
+            f"Claim {i}: \u201c{claim}\u201d Paper: {paper}. Scope: {scope}. Test: {test}. "
+            f"This run: {run}; p = {p}. Criterion: {criterion}. Verdict: {verdict}."
         )
 
 

@@ -36,6 +36,7 @@ class StatsSettings:
     min_model_total: int = 20
     card_split_month: str = "2022-01"
     alpha: float = 0.05
+    min_models_per_month: int = ts.MIN_MODELS_PER_MONTH
 
 
 def _rows(way: str, models: pd.DataFrame, forum: pd.DataFrame, window, st) -> list[tuple]:
@@ -67,12 +68,12 @@ def _rows(way: str, models: pd.DataFrame, forum: pd.DataFrame, window, st) -> li
     rows.append(
         ("declining_rising", "all", "models", ", ".join(declining["model_type"].astype(str)))
     )
-    share = ts.card_share_trend(
-        card, st.card_split_month, st.exclude_partial_months, st.exclude_floor_month, st.alpha
-    )
+    share = ts.card_share_trend(card, st.card_split_month, st.exclude_partial_months,
+                                st.exclude_floor_month, st.alpha, st.min_models_per_month)  # fmt: skip
     for r in share.itertuples():
         rows += [
-            ("card_share_trend", r.test, m, float(getattr(r, m))) for m in ("statistic", "p_value")
+            ("card_share_trend", r.test, m, float(getattr(r, m)))
+            for m in ("statistic", "p_value", "n_months", "n_months_few_models")
         ]
         rows.append(("card_share_trend", r.test, "increase", str(bool(r.increase)).lower()))
     return rows
