@@ -13,14 +13,15 @@ import json
 import pytest
 import yaml
 from conftest import shared_path
-from hfreuse.hub.carddata import card_metadata, has_card_data
-from hfreuse.hub.cardhistory import (
+from hfreuse.hub.card_history import (
     card_history_table,
     crawl_card_history,
     iter_card_history,
     sample_models,
 )
-from hfreuse.hub.crawl import crawl_models, readme_revisions
+from hfreuse.hub.carddata import card_metadata, has_card_data
+from hfreuse.hub.cards import readme_revisions
+from hfreuse.hub.listing import crawl_models
 from hub_stub import StubHub, assign_cards, make_histories, real_models
 from huggingface_hub.repocard import metadata_load
 from test_hub_card_history import client
