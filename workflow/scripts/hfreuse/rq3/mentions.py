@@ -161,6 +161,8 @@ CODE_LINE = re.compile(
     r"[\s>]*(?:[a-z_][\w.]*(?:\[[^\]\n]*\])?\s*[-+*/%]?=(?!=)\s*\S[^\n]*"
     r"|[a-z_][\w.]*\([^\n]*\)\s*;?\s*)"
 )
+CODE_LINE_CHARS = 300  # a longer line is not a statement of code
+SPECIAL = re.compile(r"[/\\….]")
 QUOTES = frozenset("'\"`")
 SPACE = re.compile(r"\s")
 ARTICLES = frozenset({"the", "a", "an", "my", "our", "your", "their", "this", "that", "its"})
@@ -295,6 +297,8 @@ def place(text: str, start: int, end: int) -> str:
     part of a web address, Discourse's shortened link text ``…``, a file path or file name, a
     dotted module path), else ``""`` (words)."""
     ts, te = _token(text, start, end)
+    if SPECIAL.search(text, ts, te) is None:
+        return ""  # a plain word: no address, path, file or module
     token = text[ts:te]
     lead = len(token) - len(token.lstrip(TOKEN_PUNCT))
     core = token.strip(TOKEN_PUNCT).rstrip(".")
@@ -321,13 +325,14 @@ def in_code_statement(text: str, start: int, end: int) -> bool:
     a statement (an assignment or a call): a variable ("t5 = time.time()")."""
     if text[start - 1] in QUOTES and text[end] in QUOTES:
         return False
-    ls = max(text.rfind("\n", 0, start), text.rfind(UNIT_SEP, 0, start)) + 1
-    le = len(text)
-    for stop in ("\n", UNIT_SEP):
-        at = text.find(stop, end)
-        if at != -1:
-            le = min(le, at)
-    return CODE_LINE.fullmatch(text, ls, le) is not None
+    lo, hi = max(0, start - CODE_LINE_CHARS), min(len(text), end + CODE_LINE_CHARS)
+    ls = max(text.rfind("\n", lo, start), text.rfind(UNIT_SEP, lo, start)) + 1
+    if ls == 0 and lo > 0:
+        return False  # a line this long is prose
+    ends = [at for at in (text.find("\n", end, hi), text.find(UNIT_SEP, end, hi)) if at != -1]
+    if not ends and hi < len(text):
+        return False
+    return CODE_LINE.fullmatch(text, ls, min(ends) if ends else hi) is not None
 
 
 class MentionMatcher:
