@@ -60,7 +60,8 @@ Hub addresses
     knows that model (case-insensitive id), the topic mentions the model's type, whatever its
     name says ("huggingface.co/sentence-transformers/all-MiniLM-L6-v2" is ``bert``) and without
     the context rule. An address of a model the snapshot does not know adds nothing beyond the
-    names in it. (The forum text keeps link targets, so a model that is only linked counts.)
+    names in its repository part ("huggingface.co/someone/bert-ner" is ``bert``; see "Not a
+    mention"). (The forum text keeps link targets, so a model that is only linked counts.)
 
 Counting
     A topic mentions a model type if its title or any of its posts does; each topic counts once
