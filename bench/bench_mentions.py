@@ -1,4 +1,12 @@
-"""Benchmark: one-pass mention matching vs a naive loop of one regex per name.
+"""Benchmark: mention matching quality on labelled real posts, and speed (one pass vs a naive
+loop of one regex per name).
+
+Quality: precision and recall of the matcher (configured as the workflow configures it) on the
+hand-labelled fixture ``tests/fixtures/mentions/labels.csv`` (every occurrence of a model type's
+name or alias in the real forum posts of ``../shared/data/forum/``; rules in
+``tests/fixtures/mentions/RULES.md``). Skipped when ``../shared/data`` is absent.
+
+Speed:
 
 Generates a seeded synthetic forum corpus (default 50 MB of text in topics of a title and a few
 posts, 300 model names written in many spellings: "GPT-2", "xlm_roberta", class names such as
@@ -7,10 +15,12 @@ then counts topics per model type with ``hfreuse.rq3.mentions.MentionMatcher`` (
 compiled pattern) and with ``NaiveMatcher`` (one regex per spelling, run one after the other),
 checks that both give identical per-topic results and counts, and prints the speed-up.
 
-    python3 bench/bench_mentions.py              # 50 MB, 300 names
+    python3 bench/bench_mentions.py              # quality, then speed on 50 MB, 300 names
     python3 bench/bench_mentions.py --mb 5       # a quick run
+    python3 bench/bench_mentions.py --quality-only
 
-Exit status 1 if the counts differ or the speed-up is below --min-speedup (default 20).
+Exit status 1 if precision or recall is below --min-quality (default 0.95), the counts differ
+or the speed-up is below --min-speedup (default 20).
 """
 
 from __future__ import annotations
@@ -178,13 +188,55 @@ def count(matcher, topics) -> tuple[list[set[str]], float]:
     return found, time.perf_counter() - t0
 
 
+def quality(min_quality: float) -> bool:
+    """Print precision and recall on the labelled fixture; True when both reach the floor."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import mention_corpus as mc
+
+    if not (mc.DATA / "forum").is_dir():
+        print(f"quality          : skipped ({mc.DATA} is absent)")
+        return True
+    t0 = time.perf_counter()
+    matcher = mc.fixture_matcher()
+    q = mc.evaluate(matcher)
+    n_units = len(mc.units())
+    print(
+        f"fixture          : {q.labelled} labelled occurrences ({q.mentions} mentions) of "
+        f"{len(matcher.types)} model types in {n_units} real titles and posts"
+    )
+    print(
+        f"occurrences      : precision {q.precision:.3f} ({q.true_positive}/{q.predicted}), "
+        f"recall {q.recall:.3f} ({q.true_positive}/{q.mentions})"
+    )
+    print(
+        f"topic x type     : precision {q.topic_precision:.3f} "
+        f"({q.topics_both}/{q.topics_predicted}), recall {q.topic_recall:.3f} "
+        f"({q.topics_both}/{q.topics_true})"
+    )
+    for name, rows in (
+        ("false positive", q.false_positive),
+        ("false negative", q.false_negative),
+        ("unlabelled", q.unlabelled),
+    ):
+        for source, topic, post, start, end, mtype in rows:
+            print(f"  {name}: {source} topic {topic} post {post} [{start}:{end}] {mtype}")
+    print(f"quality checked in {time.perf_counter() - t0:.1f} s (required >= {min_quality:g})")
+    return q.precision >= min_quality and q.recall >= min_quality
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mb", type=float, default=50.0, help="corpus size in MB of text")
     ap.add_argument("--names", type=int, default=300)
     ap.add_argument("--seed", type=int, default=20240117)
     ap.add_argument("--min-speedup", type=float, default=20.0)
+    ap.add_argument("--min-quality", type=float, default=0.95)
+    ap.add_argument("--quality-only", action="store_true", help="the labelled fixture only")
+    ap.add_argument("--no-quality", action="store_true", help="the speed benchmark only")
     args = ap.parse_args(argv)
+    good = args.no_quality or quality(args.min_quality)
+    if args.quality_only:
+        return 0 if good else 1
 
     rng = random.Random(args.seed)
     names = make_names(args.names, rng)
@@ -215,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     speedup = slow_s / fast_s
     print(f"speed-up         : {speedup:.1f}x (required >= {args.min_speedup:g}x)")
-    return 0 if same and speedup >= args.min_speedup else 1
+    return 0 if good and same and speedup >= args.min_speedup else 1
 
 
 if __name__ == "__main__":

@@ -168,6 +168,69 @@ def test_ambiguous_names_with_corroborating_context(matcher, text, expected):
     assert found(matcher, text) == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Discourse's shortened link text, then the link's address (issue 19)
+        "see play.google.com/store/apps/deta… (https://play.google.com/store/apps/details?id=x)",
+        "https://example.com/blog/bert-explained and www.t5.org/page",
+        "(https://community.openai.com/t/introducing-chatgpt-and-whisper-apis/80485/38)",
+        "https://huggingface.co/docs/transformers/model_doc/bert",  # docs, not a model
+        "https://huggingface.co/datasets/someone/bert-data",
+        "https://github.com/huggingface/transformers/blob/main/src/models/bert/x.py",
+        "pip install git+https://github.com/huggingface/transformers",
+        "error in /home/me/models/bert/config.json and ./t5/out and C:\\gpt2\\x",
+        "edit modeling_bert.py and llama.cpp, then git-2.39.2-64-bit.exe",
+        "from transformers.models.bert.modeling_bert import x",
+        "    t5 = time.time()",
+        "print('took', t6 - t5)",
+    ],
+)
+def test_no_mention_inside_urls_paths_file_names_or_code(text):
+    m = MentionMatcher(NAMES + ["deta", "gpt2"], ALIASES, AMBIGUOUS, AFTER, BEFORE)
+    assert found(m, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("https://huggingface.co/facebook/opt-1.3b/blob/main/config.json", {"opt"}),
+        ("https://huggingface.co/bert-base-uncased", {"bert"}),  # an older one-part id
+        ("https://github.com/openai/whisper/discussions/1", {"whisper"}),
+        ("BERT/RoBERTa and google/flan-t5-xl", {"bert", "roberta", "t5"}),
+        ("model = T5ForConditionalGeneration.from_pretrained('t5-small')", {"t5"}),
+        ('name = "bert"', {"bert"}),  # a name in quotes in code
+        ("I tried Mistral7b and llama13b", {"mistral", "llama"}),  # a size glued on
+        ("# then it uses t5 to summarise", {"t5"}),  # a code comment is prose
+    ],
+)
+def test_names_in_repository_addresses_checkpoints_and_strings_still_count(text, expected):
+    m = MentionMatcher(NAMES + ["mistral"], ALIASES, AMBIGUOUS, AFTER, BEFORE)
+    assert found(m, text) == expected
+
+
+def test_one_sense_per_topic_for_ambiguous_names(matcher):
+    """An ambiguous name counts everywhere in a topic once the topic corroborates it."""
+    text = matcher.prepare(["Whisper breaks on Lambda", "I use openai/whisper", "a whisper"])
+    hits = matcher.matches(text)
+    assert [h.model_type for h in hits] == ["whisper"] * 3
+    assert len(matcher.accepted(text, hits)) == 3
+    text = matcher.prepare(["Whisper breaks on Lambda", "no model here"])
+    assert matcher.accepted(text, matcher.matches(text)) == []
+
+
+def test_precision_and_recall_on_labelled_real_posts():
+    """The hand-labelled real posts (tests/fixtures/mentions): both at least 0.95."""
+    shared_path("forum", "openai-2023", "output.json")
+    sys.path.insert(0, str(ROOT / "bench"))
+    import mention_corpus
+
+    q = mention_corpus.evaluate(mention_corpus.fixture_matcher())
+    assert q.labelled >= 1500 and q.mentions >= 70 and not q.unlabelled
+    assert q.precision >= 0.95, q.false_positive
+    assert q.recall >= 0.95, q.false_negative
+
+
 def test_context_does_not_cross_posts(matcher):
     # the title ends with the name and the post starts with a context word: not corroborated
     assert found(matcher, "Trouble with clip", "model outputs are wrong") == set()
