@@ -366,6 +366,58 @@ def declining_rising(trends: pd.DataFrame) -> pd.DataFrame:
 # -- documentation -------------------------------------------------------------------------
 
 
+CARD_TREND_TYPES = {
+    "test": "string",
+    "split_month": "string",
+    "first_month": "string",
+    "last_month": "string",
+    "n_before": "Int64",
+    "n_after": "Int64",
+    "n_months": "int64",
+    "min_models_per_month": "int64",
+    "n_months_few_models": "int64",
+}
+
+
+def _card_months(
+    card: pd.DataFrame, exclude_partial_months: bool, exclude_floor_month: bool
+) -> pd.DataFrame:
+    """The months of the card share table the trend tests may use, in month order: with models
+    and a share, less partial months and the floor month holding floored models (as asked)."""
+    df = card.assign(month=card["month"].astype(str)).sort_values("month", kind="mergesort")
+    df = df[(df["models"] > 0) & df["share"].notna()]
+    if exclude_partial_months:
+        df = df[~df["partial_month"].astype(bool)]
+    if exclude_floor_month:
+        floored = df["models_floored"].astype("Float64").fillna(0) if "models_floored" in df else 0
+        df = df[~(df["floor_month"].astype(bool) & (floored > 0))]
+    return df
+
+
+def _mann_whitney_row(share: np.ndarray, months: list[str], split_month: str, alpha: float) -> dict:
+    """Mann-Whitney U of the shares from ``split_month`` on vs before (one-sided, greater)."""
+    before = share[np.array([m < split_month for m in months], dtype=bool)]
+    after = share[np.array([m >= split_month for m in months], dtype=bool)]
+    if len(before) and len(after):
+        mw = stats.mannwhitneyu(after, before, alternative="greater")
+        u, p_mw = float(mw.statistic), float(mw.pvalue)
+    else:
+        u = p_mw = float("nan")
+    return {
+        "test": "mann_whitney",
+        "statistic": u,
+        "p_value": p_mw,
+        "tau": float("nan"),
+        "sen_slope": float("nan"),
+        "increase": bool(p_mw < alpha),
+        "split_month": split_month,
+        "n_before": len(before),
+        "n_after": len(after),
+        "median_before": float(np.median(before)) if len(before) else float("nan"),
+        "median_after": float(np.median(after)) if len(after) else float("nan"),
+    }
+
+
 def card_share_trend(
     card: pd.DataFrame,
     split_month: str,
@@ -383,78 +435,35 @@ def card_share_trend(
     for having fewer (after the partial and floor months) are counted in ``n_months_few_models``.
     """
     require(card, CARD_COLUMNS, "card share table")
-    df = card.assign(month=card["month"].astype(str)).sort_values("month", kind="mergesort")
-    df = df[(df["models"] > 0) & df["share"].notna()]
-    if exclude_partial_months:
-        df = df[~df["partial_month"].astype(bool)]
-    if exclude_floor_month:
-        floored = df["models_floored"].astype("Float64").fillna(0) if "models_floored" in df else 0
-        df = df[~(df["floor_month"].astype(bool) & (floored > 0))]
+    df = _card_months(card, exclude_partial_months, exclude_floor_month)
     few = df["models"].to_numpy() < min_models_per_month
-    n_few = int(few.sum())
     df = df[~few]
     share = df["share"].to_numpy(dtype="float64")
     months = df["month"].tolist()
     mk = mann_kendall(share)
-    before = share[np.array([m < split_month for m in months], dtype=bool)]
-    after = share[np.array([m >= split_month for m in months], dtype=bool)]
-    if len(before) and len(after):
-        mw = stats.mannwhitneyu(after, before, alternative="greater")
-        u, p_mw = float(mw.statistic), float(mw.pvalue)
-    else:
-        u = p_mw = float("nan")
     common = {
         "n_months": len(share),
         "first_month": months[0] if months else None,
         "last_month": months[-1] if months else None,
         "min_models_per_month": int(min_models_per_month),
-        "n_months_few_models": n_few,
+        "n_months_few_models": int(few.sum()),
     }
-    rows = [
-        {
-            "test": "mann_kendall",
-            "statistic": mk["s"],
-            "p_value": mk["p"],
-            "tau": mk["tau"],
-            "sen_slope": mk["sen_slope"],
-            "increase": bool(mk["p"] < alpha and mk["tau"] > 0),
-            "split_month": None,
-            "n_before": None,
-            "n_after": None,
-            "median_before": float("nan"),
-            "median_after": float("nan"),
-            **common,
-        },
-        {
-            "test": "mann_whitney",
-            "statistic": u,
-            "p_value": p_mw,
-            "tau": float("nan"),
-            "sen_slope": float("nan"),
-            "increase": bool(p_mw < alpha),
-            "split_month": split_month,
-            "n_before": len(before),
-            "n_after": len(after),
-            "median_before": float(np.median(before)) if len(before) else float("nan"),
-            "median_after": float(np.median(after)) if len(after) else float("nan"),
-            **common,
-        },
-    ]
-    out = pd.DataFrame(rows)
-    return _typed(
-        out,
-        {
-            "test": "string",
-            "split_month": "string",
-            "first_month": "string",
-            "last_month": "string",
-            "n_before": "Int64",
-            "n_after": "Int64",
-            "n_months": "int64",
-            "min_models_per_month": "int64",
-            "n_months_few_models": "int64",
-        },
-    )
+    kendall = {
+        "test": "mann_kendall",
+        "statistic": mk["s"],
+        "p_value": mk["p"],
+        "tau": mk["tau"],
+        "sen_slope": mk["sen_slope"],
+        "increase": bool(mk["p"] < alpha and mk["tau"] > 0),
+        "split_month": None,
+        "n_before": None,
+        "n_after": None,
+        "median_before": float("nan"),
+        "median_after": float("nan"),
+    }
+    whitney = _mann_whitney_row(share, months, split_month, alpha)
+    out = pd.DataFrame([{**kendall, **common}, {**whitney, **common}])
+    return _typed(out, CARD_TREND_TYPES)
 
 
 def _typed(df: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
