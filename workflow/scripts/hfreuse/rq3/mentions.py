@@ -388,16 +388,7 @@ class MentionMatcher:
         self.ambiguous = frozenset(skeleton(a) for a in ambiguous)
         self.context_after = frozenset(skeleton(w) for w in context_after)
         self.context_before = frozenset(skeleton(w) for w in context_before)
-        # the trie of all spellings; where any spelling allows a separator, every spelling
-        # through the same edge does, so sibling branches never match the same text
-        self.root = _Node()
-        for spelling in self.spellings:
-            node = self.root
-            for gap, ch in _gaps(spelling):
-                key = _edge_key(gap, ch)
-                node.flex[key] = node.flex.get(key, False) or gap == FLEX
-                node = node.children.setdefault(key, _Node())
-            node.terminal = True
+        self.root = self._trie()
         self.pattern = re.compile(_wrap(_trie_regex(self.root))) if self.root.children else None
         # Hub model id (lower case) -> model type, for the types of this run (look-alikes
         # resolved like their names)
@@ -407,6 +398,19 @@ class MentionMatcher:
                 resolved = self.by_skeleton.get(skeleton(mtype))
                 if resolved is not None and skeleton(resolved) == skeleton(mtype):
                     self.hub_models[model_id.lower()] = resolved
+
+    def _trie(self) -> _Node:
+        """The trie of all spellings; where any spelling allows a separator, every spelling
+        through the same edge does, so sibling branches never match the same text."""
+        root = _Node()
+        for spelling in self.spellings:
+            node = root
+            for gap, ch in _gaps(spelling):
+                key = _edge_key(gap, ch)
+                node.flex[key] = node.flex.get(key, False) or gap == FLEX
+                node = node.children.setdefault(key, _Node())
+            node.terminal = True
+        return root
 
     def spelling_regex(self, spelling: str) -> str:
         """The regex of one spelling as the trie resolves it (without boundaries)."""
