@@ -34,6 +34,36 @@ def wrap(text: str, n: int = LABEL_CHARS) -> list[str]:
     return textwrap.wrap(str(text), n, break_long_words=False, break_on_hyphens=False) or [""]
 
 
+SUNBURST_COLUMNS = [
+    "ring", "parent", "name", "count", "sized", "theta", "theta2", "theta_mid", "radius",
+    "radius2", "radius_mid", "label", "count_label", "label_radius", "label_angle", "side",
+]  # fmt: skip
+
+
+def _outer_arcs(
+    parent: str, kids: pd.DataFrame, start: float, span: float, r1: float, r2: float
+) -> list:
+    """The outer ring's arcs of one inner arc: sized by the children's counts when all are
+    known, else the parent's arc split evenly (unsized)."""
+    if not len(kids):
+        return []
+    if kids["count"].notna().all():
+        kids = kids[kids["count"] > 0]
+        kid_total = float(kids["count"].sum())
+        arcs, pos = [], start
+        for k in kids.itertuples(index=False):
+            kspan = span * float(k.count) / kid_total if kid_total else 0.0
+            arcs.append(_arc("outer", parent, k.name, int(k.count), True, pos, pos + kspan, r1, r2))
+            pos += kspan
+        return arcs
+    kspan = span / len(kids)
+    return [
+        _arc("outer", parent, k.name, None, False, start + i * kspan, start + (i + 1) * kspan,
+             r1, r2)
+        for i, k in enumerate(kids.itertuples(index=False))
+    ]  # fmt: skip
+
+
 def sunburst_frame(inner: pd.DataFrame, outer: pd.DataFrame, size: int) -> pd.DataFrame:
     """Arc geometry for a two-ring sunburst.
 
@@ -52,54 +82,9 @@ def sunburst_frame(inner: pd.DataFrame, outer: pd.DataFrame, size: int) -> pd.Da
         rows.append(
             _arc("inner", r.name, r.name, int(r.count), True, start, start + span, r_hole, r1)
         )
-        kids = outer[outer["parent"] == r.name]
-        known = kids["count"].notna().all() if len(kids) else True
-        if len(kids) and known:
-            kids = kids[kids["count"] > 0]
-            kid_total = float(kids["count"].sum())
-            pos = start
-            for k in kids.itertuples(index=False):
-                kspan = span * float(k.count) / kid_total if kid_total else 0.0
-                rows.append(
-                    _arc("outer", r.name, k.name, int(k.count), True, pos, pos + kspan, r1, r2)
-                )
-                pos += kspan
-        elif len(kids):
-            kspan = span / len(kids)
-            for i, k in enumerate(kids.itertuples(index=False)):
-                rows.append(
-                    _arc(
-                        "outer",
-                        r.name,
-                        k.name,
-                        None,
-                        False,
-                        start + i * kspan,
-                        start + (i + 1) * kspan,
-                        r1,
-                        r2,
-                    )
-                )
+        rows += _outer_arcs(r.name, outer[outer["parent"] == r.name], start, span, r1, r2)
         start += span
-    cols = [
-        "ring",
-        "parent",
-        "name",
-        "count",
-        "sized",
-        "theta",
-        "theta2",
-        "theta_mid",
-        "radius",
-        "radius2",
-        "radius_mid",
-        "label",
-        "count_label",
-        "label_radius",
-        "label_angle",
-        "side",
-    ]
-    df = pd.DataFrame(rows, columns=cols)
+    df = pd.DataFrame(rows, columns=SUNBURST_COLUMNS)
     df["count"] = df["count"].astype("Int64")
     return df
 
@@ -143,6 +128,40 @@ def _arc(ring, parent, name, count, sized, t0, t1, r0, r1) -> dict:
     }
 
 
+def _sunburst_color(inner: pd.DataFrame, legend_title: str, family: str) -> alt.Color:
+    """The inner ring's names in their fixed colours, each with its count in the legend."""
+    domain = list(inner["name"])
+    legend_labels = {r.name: f"{r.name} ({r.count})" for r in inner.itertuples(index=False)}
+    label_expr = " : ".join(
+        [f"datum.label === {_js(k)} ? {_js(v)}" for k, v in legend_labels.items()] + ["datum.label"]
+    )
+    return alt.Color(
+        "parent:N",
+        scale=palette.scale(domain, family),
+        sort=domain,
+        legend=alt.Legend(
+            title=legend_title, labelExpr=label_expr, labelLimit=320, symbolType="circle", columns=1
+        ),
+    )
+
+
+def _outer_labels(base: alt.Chart) -> list[alt.Chart]:
+    """The outer ring's labels, left-aligned on the right side and right-aligned on the left."""
+    return [
+        base.transform_filter(
+            (alt.datum.side == side) & (alt.datum.ring == "outer") & (alt.datum.label != "")
+        )
+        .mark_text(fontSize=9, align=align, baseline="middle", color="#333333", lineBreak="\n")
+        .encode(
+            theta=alt.Theta("theta_mid:Q", scale=None),
+            radius=alt.Radius("label_radius:Q", scale=None),
+            angle=alt.Angle("label_angle:Q", scale=None),
+            text="label:N",
+        )
+        for side, align in (("right", "left"), ("left", "right"))
+    ]
+
+
 def build_sunburst(
     arcs: pd.DataFrame,
     *,
@@ -155,20 +174,7 @@ def build_sunburst(
 ) -> alt.LayerChart:
     """The sunburst chart from :func:`sunburst_frame` geometry, coloured by the inner ring's
     names in their fixed colours (``family`` of :mod:`hfreuse.palette`)."""
-    inner = arcs[arcs["ring"] == "inner"]
-    domain = list(inner["name"])
-    legend_labels = {r.name: f"{r.name} ({r.count})" for r in inner.itertuples(index=False)}
-    label_expr = " : ".join(
-        [f"datum.label === {_js(k)} ? {_js(v)}" for k, v in legend_labels.items()] + ["datum.label"]
-    )
-    color = alt.Color(
-        "parent:N",
-        scale=palette.scale(domain, family),
-        sort=domain,
-        legend=alt.Legend(
-            title=legend_title, labelExpr=label_expr, labelLimit=320, symbolType="circle", columns=1
-        ),
-    )
+    color = _sunburst_color(arcs[arcs["ring"] == "inner"], legend_title, family)
     tooltip = [
         alt.Tooltip("parent:N", title="category"),
         alt.Tooltip("name:N", title="name"),
@@ -193,20 +199,7 @@ def build_sunburst(
         radius=alt.Radius("radius_mid:Q", scale=None),
         text="count_label:N",
     )
-    layers = [rings, counts]
-    for side, align in (("right", "left"), ("left", "right")):
-        layers.append(
-            base.transform_filter(
-                (alt.datum.side == side) & (alt.datum.ring == "outer") & (alt.datum.label != "")
-            )
-            .mark_text(fontSize=9, align=align, baseline="middle", color="#333333", lineBreak="\n")
-            .encode(
-                theta=alt.Theta("theta_mid:Q", scale=None),
-                radius=alt.Radius("label_radius:Q", scale=None),
-                angle=alt.Angle("label_angle:Q", scale=None),
-                text="label:N",
-            )
-        )
+    layers = [rings, counts, *_outer_labels(base)]
     return (
         alt.layer(*layers)
         .properties(
