@@ -115,24 +115,11 @@ def read_package_codebook(
     return finish_codebook(rows, f"{challenges_csv} + {benefits_csv}")
 
 
-def read_overview(
-    xlsx: str | Path, codebook: pd.DataFrame, mappings: dict[str, Any]
-) -> pd.DataFrame:
-    """Category counts of the Overview sheet, reconciled with the codebook's category names.
-
-    Checks the challenge total row and the benefits' SUM (cached value) against the counts, and
-    that every codebook category of both kinds gets exactly one count.
-    """
-    from openpyxl import load_workbook
-
-    xlsx = Path(xlsx)
-    try:
-        wb = load_workbook(xlsx, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is bad input
-        raise InputError(f"{xlsx}: expected an XLSX workbook: {exc}") from exc
-    if "Overview" not in wb.sheetnames:
-        raise InputError(f"{xlsx}: expected a sheet 'Overview', found {wb.sheetnames}")
-    ws = wb["Overview"]
+def _overview_sections(
+    xlsx: Path, ws: Any
+) -> tuple[dict[str, list[tuple[int, str, int]]], dict[str, int]]:
+    """The Overview sheet's (row, label, count) per kind (challenges, then from the
+    "Category" row on benefits) and each kind's total row."""
     sections: dict[str, list[tuple[int, str, int]]] = {"challenge": [], "benefit": []}
     totals: dict[str, int] = {}
     kind = "challenge"
@@ -154,28 +141,61 @@ def read_overview(
                 "number"
             )
         sections[kind].append((number, label, int(value)))
+    return sections, totals
+
+
+def _reconcile(
+    kind: str,
+    entries: list[tuple[int, str, int]],
+    names: dict[str, str],
+    rename: dict[str, str],
+    rows: list[tuple],
+    problems: list[str],
+) -> None:
+    """Each Overview row of ``kind`` as a codebook category (``names``: key -> category) into
+    ``rows``; what does not reconcile into ``problems``."""
+    got = set()
+    for number, label, count in entries:
+        category = names.get(norm_key(rename.get(norm_key(label), label)))
+        if category is None:
+            problems.append(
+                f"Overview row {number}: {kind} category {label!r} is not in the codebook "
+                "(add it to overview_categories in coding_mappings.yaml)"
+            )
+            continue
+        got.add(category)
+        rows.append((kind, category, label, count, OVERVIEW_SOURCE))
+    for category in sorted(set(names.values()) - got):
+        problems.append(f"Overview: no count for the {kind} category {category!r}")
+
+
+def read_overview(
+    xlsx: str | Path, codebook: pd.DataFrame, mappings: dict[str, Any]
+) -> pd.DataFrame:
+    """Category counts of the Overview sheet, reconciled with the codebook's category names.
+
+    Checks the challenge total row and the benefits' SUM (cached value) against the counts, and
+    that every codebook category of both kinds gets exactly one count.
+    """
+    from openpyxl import load_workbook
+
+    xlsx = Path(xlsx)
+    try:
+        wb = load_workbook(xlsx, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is bad input
+        raise InputError(f"{xlsx}: expected an XLSX workbook: {exc}") from exc
+    if "Overview" not in wb.sheetnames:
+        raise InputError(f"{xlsx}: expected a sheet 'Overview', found {wb.sheetnames}")
+    sections, totals = _overview_sections(xlsx, wb["Overview"])
     rename = {
         k: {norm_key(a): b for a, b in v.items()}
         for k, v in mappings["overview_categories"].items()
     }
-    problems = []
-    rows = []
+    problems: list[str] = []
+    rows: list[tuple] = []
     for kind, entries in sections.items():
         names = {norm_key(c): c for c in codebook.loc[codebook["kind"] == kind, "category"]}
-        got = set()
-        for number, label, count in entries:
-            target = rename.get(kind, {}).get(norm_key(label), label)
-            category = names.get(norm_key(target))
-            if category is None:
-                problems.append(
-                    f"Overview row {number}: {kind} category {label!r} is not in the codebook "
-                    "(add it to overview_categories in coding_mappings.yaml)"
-                )
-                continue
-            got.add(category)
-            rows.append((kind, category, label, count, OVERVIEW_SOURCE))
-        for category in sorted(set(names.values()) - got):
-            problems.append(f"Overview: no count for the {kind} category {category!r}")
+        _reconcile(kind, entries, names, rename.get(kind, {}), rows, problems)
         total = sum(c for _, _, c in entries)
         if kind in totals and totals[kind] != total:
             problems.append(
