@@ -226,26 +226,10 @@ def _is_section(sub: Mapping[str, Any]) -> bool:
     return sub.get("type") == "object" and bool(sub.get("properties"))
 
 
-def render_config_readme(schema: Mapping[str, Any]) -> str:
-    """The Markdown configuration reference for ``schema`` (the parsed config schema)."""
-    props = schema.get("properties") or {}
-    required = set(schema.get("required") or [])
-    scalars = [(name, sub) for name, sub in props.items() if not _is_section(sub)]
-    sections = [(name, sub) for name, sub in props.items() if _is_section(sub)]
-
-    lines = [
-        "# Configuration reference",
-        "",
-        f"<!-- Generated from {SCHEMA_PATH} by workflow/scripts/hfreuse/config_docs.py. "
-        "Do not edit by hand. -->",
-        "",
-        f"> This file is generated from `{SCHEMA_PATH}`; do not edit it by hand. After changing "
-        f"the schema, regenerate it from the repository root with `{REGENERATE}` "
-        "(a test fails while it is out of date).",
-        "",
-    ]
-    if schema.get("description"):
-        lines += [_one_line(schema["description"]), ""]
+def _how_files_combine() -> list[str]:
+    """How configuration files combine, the shipped files, the secrets and how to read the
+    tables."""
+    lines: list[str] = []
     lines += [
         "## How configuration files combine",
         "",
@@ -280,6 +264,30 @@ def render_config_readme(schema: Mapping[str, Any]) -> str:
         "is allowed, the description says what it means. Every section rejects unknown keys.",
         "",
     ]
+    return lines
+
+
+def render_config_readme(schema: Mapping[str, Any]) -> str:
+    """The Markdown configuration reference for ``schema`` (the parsed config schema)."""
+    props = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    scalars = [(name, sub) for name, sub in props.items() if not _is_section(sub)]
+    sections = [(name, sub) for name, sub in props.items() if _is_section(sub)]
+
+    lines = [
+        "# Configuration reference",
+        "",
+        f"<!-- Generated from {SCHEMA_PATH} by workflow/scripts/hfreuse/config_docs.py. "
+        "Do not edit by hand. -->",
+        "",
+        f"> This file is generated from `{SCHEMA_PATH}`; do not edit it by hand. After changing "
+        f"the schema, regenerate it from the repository root with `{REGENERATE}` "
+        "(a test fails while it is out of date).",
+        "",
+    ]
+    if schema.get("description"):
+        lines += [_one_line(schema["description"]), ""]
+    lines += _how_files_combine()
     if scalars:
         lines += ["## Top-level keys", ""]
         lines += _table([(name, sub, name in required) for name, sub in scalars])

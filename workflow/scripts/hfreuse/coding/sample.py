@@ -204,6 +204,15 @@ def _pick(rng: np.random.Generator, strata: pd.Series, n: int, stratified: bool)
     return np.sort(rng.choice(len(strata), size=n, replace=False)) if n else np.array([], int)
 
 
+def _size(
+    population: int, sample_size: int | None, confidence: float, margin: float, proportion: float
+) -> tuple[int, str]:
+    """The sample size and how it was chosen: Cochran's (``sample_size`` None) or fixed."""
+    if sample_size is None:
+        return cochran_sample_size(population, confidence, margin, proportion), "cochran"
+    return min(int(sample_size), population), "fixed"
+
+
 def draw_sample(
     topics: pd.DataFrame,
     posts: pd.DataFrame,
@@ -223,12 +232,7 @@ def draw_sample(
     """Draw the coding sample from the forum tables (contract of results/forum/*.parquet)."""
     pop = _population(topics, exclude_pinned)
     population = len(pop)
-    if sample_size is None:
-        n = cochran_sample_size(population, confidence, margin, proportion)
-        method = "cochran"
-    else:
-        n = min(int(sample_size), population)
-        method = "fixed"
+    n, method = _size(population, sample_size, confidence, margin, proportion)
     rng = np.random.default_rng(seed)
     strata = pop["category"].fillna("(no category)").astype(str)
     picked = _pick(rng, strata, n, stratify_by_category)
