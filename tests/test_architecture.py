@@ -125,13 +125,6 @@ SIZE_EXCEPTIONS = {
     "hfreuse/forum/feed.py::choose_plan": "crawl-forum owns the feed",
     "hfreuse/forum/parse.py": "privacy splits the forum parser",
     "hfreuse/forum/parse.py::parse_record": "privacy splits the forum parser",
-    "hfreuse/rq3/stats.py::card_share_trend": "validity reworks the statistics guards",
-    "hfreuse/rq3/mentions.py::MentionMatcher.__init__": "mentions reworks the matcher",
-    "hfreuse/coding/paper.py::read_overview": "coding library (docs: issue 19 item 7)",
-    "hfreuse/coding/charts.py::build_sunburst": "coding library (docs: issue 19 item 7)",
-    "hfreuse/coding/charts.py::sunburst_frame": "coding library (docs: issue 19 item 7)",
-    "hfreuse/coding/sample.py::draw_sample": "coding library (docs: issue 19 item 7)",
-    "hfreuse/config_docs.py::render_config_readme": "config docs renderer, not in this round",
 }
 
 
