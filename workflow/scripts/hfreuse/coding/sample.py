@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -213,6 +214,37 @@ def _size(
     return min(int(sample_size), population), "fixed"
 
 
+def _sample_table(
+    chosen: pd.DataFrame,
+    stratum: Any,
+    assigned: list,
+    excerpts: dict[int, str],
+    url_template: str,
+) -> pd.DataFrame:
+    """The sample's rows in sample order (``chosen``: the drawn topics)."""
+    ids = chosen["topic_id"].astype("int64")
+    sample = pd.DataFrame(
+        {
+            "topic_id": ids,
+            "sample_order": np.arange(1, len(chosen) + 1, dtype="int64"),
+            "stratum": stratum,
+            "forum_category": chosen["category"].astype("string"),
+            "title": chosen["title"].astype("string"),
+            "url": [
+                topic_url(url_template, s, int(t)) for s, t in zip(chosen["slug"], ids, strict=True)
+            ],
+            "created_at": pd.to_datetime(chosen["created_at"], utc=True),
+            "posts_count": chosen["posts_count"].astype("int64"),
+            "has_accepted_answer": chosen["has_accepted_answer"].fillna(False).astype(bool),
+            "excerpt": [excerpts.get(int(t), "") for t in ids],
+            "coders": assigned,
+            "double_coded": [len(c) > 1 for c in assigned],
+        }
+    )
+    sample["stratum"] = sample["stratum"].astype("string")
+    return sample
+
+
 def draw_sample(
     topics: pd.DataFrame,
     posts: pd.DataFrame,
@@ -239,27 +271,9 @@ def draw_sample(
     order = rng.permutation(len(picked))
     chosen = pop.iloc[picked[order]].reset_index(drop=True)
     assigned, n_double = assign_coders(len(chosen), list(coders), overlap)
+    stratum = strata.iloc[picked[order]].to_numpy() if stratify_by_category else "all"
     excerpts = first_post_excerpts(posts, excerpt_chars)
-    ids = chosen["topic_id"].astype("int64")
-    sample = pd.DataFrame(
-        {
-            "topic_id": ids,
-            "sample_order": np.arange(1, len(chosen) + 1, dtype="int64"),
-            "stratum": strata.iloc[picked[order]].to_numpy() if stratify_by_category else "all",
-            "forum_category": chosen["category"].astype("string"),
-            "title": chosen["title"].astype("string"),
-            "url": [
-                topic_url(url_template, s, int(t)) for s, t in zip(chosen["slug"], ids, strict=True)
-            ],
-            "created_at": pd.to_datetime(chosen["created_at"], utc=True),
-            "posts_count": chosen["posts_count"].astype("int64"),
-            "has_accepted_answer": chosen["has_accepted_answer"].fillna(False).astype(bool),
-            "excerpt": [excerpts.get(int(t), "") for t in ids],
-            "coders": assigned,
-            "double_coded": [len(c) > 1 for c in assigned],
-        }
-    )
-    sample["stratum"] = sample["stratum"].astype("string")
+    sample = _sample_table(chosen, stratum, assigned, excerpts, url_template)
     design = SampleDesign(
         population=population,
         sample_size=len(sample),
