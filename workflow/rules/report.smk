@@ -1,4 +1,4 @@
-# Report: one self-contained HTML file (results/report.html) organised like the study (Overview,
+# Report: one self-contained HTML file (the study report) organised like the study (Overview,
 # RQ1, RQ2, RQ3, methods and data, appendix): every figure of the run, the key tables, the run
 # manifest and the data dictionary. Its inputs are all other targets of the run.
 
@@ -26,5 +26,6 @@ rule build_report:
         max_table_rows=config["report"]["max_table_rows"],
         key_tables=config["report"]["key_tables"],
         figure_categories={n: FIGURES[n]["category"] for n in run_figures()},
+        table_names={path: name for name, path in TABLES.items()},
     script:
         "../scripts/build_report.py"

@@ -20,6 +20,7 @@ rule summarize_study:
     params:
         alpha=config["stats"]["alpha"],
         top_n=config["figures"]["top_n"],
+        provides=SOURCE["provides"],
     script:
         "../scripts/summarize_study.py"
 
