@@ -101,7 +101,6 @@ def _with_floor_rule(
     return settings.sized(alt.layer(*layers), title, notes)
 
 
-@chart_builder(top_n=5)
 def hub_totals(monthly: pd.DataFrame) -> pd.DataFrame:
     """Per model type: the Hub models the chart shows (created in a known month, models at the
     createdAt floor left out), as the ``hub_models`` column of a totals table, for a study
@@ -112,6 +111,7 @@ def hub_totals(monthly: pd.DataFrame) -> pd.DataFrame:
     return df.groupby("model_type", as_index=False)["hub_models"].sum()
 
 
+@chart_builder(top_n=5)
 def build_hub_model_types(
     monthly: pd.DataFrame,
     totals: pd.DataFrame | None,
