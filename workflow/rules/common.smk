@@ -1,4 +1,5 @@
-# Helper functions only (no rules): the run's source, shards, targets, figures, the report.
+# Helper functions only (no rules): the run's source, shards, tables, targets, figures. The
+# helpers of one stage stand at the top of its rule file (coding, summary, report).
 import sys, yaml
 from glob import glob
 
@@ -31,7 +32,11 @@ def raw_dir():
 def raw_manifests(halves):
     """The manifests of the raw snapshot's halves ("hub", "forum"): what the report's run
     manifest presents."""
-    hub = [f"{raw_dir()}/hub/manifest.json", *hub_card_markers(), *hub_card_markers("history")]
+    hub = [
+        f"{raw_dir()}/hub/manifest.json",
+        *hub_card_markers(),
+        *hub_card_markers("history"),
+    ]
     hub += [f"{raw_dir()}/hub/card_history/manifest.json"]
     forum = [f"{raw_dir()}/forum/manifest.json"]
     return (hub if "hub" in halves else []) + (forum if "forum" in halves else [])
@@ -80,23 +85,6 @@ def coded_sheets(folder):
     """Each coder's filled sheet in `folder`: <coder>.xlsx where it exists, else <coder>.csv."""
     files = [f"{folder}/{c}" for c in config["coding"]["coders"] if folder]
     return [f"{f}.xlsx" if os.path.exists(f"{f}.xlsx") else f"{f}.csv" for f in files]
-
-
-def coding_import_inputs(wildcards):
-    sheets = dict(filled=SOURCE["filled_sheets"], codebook_csv=SOURCE["codebook"] or [])
-    return {"sample": table("coding_sample")} | sheets
-
-
-def coding_taxonomy_inputs(wildcards):
-    tables = ["codebook", "codes", "root_causes"]
-    tables += ["published_counts"] if provides("published_counts") else []
-    return {t: table(t) for t in tables}
-
-
-def coding_topic_url(wildcards):
-    """The topic URL template ({slug}, {topic_id}); a function, so braces are no wildcards."""
-    base = config["forum"]["base_url"].rstrip("/")
-    return config["coding"]["topic_url"] or "{}/t/{{slug}}/{{topic_id}}".format(base)
 
 
 def table_targets():
@@ -148,38 +136,6 @@ def study_files():
 def final_targets():
     """What `snakemake` builds by default: the tables, every figure, the study report."""
     return study_files() + [rules.build_report.output.report]
-
-
-# --- report ---
-
-
-def study_tables():
-    """The run's tables (parquet, CSV): what summarize_study reads and the report lists."""
-    return [t for t in study_files() if t.endswith((".parquet", ".csv"))]
-
-
-def run_outputs():
-    """Every output the report lists: the tables, figures and the study summary."""
-    return study_files() + [rules.summarize_study.output.summary]
-
-
-def report_inputs(wildcards):
-    """Named inputs of build_report: the summary, the outputs' facts, figures (SVG + spec) and
-    captions, tables, the source's raw manifests, the data dictionary, style sheet, template.
-    """
-    names = sorted(run_figures())
-    return {
-        "summary": rules.summarize_study.output.summary,
-        "facts": rules.describe_outputs.output.facts,
-        "figures": [figure_files(n)["svg"] for n in names],
-        "specs": [figure_files(n)["spec"] for n in names],
-        "tables": study_tables(),
-        "manifests": sorted(SOURCE["raw_manifests"]),
-        "captions": [FIGURES[n]["caption"] for n in names],
-        "dictionary": sorted(glob("workflow/report/dictionary/*.yaml")),
-        "style": "workflow/report/report.css",
-        "template": "workflow/report/templates/report.html.j2",
-    }
 
 
 def card_resolves_per_minute():
