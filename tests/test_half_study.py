@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import copy_workflow
+from hfreuse.config_check import config_warnings
 from hfreuse.errors import InputError
 from hfreuse.hub.charts import build_hub_model_types
 from hfreuse.hub.trends import model_types_monthly
@@ -46,6 +47,13 @@ def test_the_other_half_sentence_follows_the_products():
     assert other_half_sentence(halves_products(["hub", "forum"], coded=True)) is None
     paper = ["hub_trends", "mention_trends", "coded", "published_counts", "reproduction"]
     assert study_halves(paper) == ["hub", "forum"] and other_half_sentence(paper) is None
+
+
+def test_halves_without_a_crawl_are_named_as_without_effect():
+    (warning,) = config_warnings({"source": "demo", "crawl": {"halves": ["hub"]}})
+    assert warning.startswith("crawl.halves is ['hub'] but source demo does not crawl")
+    assert config_warnings({"source": "live", "crawl": {"halves": ["hub"]}}) == []
+    assert config_warnings({"source": "paper", "crawl": {"halves": ["hub", "forum"]}}) == []
 
 
 def _models() -> pd.DataFrame:
