@@ -181,7 +181,7 @@ def test_report_style_keeps_the_notes_in_the_image(tmp_path):
 
 
 def test_paper_style_moves_the_caveats_to_the_caption_and_writes_pdf_and_300_ppi(tmp_path):
-    files = figure_paths("f", "paper")
+    files = figure_paths("results/figures", "f", "paper")
     files = {k: str(tmp_path / v.split("/")[-1]) for k, v in files.items()}
     assert set(files) == {"html", "svg", "png", "spec", "pdf", "caption"}
     save_chart(_figure(), **files, style="paper")

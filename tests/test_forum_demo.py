@@ -268,6 +268,7 @@ def test_summarize_and_plot_scripts(demo, tmp_path):
 
     import plot_figure
     import summarize_forum
+    import yaml
     from conftest import ROOT
     from hfreuse.figures import builder_args, load_registry
     from hfreuse.io import write_table
@@ -294,6 +295,7 @@ def test_summarize_and_plot_scripts(demo, tmp_path):
         }
 
     registry = load_registry(ROOT / "workflow/figures.yaml", ROOT / "workflow/report/captions")
+    products = yaml.safe_load((ROOT / "workflow/products.yaml").read_text())
     config = {
         "figures": {"width": 400, "height": 200, "top_n": 5},
         "forum": {"top_categories": 5, "compare_categories": ["Beginners", "Intermediate"]},
@@ -302,12 +304,12 @@ def test_summarize_and_plot_scripts(demo, tmp_path):
     names += ["accepted_answers"]
     for name in names:
         fig = registry[name]
-        assert fig["needs"] == ["forum"]
+        assert set(fig["inputs"].values()) <= set(products["forum"])  # the forum's tables
         plot_figure.main(
             **files(name),
             builder=fig["builder"],
             args=builder_args(fig, config, {"synthetic": True}),
-            **{arg: str(tmp_path / path) for arg, path in fig["inputs"].items()},
+            **{arg: str(tmp_path / products["forum"][t]) for arg, t in fig["inputs"].items()},
         )
         paths = files(name)
         assert Path(paths["png"]).read_bytes()[:4] == b"\x89PNG"

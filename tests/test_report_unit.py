@@ -18,7 +18,6 @@ from hfreuse.report import html as h
 from hfreuse.report import manifest as rm
 from hfreuse.report.build import build_report
 from hfreuse.report.study_summary import summarize_study
-from summarize_study import table_id
 
 EVIL = "<script>alert(1)</script>"
 EVIL_IMG = '<img src=x onerror="alert(2)">'
@@ -38,6 +37,17 @@ def _write(path: Path, text: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path.as_posix()
+
+
+
+def table_names() -> dict[str, str]:
+    """path -> table name, as workflow/products.yaml declares them (what the rule passes)."""
+    import yaml
+    from conftest import ROOT
+    from hfreuse.products import check_tables
+
+    doc = yaml.safe_load((ROOT / "workflow/products.yaml").read_text())
+    return {p: n for n, p in check_tables(doc, "workflow/products.yaml").items()}
 
 
 def make_synthetic_run(root: Path) -> dict:
@@ -292,8 +302,9 @@ def make_synthetic_run(root: Path) -> dict:
     summary = "results/report/summary.parquet"
     (root / "results/report").mkdir(parents=True, exist_ok=True)
     with contextlib.chdir(root):
-        by_id = {table_id(t): t for t in tables}
-        summarize_study(by_id, alpha=0.05, top_n=3).to_parquet(summary, index=False)
+        names = table_names()
+        by_name = {names[t]: t for t in tables if t in names}
+        summarize_study(by_name, alpha=0.05, top_n=3).to_parquet(summary, index=False)
     facts = "results/report/outputs.parquet"
     outputs = [*tables, summary, "results/figures/alpha.png", "results/figures/alpha.svg"]
     with contextlib.chdir(root):

@@ -11,8 +11,7 @@ from hfreuse.errors import InputError
 from hfreuse.report import study_summary as ss
 from hfreuse.report.summary import format_fact, summary_topics
 from hfreuse.rq3.paper import RQ1_RQ2_NOTE
-from summarize_study import table_id
-from test_report_unit import EVIL, make_synthetic_run
+from test_report_unit import EVIL, make_synthetic_run, table_names
 
 CARD = "results/trends/card_share_monthly.parquet"
 MONTHLY = "results/stats/monthly_correlation.parquet"
@@ -25,7 +24,8 @@ MENTIONS = "results/trends/forum_model_mentions_monthly.parquet"
 
 def summarize(paths, alpha=0.05, top_n=5, rank_by="hub"):
     """The summary of the tables at ``paths`` (named by their table ids, as the rule does)."""
-    return ss.summarize_study({table_id(p): p for p in paths}, alpha, top_n, rank_by)
+    names = table_names()
+    return ss.summarize_study({names[p]: p for p in paths}, alpha, top_n, rank_by)
 
 
 def write(path: str, df: pd.DataFrame) -> str:
@@ -173,8 +173,9 @@ def test_the_table_has_fixed_columns_and_is_deterministic(run, tmp_path):
     a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
     import summarize_study as script
 
-    script.main(run["tables"], str(a), alpha=0.05, top_n=3)
-    script.main(list(reversed(run["tables"])), str(b), alpha=0.05, top_n=3)
+    names = table_names()
+    script.main(run["tables"], str(a), alpha=0.05, top_n=3, table_names=names)
+    script.main(list(reversed(run["tables"])), str(b), alpha=0.05, top_n=3, table_names=names)
     assert a.read_bytes() == b.read_bytes()
 
 

@@ -3,16 +3,33 @@
 # count the taxonomy.
 
 
+def coding_import_inputs(wildcards):
+    sheets = dict(filled=SOURCE["filled_sheets"], codebook_csv=SOURCE["codebook"] or [])
+    return {"sample": table("coding_sample")} | sheets
+
+
+def coding_taxonomy_inputs(wildcards):
+    tables = ["codebook", "codes", "root_causes"]
+    tables += ["published_counts"] if provides("published_counts") else []
+    return {t: table(t) for t in tables}
+
+
+def coding_topic_url(wildcards):
+    """The topic URL template ({slug}, {topic_id}); a function, so braces are no wildcards."""
+    base = config["forum"]["base_url"].rstrip("/")
+    return config["coding"]["topic_url"] or "{}/t/{{slug}}/{{topic_id}}".format(base)
+
+
 rule sample_topics_for_coding:
     """Draw the coding sample (Cochran size with finite population correction, stratified by
     forum category, an overlap coded twice) and write one coding sheet per coder (CSV, XLSX).
     """
     input:
-        topics="results/forum/topics.parquet",
-        posts="results/forum/posts.parquet",
+        topics=table("forum_topics"),
+        posts=table("forum_posts"),
     output:
-        sample="results/coding/sample.parquet",
-        design="results/coding/sample_design.parquet",
+        sample=table("coding_sample"),
+        design=table("sample_design"),
         csv=coding_sheets("csv"),
         xlsx=coding_sheets("xlsx"),
     log:
@@ -47,9 +64,9 @@ rule import_coding:
         unpack(coding_import_inputs),
         blank=coding_sheets("xlsx"),
     output:
-        codebook="results/coding/codebook.parquet",
-        codes="results/coding/codes.parquet",
-        root_causes="results/coding/root_causes.parquet",
+        codebook=table("codebook"),
+        codes=table("codes"),
+        root_causes=table("root_causes"),
     log:
         "logs/import_coding.log",
     benchmark:
@@ -69,10 +86,10 @@ rule measure_agreement:
     """Inter-rater agreement on the double-coded topics: Cohen's kappa, Krippendorff's alpha and
     percent agreement, per taxonomy and level."""
     input:
-        codes="results/coding/codes.parquet",
-        sample="results/coding/sample.parquet",
+        codes=table("codes"),
+        sample=table("coding_sample"),
     output:
-        agreement="results/coding/agreement.parquet",
+        agreement=table("agreement"),
     log:
         "logs/measure_agreement.log",
     benchmark:
@@ -89,9 +106,9 @@ rule measure_agreement:
 rule count_taxonomy_by_forum_category:
     """Count the challenge and benefit categories by forum category of the coded topics."""
     input:
-        codes="results/coding/codes.parquet",
+        codes=table("codes"),
     output:
-        by_forum="results/coding/taxonomy_by_forum_category.parquet",
+        by_forum=table("taxonomy_by_forum_category"),
     log:
         "logs/count_taxonomy_by_forum_category.log",
     benchmark:
@@ -111,8 +128,8 @@ rule count_taxonomy:
     input:
         unpack(coding_taxonomy_inputs),
     output:
-        taxonomy_counts="results/coding/taxonomy_counts.parquet",
-        root_cause_counts="results/coding/root_cause_counts.parquet",
+        taxonomy_counts=table("taxonomy_counts"),
+        root_cause_counts=table("root_cause_counts"),
     log:
         "logs/count_taxonomy.log",
     benchmark:

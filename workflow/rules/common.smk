@@ -1,4 +1,5 @@
-# Helper functions only (no rules): the run's source, shards, targets, figures, the report.
+# Helper functions only (no rules): the run's source, shards, tables, targets, figures. The
+# helpers of one stage stand at the top of its rule file (coding, summary, report).
 import sys, yaml
 from glob import glob
 
@@ -6,6 +7,7 @@ sys.path.insert(0, f"{workflow.basedir}/workflow/scripts")
 from hfreuse.config_check import check_card_jobs_cap, check_config, config_warnings
 from hfreuse.config_check import keep_impossible_yaml_dates
 from hfreuse.figures import builder_args, figure_paths, figure_style, load_registry
+from hfreuse.products import check_tables, halves_products
 
 # --- the run's source (set once by workflow/rules/sources/<source>.smk) ---
 
@@ -13,8 +15,8 @@ SOURCE = {}
 
 
 def define_source(**settings):
-    """The source's settings: provides (products), synthetic, raw_manifests, filled_sheets,
-    codebook, coding_note (figure subtitles), extra_targets."""
+    """The source's settings: provides (products of workflow/products.yaml), synthetic,
+    raw_manifests, filled_sheets, codebook, coding_note (figure subtitles)."""
     SOURCE.update(settings)
 
 
@@ -25,6 +27,19 @@ def provides(*products):
 def raw_dir():
     """The raw snapshot folder of this run (crawled or generated)."""
     return f"resources/raw/{config['snapshot']}"
+
+
+def raw_manifests(halves):
+    """The manifests of the raw snapshot's halves ("hub", "forum"): what the report's run
+    manifest presents."""
+    hub = [
+        f"{raw_dir()}/hub/manifest.json",
+        *hub_card_markers(),
+        *hub_card_markers("history"),
+    ]
+    hub += [f"{raw_dir()}/hub/card_history/manifest.json"]
+    forum = [f"{raw_dir()}/forum/manifest.json"]
+    return (hub if "hub" in halves else []) + (forum if "forum" in halves else [])
 
 
 # --- shards: Snakemake's scatter/gather; a job's shard index comes from its scatter item ---
@@ -42,14 +57,28 @@ def hub_card_markers(kind="cards"):
     return shards(f"{raw_dir()}/hub/{kind}/shard-{{scatteritem}}.json")
 
 
-# --- targets: the tables of each product a source provides (workflow/products.yaml) ---
+# --- tables: every table of the study, declared once (workflow/products.yaml) ---
 
 with open("workflow/products.yaml") as fh:
     PRODUCTS = yaml.safe_load(fh)
+TABLES = check_tables(PRODUCTS, "workflow/products.yaml")  # table name -> path
+FIGURES_DIR = "results/figures"
+
+
+def table(name):
+    """The path of the table `name` (workflow/products.yaml): what rules read and write."""
+    if name not in TABLES:
+        raise ValueError(f"workflow/products.yaml: no table named {name!r}")
+    return TABLES[name]
+
+
+def provided_tables():
+    """The tables this run's source leads to: name -> path, of the products it provides."""
+    return {t: TABLES[t] for p in SOURCE["provides"] for t in PRODUCTS[p]}
 
 
 def coding_sheets(ext):
-    return expand(f"results/coding/sheets/{{c}}.{ext}", c=config["coding"]["coders"])
+    return expand(table(f"coding_sheets_{ext}"), coder=config["coding"]["coders"])
 
 
 def coded_sheets(folder):
@@ -58,28 +87,10 @@ def coded_sheets(folder):
     return [f"{f}.xlsx" if os.path.exists(f"{f}.xlsx") else f"{f}.csv" for f in files]
 
 
-def coding_import_inputs(wildcards):
-    sheets = dict(filled=SOURCE["filled_sheets"], codebook_csv=SOURCE["codebook"] or [])
-    return {"sample": "results/coding/sample.parquet"} | sheets
-
-
-def coding_taxonomy_inputs(wildcards):
-    tables = ["codebook", "codes", "root_causes"]
-    tables += ["published_counts"] if provides("published_counts") else []
-    return {t: f"results/coding/{t}.parquet" for t in tables}
-
-
-def coding_topic_url(wildcards):
-    """The topic URL template ({slug}, {topic_id}); a function, so braces are no wildcards."""
-    base = config["forum"]["base_url"].rstrip("/")
-    return config["coding"]["topic_url"] or "{}/t/{{slug}}/{{topic_id}}".format(base)
-
-
 def table_targets():
-    """Every table this run's source leads to (products it provides, then its own extras)."""
-    paths = [t for p in ["trends", *SOURCE["provides"]] for t in PRODUCTS.get(p, [])]
-    tables = expand(paths, coder=config["coding"]["coders"])
-    return sorted(set(tables + SOURCE["extra_targets"]))
+    """Every table this run's source leads to (the tables of the products it provides)."""
+    tables = expand(list(provided_tables().values()), coder=config["coding"]["coders"])
+    return sorted(set(tables))
 
 
 # --- figures: the registry workflow/figures.yaml ---
@@ -87,56 +98,44 @@ def table_targets():
 FIGURES = load_registry("workflow/figures.yaml", "workflow/report/captions")
 
 
+def figure_inputs(name):
+    """The tables one figure reads: builder argument -> path (its optional tables where this
+    run provides them)."""
+    have = provided_tables()
+    optional = {a: t for a, t in FIGURES[name]["optional"].items() if t in have}
+    return {arg: table(t) for arg, t in (FIGURES[name]["inputs"] | optional).items()}
+
+
+def figure_absent(name):
+    """The builder arguments of the figure's optional tables this run does not provide."""
+    return sorted(set(FIGURES[name]["optional"]) - set(figure_inputs(name)))
+
+
 def run_figures():
-    """The registry's figures this run's source can draw, in registry order."""
-    return [name for name, fig in FIGURES.items() if provides(*fig["needs"])]
+    """The registry's figures this run can draw (every table they read is provided), in
+    registry order."""
+    have = provided_tables()
+    return [n for n, fig in FIGURES.items() if set(fig["inputs"].values()) <= set(have)]
 
 
 def figure_files(name):
     """The files of one figure, named as the plot script's outputs (by figures.style)."""
-    return figure_paths(name, figure_style(config))
+    return figure_paths(FIGURES_DIR, name, figure_style(config))
 
 
 def figure_args(name):
     return builder_args(FIGURES[name], config, SOURCE)
 
 
+def study_files():
+    """The run's tables and figures (what the report presents)."""
+    figures = [path for name in run_figures() for path in figure_files(name).values()]
+    return sorted(set(table_targets() + figures))
+
+
 def final_targets():
     """What `snakemake` builds by default: the tables, every figure, the study report."""
-    figures = [path for name in run_figures() for path in figure_files(name).values()]
-    return sorted(set(table_targets() + figures)) + ["results/report.html"]
-
-
-# --- report ---
-
-
-def study_tables():
-    """The run's tables (parquet, CSV): what summarize_study reads and the report lists."""
-    return [t for t in final_targets()[:-1] if t.endswith((".parquet", ".csv"))]
-
-
-def run_outputs():
-    """Every output the report lists: the default target's files and the study summary."""
-    return final_targets()[:-1] + ["results/report/summary.parquet"]
-
-
-def report_inputs(wildcards):
-    """Named inputs of build_report: the summary, the outputs' facts, figures (SVG + spec) and
-    captions, tables, the source's raw manifests, the data dictionary, style sheet, template.
-    """
-    names = sorted(run_figures())
-    return {
-        "summary": "results/report/summary.parquet",
-        "facts": "results/report/outputs.parquet",
-        "figures": [figure_files(n)["svg"] for n in names],
-        "specs": [figure_files(n)["spec"] for n in names],
-        "tables": study_tables(),
-        "manifests": sorted(SOURCE["raw_manifests"]),
-        "captions": [FIGURES[n]["caption"] for n in names],
-        "dictionary": sorted(glob("workflow/report/dictionary/*.yaml")),
-        "style": "workflow/report/report.css",
-        "template": "workflow/report/templates/report.html.j2",
-    }
+    return study_files() + [rules.build_report.output.report]
 
 
 def card_resolves_per_minute():

@@ -10,7 +10,7 @@ for name, fig in FIGURES.items():
         name:
             f"plot_{name}"
         input:
-            **fig["inputs"],
+            **figure_inputs(name),
         output:
             **figure_files(name)
             | {
@@ -34,5 +34,6 @@ for name, fig in FIGURES.items():
             builder=fig["builder"],
             args=figure_args(name),
             style=figure_style(config),
+            absent=figure_absent(name),
         script:
             "../scripts/plot_figure.py"

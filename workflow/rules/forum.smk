@@ -32,16 +32,14 @@ rule parse_forum:
     the crawl quarantined in a table; the forum's name (its title, else its host)."""
     input:
         manifest=f"{raw_dir()}/forum/manifest.json",
-        topic_parts=gather.forum_parse(
-            "results/forum/parts/topics-{scatteritem}.parquet"
-        ),
-        post_parts=gather.forum_parse("results/forum/parts/posts-{scatteritem}.parquet"),
+        topic_parts=gather.forum_parse(rules.parse_forum_topics.output.topics),
+        post_parts=gather.forum_parse(rules.parse_forum_topics.output.posts),
     output:
-        categories="results/forum/categories.parquet",
-        topics="results/forum/topics.parquet",
-        posts="results/forum/posts.parquet",
-        quarantine="results/forum/quarantine.parquet",
-        site="results/forum/site.parquet",
+        categories=table("forum_categories"),
+        topics=table("forum_topics"),
+        posts=table("forum_posts"),
+        quarantine=table("forum_quarantine"),
+        site=table("forum_site"),
     log:
         "logs/parse_forum.log",
     benchmark:
@@ -59,13 +57,13 @@ rule summarize_forum:
     """Descriptive forum statistics: topics per category and month, posts per topic, accepted
     answers by staff and others, and a summary."""
     input:
-        topics="results/forum/topics.parquet",
-        posts="results/forum/posts.parquet",
+        topics=table("forum_topics"),
+        posts=table("forum_posts"),
     output:
-        topics_per_category="results/forum/topics_per_category_monthly.parquet",
-        posts_per_topic="results/forum/posts_per_topic.parquet",
-        accepted_answers="results/forum/accepted_answers.parquet",
-        summary="results/forum/summary.parquet",
+        topics_per_category=table("topics_per_category_monthly"),
+        posts_per_topic=table("posts_per_topic"),
+        accepted_answers=table("accepted_answers"),
+        summary=table("forum_summary"),
     log:
         "logs/summarize_forum.log",
     benchmark:

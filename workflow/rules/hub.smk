@@ -32,10 +32,10 @@ rule parse_hub_models:
         manifest=f"{raw_dir()}/hub/manifest.json",
         card_manifests=hub_card_markers(),
         history_manifests=hub_card_markers("history"),
-        parts=gather.hub_parse("results/hub/parts/models-{scatteritem}.parquet"),
+        parts=gather.hub_parse(rules.parse_hub_pages.output.part),
     output:
-        models="results/hub/models.parquet",
-        quarantine="results/hub/quarantine.parquet",
+        models=table("hub_models"),
+        quarantine=table("hub_quarantine"),
     log:
         "logs/parse_hub_models.log",
     benchmark:
@@ -54,9 +54,9 @@ rule parse_card_history:
     today."""
     input:
         manifest=f"{raw_dir()}/hub/card_history/manifest.json",
-        models="results/hub/models.parquet",
+        models=table("hub_models"),
     output:
-        card_history="results/hub/card_history.parquet",
+        card_history=table("card_history"),
     log:
         "logs/parse_card_history.log",
     benchmark:

@@ -1,6 +1,25 @@
-# Report: one self-contained HTML file (results/report.html) organised like the study (Overview,
+# Report: one self-contained HTML file (the study report) organised like the study (Overview,
 # RQ1, RQ2, RQ3, methods and data, appendix): every figure of the run, the key tables, the run
 # manifest and the data dictionary. Its inputs are all other targets of the run.
+
+
+def report_inputs(wildcards):
+    """Named inputs of build_report: the summary, the outputs' facts, figures (SVG + spec) and
+    captions, tables, the source's raw manifests, the data dictionary, style sheet, template.
+    """
+    names = sorted(run_figures())
+    return {
+        "summary": rules.summarize_study.output.summary,
+        "facts": rules.describe_outputs.output.facts,
+        "figures": [figure_files(n)["svg"] for n in names],
+        "specs": [figure_files(n)["spec"] for n in names],
+        "tables": study_tables(),
+        "manifests": sorted(SOURCE["raw_manifests"]),
+        "captions": [FIGURES[n]["caption"] for n in names],
+        "dictionary": sorted(glob("workflow/report/dictionary/*.yaml")),
+        "style": "workflow/report/report.css",
+        "template": "workflow/report/templates/report.html.j2",
+    }
 
 
 rule build_report:
@@ -26,5 +45,6 @@ rule build_report:
         max_table_rows=config["report"]["max_table_rows"],
         key_tables=config["report"]["key_tables"],
         figure_categories={n: FIGURES[n]["category"] for n in run_figures()},
+        table_names={path: name for name, path in TABLES.items()},
     script:
         "../scripts/build_report.py"

@@ -6,12 +6,12 @@ rule compute_mention_correlations:
     """Spearman correlation of forum topics and Hub uploads per model type over the whole period
     (all and major models) and per model over months (Benjamini-Hochberg adjusted)."""
     input:
-        forum="results/trends/forum_model_mentions_monthly.parquet",
-        hub="results/trends/hub_model_types_monthly.parquet",
+        forum=table("forum_model_mentions_monthly"),
+        hub=table("hub_model_types_monthly"),
     output:
-        totals="results/stats/model_totals.parquet",
-        correlation="results/stats/totals_correlation.parquet",
-        monthly="results/stats/monthly_correlation.parquet",
+        totals=table("model_totals"),
+        correlation=table("totals_correlation"),
+        monthly=table("monthly_correlation"),
     log:
         "logs/compute_mention_correlations.log",
     benchmark:
@@ -34,11 +34,11 @@ rule compute_model_trends:
     """Mann-Kendall trend and Sen slope of forum topics and Hub uploads per model type; the models
     whose topics decline while their uploads rise."""
     input:
-        forum="results/trends/forum_model_mentions_monthly.parquet",
-        hub="results/trends/hub_model_types_monthly.parquet",
+        forum=table("forum_model_mentions_monthly"),
+        hub=table("hub_model_types_monthly"),
     output:
-        trends="results/stats/model_trends.parquet",
-        declining="results/stats/declining_rising.parquet",
+        trends=table("model_trends"),
+        declining=table("declining_rising"),
     log:
         "logs/compute_model_trends.log",
     benchmark:
@@ -59,9 +59,9 @@ rule compute_card_share_trend:
     share before and after stats.card_split_month (months of fewer than
     stats.min_models_per_month models left out, and counted)."""
     input:
-        card_share="results/trends/card_share_monthly.parquet",
+        card_share=table("card_share_monthly"),
     output:
-        trend="results/stats/card_share_trend.parquet",
+        trend=table("card_share_trend"),
     log:
         "logs/compute_card_share_trend.log",
     benchmark:
@@ -82,10 +82,10 @@ rule compute_date_sensitivity:
     """Every RQ3 statistic computed on the Hub's floored createdAt and on the first-commit
     dates, side by side (how much the true creation dates change the study)."""
     input:
-        models="results/hub/models.parquet",
-        forum="results/trends/forum_model_mentions_monthly.parquet",
+        models=table("hub_models"),
+        forum=table("forum_model_mentions_monthly"),
     output:
-        sensitivity="results/stats/date_sensitivity.parquet",
+        sensitivity=table("date_sensitivity"),
     log:
         "logs/compute_date_sensitivity.log",
     benchmark:

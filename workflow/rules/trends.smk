@@ -7,9 +7,9 @@ rule count_hub_model_types:
     trends.created_at chooses (floored models dated by their first commit, or createdAt); models
     still at the createdAt floor flagged, kept or left out by trends.floored_models."""
     input:
-        models="results/hub/models.parquet",
+        models=table("hub_models"),
     output:
-        monthly="results/trends/hub_model_types_monthly.parquet",
+        monthly=table("hub_model_types_monthly"),
     log:
         "logs/count_hub_model_types.log",
     benchmark:
@@ -29,9 +29,9 @@ rule count_card_share:
     """Per creation month (by trends.created_at): models, models with card data, and their
     share."""
     input:
-        models="results/hub/models.parquet",
+        models=table("hub_models"),
     output:
-        monthly="results/trends/card_share_monthly.parquet",
+        monthly=table("card_share_monthly"),
     log:
         "logs/count_card_share.log",
     benchmark:
@@ -52,9 +52,9 @@ rule match_model_mentions:
     in its title and posts: one compiled pass over names and aliases, ambiguous names only in
     context."""
     input:
-        topics="results/forum/topics.parquet",
-        posts="results/forum/posts.parquet",
-        models="results/hub/models.parquet",
+        topics=table("forum_topics"),
+        posts=table("forum_posts"),
+        models=table("hub_models"),
         aliases=config["mentions"]["aliases"],
     output:
         mentions="results/mentions/shards/{scatteritem}.parquet",
@@ -80,12 +80,12 @@ rule match_model_mentions:
 rule count_model_mentions:
     """Gather the shards: topics per model type and month of topic creation."""
     input:
-        shards=gather.mentions("results/mentions/shards/{scatteritem}.parquet"),
-        topics="results/forum/topics.parquet",
-        models="results/hub/models.parquet",
+        shards=gather.mentions(rules.match_model_mentions.output.mentions),
+        topics=table("forum_topics"),
+        models=table("hub_models"),
     output:
-        topic_mentions="results/mentions/topic_mentions.parquet",
-        monthly="results/trends/forum_model_mentions_monthly.parquet",
+        topic_mentions=table("topic_mentions"),
+        monthly=table("forum_model_mentions_monthly"),
     log:
         "logs/count_model_mentions.log",
     benchmark:

@@ -23,6 +23,7 @@ def main(
     summary,
     template=None,
     figure_categories=None,
+    table_names=None,
 ):
     html = build_report(
         figures=list(figures),
@@ -40,6 +41,7 @@ def main(
         summary=summary,
         figure_categories=dict(figure_categories or {}),
         template_dir=str(Path(template).parent) if template else None,
+        table_names=dict(table_names or {}),
     )
     atomic_write_bytes(report, html.encode("utf-8"))
 

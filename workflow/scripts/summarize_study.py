@@ -1,26 +1,23 @@
 """Rule summarize_study: the numbers and sentences of the report's summary, from the run's tables.
 
-Each table is known to the summary by its table id: its path under ``results/`` without the
-suffix (``results/hub/models.parquet`` -> ``hub/models``).
+Each table is known to the summary by its name in workflow/products.yaml (``table_names``:
+path -> name, from the rule); the summary's rows keep the path as their source.
 """
 
 import logging
-from pathlib import PurePosixPath
 
 from hfreuse.io import write_parquet
+from hfreuse.report.halves import with_other_half
 from hfreuse.report.study_summary import summarize_study
 
 log = logging.getLogger(__name__)
 
 
-def table_id(path: str, results: str = "results") -> str:
-    """``results/hub/models.parquet`` -> ``hub/models``."""
-    return str(PurePosixPath(path).relative_to(results).with_suffix(""))
-
-
-def main(tables, summary, alpha, top_n, rank_by="hub"):
-    by_id = {table_id(str(p)): str(p) for p in tables}
-    table = summarize_study(by_id, alpha=alpha, top_n=top_n, rank_by=rank_by)
+def main(tables, summary, alpha, top_n, rank_by="hub", provides=(), table_names=None):
+    names = dict(table_names or {})
+    by_name = {names[str(p)]: str(p) for p in tables if str(p) in names}
+    table = summarize_study(by_name, alpha=alpha, top_n=top_n, rank_by=rank_by)
+    table = with_other_half(table, provides)
     sections = list(dict.fromkeys(table["section"]))
     log.info("%d rows in %d sections: %s", len(table), len(sections), ", ".join(sections))
     write_parquet(table, summary)

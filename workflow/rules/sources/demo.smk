@@ -4,20 +4,16 @@
 
 define_source(
     synthetic=True,
-    provides=["hub_models", "forum", "mentions", "coding_sample", "coded", "agreement"],
-    raw_manifests=[
-        f"{raw_dir()}/hub/manifest.json",
-        *hub_card_markers(),
-        *hub_card_markers("history"),
-        f"{raw_dir()}/hub/card_history/manifest.json",
-        f"{raw_dir()}/forum/manifest.json",
+    provides=[
+        *["hub_trends", "mention_trends", "hub_models", "forum", "mentions"],
+        *["coding_sample", "coded", "agreement"],
     ],
+    raw_manifests=raw_manifests(["hub", "forum"]),
     filled_sheets=[
         f"{raw_dir()}/coding/filled/{c}.csv" for c in config["coding"]["coders"]
     ],
     codebook=f"{raw_dir()}/coding/codebook.csv",
     coding_note=f"source: simulated coders on the demo forum sample (snapshot {config['snapshot']})",
-    extra_targets=[],
 )
 
 
@@ -84,7 +80,7 @@ rule simulate_demo_coders:
     """Fill the coding sheets as two simulated coders would (seeded, with a set error rate),
     from the demo codebook."""
     input:
-        sample="results/coding/sample.parquet",
+        sample=table("coding_sample"),
         sheets=coding_sheets("csv"),
         demo_codebook="workflow/resources/coding/demo_codebook.csv",
     output:

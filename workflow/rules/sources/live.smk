@@ -1,26 +1,17 @@
-# Source live: crawl the Hub and a Discourse forum into resources/raw/<snapshot>/ (the only rules
-# on the network: local, paced, resumable); coded sheets enter with coding.filled_dir + codebook.
+# Source live: crawl the Hub and a Discourse forum (or one: crawl.halves) into resources/raw/
+# <snapshot>/ (the only network rules: local, paced, resumable); coded sheets: coding.filled_dir.
 
 
 define_source(
     synthetic=False,
-    provides=["hub_models", "forum", "mentions", "coding_sample"]
-    + (
-        ["coded", "agreement"]
-        if config["coding"]["filled_dir"] and config["coding"]["codebook"]
-        else []
+    provides=halves_products(
+        config["crawl"]["halves"],
+        coded=bool(config["coding"]["filled_dir"] and config["coding"]["codebook"]),
     ),
-    raw_manifests=[
-        f"{raw_dir()}/hub/manifest.json",
-        *hub_card_markers(),
-        *hub_card_markers("history"),
-        f"{raw_dir()}/hub/card_history/manifest.json",
-        f"{raw_dir()}/forum/manifest.json",
-    ],
+    raw_manifests=raw_manifests(config["crawl"]["halves"]),
     filled_sheets=coded_sheets(config["coding"]["filled_dir"]),
     codebook=config["coding"]["codebook"],
     coding_note=f"source: coded forum sample (snapshot {config['snapshot']})",
-    extra_targets=[],
 )
 
 

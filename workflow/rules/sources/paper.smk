@@ -25,12 +25,17 @@ PAPER_FILES = {
 
 define_source(
     synthetic=False,
-    provides=["coded", "published_counts"],
+    provides=[
+        "hub_trends",
+        "mention_trends",
+        "coded",
+        "published_counts",
+        "reproduction",
+    ],
     raw_manifests=[],
     filled_sheets=[],
     codebook=None,
     coding_note="source: the study's replication package (SANER 2024)",
-    extra_targets=["results/stats/reproduction.csv"],
 )
 
 
@@ -74,10 +79,10 @@ rule import_paper_coding:
         **{k: f"{PAPER_DIR}/{PAPER_FILES[k]}" for k in list(PAPER_FILES)[:5]},
         mappings="workflow/resources/paper/coding_mappings.yaml",
     output:
-        codebook="results/coding/codebook.parquet",
-        codes="results/coding/codes.parquet",
-        root_causes="results/coding/root_causes.parquet",
-        published_counts="results/coding/published_counts.parquet",
+        codebook=table("codebook"),
+        codes=table("codes"),
+        root_causes=table("root_causes"),
+        published_counts=table("published_counts"),
     log:
         "logs/import_paper_coding.log",
     benchmark:
@@ -97,9 +102,9 @@ rule import_paper_trends:
     input:
         **{k: f"{PAPER_DIR}/{PAPER_FILES[k]}" for k in list(PAPER_FILES)[5:]},
     output:
-        mentions="results/trends/forum_model_mentions_monthly.parquet",
-        model_types="results/trends/hub_model_types_monthly.parquet",
-        card_share="results/trends/card_share_monthly.parquet",
+        mentions=table("forum_model_mentions_monthly"),
+        model_types=table("hub_model_types_monthly"),
+        card_share=table("card_share_monthly"),
     log:
         "logs/import_paper_trends.log",
     benchmark:
@@ -111,14 +116,14 @@ rule import_paper_trends:
 
 
 rule compare_paper_claims:
-    """Put each RQ3 claim of the paper next to this run's number (results/stats/reproduction.csv)."""
+    """Put each RQ3 claim of the paper next to this run's number (a CSV table)."""
     input:
-        correlation="results/stats/totals_correlation.parquet",
-        trends="results/stats/model_trends.parquet",
-        declining="results/stats/declining_rising.parquet",
-        card_trend="results/stats/card_share_trend.parquet",
+        correlation=table("totals_correlation"),
+        trends=table("model_trends"),
+        declining=table("declining_rising"),
+        card_trend=table("card_share_trend"),
     output:
-        reproduction_csv="results/stats/reproduction.csv",
+        reproduction_csv=table("reproduction"),
     log:
         "logs/compare_paper_claims.log",
     conda:

@@ -198,6 +198,12 @@ def config_warnings(cfg: Mapping[str, Any]) -> list[str]:
             f"coding.filled_dir is set ({filled_dir}) but source demo uses its simulated coders: "
             "the sheets there are not read (set source: live to import them)"
         )
+    halves = (cfg.get("crawl") or {}).get("halves") or ["hub", "forum"]
+    if cfg.get("source") != "live" and set(halves) != {"hub", "forum"}:
+        warnings.append(
+            f"crawl.halves is {list(halves)} but source {cfg.get('source')} does not crawl: "
+            "it studies both halves (set source: live for a study of one half)"
+        )
     return warnings
 
 

@@ -46,7 +46,7 @@ CONFIG_FILES: tuple[tuple[str, str], ...] = (
     (
         "paper-figures.yaml",
         "overlay on any run for figures to put in a paper (`figures.style: paper`): the paper's "
-        "size and fonts, caveats moved to `results/figures/<figure>.txt`, vector PDF and 300-ppi PNG",
+        "size and fonts, caveats moved to a `<figure>.txt` beside each figure, vector PDF and 300-ppi PNG",
     ),
     (
         "paper.yaml",

@@ -1,12 +1,14 @@
 """The figure registry (``workflow/figures.yaml``): every figure of the study, declared once.
 
 Each entry names the builder (``module:function`` returning an Altair chart), the tables it
-reads (builder argument -> path), its settings (builder argument -> dotted config key, a
-literal value, or a setting of the run's source such as its note on where coded data come
-from; every builder also gets ``synthetic``), what the run's source must provide for it, and its place in the reports
-(category, subcategory). Its caption is ``<caption_dir>/<name>.rst``; a figure without one is
-an error. The Snakemake layer turns each entry into a plot rule, the default target and the
-report declarations; :func:`draw` is what the plot rule runs.
+reads (builder argument -> table name of ``workflow/products.yaml``; ``optional`` ones are read
+when the run has them, else the builder gets None), its settings (builder argument -> dotted
+config key, a literal value, or a setting of the run's source such as its note on where coded
+data come from; every builder also gets ``synthetic``) and its place in the reports (category,
+subcategory). A run draws every figure whose (non-optional) tables it has. Its caption is
+``<caption_dir>/<name>.rst``; a figure without one is an error. The Snakemake layer turns each
+entry into a plot rule, the default target and the report declarations; :func:`draw` is what
+the plot rule runs.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import yaml
 
 from .errors import InputError
 
-FIELDS = {"builder", "inputs", "config", "args", "source", "needs", "category", "subcategory"}
+FIELDS = {"builder", "inputs", "optional", "config", "args", "source", "category", "subcategory"}
 REQUIRED = {"builder", "inputs", "category", "subcategory"}
 
 
@@ -54,7 +56,7 @@ def load_registry(path: str | Path, caption_dir: str | Path) -> dict[str, dict[s
             "config": dict(entry.get("config") or {}),
             "args": dict(entry.get("args") or {}),
             "source": dict(entry.get("source") or {}),
-            "needs": list(entry.get("needs") or []),
+            "optional": dict(entry.get("optional") or {}),
             "category": str(entry["category"]),
             "subcategory": str(entry["subcategory"]),
             "caption": str(caption),
@@ -75,13 +77,14 @@ def figure_style(config: Mapping[str, Any]) -> str:
     return str((config.get("figures") or {}).get("style", "report"))
 
 
-def figure_paths(name: str, style: str) -> dict[str, str]:
-    """The files of one figure, named as the plot script's outputs: HTML, SVG, PNG and the
-    Vega-Lite spec; the paper style adds a vector PDF and the caption (title and caveats)."""
-    files = {k: f"results/figures/{name}.{k}" for k in ("html", "svg", "png")}
-    files["spec"] = f"results/figures/{name}.json"
+def figure_paths(folder: str, name: str, style: str) -> dict[str, str]:
+    """The files of one figure in ``folder``, named as the plot script's outputs: HTML, SVG, PNG
+    and the Vega-Lite spec; the paper style adds a vector PDF and the caption (title and
+    caveats)."""
+    files = {k: f"{folder}/{name}.{k}" for k in ("html", "svg", "png")}
+    files["spec"] = f"{folder}/{name}.json"
     if style == "paper":
-        files |= {"pdf": f"results/figures/{name}.pdf", "caption": f"results/figures/{name}.txt"}
+        files |= {"pdf": f"{folder}/{name}.pdf", "caption": f"{folder}/{name}.txt"}
     return files
 
 

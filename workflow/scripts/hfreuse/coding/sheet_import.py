@@ -198,7 +198,7 @@ def _checked_topic(
     if topic is None:
         bad("topic_id", raw_topic, "a topic id (a whole number)")
     elif topic not in assigned:
-        bad("topic_id", raw_topic, "a topic of the coding sample (results/coding/sample.parquet)")
+        bad("topic_id", raw_topic, "a topic of the coding sample")
     elif coder not in assigned[topic]:
         bad(
             "topic_id",

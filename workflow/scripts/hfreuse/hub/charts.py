@@ -97,16 +97,30 @@ def _with_floor_rule(
     return settings.sized(alt.layer(*layers), title, notes)
 
 
+def hub_totals(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Per model type: the Hub models the chart shows (created in a known month, models at the
+    createdAt floor left out), as the ``hub_models`` column of a totals table, for a study
+    without the forum (no ``model_totals`` table)."""
+    floored = monthly["models_floored"].fillna(0).astype("int64")
+    models = monthly["models"].astype("int64") - floored
+    df = pd.DataFrame({"model_type": monthly["model_type"].astype(str), "hub_models": models})
+    return df.groupby("model_type", as_index=False)["hub_models"].sum()
+
+
 @chart_builder(top_n=5)
 def build_hub_model_types(
     monthly: pd.DataFrame,
-    totals: pd.DataFrame,
+    totals: pd.DataFrame | None,
     rank_by: str = "hub",
     *,
     settings: ChartSettings,
 ) -> alt.LayerChart:
     """Models created per month for the model types of the RQ3 charts (line chart): the
-    ``top_n`` by ``rank_by`` (:func:`hfreuse.charts.shown_model_types`), in their fixed colours."""
+    ``top_n`` by ``rank_by`` (:func:`hfreuse.charts.shown_model_types`), in their fixed colours.
+    Without the forum (``totals`` None: a Hub-only study) the types are ranked by the Hub models
+    the chart shows, whatever ``rank_by`` says."""
+    if totals is None:
+        totals, rank_by = hub_totals(monthly), "hub"
     top = shown_model_types(totals, settings.top_n, rank_by)
     df = monthly[monthly["model_type"].astype(str).isin(top)].copy()
     # models carrying the createdAt floor have no true creation month: leave them out of the

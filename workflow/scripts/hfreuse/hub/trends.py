@@ -82,7 +82,7 @@ def dated(models: pd.DataFrame, created_at: str = "true") -> pd.DataFrame:
     if "created_at_true" not in models.columns:
         raise InputError(
             "models table: no created_at_true column (trends.created_at: true needs the "
-            "first-commit dates of results/hub/models.parquet; use api for a table without them)"
+            "first-commit dates of the parsed Hub models; use api for a table without them)"
         )
     true = models["created_at_true"]
     return models.assign(

@@ -161,20 +161,28 @@ def _table_block(path: str, title: str, entries: Mapping[str, rd.Entry], max_row
 
 
 def table_blocks(
-    tables: Sequence[str], patterns: Sequence[str], entries: Mapping[str, rd.Entry], max_rows: int
+    tables: Sequence[str],
+    patterns: Sequence[str],
+    entries: Mapping[str, rd.Entry],
+    max_rows: int,
+    names: Mapping[str, str] | None = None,
 ) -> Blocks:
-    """The key tables by report section, titled (:data:`hfreuse.report.layout.TABLES`); a key
-    table without a place goes to the appendix, titled by its dictionary description."""
+    """The key tables by report section, titled (:data:`hfreuse.report.layout.TABLES`, by the
+    table's name: ``names`` maps path -> name); a key table without a place goes to the
+    appendix, titled by its dictionary description."""
     out: Blocks = {}
+    names = names or {}
     places = list(layout.TABLES)
-    keys = sorted(
-        key_tables(tables, patterns),
-        key=lambda t: (places.index(t) if t in places else len(places), t),
-    )
+
+    def place_of(path: str) -> int:
+        name = names.get(path)
+        return places.index(name) if name in places else len(places)
+
+    keys = sorted(key_tables(tables, patterns), key=lambda t: (place_of(t), t))
     for path in keys:
         entry = rd.entry_for(path, entries)
         default = (entry.description.split(". ")[0].rstrip(".") if entry else "") or path
-        place, title = layout.TABLES.get(path, ("appendix", default))
+        place, title = layout.TABLES.get(names.get(path, ""), ("appendix", default))
         out.setdefault(place, []).append(_table_block(path, title, entries, max_rows))
     return out
 
@@ -410,6 +418,7 @@ def build_report(
     summary: str,
     figure_categories: Mapping[str, str] | None = None,
     template_dir: str | None = None,
+    table_names: Mapping[str, str] | None = None,
 ) -> str:
     """The whole report as one HTML document (deterministic for the same inputs).
 
@@ -418,6 +427,8 @@ def build_report(
     table of rule describe_outputs: every output's row count and checksum, for the run
     manifest. ``figure_categories`` maps each figure to its registry category, in registry
     order (the figures' order and place); figures without one go to methods and data.
+    ``table_names`` maps each table path to its name (``workflow/products.yaml``), which places
+    and titles the key tables.
     """
     entries = rd.load_dictionary(dictionary)
     summary = str(summary)
@@ -426,7 +437,7 @@ def build_report(
     title = f"{TITLE} ({source}, snapshot {config.get('snapshot')})"
     facts_by = summary_blocks(summary)
     figs = figure_blocks(figures, specs, captions, config, dict(figure_categories or {}))
-    tabs = table_blocks(tables, key_table_patterns, entries, max_table_rows)
+    tabs = table_blocks(tables, key_table_patterns, entries, max_table_rows, table_names)
     body: Blocks = {sid: [] for sid, _ in layout.SECTIONS}
     body["overview"] += overview_intro(summary, config, synthetic)
     for sid in body:

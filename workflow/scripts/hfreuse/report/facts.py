@@ -45,7 +45,7 @@ PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
 
 @dataclass
 class Tables:
-    """The run's tables: table id (e.g. ``hub/models``, as the rules name it) -> path;
+    """The run's tables: table name (e.g. ``hub_models``, workflow/products.yaml) -> path;
     :meth:`read` checks the columns before reading them."""
 
     paths: Mapping[str, str]

@@ -45,51 +45,51 @@ FIGURE_PLACES = {
     "Data: the forum": "methods",
 }
 
-#: key table -> (report section, readable title). Key tables not listed go to the appendix
-#: (collapsed), titled by their data dictionary description.
+#: key table (by its name in workflow/products.yaml) -> (report section, readable title). Key
+#: tables not listed go to the appendix (collapsed), titled by their data dictionary description.
 TABLES = {
-    "results/stats/reproduction.csv": ("overview", "The paper's RQ3 claims next to this run"),
-    "results/coding/root_cause_counts.parquet": (
+    "reproduction": ("overview", "The paper's RQ3 claims next to this run"),
+    "root_cause_counts": (
         "appendix",
         "Root causes by challenge category of the question",
     ),
-    "results/stats/totals_correlation.parquet": (
+    "totals_correlation": (
         "rq3",
         "Correlation of forum topics and Hub uploads per model type (totals)",
     ),
-    "results/stats/monthly_correlation.parquet": (
+    "monthly_correlation": (
         "rq3",
         "Month-by-month correlation of forum topics and Hub uploads, per model type",
     ),
-    "results/stats/declining_rising.parquet": (
+    "declining_rising": (
         "rq3",
         "Model types with declining forum discussion but rising Hub uploads",
     ),
-    "results/stats/card_share_trend.parquet": (
+    "card_share_trend": (
         "rq3",
         "Trend of the share of new models with card data",
     ),
-    "results/stats/date_sensitivity.parquet": (
+    "date_sensitivity": (
         "methods",
         "Each RQ3 statistic on createdAt and on the true creation dates",
     ),
-    "results/coding/sample_design.parquet": ("methods", "Sample of forum topics for coding"),
-    "results/coding/agreement.parquet": ("methods", "Agreement between the coders"),
-    "results/stats/model_totals.parquet": ("appendix", "Totals per model type: forum and Hub"),
-    "results/stats/model_trends.parquet": (
+    "sample_design": ("methods", "Sample of forum topics for coding"),
+    "agreement": ("methods", "Agreement between the coders"),
+    "model_totals": ("appendix", "Totals per model type: forum and Hub"),
+    "model_trends": (
         "appendix",
         "Trend over time per model type (Mann-Kendall, Sen slope)",
     ),
-    "results/coding/taxonomy_counts.parquet": (
+    "taxonomy_counts": (
         "appendix",
         "Coded instances per category and subcategory",
     ),
-    "results/coding/taxonomy_by_forum_category.parquet": (
+    "taxonomy_by_forum_category": (
         "appendix",
         "Coded instances per forum category",
     ),
-    "results/coding/codebook.parquet": ("appendix", "The codebook"),
-    "results/coding/codes.parquet": ("appendix", "Codes assigned by the coders"),
-    "results/coding/root_causes.parquet": ("appendix", "Root causes of accepted answers"),
-    "results/coding/sample.parquet": ("appendix", "The coded sample of forum topics"),
+    "codebook": ("appendix", "The codebook"),
+    "codes": ("appendix", "Codes assigned by the coders"),
+    "root_causes": ("appendix", "Root causes of accepted answers"),
+    "coding_sample": ("appendix", "The coded sample of forum topics"),
 }

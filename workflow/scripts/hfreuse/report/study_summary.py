@@ -38,28 +38,27 @@ from .facts import (
 
 __all__ = ["COLUMNS", "KINDS", "NUMBER_KINDS", "PLACEHOLDER", "SENTENCE", "Settings"]
 
-#: the tables summarised, by table id (the path under results/ without its suffix; the
-#: rule passes table id -> path)
-HUB_MODELS = "hub/models"
-HUB_TYPES = "trends/hub_model_types_monthly"
-CARD_SHARE = "trends/card_share_monthly"
-MENTIONS = "trends/forum_model_mentions_monthly"
-TOPICS = "forum/topics"
-SITE = "forum/site"
-TOPICS_PER_CATEGORY = "forum/topics_per_category_monthly"
-FORUM_SUMMARY = "forum/summary"
-TAXONOMY = "coding/taxonomy_counts"
-ROOT_CAUSE_COUNTS = "coding/root_cause_counts"
-AGREEMENT = "coding/agreement"
-TOTALS = "stats/totals_correlation"
-MODEL_TOTALS = "stats/model_totals"
-MONTHLY = "stats/monthly_correlation"
-TRENDS = "stats/model_trends"
-DECLINING = "stats/declining_rising"
-CARD_TREND = "stats/card_share_trend"
-REPRODUCTION = "stats/reproduction"
-DATE_SENSITIVITY = "stats/date_sensitivity"
-CARD_HISTORY = "hub/card_history"
+#: the tables summarised, by their names in workflow/products.yaml (the rule passes name -> path)
+HUB_MODELS = "hub_models"
+HUB_TYPES = "hub_model_types_monthly"
+CARD_SHARE = "card_share_monthly"
+MENTIONS = "forum_model_mentions_monthly"
+TOPICS = "forum_topics"
+SITE = "forum_site"
+TOPICS_PER_CATEGORY = "topics_per_category_monthly"
+FORUM_SUMMARY = "forum_summary"
+TAXONOMY = "taxonomy_counts"
+ROOT_CAUSE_COUNTS = "root_cause_counts"
+AGREEMENT = "agreement"
+TOTALS = "totals_correlation"
+MODEL_TOTALS = "model_totals"
+MONTHLY = "monthly_correlation"
+TRENDS = "model_trends"
+DECLINING = "declining_rising"
+CARD_TREND = "card_share_trend"
+REPRODUCTION = "reproduction"
+DATE_SENSITIVITY = "date_sensitivity"
+CARD_HISTORY = "card_history"
 
 
 #: metrics of results/forum/summary.parquet (hfreuse.forum.stats.summary) and their kinds
@@ -561,8 +560,8 @@ SECTIONS: tuple[tuple[str, str, tuple[Summariser, ...]], ...] = (
 def summarize_study(
     tables: Mapping[str, str], alpha: float, top_n: int, rank_by: str = "hub"
 ) -> pd.DataFrame:
-    """The summary table of the run's ``tables`` (table id -> path, e.g. ``hub/models`` ->
-    the path the rules gave it); the wording follows ``alpha``, ``top_n`` and ``rank_by``."""
+    """The summary table of the run's ``tables`` (table name of workflow/products.yaml -> the
+    path the rules gave it); the wording follows ``alpha``, ``top_n`` and ``rank_by``."""
     t = Tables(dict(sorted(tables.items())))
     settings = Settings(alpha=alpha, top_n=top_n, rank_by=rank_by)
     rows: list[dict[str, Any]] = []
