@@ -25,7 +25,7 @@ MENTIONS = "results/trends/forum_model_mentions_monthly.parquet"
 def summarize(paths, alpha=0.05, top_n=5, rank_by="hub"):
     """The summary of the tables at ``paths`` (named by their table ids, as the rule does)."""
     names = table_names()
-    return ss.summarize_study({names[p]: p for p in paths}, alpha, top_n, rank_by)
+    return ss.summarize_study({names[p]: p for p in paths if p in names}, alpha, top_n, rank_by)
 
 
 def write(path: str, df: pd.DataFrame) -> str:
