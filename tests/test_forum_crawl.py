@@ -28,7 +28,7 @@ from forum_stub import (
 from hfreuse.clients import FetchError, HttpClient
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as raw
-from hfreuse.forum.crawl import crawl_listing, crawl_topics
+from hfreuse.forum.listing import crawl_listing, crawl_topics
 from hfreuse.forum.parse import parse_forum
 from hfreuse.io import read_json
 from werkzeug.wrappers import Response
@@ -572,14 +572,14 @@ def test_listing_far_below_the_category_counts_is_a_warning(stub, tmp_path, capl
     cats = stub.site.categories["category_list"]["categories"]
     for cat, count in zip(cats, (60, 55, 50), strict=True):  # 163 listed of 165: fine
         cat["topic_count"] = count
-    with caplog.at_level("WARNING", logger="hfreuse.forum.crawl"):
+    with caplog.at_level("WARNING", logger="hfreuse.forum.listing"):
         crawl_listing(tmp_path / "a", stub.url, client=client())
     assert "categories" not in caplog.text
     for cat, count in zip(cats, (100, 100, 5000), strict=True):
         cat["topic_count"] = count
     cats[2]["notification_level"] = 0  # muted: listed through its own listing, counted
     caplog.clear()
-    with caplog.at_level("WARNING", logger="hfreuse.forum.crawl"):
+    with caplog.at_level("WARNING", logger="hfreuse.forum.listing"):
         listing = crawl_listing(tmp_path / "b", stub.url, client=client())
     assert listing["reached_end"]  # a warning, not an error
     assert "holds 163 topics of the 5200 that /categories.json counts" in caplog.text

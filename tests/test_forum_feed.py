@@ -21,7 +21,7 @@ from forum_stub import (
 from hfreuse.clients import FetchError, HttpClient
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as raw
-from hfreuse.forum.crawl import crawl_listing, crawl_topics
+from hfreuse.forum.listing import crawl_listing, crawl_topics
 from hfreuse.forum.parse import parse_forum
 from werkzeug.wrappers import Response
 
