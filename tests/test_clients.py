@@ -359,7 +359,7 @@ def test_origin_is_scheme_host_and_port(old, new, strip):
 def test_the_forum_crawl_client_drops_its_api_key_on_a_cross_origin_redirect(
     two_origins, monkeypatch
 ):
-    from hfreuse.forum.listing import make_client
+    from hfreuse.forum.crawl_common import make_client
 
     monkeypatch.setenv("DISCOURSE_API_KEY", "secret-key-4f7a9")
     monkeypatch.setenv("DISCOURSE_API_USERNAME", "crawler-bot")

@@ -15,8 +15,9 @@ from hfreuse.clients import HttpClient, Stats
 from hfreuse.crawlstate import INTERRUPTED, Journal
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as forum_raw
-from hfreuse.forum.listing import crawl_listing, crawl_topics
+from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
+from hfreuse.forum.topics import crawl_topics
 from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.crawl import crawl_cards, crawl_models
 from hfreuse.hub.parse import parse_models

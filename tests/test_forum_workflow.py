@@ -14,8 +14,9 @@ from conftest import copy_workflow, run_snakemake
 from forum_stub import DiscourseSite, StubServer
 from hfreuse.clients import HttpClient
 from hfreuse.forum import raw as raw
-from hfreuse.forum.listing import crawl_listing, crawl_topics
+from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
+from hfreuse.forum.topics import crawl_topics
 from hfreuse.io import read_json, write_table
 
 TABLES = ["categories", "topics", "posts"]

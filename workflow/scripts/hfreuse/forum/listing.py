@@ -1,40 +1,24 @@
-"""Live crawl of any Discourse forum into the raw format of :mod:`hfreuse.forum.raw`.
+"""The listing phase of the live crawl of any Discourse forum (raw format: :mod:`hfreuse.forum.raw`).
 
-Two resumable phases, one rule each:
+:func:`crawl_listing` stores ``/categories.json`` and pages ``/latest.json?page=N`` from 0 up to
+the first empty page (topics ordered by last activity, pinned ones first), then reads the first
+pages again ("catch-up") until it reaches topics last bumped before the listing began: a topic
+bumped while the listing ran moves to page 0, behind the crawler, and would otherwise be missed.
+Topics are selected by creation date (``start``/``end``) and, with ``max_topics``, the listing
+stops once that many are selected. Each page is stored atomically, then the progress file;
+``listing.json`` is written last. An empty page ends the listing only when no
+``more_topics_url`` (on it or the page before) says otherwise, and a page listing the same topics
+as the page before is a stale copy: both are asked again, then fail naming the URL (in the
+catch-up pass as in the main one). A complete listing far below the categories' ``topic_count``
+is logged as a warning; it is an error when the listing ended at an empty page right after a page
+that announced more. The categories ``/latest`` hides (muted by default) are listed through their
+own listings, with the same checks.
 
-* :func:`crawl_listing` stores ``/categories.json`` and pages ``/latest.json?page=N`` from 0 up
-  to the first empty page (topics ordered by last activity, pinned ones first), then reads the
-  first pages again ("catch-up") until it reaches topics last bumped before the listing began:
-  a topic bumped while the listing ran moves to page 0, behind the crawler, and would otherwise
-  be missed. Topics are selected by creation date (``start``/``end``) and, with ``max_topics``,
-  the listing stops once that many are selected. Each page is stored atomically, then the
-  progress file; ``listing.json`` is written last. An empty page ends the listing only when no
-  ``more_topics_url`` (on it or the page before) says otherwise, and a page listing the same
-  topics as the page before is a stale copy: both are asked again, then fail naming the URL (in
-  the catch-up pass as in the main one). A complete listing far below the categories'
-  ``topic_count`` is logged as a warning; it is an error when the listing ended at an empty page
-  right after a page that announced more.
-* :func:`crawl_topics` stores, for every selected topic, ``/t/{id}.json`` plus the posts beyond
-  its first chunk through ``/t/{id}/posts.json?post_ids[]=...`` in batches of
-  :data:`~hfreuse.forum.raw.POSTS_BATCH`, as one record written atomically once complete (a
-  batch answered with no post is asked again). A topic answered 404/410, or 403 with
-  Discourse's own JSON ``errors``, is recorded as unavailable; a bare 403 (its front, e.g.
-  Cloudflare) is asked again. A topic that still fails after the retries (a final 5xx, a bare
-  403, the deadline, a reset, JSON cut short or not a topic, a post batch that stays empty) is
-  not stored but quarantined (``quarantine.json``, :mod:`hfreuse.quarantine`) and fetched first
-  by the next run; the phase fails at its end when more than ``crawl.max_failed_share`` of the
-  selected topics are quarantined, else the manifest lists them (``quarantined``). A
-  topic already stored (a resumed crawl) is not fetched again unless the listing shows it
-  changed. With a previous snapshot, a topic stored there is reused (hard link) when its listing
-  entry is unchanged (no bump, no new post, same category, title, pin and close state) and its
-  last activity was more than ``recheck_days`` before it was fetched; otherwise it is fetched
-  again (accepted answers and edits do not bump a topic, so recently active topics are
-  re-checked). ``manifest.json`` is written last.
-
-Each phase journals every request before it is sent (:class:`hfreuse.crawlstate.Journal`), so
-its counts after a kill equal the requests the forum answered, plus at most the one in flight. A
+The phase journals every request before it is sent (:mod:`hfreuse.forum.crawl_common`), so its
+counts after a kill equal the requests the forum answered, plus at most the one in flight. A
 stored listing page found damaged (or missing) rewinds the listing to it; a damaged categories
-file or topic record is moved aside (``*.corrupt``) and fetched again.
+file is moved aside (``*.corrupt``) and fetched again. The topics themselves are the next phase
+(:mod:`hfreuse.forum.topics`).
 
 So a complete crawl costs: listing pages (with the empty page and the catch-up pages) + one
 request per topic + one per further batch of posts, plus ``/categories.json``.
@@ -45,57 +29,30 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..clients import (
-    FetchError,
-    HttpClient,
-    Progress,
-    Stats,
-    discourse_auth_headers,
-    library_versions,
-)
-from ..crawlstate import Journal, load_state, move_aside, remove_stale_temps, utc_now
+from ..clients import FetchError, HttpClient, Progress
+from ..crawlstate import move_aside, remove_stale_temps, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, read_json
-from ..quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
 from . import raw as raw
-from .feed import check_plan, choose_plan, previous_newest, walk_feed
+from .crawl_common import (
+    STATE_VERSION,
+    PhaseState,
+    check_answer,
+    json_body,
+    load_phase_state,
+    make_client,
+    open_journal,
+)
 
 log = logging.getLogger(__name__)
 
-STATE_VERSION = 1
 STALL_PAGES = 3  # non-empty pages in a row with no new topic: the server ignores ?page=
-STATE_EVERY_SECONDS = 5.0
 PAGE_RETRIES = 2  # more tries of a listing page that is empty too early or a stale copy
 LISTING_SHORTFALL = 0.9  # warn below this share of the categories' topic counts
-
-
-def make_client(
-    requests_per_minute: float, timeout: float = 60.0, max_retries: int = 6
-) -> HttpClient:
-    """A paced client for a Discourse forum, with ``Api-Key``/``Api-Username`` when set."""
-    return HttpClient(
-        requests_per_minute,
-        headers=discourse_auth_headers(),
-        timeout=timeout,
-        max_retries=max_retries,
-    )
-
-
-def _check(fn, doc: Any, url: str) -> Any:
-    try:
-        return fn(doc, f"GET {url}")
-    except InputError as exc:
-        raise FetchError(str(exc)) from exc
-
-
-def _load_state(path: Path, settings: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The progress of a phase in progress, or None; refuses progress made with other settings."""
-    return load_state(path, STATE_VERSION, "settings", settings)
 
 
 class _Selection:
@@ -130,32 +87,6 @@ class _Selection:
         return new
 
 
-class _PhaseState:
-    """The progress file of a crawl phase, saved with the requests of earlier runs plus this
-    run's; every request is journaled in between (:class:`~hfreuse.crawlstate.Journal`)."""
-
-    def __init__(
-        self, path: Path, state: dict[str, Any], client: HttpClient, journal: Journal
-    ) -> None:
-        self.path, self.state, self.client, self.journal = path, state, client, journal
-
-    def requests(self) -> dict[str, Any]:
-        return self.journal.total()
-
-    def save(self) -> None:
-        """Save the progress with the request counts so far, then empty the journal."""
-        atomic_write_json(self.path, {**self.state, "stats": self.requests()})
-        self.journal.reset()
-
-
-def _open_journal(forum_dir: Path, phase: str, state: dict[str, Any]) -> Journal:
-    """The request journal of a phase; the state's counts become the journal's on resume when
-    it counts more (the requests since the state's last save)."""
-    journal = Journal(forum_dir / f".{phase}-journal.jsonl")
-    state["stats"] = journal.resumed_stats(state.get("stats"))
-    return journal
-
-
 def _check_listing_settings(start: str | None, end: str | None, max_topics: int | None) -> None:
     for name, value in (("start", start), ("end", end)):
         if value is not None:
@@ -170,7 +101,7 @@ def _check_listing_settings(start: str | None, end: str | None, max_topics: int 
 
 
 def _open_listing_state(state_path: Path, settings: Mapping[str, Any]) -> dict[str, Any]:
-    state = _load_state(state_path, settings)
+    state = load_phase_state(state_path, settings)
     if state is None:
         return {
             "version": STATE_VERSION,
@@ -190,7 +121,7 @@ def _open_listing_state(state_path: Path, settings: Mapping[str, Any]) -> dict[s
     return state
 
 
-def _store_categories(forum_dir: Path, base: str, phase: _PhaseState) -> None:
+def _store_categories(forum_dir: Path, base: str, phase: PhaseState) -> None:
     """``/categories.json``, once per snapshot (again if the stored copy is damaged)."""
     cat_path = raw.categories_path(forum_dir)
     if cat_path.exists():
@@ -201,12 +132,12 @@ def _store_categories(forum_dir: Path, base: str, phase: _PhaseState) -> None:
     if not cat_path.exists():
         url = f"{base}/categories.json"
         doc = phase.client.get_json(url, params={"include_subcategories": "true"})
-        _check(raw.check_categories, doc, url)
+        check_answer(raw.check_categories, doc, url)
         raw.write_json_gz(cat_path, doc)
         phase.save()
 
 
-def _reread_pages(sel: _Selection, forum_dir: Path, phase: _PhaseState, kind: str = "page") -> None:
+def _reread_pages(sel: _Selection, forum_dir: Path, phase: PhaseState, kind: str = "page") -> None:
     """Add the listing pages (or ``"catchup"`` pages) that earlier runs stored. At a page that
     is missing or damaged the listing is rewound (:func:`_rewind`): it resumes there."""
     state = phase.state
@@ -223,7 +154,7 @@ def _reread_pages(sel: _Selection, forum_dir: Path, phase: _PhaseState, kind: st
         sel.add(entries, str(path))
 
 
-def _rewind(forum_dir: Path, phase: _PhaseState, kind: str, number: int, why: Exception) -> None:
+def _rewind(forum_dir: Path, phase: PhaseState, kind: str, number: int, why: Exception) -> None:
     """Resume the listing at page ``number`` of ``kind``: the page is moved aside (when it
     exists) and the pages after it are deleted, as are the catch-up pages when a listing page
     is rewound (all are fetched again; a page cannot be fetched again alone, since topics move
@@ -263,14 +194,8 @@ def _fetch_latest(
         doc = client.get_json(url, params={"page": number})
     else:
         resp = client.get(url, params={"page": number}, headers={"Cache-Control": "no-cache"})
-        try:
-            doc = resp.json()
-        except ValueError as exc:
-            raise FetchError(
-                f"GET {where}: expected a complete JSON body, got {len(resp.content)} bytes "
-                f"that do not parse ({exc})"
-            ) from exc
-    return doc, _check(raw.page_topics, doc, where), where
+        doc = json_body(resp, where)
+    return doc, check_answer(raw.page_topics, doc, where), where
 
 
 def _more_url(doc: Any) -> str | None:
@@ -349,7 +274,7 @@ def _listing_estimate(forum_dir: Path) -> int | None:
     return count or None
 
 
-def _crawl_pages(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> None:
+def _crawl_pages(forum_dir: Path, base: str, phase: PhaseState, sel: _Selection) -> None:
     """Page ``/latest.json`` from the first page not stored up to the empty page (or enough
     topics); a server that ignores ``?page=`` is caught after :data:`STALL_PAGES` pages."""
     state = phase.state
@@ -429,7 +354,7 @@ def _check_against_categories(forum_dir: Path, sel: _Selection) -> None:
         )
 
 
-def _check_announced_end(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> None:
+def _check_announced_end(forum_dir: Path, base: str, phase: PhaseState, sel: _Selection) -> None:
     """An empty last page right after a page that announced more topics (``more_topics_url``;
     accepted by :func:`_checked_page` because the page after it is empty too) ends the listing
     only if the categories' counts agree. Otherwise the server may be serving empty pages from
@@ -455,7 +380,7 @@ def _check_announced_end(forum_dir: Path, base: str, phase: _PhaseState, sel: _S
 
 
 def _crawl_catchup(
-    forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection, started: dt.datetime
+    forum_dir: Path, base: str, phase: PhaseState, sel: _Selection, started: dt.datetime
 ) -> None:
     """Read the first pages again until a page reaches topics bumped before the listing began,
     with the checks of the main pass (an empty page the server does not agree ends the
@@ -480,7 +405,7 @@ def _crawl_catchup(
         phase.save()
 
 
-def _list_topics(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection) -> _Selection:
+def _list_topics(forum_dir: Path, base: str, phase: PhaseState, sel: _Selection) -> _Selection:
     """The categories, the listing pages and the catch-up pages, resumed where they stopped."""
     state = phase.state
     raw.load_or_create_key(forum_dir)
@@ -499,7 +424,7 @@ def _list_topics(forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
 
 
 def _crawl_hidden_categories(
-    forum_dir: Path, base: str, phase: _PhaseState, sel: _Selection
+    forum_dir: Path, base: str, phase: PhaseState, sel: _Selection
 ) -> None:
     """The topics of the categories ``/latest`` hides (:func:`_hidden_categories`), through each
     category's own listing ``/c/{slug}/{id}.json?page=N`` up to its empty page, with the checks
@@ -565,12 +490,12 @@ def crawl_listing(
     settings = {"base_url": base, "start": start, "end": end, "max_topics": max_topics}
     state_path = forum_dir / ".listing-state.json"
     state = _open_listing_state(state_path, settings)
-    journal = _open_journal(forum_dir, "listing", state)
+    journal = open_journal(forum_dir, "listing", state)
     for folder in (forum_dir, forum_dir / "latest"):
         remove_stale_temps(folder)
     client = client or make_client(requests_per_minute, timeout, max_retries)
     with journal.recording(client, state["stats"]):
-        phase = _PhaseState(state_path, state, client, journal)
+        phase = PhaseState(state_path, state, client, journal)
         sel = _list_topics(forum_dir, base, phase, _Selection(start, end, max_topics))
         requests = phase.requests()
 
@@ -597,432 +522,3 @@ def crawl_listing(
         listing["topics_selected"],
     )
     return listing
-
-
-def _reusable(rec: dict[str, Any], entry: dict[str, Any], recheck_days: float, where: str) -> bool:
-    """Whether a topic stored by an earlier snapshot can stand for the current one."""
-    if rec.get("status") != 200 or not isinstance(rec.get("listed"), dict):
-        return False
-    if raw.signature(rec["listed"]) != raw.signature(entry):
-        return False
-    fetched = raw.parse_time(rec.get("fetched_at"), where)
-    if fetched is None:
-        return False
-    age = fetched - raw.last_activity(rec["listed"], where)
-    return age > dt.timedelta(days=recheck_days)
-
-
-def _fetch_posts_batch(
-    client: HttpClient, purl: str, chunk: list[int]
-) -> tuple[Any, list[dict[str, Any]]]:
-    """One ``/t/{id}/posts.json`` batch; an answer with no post at all is asked for once more."""
-    params = [("post_ids[]", pid) for pid in chunk]
-    doc = client.get_json(purl, params=params)
-    posts = _check(raw.check_posts_batch, doc, purl)
-    if not posts:
-        log.warning("GET %s: no posts served for post ids %s; asking again", purl, chunk)
-        doc = client.get_json(purl, params=params)
-        posts = _check(raw.check_posts_batch, doc, purl)
-    return doc, posts
-
-
-def _topic_answer_problem(resp: Any) -> str | None:
-    """Why a topic's answer is not final: a 403 that is not Discourse's own refusal (a JSON body
-    with ``errors``, e.g. a topic made private) is the site's front (Cloudflare) refusing for now;
-    it is asked again with the client's backoff, then fails naming the URL."""
-    if resp.status_code != 403:
-        return None
-    try:
-        doc = resp.json()
-    except ValueError:
-        doc = None
-    if isinstance(doc, dict) and isinstance(doc.get("errors"), list):
-        return None
-    return "HTTP 403 without Discourse's JSON 'errors' (the site's front refusing for now)"
-
-
-def fetch_topic(
-    client: HttpClient, base: str, topic_id: int
-) -> tuple[int, Any, list[Any], int, list[int]]:
-    """``(status, topic, post_batches, posts_missing, unserved)`` of one topic, fully fetched;
-    ``unserved`` are the post ids of batches answered with no post at all, twice."""
-    url = f"{base}/t/{topic_id}.json"
-    resp = client.get_checked(
-        url, _topic_answer_problem, ok_statuses=(200, *raw.UNAVAILABLE_STATUSES)
-    )
-    if resp.status_code != 200:
-        log.warning("GET %s: HTTP %d; recorded as unavailable", url, resp.status_code)
-        return resp.status_code, None, [], 0, []
-    try:
-        topic = resp.json()
-    except ValueError as exc:
-        raise FetchError(
-            f"GET {url}: expected a complete JSON body, got {len(resp.content)} bytes that do "
-            f"not parse ({exc})"
-        ) from exc
-    _check(raw.check_topic_view, topic, url)
-    wanted = raw.missing_post_ids(topic)
-    post_batches = []
-    got: set[int] = set()
-    unserved: list[int] = []
-    purl = f"{base}/t/{topic_id}/posts.json"
-    for chunk in raw.batches(wanted):
-        doc, posts = _fetch_posts_batch(client, purl, chunk)
-        if not posts:
-            unserved.extend(chunk)
-            continue
-        got.update(p["id"] for p in posts)
-        post_batches.append(doc)
-    missing = len(set(wanted) - got - set(unserved))
-    if missing:
-        log.warning("topic %d: %d posts of its stream were not served", topic_id, missing)
-    return 200, topic, post_batches, missing, unserved
-
-
-def _check_previous(forum_dir: Path, previous_dir: str | Path | None) -> Path | None:
-    """The previous snapshot to reuse topics from: complete, and not this one."""
-    prev = Path(previous_dir) if previous_dir is not None else None
-    if prev is not None and not raw.manifest_path(prev).exists():
-        raise InputError(
-            f"{raw.manifest_path(prev)}: forum.previous_snapshot must be a complete snapshot "
-            "(its manifest is missing)"
-        )
-    if prev is not None and prev.resolve() == forum_dir.resolve():
-        raise InputError(f"forum.previous_snapshot: {prev} is this snapshot itself")
-    return prev
-
-
-def _kept_record(path: Path, entry: dict[str, Any]) -> dict[str, Any] | None:
-    """The record this crawl already stored for a topic, if its listing entry is unchanged."""
-    if not path.exists():
-        return None
-    try:
-        rec = raw.read_record(path)
-    except InputError as exc:
-        move_aside(path, exc)
-        return None
-    if raw.signature(rec.get("listed") or {}) == raw.signature(entry):
-        return rec
-    return None
-
-
-def _reuse_previous(
-    prev: Path | None, tid: int, entry: dict[str, Any], recheck_days: float, path: Path
-) -> bool:
-    """Link the previous snapshot's record of a topic into this one when it can stand for it."""
-    if prev is None:
-        return False
-    ppath = raw.topic_path(prev, tid)
-    if ppath.exists() and _reusable(raw.read_record(ppath), entry, recheck_days, str(ppath)):
-        raw.link_or_copy(ppath, path)
-        return True
-    return False
-
-
-class _TopicTally:
-    """What the topic phase did: topics fetched, kept, reused, unavailable; post batches."""
-
-    def __init__(self) -> None:
-        self.counts = {"fetched": 0, "kept": 0, "reused": 0, "unavailable": 0}
-        self.posts = {"batches": 0, "missing": 0}
-        self.newest = 0  # the newest post id fetched (the next snapshot's feed floor)
-        self.plan: dict[str, Any] = {"plan": "topics"}
-
-    def fetched(self, status: int, batches: int, missing: int) -> None:
-        self.counts["fetched"] += 1
-        self.counts["unavailable"] += status != 200
-        self.posts["batches"] += batches
-        self.posts["missing"] += missing
-
-
-def _feed_plan(
-    forum_dir: Path,
-    base: str,
-    phase: _PhaseState,
-    plan: str,
-    entries: dict[int, dict[str, Any]],
-    to_fetch: list[int],
-    tally: _TopicTally,
-    prev: Path | None,
-    recheck_days: float,
-) -> list[int]:
-    """Choose the plan (:func:`hfreuse.forum.feed.choose_plan`) for the topics to fetch; with
-    the feed plan, walk the feed and return the topics it did not store (fetched per topic)."""
-    state = phase.state
-    floor, prev_started = previous_newest(prev)
-    wanted = [entries[t] for t in to_fetch]
-    all_posts = sum(int(e.get("posts_count") or 1) for e in entries.values())
-    chosen = choose_plan(
-        forum_dir, base, phase.client, state, phase.save, plan, wanted, all_posts, floor
-    )
-    tally.plan = {"plan": chosen, "estimates": state.get("estimates")}
-    tally.newest = max(floor, int((state.get("feed") or {}).get("newest") or 0))
-    if chosen != "feed":
-        return to_fetch
-    feed = state["feed"]
-    tally.plan["feed_pages"] = int(feed["pages_done"]) + 1
-    if feed["finished"]:  # a rerun: the topics the walk stored are kept, the rest go per topic
-        return to_fetch
-    recheck_before = None
-    if prev_started is not None:
-        recheck_before = prev_started - dt.timedelta(days=recheck_days)
-    wanted_by_id = {t: entries[t] for t in to_fetch}
-    stored = walk_feed(
-        forum_dir, base, phase.client, state, phase.save, wanted_by_id, recheck_before, prev
-    )
-    tally.counts["fetched"] += len(stored)
-    tally.plan.update(feed_pages=int(feed["pages_done"]) + 1, topics_from_feed=len(stored))
-    return [t for t in to_fetch if t not in stored]
-
-
-def _fetch_record(
-    client: HttpClient, base: str, tid: int, entry: dict[str, Any], path: Path
-) -> tuple[int, int, int, int]:
-    """Fetch a topic and store its record; ``(status, post batches, posts not served, newest
-    post id)``.
-
-    A topic with a post batch served empty, twice, is not stored: a FetchError names the batch
-    URL and the post ids (the topic is quarantined and fetched again by the next run)."""
-    status, topic, post_batches, missing, unserved = fetch_topic(client, base, tid)
-    if unserved:
-        raise FetchError(
-            f"GET {base}/t/{tid}/posts.json: post batches answered with no post, twice: "
-            f"post ids {', '.join(map(str, unserved))}",
-            status=200,
-            tries=2,
-        )
-    record = {
-        "version": raw.RECORD_VERSION,
-        "topic_id": tid,
-        "status": status,
-        "fetched_at": utc_now(),
-        "listed": entry,
-        "topic": topic,
-        "post_batches": post_batches,
-    }
-    raw.write_json_gz(path, record)
-    newest = max((p["id"] for p in raw.record_posts(record)), default=0) if status == 200 else 0
-    return status, len(post_batches), missing, newest
-
-
-def _failed_url(exc: FetchError, base: str, tid: int) -> str:
-    """The URL a topic's fetch failed at (named by the error), else the topic's URL."""
-    head = str(exc).split(" ", 2)
-    if len(head) > 1 and head[0] == "GET" and head[1].startswith(base):
-        return head[1].rstrip(":").split("?")[0]
-    return f"{base}/t/{tid}.json"
-
-
-def _open_quarantine(
-    forum_dir: Path, ids: list[int], prev: Path | None
-) -> tuple[Quarantine, list[int]]:
-    """The topic phase's quarantine (without topics no longer selected) and the order to visit
-    the topics in: those quarantined by an earlier run (or by the previous snapshot) first."""
-    quarantine = Quarantine(quarantine_path(forum_dir))
-    selected = set(ids)
-    if quarantine.discard([t for t in quarantine.ids() if int(t) not in selected]):
-        quarantine.save()
-    first = [int(t) for t in quarantine.ids()]
-    if prev is not None:
-        prev_manifest = read_json(raw.manifest_path(prev))
-        first += [int(t) for t in prev_manifest.get("quarantined") or [] if int(t) in selected]
-    first = list(dict.fromkeys(first))
-    chosen = set(first)
-    return quarantine, first + [t for t in ids if t not in chosen]
-
-
-def _topics_manifest(
-    forum_dir: Path,
-    snapshot: str | None,
-    listing: Mapping[str, Any],
-    settings: Mapping[str, Any],
-    state: Mapping[str, Any],
-    tally: _TopicTally,
-    quarantine: Quarantine,
-    requests: Stats,
-    topic_requests: dict[str, Any],
-    client: HttpClient,
-) -> dict[str, Any]:
-    return {
-        "version": STATE_VERSION,
-        "source": "live",
-        "synthetic": False,
-        "snapshot": snapshot or forum_dir.parent.name,
-        "base_url": listing["base_url"],
-        "settings": {**listing["settings"], **settings},
-        "listing_started_at": listing["started_at"],
-        "started_at": state["started_at"],
-        "finished_at": utc_now(),
-        "listing": {
-            k: listing[k]
-            for k in ("pages", "catchup_pages", "reached_end", "topics_listed", "topics_selected")
-        },
-        "topics": tally.counts,
-        "post_batches_fetched": tally.posts["batches"],
-        "posts_not_served": tally.posts["missing"],
-        "quarantined": sorted(int(t) for t in quarantine.ids()),
-        "plan": tally.plan,
-        "newest_post_id": tally.newest,
-        "requests": requests.as_dict(),
-        "listing_requests": listing.get("requests") or {},
-        "topic_requests": topic_requests,
-        "authenticated": "Api-Key" in client.session.headers,
-        "library_versions": library_versions(),
-    }
-
-
-def crawl_topics(
-    forum_dir: str | Path,
-    *,
-    previous_dir: str | Path | None = None,
-    recheck_days: float = 30.0,
-    requests_per_minute: float = 60.0,
-    timeout: float = 60.0,
-    max_retries: int = 6,
-    client: HttpClient | None = None,
-    snapshot: str | None = None,
-    max_failed_share: float = 0.0,
-    plan: str = "topics",
-) -> dict[str, Any]:
-    """Fetch every selected topic with all its posts into ``forum_dir``; returns the manifest.
-
-    ``plan``: ``topics`` fetches each topic (``/t/{id}.json`` and post batches), ``feed`` walks
-    the global post feed (:mod:`hfreuse.forum.feed`; the topics it does not deliver completely
-    go the per-topic way), ``auto`` takes the cheaper by the estimates made after one feed page.
-
-    A topic whose fetch (the topic or one of its post batches) still fails after the retries is
-    quarantined (``quarantine.json``; :mod:`hfreuse.quarantine`), not stored, and fetched first
-    by the next run; when more than ``max_failed_share`` of the selected topics are quarantined
-    at the end, the phase fails without a manifest, else the manifest lists them.
-
-    Every request is journaled (``.topics-journal.jsonl``) between the saves of the phase's
-    progress, so the manifest counts every request of every run, killed ones included."""
-    forum_dir = Path(forum_dir)
-    max_failed_share = check_max_failed_share(max_failed_share)
-    check_plan(plan)
-    client = client or make_client(requests_per_minute, timeout, max_retries)
-    journal = Journal(forum_dir / ".topics-journal.jsonl")
-    with journal.recording(client, None):
-        return _crawl_topics(
-            forum_dir,
-            previous_dir,
-            recheck_days,
-            client,
-            journal,
-            snapshot,
-            max_failed_share,
-            plan,
-        )
-
-
-def _crawl_topics(
-    forum_dir: Path,
-    previous_dir: str | Path | None,
-    recheck_days: float,
-    client: HttpClient,
-    journal: Journal,
-    snapshot: str | None,
-    max_failed_share: float,
-    plan: str = "topics",
-) -> dict[str, Any]:
-    listing = raw.read_listing(forum_dir)
-    base = listing["base_url"]
-    prev = _check_previous(forum_dir, previous_dir)
-    settings = {
-        "previous_snapshot": None if prev is None else prev.parent.name,
-        "recheck_days": recheck_days,
-    }
-    state_path = forum_dir / ".topics-state.json"
-    state = _load_state(state_path, settings) or {
-        "version": STATE_VERSION,
-        "settings": settings,
-        "started_at": utc_now(),
-        "stats": {},
-    }
-    state["stats"] = journal.resumed_stats(state.get("stats"))
-    journal.rebase(state["stats"])
-    remove_stale_temps(forum_dir)
-    for bucket in sorted((forum_dir / "topics").glob("[0-9]*")):
-        remove_stale_temps(bucket)
-    phase = _PhaseState(state_path, state, client, journal)
-    entries = raw.listed_entries(forum_dir)
-    ids = [int(t) for t in listing["topic_ids"]]
-    tally = _TopicTally()
-    quarantine, order = _open_quarantine(forum_dir, ids, prev)
-    progress = Progress("topics", total=len(ids))
-    to_fetch: list[int] = []
-    for tid in order:
-        entry = entries.get(tid)
-        if entry is None:
-            raise InputError(f"{raw.listing_path(forum_dir)}: topic {tid} is in no stored page")
-        path = raw.topic_path(forum_dir, tid)
-        kept = _kept_record(path, entry)
-        if kept is not None:
-            if quarantine.discard([str(tid)]):  # stored by a run killed before it saved this
-                quarantine.save()
-            tally.counts["kept"] += 1
-            tally.counts["unavailable"] += kept["status"] != 200
-            progress.update()
-        elif _reuse_previous(prev, tid, entry, recheck_days, path):
-            tally.counts["reused"] += 1
-            progress.update()
-        else:
-            to_fetch.append(tid)
-    to_fetch = _feed_plan(
-        forum_dir, base, phase, plan, entries, to_fetch, tally, prev, recheck_days
-    )
-    last_save = time.monotonic()
-    for tid in to_fetch:
-        entry = entries[tid]
-        path = raw.topic_path(forum_dir, tid)
-        try:
-            status, n_batches, missing, newest = _fetch_record(client, base, tid, entry, path)
-        except FetchError as exc:
-            try:
-                if not quarantinable(exc):
-                    raise
-                quarantine.add(str(tid), _failed_url(exc, base, tid), exc)
-            except BaseException:  # stop: keep this run's counts (a rerun resumes)
-                phase.save()
-                raise
-        else:
-            quarantine.succeeded()
-            tally.fetched(status, n_batches, missing)
-            tally.newest = max(tally.newest, newest)
-            if quarantine.discard([str(tid)]):
-                quarantine.save()
-        progress.update()
-        if time.monotonic() - last_save >= STATE_EVERY_SECONDS:
-            phase.save()
-            last_save = time.monotonic()
-    progress.update(0, force=True)
-    topic_requests = phase.requests()
-    phase.save()
-    quarantine.check_share(len(ids), max_failed_share, "forum topic crawl: topics")
-    requests = Stats()
-    requests.add(listing.get("requests") or {})
-    requests.add(topic_requests)
-    manifest = _topics_manifest(
-        forum_dir,
-        snapshot,
-        listing,
-        settings,
-        state,
-        tally,
-        quarantine,
-        requests,
-        topic_requests,
-        client,
-    )
-    atomic_write_json(raw.manifest_path(forum_dir), manifest)
-    log.info(
-        "topics done: %d fetched, %d kept from this crawl, %d reused from %s, %d unavailable; "
-        "%d requests in all",
-        tally.counts["fetched"],
-        tally.counts["kept"],
-        tally.counts["reused"],
-        settings["previous_snapshot"],
-        tally.counts["unavailable"],
-        requests.requests,
-    )
-    return manifest

@@ -1,0 +1,86 @@
+"""What the forum's crawl phases share: the paced client, a phase's progress file and request
+journal, and the checks of an answer (:mod:`hfreuse.forum.listing`, :mod:`hfreuse.forum.topics`).
+
+A phase's progress (``.{phase}-state.json``) is saved with the requests of earlier runs plus this
+run's; every request is journaled before it is sent (``.{phase}-journal.jsonl``,
+:class:`hfreuse.crawlstate.Journal`), so the counts after a kill equal the requests the forum
+answered, plus at most the one in flight. Network access goes only through
+:class:`hfreuse.clients.HttpClient`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..clients import FetchError, HttpClient, discourse_auth_headers
+from ..crawlstate import Journal, load_state
+from ..errors import InputError
+from ..io import atomic_write_json
+
+STATE_VERSION = 1
+STATE_EVERY_SECONDS = 5.0  # the topic phase saves its progress at most this often
+
+
+def make_client(
+    requests_per_minute: float, timeout: float = 60.0, max_retries: int = 6
+) -> HttpClient:
+    """A paced client for a Discourse forum, with ``Api-Key``/``Api-Username`` when set."""
+    return HttpClient(
+        requests_per_minute,
+        headers=discourse_auth_headers(),
+        timeout=timeout,
+        max_retries=max_retries,
+    )
+
+
+def check_answer(fn: Callable[[Any, str], Any], doc: Any, url: str) -> Any:
+    """``fn(doc, "GET url")`` (a check of :mod:`hfreuse.forum.raw`), its InputError raised as
+    a FetchError (a server's answer, not our input)."""
+    try:
+        return fn(doc, f"GET {url}")
+    except InputError as exc:
+        raise FetchError(str(exc)) from exc
+
+
+def json_body(resp: Any, where: str) -> Any:
+    """The JSON of an answer; a body cut short (or not JSON) is a FetchError naming ``where``."""
+    try:
+        return resp.json()
+    except ValueError as exc:
+        raise FetchError(
+            f"GET {where}: expected a complete JSON body, got {len(resp.content)} bytes "
+            f"that do not parse ({exc})"
+        ) from exc
+
+
+def load_phase_state(path: Path, settings: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The progress of a phase in progress, or None; refuses progress made with other settings."""
+    return load_state(path, STATE_VERSION, "settings", settings)
+
+
+class PhaseState:
+    """The progress file of a crawl phase, saved with the requests of earlier runs plus this
+    run's; every request is journaled in between (:class:`~hfreuse.crawlstate.Journal`)."""
+
+    def __init__(
+        self, path: Path, state: dict[str, Any], client: HttpClient, journal: Journal
+    ) -> None:
+        self.path, self.state, self.client, self.journal = path, state, client, journal
+
+    def requests(self) -> dict[str, Any]:
+        return self.journal.total()
+
+    def save(self) -> None:
+        """Save the progress with the request counts so far, then empty the journal."""
+        atomic_write_json(self.path, {**self.state, "stats": self.requests()})
+        self.journal.reset()
+
+
+def open_journal(forum_dir: Path, phase: str, state: dict[str, Any]) -> Journal:
+    """The request journal of a phase; the state's counts become the journal's on resume when
+    it counts more (the requests since the state's last save)."""
+    journal = Journal(forum_dir / f".{phase}-journal.jsonl")
+    state["stats"] = journal.resumed_stats(state.get("stats"))
+    return journal
