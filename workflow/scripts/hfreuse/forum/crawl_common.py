@@ -10,14 +10,18 @@ answered, plus at most the one in flight. Network access goes only through
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from ..clients import FetchError, HttpClient, discourse_auth_headers
-from ..crawlstate import Journal, load_state
+from ..clients import FetchError, HttpClient, Progress, discourse_auth_headers, library_versions
+from ..crawlstate import Journal, load_state, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json
+from ..quarantine import Quarantine, quarantinable
+
+T = TypeVar("T")
 
 STATE_VERSION = 1
 STATE_EVERY_SECONDS = 5.0  # the topic phase saves its progress at most this often
@@ -60,6 +64,17 @@ def load_phase_state(path: Path, settings: Mapping[str, Any]) -> dict[str, Any] 
     return load_state(path, STATE_VERSION, "settings", settings)
 
 
+def new_phase_state(settings: Mapping[str, Any], **fields: Any) -> dict[str, Any]:
+    """The progress of a phase that starts: its settings, start time, ``fields``, no request."""
+    return {
+        "version": STATE_VERSION,
+        "settings": settings,
+        "started_at": utc_now(),
+        **fields,
+        "stats": {},
+    }
+
+
 class PhaseState:
     """The progress file of a crawl phase, saved with the requests of earlier runs plus this
     run's; every request is journaled in between (:class:`~hfreuse.crawlstate.Journal`)."""
@@ -84,3 +99,46 @@ def open_journal(forum_dir: Path, phase: str, state: dict[str, Any]) -> Journal:
     journal = Journal(forum_dir / f".{phase}-journal.jsonl")
     state["stats"] = journal.resumed_stats(state.get("stats"))
     return journal
+
+
+def fetch_each(
+    items: Iterable[T],
+    fetch: Callable[[T], None],
+    failed_url: Callable[[T, FetchError], str],
+    quarantine: Quarantine,
+    phase: PhaseState,
+    progress: Progress,
+) -> None:
+    """``fetch`` (fetch and store) each item; one still failing after the client's retries (a
+    quarantinable FetchError) goes to ``quarantine`` under ``str(item)``, with the URL
+    ``failed_url`` names, and the run goes on; one fetched leaves it. The phase's progress is
+    saved every :data:`STATE_EVERY_SECONDS`, and when the run stops on an error (a rerun resumes
+    with this run's counts)."""
+    last_save = time.monotonic()
+    for item in items:
+        try:
+            fetch(item)
+        except FetchError as exc:
+            try:
+                if not quarantinable(exc):
+                    raise
+                quarantine.add(str(item), failed_url(item, exc), exc)
+            except BaseException:  # stop: keep this run's counts (a rerun resumes)
+                phase.save()
+                raise
+        else:
+            quarantine.succeeded()
+            if quarantine.discard([str(item)]):
+                quarantine.save()
+        progress.update()
+        if time.monotonic() - last_save >= STATE_EVERY_SECONDS:
+            phase.save()
+            last_save = time.monotonic()
+
+
+def provenance(client: HttpClient) -> dict[str, Any]:
+    """The manifest's last fields: whether the crawl sent an API key, the library versions."""
+    return {
+        "authenticated": "Api-Key" in client.session.headers,
+        "library_versions": library_versions(),
+    }

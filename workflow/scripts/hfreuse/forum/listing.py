@@ -45,6 +45,7 @@ from .crawl_common import (
     json_body,
     load_phase_state,
     make_client,
+    new_phase_state,
     open_journal,
 )
 
@@ -103,16 +104,9 @@ def _check_listing_settings(start: str | None, end: str | None, max_topics: int 
 def _open_listing_state(state_path: Path, settings: Mapping[str, Any]) -> dict[str, Any]:
     state = load_phase_state(state_path, settings)
     if state is None:
-        return {
-            "version": STATE_VERSION,
-            "settings": settings,
-            "started_at": utc_now(),
-            "pages_done": 0,
-            "pages_finished": False,
-            "catchup_done": 0,
-            "catchup_finished": False,
-            "stats": {},
-        }
+        return new_phase_state(
+            settings, pages_done=0, pages_finished=False, catchup_done=0, catchup_finished=False
+        )
     log.info(
         "resuming the listing: %d pages and %d catch-up pages stored",
         state["pages_done"],

@@ -28,25 +28,26 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..clients import FetchError, HttpClient, Progress, Stats, library_versions
+from ..clients import FetchError, HttpClient, Progress, Stats
 from ..crawlstate import Journal, move_aside, remove_stale_temps, utc_now
 from ..errors import InputError
 from ..io import atomic_write_json, read_json
-from ..quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
+from ..quarantine import Quarantine, check_max_failed_share, quarantine_path
 from . import raw as raw
 from .crawl_common import (
-    STATE_EVERY_SECONDS,
     STATE_VERSION,
     PhaseState,
     check_answer,
+    fetch_each,
     json_body,
     load_phase_state,
     make_client,
+    new_phase_state,
+    provenance,
 )
 from .feed import check_plan, choose_plan, previous_newest, walk_feed
 
@@ -314,8 +315,7 @@ def _topics_manifest(
         "requests": requests.as_dict(),
         "listing_requests": listing.get("requests") or {},
         "topic_requests": topic_requests,
-        "authenticated": "Api-Key" in client.session.headers,
-        "library_versions": library_versions(),
+        **provenance(client),
     }
 
 
@@ -421,12 +421,7 @@ def _open_topics_phase(
     """The phase's progress (resumed, or new), its counts rebased on the journal's, with the
     temporary files a killed run left behind removed."""
     state_path = forum_dir / ".topics-state.json"
-    state = load_phase_state(state_path, settings) or {
-        "version": STATE_VERSION,
-        "settings": settings,
-        "started_at": utc_now(),
-        "stats": {},
-    }
+    state = load_phase_state(state_path, settings) or new_phase_state(settings)
     state["stats"] = journal.resumed_stats(state.get("stats"))
     journal.rebase(state["stats"])
     remove_stale_temps(forum_dir)
@@ -478,33 +473,25 @@ def _fetch_topics(
     tally: _TopicTally,
     progress: Progress,
 ) -> None:
-    """Fetch and store each topic of ``to_fetch``; one still failing after the retries is
-    quarantined. The progress is saved every :data:`STATE_EVERY_SECONDS`, and when the run
-    stops on an error (a rerun resumes with this run's counts)."""
-    last_save = time.monotonic()
-    for tid in to_fetch:
-        entry = entries[tid]
+    """Fetch and store each topic of ``to_fetch`` (:func:`~.crawl_common.fetch_each`: one still
+    failing after the retries is quarantined; the progress is saved as it goes)."""
+
+    def fetch(tid: int) -> None:
         path = raw.topic_path(forum_dir, tid)
-        try:
-            status, n_batches, missing, newest = _fetch_record(phase.client, base, tid, entry, path)
-        except FetchError as exc:
-            try:
-                if not quarantinable(exc):
-                    raise
-                quarantine.add(str(tid), _failed_url(exc, base, tid), exc)
-            except BaseException:  # stop: keep this run's counts (a rerun resumes)
-                phase.save()
-                raise
-        else:
-            quarantine.succeeded()
-            tally.fetched(status, n_batches, missing)
-            tally.newest = max(tally.newest, newest)
-            if quarantine.discard([str(tid)]):
-                quarantine.save()
-        progress.update()
-        if time.monotonic() - last_save >= STATE_EVERY_SECONDS:
-            phase.save()
-            last_save = time.monotonic()
+        status, n_batches, missing, newest = _fetch_record(
+            phase.client, base, tid, entries[tid], path
+        )
+        tally.fetched(status, n_batches, missing)
+        tally.newest = max(tally.newest, newest)
+
+    fetch_each(
+        to_fetch,
+        fetch,
+        lambda tid, exc: _failed_url(exc, base, tid),
+        quarantine,
+        phase,
+        progress,
+    )
 
 
 def _log_done(tally: _TopicTally, settings: Mapping[str, Any], requests: Stats) -> None:
