@@ -121,7 +121,8 @@ def child(kind: str, workdir: Path, url: str) -> None:
                     progress_every=1e9,
                 )
     else:
-        from hfreuse.forum.crawl import crawl_listing, crawl_topics
+        from hfreuse.forum.listing import crawl_listing
+        from hfreuse.forum.topics import crawl_topics
 
         forum_dir = workdir / "forum"
         if not (forum_dir / "listing.json").exists():

@@ -54,8 +54,9 @@ from forum_stub import DiscourseSite, StubServer
 from hfreuse.clients import FetchError, HttpClient
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as forum_raw
-from hfreuse.forum.crawl import crawl_listing, crawl_topics
+from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
+from hfreuse.forum.topics import crawl_topics
 from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.cards import crawl_cards
 from hfreuse.hub.first_commits import iter_histories

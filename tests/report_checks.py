@@ -87,7 +87,9 @@ def check_words_follow_tables(wf: Path, top_n: int = 5, rank_by: str = "hub") ->
     assert value(f, "mentions", "model_types") == int((m_totals > 0).sum())
     # every sentence is in the report as the summary says it; no sentence contradicts another
     page = htmllib.unescape((res / "report.html").read_text(encoding="utf-8"))
-    sentences = [s for t in summary_topics(str(res / "report/summary.parquet")) for s in t.sentences]
+    sentences = [
+        s for t in summary_topics(str(res / "report/summary.parquet")) for s in t.sentences
+    ]
     for sentence in sentences:
         assert sentence in page, sentence
     text = " ".join(sentences)

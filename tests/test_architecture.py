@@ -118,11 +118,6 @@ MAX_FUNCTION_LINES = 60
 #: (files of other branches of this round, which shrink their own; pruned at the merge: a stale
 #: entry fails the test below).
 SIZE_EXCEPTIONS = {
-    "hfreuse/forum/crawl.py": "crawl-forum splits it into forum/listing.py and topics.py",
-    "hfreuse/forum/crawl.py::_crawl_topics": "crawl-forum splits the forum crawl",
-    "hfreuse/forum/demo.py": "crawl-forum splits the forum demo generator",
-    "hfreuse/forum/demo.py::generate_forum_snapshot": "crawl-forum splits the forum demo",
-    "hfreuse/forum/feed.py::choose_plan": "crawl-forum owns the feed",
     "hfreuse/forum/parse.py": "privacy splits the forum parser",
     "hfreuse/forum/parse.py::parse_record": "privacy splits the forum parser",
 }

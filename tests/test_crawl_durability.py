@@ -16,8 +16,9 @@ from hfreuse.crawl.journal import INTERRUPTED, Journal
 from hfreuse.crawl.stats import Stats
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as forum_raw
-from hfreuse.forum.crawl import crawl_listing, crawl_topics
+from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
+from hfreuse.forum.topics import crawl_topics
 from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.cards import crawl_cards
 from hfreuse.hub.first_commits import iter_histories

@@ -28,8 +28,9 @@ from forum_stub import (
 from hfreuse.clients import FetchError, HttpClient
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as raw
-from hfreuse.forum.crawl import crawl_listing, crawl_topics
+from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
+from hfreuse.forum.topics import crawl_topics
 from hfreuse.io import read_json
 from werkzeug.wrappers import Response
 
@@ -218,16 +219,16 @@ def test_a_quarantine_within_max_failed_share_is_left_out_of_the_tables(stub, tm
     topics = parse_forum(forum)[1].to_pandas()
     assert bad not in set(topics["topic_id"]) and len(topics) == len(ids) - 1
 
-    from hfreuse.quarantine import SCHEMA, quarantine_table
+    from hfreuse.crawl.quarantine import SCHEMA, quarantine_table
 
     table = quarantine_table([forum / "quarantine.json"])
     assert table.schema == SCHEMA and table.column("item").to_pylist() == [str(bad)]
 
 
 def test_topics_failing_in_a_row_stop_the_crawl(stub, tmp_path, monkeypatch):
-    import hfreuse.quarantine
+    import hfreuse.crawl.quarantine
 
-    monkeypatch.setattr(hfreuse.quarantine, "STREAK_LIMIT", 3)
+    monkeypatch.setattr(hfreuse.crawl.quarantine, "STREAK_LIMIT", 3)
     forum = tmp_path / "snap" / "forum"
     crawl_listing(forum, stub.url, client=client())
     ids = read_json(forum / "listing.json")["topic_ids"]
@@ -577,14 +578,14 @@ def test_listing_far_below_the_category_counts_is_a_warning(stub, tmp_path, capl
     cats = stub.site.categories["category_list"]["categories"]
     for cat, count in zip(cats, (60, 55, 50), strict=True):  # 163 listed of 165: fine
         cat["topic_count"] = count
-    with caplog.at_level("WARNING", logger="hfreuse.forum.crawl"):
+    with caplog.at_level("WARNING", logger="hfreuse.forum.listing"):
         crawl_listing(tmp_path / "a", stub.url, client=client())
     assert "categories" not in caplog.text
     for cat, count in zip(cats, (100, 100, 5000), strict=True):
         cat["topic_count"] = count
     cats[2]["notification_level"] = 0  # muted: listed through its own listing, counted
     caplog.clear()
-    with caplog.at_level("WARNING", logger="hfreuse.forum.crawl"):
+    with caplog.at_level("WARNING", logger="hfreuse.forum.listing"):
         listing = crawl_listing(tmp_path / "b", stub.url, client=client())
     assert listing["reached_end"]  # a warning, not an error
     assert "holds 163 topics of the 5200 that /categories.json counts" in caplog.text

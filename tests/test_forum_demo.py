@@ -126,9 +126,9 @@ def test_mentions_in_realistic_proportions(demo):
 
 
 def test_topic_length_can_be_scaled(tmp_path):
-    from hfreuse.forum.demo import _mean_posts, _solve_mu
+    from hfreuse.forum.demo_plan import mean_posts, solve_mu
 
-    assert abs(_mean_posts(_solve_mu(4.0)) - 4.0) < 1e-6  # the expected topic length
+    assert abs(mean_posts(solve_mu(4.0)) - 4.0) < 1e-6  # the expected topic length
     manifest = generate_forum_snapshot(tmp_path / "f", 3, 2000, mean_posts_per_topic=4.0)
     assert 3.4 < manifest["posts"] / 2000 < 4.7  # a heavy tail: the sample mean varies
 

@@ -21,8 +21,9 @@ from forum_stub import (
 from hfreuse.clients import FetchError, HttpClient
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as raw
-from hfreuse.forum.crawl import crawl_listing, crawl_topics
+from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
+from hfreuse.forum.topics import crawl_topics
 from werkzeug.wrappers import Response
 
 

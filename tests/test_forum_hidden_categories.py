@@ -8,8 +8,9 @@ import pytest
 from forum_stub import PER_PAGE, DiscourseSite, StubServer, bad_gateway
 from hfreuse.clients import FetchError
 from hfreuse.forum import raw as raw
-from hfreuse.forum.crawl import crawl_listing, crawl_topics
+from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
+from hfreuse.forum.topics import crawl_topics
 from hfreuse.io import read_json
 from test_forum_feed import assert_same, client
 

@@ -39,7 +39,6 @@ def _write(path: Path, text: str) -> str:
     return path.as_posix()
 
 
-
 def table_names() -> dict[str, str]:
     """path -> table name, as workflow/products.yaml declares them (what the rule passes)."""
     import yaml
@@ -520,8 +519,9 @@ def test_summary_section_presents_the_summary_table(run_dir):
     overview = out[out.index('<section id="overview">') : out.index('<section id="rq1">')]
     assert "Every number in the text comes from results/report/summary.parquet" in overview
     assert "<h3>Hub</h3>" in overview
-    assert "<li>The Hub snapshot holds 4 models, created from 2022-03-02 to 2024-05-01 (createdAt).</li>" in (
-        summary
+    assert (
+        "<li>The Hub snapshot holds 4 models, created from 2022-03-02 to 2024-05-01 (createdAt).</li>"
+        in (summary)
     )
     assert (
         "created from 2021-01-01 to 2021-04-01, in 3 categories; the largest are Beginners (2), "

@@ -72,7 +72,7 @@ def test_a_figure_without_data_says_so_instead_of_drawing_empty_axes(tmp_path):
     chart = build_forum_vs_hub(totals([0, 0]), correlation(0), width=300, height=200)
     spec, svg = save(chart, tmp_path, style="paper")
     assert spec["usermeta"]["no_data"] is True
-    assert NO_DATA in svg and "<g class=\"mark-symbol" not in svg
+    assert NO_DATA in svg and '<g class="mark-symbol' not in svg
     assert "role-axis" not in svg  # no empty axes
     assert NO_DATA in (tmp_path / "fig.txt").read_text()  # the caption file says it too
     assert spec["usermeta"]["title"]  # the figure keeps its title

@@ -7,7 +7,7 @@ continues where it stopped; `listing.json` is written last. `DISCOURSE_API_KEY` 
 
 from pathlib import Path
 
-from hfreuse.forum.crawl import crawl_listing
+from hfreuse.forum.listing import crawl_listing
 
 
 def main(listing, base_url, start, end, max_topics, requests_per_minute, timeout, max_retries):

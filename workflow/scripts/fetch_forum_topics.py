@@ -7,7 +7,7 @@ Resumable: topics already stored are not fetched again; `manifest.json` is writt
 
 from pathlib import Path
 
-from hfreuse.forum.crawl import crawl_topics
+from hfreuse.forum.topics import crawl_topics
 
 
 def main(

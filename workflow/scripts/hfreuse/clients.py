@@ -30,13 +30,8 @@ from .crawl.headers import (
     parse_retry_after,
     url_origin,
 )
-from .crawl.progress import CreationEstimate, Progress  # noqa: F401 (temporary, for the merge)
 from .crawl.stats import Stats
 from .errors import InputError
-
-# Temporary, for the merge: Stats, Progress, CreationEstimate and the header helpers moved to
-# hfreuse.crawl (stats, progress, headers); the forum crawl still imports them from here. The
-# integrator drops these re-exports once every caller imports them from hfreuse.crawl.
 
 log = logging.getLogger(__name__)
 

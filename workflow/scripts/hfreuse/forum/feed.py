@@ -36,8 +36,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..clients import FetchError, HttpClient, Progress
-from ..crawlstate import utc_now
+from ..clients import FetchError, HttpClient
+from ..crawl.progress import Progress
+from ..crawl.state import utc_now
 from ..errors import InputError
 from ..io import parse_time, read_json
 from . import raw as raw
@@ -126,38 +127,15 @@ def choose_plan(
     if plan == "topics" or not wanted:
         state["plan"] = "topics"
         return "topics"
-    try:
-        doc, posts = fetch_feed_page(client, base, None)
-    except FetchError as exc:
-        if exc.status not in raw.UNAVAILABLE_STATUSES:
-            raise
-        log.warning("GET %s/posts.json: %s; no post feed: the per-topic plan", base, exc)
-        state["plan"] = "topics"
-        save()
-        return "topics"
-    raw.write_json_gz(raw.feed_page_path(forum_dir, 0), doc)
-    if not posts:
-        log.warning("GET %s/posts.json: no recent post visible; the per-topic plan", base)
-        state["plan"] = "topics"
-        save()
+    posts = _newest_feed_page(forum_dir, base, client, state, save)
+    if posts is None:
         return "topics"
     newest = max(p["id"] for p in posts)
     first_before = min(p["id"] for p in posts) - 1
     low = _floor_estimate(first_before, wanted, all_posts, floor)
     costs = {"topics": topics_plan_cost(wanted), "feed": feed_plan_cost(first_before, low)}
     chosen = plan if plan != "auto" else min(("feed", "topics"), key=lambda k: costs[k])
-    log.info(
-        "forum plan: per topic about %d requests (%d topics), feed about %d requests (post ids "
-        "%d down to %d, %d a page); %s: the %s plan",
-        costs["topics"],
-        len(wanted),
-        costs["feed"],
-        first_before,
-        low,
-        raw.FEED_WINDOW,
-        "asked" if plan != "auto" else "cheaper",
-        chosen,
-    )
+    _log_plan(costs, len(wanted), first_before, low, plan, chosen)
     state.update(
         plan=chosen,
         estimates=costs,
@@ -171,6 +149,50 @@ def choose_plan(
     )
     save()
     return chosen
+
+
+def _newest_feed_page(
+    forum_dir: Path,
+    base: str,
+    client: HttpClient,
+    state: dict[str, Any],
+    save: Callable[[], None],
+) -> list[dict[str, Any]] | None:
+    """The posts of the newest feed page (``/posts.json``, stored), or None when the forum
+    serves no feed (403/404/410) or no recent post: then the per-topic plan, saved."""
+    try:
+        doc, posts = fetch_feed_page(client, base, None)
+    except FetchError as exc:
+        if exc.status not in raw.UNAVAILABLE_STATUSES:
+            raise
+        log.warning("GET %s/posts.json: %s; no post feed: the per-topic plan", base, exc)
+        state["plan"] = "topics"
+        save()
+        return None
+    raw.write_json_gz(raw.feed_page_path(forum_dir, 0), doc)
+    if not posts:
+        log.warning("GET %s/posts.json: no recent post visible; the per-topic plan", base)
+        state["plan"] = "topics"
+        save()
+        return None
+    return posts
+
+
+def _log_plan(
+    costs: Mapping[str, int], topics: int, first_before: int, low: int, plan: str, chosen: str
+) -> None:
+    log.info(
+        "forum plan: per topic about %d requests (%d topics), feed about %d requests (post ids "
+        "%d down to %d, %d a page); %s: the %s plan",
+        costs["topics"],
+        topics,
+        costs["feed"],
+        first_before,
+        low,
+        raw.FEED_WINDOW,
+        "asked" if plan != "auto" else "cheaper",
+        chosen,
+    )
 
 
 class _Buffers:

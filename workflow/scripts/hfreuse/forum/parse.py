@@ -793,8 +793,8 @@ def category_table(forum_dir: str | Path, topics: pa.Table) -> pa.Table:
 
 def topic_quarantine(forum_dir: str | Path) -> pa.Table:
     """The topics the crawl quarantined (listed, still failing after retries, not stored; see
-    :mod:`hfreuse.quarantine`); empty when none."""
-    from ..quarantine import quarantine_path, quarantine_table
+    :mod:`hfreuse.crawl.quarantine`); empty when none."""
+    from ..crawl.quarantine import quarantine_path, quarantine_table
 
     return quarantine_table([quarantine_path(forum_dir)])
 

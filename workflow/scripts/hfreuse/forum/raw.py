@@ -21,11 +21,11 @@ Layout under ``resources/raw/<snapshot>/forum/`` (the same for a crawl and for t
     .listing-state.json               progress of a listing in progress (not a declared output)
     .topics-state.json                progress of a topic crawl in progress (not declared)
     .listing-journal.jsonl            requests since the last save of each progress file
-    .topics-journal.jsonl             (see hfreuse.crawlstate.Journal)
+    .topics-journal.jsonl             (see hfreuse.crawl.journal.Journal)
     *.corrupt                         a damaged file moved aside by the crawl and fetched again
     quarantine.json                   topics that still failed after retries: not stored, listed
                                       in the manifest's ``quarantined``, retried by the next run
-                                      (see :mod:`hfreuse.quarantine`)
+                                      (see :mod:`hfreuse.crawl.quarantine`)
     .pseudonym_key                    the snapshot's key for author pseudonyms (never published)
 
 A topic record is ``{"version", "topic_id", "status", "fetched_at", "listed", "topic",
@@ -58,7 +58,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..crawlstate import damaged
+from ..crawl.state import damaged
 from ..errors import InputError
 from ..io import parse_time, read_json
 

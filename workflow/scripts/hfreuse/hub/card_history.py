@@ -38,6 +38,7 @@ from .first_commits import FINAL_STATUSES, RecordParts, history_bridge
 
 log = logging.getLogger(__name__)
 
+
 def sample_size(population: int, size: int | None, confidence: float, margin: float,
                 proportion: float) -> int:  # fmt: skip
     """``size`` (at most the population), or Cochran's size with the finite-population

@@ -43,9 +43,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..clients import FetchError, HttpClient, HubBridge, Stats, hub_http_error, hub_id_refused
+from ..clients import FetchError, HttpClient, HubBridge, hub_http_error, hub_id_refused
 from ..crawl.pacing import Pace, token_used
 from ..crawl.runner import ShardRun, check_stored, require_listing, start_shard
+from ..crawl.stats import Stats
 from ..io import atomic_write_json, atomic_write_jsonl_gz, parse_time
 from ..shards import check_shard, stable_shard
 from . import raw as hub_raw

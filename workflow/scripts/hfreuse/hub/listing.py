@@ -35,12 +35,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from ..clients import CreationEstimate, FetchError, HttpClient, Progress, Stats
+from ..clients import FetchError, HttpClient
 from ..crawl.journal import Journal
 from ..crawl.manifest import crawl_manifest
 from ..crawl.pacing import Pace, hub_client, token_used
+from ..crawl.progress import CreationEstimate, Progress
 from ..crawl.runner import STATE_VERSION
 from ..crawl.state import load_state, move_aside, remove_stale_temps, utc_now
+from ..crawl.stats import Stats
 from ..errors import InputError
 from ..io import atomic_write_json, atomic_write_json_gz, read_json
 from . import raw as hub_raw
