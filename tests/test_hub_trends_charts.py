@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hfreuse.charts import SYNTHETIC_NOTE
-from hfreuse.hub.charts import build_card_share, build_hub_model_types, top_types
+from hfreuse.charts import SYNTHETIC_NOTE, top_by
+from hfreuse.hub.charts import build_card_share, build_hub_model_types
 from hfreuse.hub.trends import CreationWindow, card_share_monthly, model_types_monthly, month_range
 
 
@@ -74,10 +74,10 @@ def test_card_share_monthly():
     assert rows["2022-06"].partial_month
 
 
-def test_top_types_breaks_ties_by_name():
+def test_top_by_models_breaks_ties_by_name():
     monthly = model_types_monthly(MODELS)
-    assert top_types(monthly, 1) == ["bert"]
-    assert top_types(monthly, 5) == ["bert", "gpt2"]
+    assert top_by(monthly, "models", 1) == ["bert"]
+    assert top_by(monthly, "models", 5) == ["bert", "gpt2"]
 
 
 def leaves(spec):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-from hfreuse.charts import SYNTHETIC_NOTE
-from hfreuse.rq3.charts import build_forum_mentions, build_forum_vs_hub, top_mentioned
+from hfreuse.charts import SYNTHETIC_NOTE, top_by
+from hfreuse.rq3.charts import build_forum_mentions, build_forum_vs_hub
 
 
 def _monthly():
@@ -29,9 +29,9 @@ def _data(spec, layer):
     )
 
 
-def test_top_mentioned_ties_and_zero_totals():
-    assert top_mentioned(_monthly(), 2) == ["bert", "gpt2"]  # 12 vs 9
-    assert top_mentioned(_monthly(), 10) == ["bert", "gpt2", "t5"]  # never mentioned: left out
+def test_top_by_topics_ties_and_zero_totals():
+    assert top_by(_monthly(), "topics", 2) == ["bert", "gpt2"]  # 12 vs 9
+    assert top_by(_monthly(), "topics", 10) == ["bert", "gpt2", "t5"]  # never mentioned: left out
 
 
 def _totals():

@@ -192,14 +192,9 @@ class HttpClient:
         if requests_per_minute <= 0:
             raise ValueError("requests_per_minute must be positive")
         self.interval = 60.0 / float(requests_per_minute)
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.max_wait = max_wait
-        self._sleep = sleep
-        self._clock = clock
-        self._next_at = 0.0
+        self.timeout, self.max_retries, self.max_wait = timeout, max_retries, max_wait
+        self.backoff_base, self.backoff_max = backoff_base, backoff_max
+        self._sleep, self._clock, self._next_at = sleep, clock, 0.0
         self.stats = Stats()
         # called with "sent" just before each request goes out (it is counted already) and with
         # "answered" once its outcome is counted: a crawl journals its request counts there

@@ -125,17 +125,28 @@ def category_page_path(
     return Path(forum_dir) / "latest" / f"category-{int(category_id)}-{mid}{number:06d}.json.gz"
 
 
-def list_category_pages(forum_dir: str | Path) -> list[Path]:
-    """Stored listing pages of the hidden categories, by category, kind and page."""
+def _stored_pages(forum_dir: str | Path, pattern: re.Pattern, key: Any) -> list[Path]:
+    """The stored pages under ``latest/`` whose names match ``pattern`` and get a sort key
+    from ``key(match)`` (None: not one of them), in key order."""
     folder = Path(forum_dir) / "latest"
     if not folder.is_dir():
         return []
     found = []
     for p in folder.iterdir():
-        m = CATEGORY_PAGE_RE.match(p.name)
-        if m:
-            found.append(((int(m.group(1)), bool(m.group(2)), int(m.group(3))), p))
+        m = pattern.match(p.name)
+        k = key(m) if m else None
+        if k is not None:
+            found.append((k, p))
     return [p for _, p in sorted(found)]
+
+
+def list_category_pages(forum_dir: str | Path) -> list[Path]:
+    """Stored listing pages of the hidden categories, by category, kind and page."""
+    return _stored_pages(
+        forum_dir,
+        CATEGORY_PAGE_RE,
+        lambda m: (int(m.group(1)), bool(m.group(2)), int(m.group(3))),
+    )
 
 
 def topic_bucket(topic_id: int) -> str:
@@ -152,15 +163,9 @@ def key_path(forum_dir: str | Path) -> Path:
 
 def list_pages(forum_dir: str | Path, kind: str = "page") -> list[Path]:
     """Stored listing pages of one kind, in page order."""
-    folder = Path(forum_dir) / "latest"
-    if not folder.is_dir():
-        return []
-    found = []
-    for p in folder.iterdir():
-        m = PAGE_RE.match(p.name)
-        if m and m.group(1) == kind:
-            found.append((int(m.group(2)), p))
-    return [p for _, p in sorted(found)]
+    return _stored_pages(
+        forum_dir, PAGE_RE, lambda m: int(m.group(2)) if m.group(1) == kind else None
+    )
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -14,14 +14,8 @@ from ..charts import (
     month_axis,
     month_series,
     shown_model_types,
-    top_by,
 )
 from .trends import FLOOR_MONTH
-
-
-def top_types(monthly: pd.DataFrame, top_n: int) -> list[str]:
-    """The ``top_n`` model types by total models (ties broken by name)."""
-    return top_by(monthly, "models", top_n)
 
 
 def has_floor(monthly: pd.DataFrame) -> bool:

@@ -49,10 +49,7 @@ FIGURE_PLACES = {
 #: tables not listed go to the appendix (collapsed), titled by their data dictionary description.
 TABLES = {
     "reproduction": ("overview", "The paper's RQ3 claims next to this run"),
-    "root_cause_counts": (
-        "appendix",
-        "Root causes by challenge category of the question",
-    ),
+    "root_cause_counts": ("appendix", "Root causes by challenge category of the question"),
     "totals_correlation": (
         "rq3",
         "Correlation of forum topics and Hub uploads per model type (totals)",
@@ -65,10 +62,7 @@ TABLES = {
         "rq3",
         "Model types with declining forum discussion but rising Hub uploads",
     ),
-    "card_share_trend": (
-        "rq3",
-        "Trend of the share of new models with card data",
-    ),
+    "card_share_trend": ("rq3", "Trend of the share of new models with card data"),
     "date_sensitivity": (
         "methods",
         "Each RQ3 statistic on createdAt and on the true creation dates",
@@ -76,18 +70,9 @@ TABLES = {
     "sample_design": ("methods", "Sample of forum topics for coding"),
     "agreement": ("methods", "Agreement between the coders"),
     "model_totals": ("appendix", "Totals per model type: forum and Hub"),
-    "model_trends": (
-        "appendix",
-        "Trend over time per model type (Mann-Kendall, Sen slope)",
-    ),
-    "taxonomy_counts": (
-        "appendix",
-        "Coded instances per category and subcategory",
-    ),
-    "taxonomy_by_forum_category": (
-        "appendix",
-        "Coded instances per forum category",
-    ),
+    "model_trends": ("appendix", "Trend over time per model type (Mann-Kendall, Sen slope)"),
+    "taxonomy_counts": ("appendix", "Coded instances per category and subcategory"),
+    "taxonomy_by_forum_category": ("appendix", "Coded instances per forum category"),
     "codebook": ("appendix", "The codebook"),
     "codes": ("appendix", "Codes assigned by the coders"),
     "root_causes": ("appendix", "Root causes of accepted answers"),

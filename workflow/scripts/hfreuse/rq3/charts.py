@@ -16,17 +16,11 @@ from ..charts import (
     month_axis,
     month_series,
     shown_model_types,
-    top_by,
 )
 
 LABEL_FONT = 10
 CHAR_WIDTH = 0.6 * LABEL_FONT  # a generous average glyph width (px) for label placement
 OTHER_COLOR = "#9d9d9d"
-
-
-def top_mentioned(monthly: pd.DataFrame, top_n: int) -> list[str]:
-    """The ``top_n`` model types by topics mentioning them (ties broken by name)."""
-    return top_by(monthly, "topics", top_n)
 
 
 @chart_builder(top_n=5)
