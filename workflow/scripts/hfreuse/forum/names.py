@@ -18,10 +18,10 @@ made of digits only, or one in :data:`COMMON_WORDS` (common English and forum wo
 types and other model and library names: ``thanks``, ``model``, ``bert``, ``gpt2``, ...) is
 replaced only in a name position: after ``@``, after a greeting or thanks (``Hi NAME``,
 ``Thanks, NAME!``, ``cc NAME``) and as a home folder of a file path (``C:\\Users\\NAME\\``,
-``/home/NAME/``, ``/Users/NAME/``). Every other known name is replaced anywhere, except inside a
-web address and as part of a repository id ``NAME/repo`` (a Hub or GitHub namespace, not the forum
-identity: model ids are what RQ3 counts). So a user called ``bert`` does not turn the model type
-"bert" into a pseudonym, and the mention matcher still sees every model name.
+``/home/NAME/``, ``/Users/NAME/``). Every other known name is replaced anywhere it stands as a
+word, in web addresses too (``github.com/NAME/repo``, ``huggingface.co/NAME/model``: the same
+person's handle elsewhere). So a user called ``bert`` does not turn the model type "bert" into a
+pseudonym, and the mention matcher (which matches model types) still sees every model name.
 """
 
 from __future__ import annotations
@@ -63,11 +63,9 @@ SPAN_MENTION = re.compile(r'<span class="mention">@([^<\s]+)</span>')
 MIN_FREE_NAME = 4
 # a word: letters, digits, "_", "." and "-", starting and ending with a letter or digit
 _WORD = re.compile(r"\w(?:[\w.-]*\w)?")
-# any web address (names inside one are left to scrub_text: only user addresses hold a user)
-_WEB = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 # what stands right before a name in a name position (checked on the text before the word)
 _NAME_BEFORE = re.compile(
-    r"(?:@|\b(?:thanks|thank\s+you|many\s+thanks|thx|ty|cheers|hi|hello|hey|dear|cc|ping)"
+    r"(?:@|\b(?:thanks|thank\s+you|thx|ty|cheers|hi|hello|hey|dear|welcome|cc|ping)"
     r"[\s,:!]*\s|[\\/](?:users|home)[\\/])$",
     re.IGNORECASE,
 )
@@ -104,30 +102,19 @@ class NameScrubber:
             return text
         if not self.known.intersection(w.lower() for w in _WORD.findall(text)):
             return text
-        out, last = [], 0
-        for web in _WEB.finditer(text):  # web addresses are kept as they are
-            out.append(self._words(text[last : web.start()]))
-            out.append(web.group(0))
-            last = web.end()
-        out.append(self._words(text[last:]))
-        return "".join(out)
-
-    def _words(self, text: str) -> str:
-        return _WORD.sub(lambda m: self._word(m, text), text) if text else text
+        return _WORD.sub(lambda m: self._word(m, text), text)
 
     def _word(self, m: re.Match[str], text: str) -> str:
         word = m.group(0)
         low = word.lower()
         if low not in self.known:
             return word
-        start, end = m.start(), m.end()
+        if low in self.free:
+            return self.mention(word)
+        start = m.start()
         if _NAME_BEFORE.search(text, max(0, start - _BEFORE_CHARS), start):
             return self.mention(word)
-        if low not in self.free:
-            return word
-        if text[end : end + 1] == "/" or text[start - 1 : start] == "/":
-            return word  # a repository id owner/name (or a path segment)
-        return self.mention(word)
+        return word
 
 
 # --- names in markup and addresses -----------------------------------------------------------
