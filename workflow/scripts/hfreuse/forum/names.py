@@ -292,7 +292,12 @@ def snapshot_usernames(forum_dir: str | Path, topic_ids: list[int]) -> frozenset
     forum_dir = Path(forum_dir)
     stamp = hashlib.sha256(raw.manifest_path(forum_dir).read_bytes()).hexdigest()
     path = usernames_path(forum_dir)
-    with open(forum_dir / ".usernames.lock", "a") as lock:
+    try:
+        lock = open(forum_dir / ".usernames.lock", "a")  # noqa: SIM115 (held below)
+    except OSError as exc:  # a read-only snapshot: no index kept, every shard reads the names
+        log.warning("%s: cannot keep the username index (%s); collecting the names", path, exc)
+        return frozenset(collect_usernames(forum_dir, topic_ids))
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         cached = _read_index(path, stamp)
         if cached is not None:
