@@ -288,9 +288,13 @@ def usernames_path(forum_dir: str | Path) -> Path:
 def snapshot_usernames(forum_dir: str | Path, topic_ids: list[int]) -> frozenset[str]:
     """Every username the complete snapshot knows (lower case), for ``topic_ids`` its listed
     topics: built once per snapshot by the first parse shard (under a lock) and kept in
-    :func:`usernames_path`, stamped with the manifest's hash (a changed snapshot rebuilds it)."""
+    :func:`usernames_path`, stamped with the manifest (a rewritten snapshot rebuilds it)."""
     forum_dir = Path(forum_dir)
-    stamp = hashlib.sha256(raw.manifest_path(forum_dir).read_bytes()).hexdigest()
+    manifest = raw.manifest_path(forum_dir)
+    # the manifest's bytes and time: a rewritten snapshot (a new crawl, a regenerated demo)
+    # rewrites its manifest
+    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    stamp = f"{digest}:{manifest.stat().st_mtime_ns}"
     path = usernames_path(forum_dir)
     try:
         lock = open(forum_dir / ".usernames.lock", "a")  # noqa: SIM115 (held below)
@@ -303,7 +307,7 @@ def snapshot_usernames(forum_dir: str | Path, topic_ids: list[int]) -> frozenset
         if cached is not None:
             return cached
         names = collect_usernames(forum_dir, topic_ids)
-        raw.write_json_gz(path, {"manifest_sha256": stamp, "usernames": names})
+        raw.write_json_gz(path, {"manifest": stamp, "usernames": names})
         log.info("indexed the %d usernames of the snapshot in %s", len(names), path)
         return frozenset(names)
 
@@ -317,7 +321,7 @@ def _read_index(path: Path, stamp: str) -> frozenset[str] | None:
     except (OSError, ValueError):
         log.warning("%s: damaged username index, rebuilt", path)
         return None
-    if not isinstance(doc, dict) or doc.get("manifest_sha256") != stamp:
+    if not isinstance(doc, dict) or doc.get("manifest") != stamp:
         return None
     names = doc.get("usernames")
     return frozenset(names) if isinstance(names, list) else None
