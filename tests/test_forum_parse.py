@@ -628,21 +628,25 @@ def test_usernames_standing_as_words_become_pseudonyms():
 
 def test_names_that_are_words_are_replaced_only_in_name_positions():
     """A user called "bert", "model", "thanks" or "man" keeps the words (the model type) in the
-    text; the names are replaced after @, a greeting or thanks, and in a home folder."""
+    text; the names are replaced after @, a greeting or thanks (but the phrase's own words: "Hi
+    all"), and in a home folder."""
     pseudo = Pseudonymizer(KEY)
     cooked = (
         "<p>I fine-tuned bert and the model, thanks! A bert-base model.</p>"
         "<p>Thanks bert, and @model too. Hi thanks.</p><p>Thanks man.</p>"
         "<pre><code>/Users/model/x.py</code></pre>"
+        "<p>Hi all, thanks everyone. @all</p>"
     )
-    posts = [post(i, i, u) for i, u in enumerate(("bert", "model", "thanks", "Man"), 1)]
-    posts.append(post(5, 5, "asker", cooked=cooked))
+    users = ("bert", "model", "thanks", "Man", "all", "everyone")
+    posts = [post(i, i, u) for i, u in enumerate(users, 1)]
+    posts.append(post(10, 10, "asker", cooked=cooked))
     _, prows = parse_record(record(42, posts), {}, pseudo)
     assert prows[-1]["text"].split("\n") == [
         "I fine-tuned bert and the model, thanks! A bert-base model.",
         f"Thanks {pseudo('bert')}, and @{pseudo('model')} too. Hi {pseudo('thanks')}.",
         f"Thanks {pseudo('man')}.",
         f"/Users/{pseudo('model')}/x.py",
+        f"Hi all, thanks everyone. @{pseudo('all')}",
     ]
 
 

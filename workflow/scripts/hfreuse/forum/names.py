@@ -17,8 +17,9 @@ Names that are also ordinary words. A username shorter than :data:`MIN_FREE_NAME
 made of digits only, or one in :data:`COMMON_WORDS` (common English and forum words, Hub model
 types and other model and library names: ``thanks``, ``model``, ``bert``, ``gpt2``, ...) is
 replaced only in a name position: after ``@``, after a greeting or thanks (``Hi NAME``,
-``Thanks, NAME!``, ``cc NAME``) and as a home folder of a file path (``C:\\Users\\NAME\\``,
-``/home/NAME/``, ``/Users/NAME/``). Every other known name is replaced anywhere it stands as a
+``Thanks, NAME!``, ``cc NAME``; not a word of the phrase, :data:`PHRASE_WORDS`: "Hi all", "Thanks
+for") and as a home folder of a file path (``C:\\Users\\NAME\\``, ``/home/NAME/``,
+``/Users/NAME/``). Every other known name is replaced anywhere it stands as a
 word, in web addresses too (``github.com/NAME/repo``, ``huggingface.co/NAME/model``: the same
 person's handle elsewhere). So a user called ``bert`` does not turn the model type "bert" into a
 pseudonym, and the mention matcher (which matches model types) still sees every model name.
@@ -70,6 +71,12 @@ _NAME_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _BEFORE_CHARS = 24
+# words that go on a greeting or thanks ("Hi all", "Thanks for", "Thanks again"): after one, a
+# user called so is not meant (after "@" and in a path it is)
+PHRASE_WORDS = frozenset(
+    "a again all and anyway everybody everyone folks for friends guys in much so the there to"
+    " very you".split()
+)
 COMMON_WORDS = frozenset(
     word
     for line in Path(__file__).with_name("common_words.txt").read_text(encoding="utf-8").split("\n")
@@ -85,6 +92,7 @@ def free_name(name: str) -> bool:
         len(name) >= MIN_FREE_NAME
         and not name.replace(".", "").replace("-", "").replace("_", "").isdigit()
         and name not in COMMON_WORDS
+        and name not in PHRASE_WORDS
     )
 
 
@@ -112,9 +120,10 @@ class NameScrubber:
         if low in self.free:
             return self.mention(word)
         start = m.start()
-        if _NAME_BEFORE.search(text, max(0, start - _BEFORE_CHARS), start):
-            return self.mention(word)
-        return word
+        before = _NAME_BEFORE.search(text, max(0, start - _BEFORE_CHARS), start)
+        if before is None or (before.group(0)[-1].isspace() and low in PHRASE_WORDS):
+            return word
+        return self.mention(word)
 
 
 # --- names in markup and addresses -----------------------------------------------------------
