@@ -2,6 +2,8 @@
 
 A full-size run calls them about 5 million times (2,000,000 models with two timestamps each,
 600,000 posts with theirs, topics, shard hashes), so a microsecond per call is seconds of CPU.
+A post's text is ``html_to_text`` then the scrub of the snapshot's usernames (100,000 known
+names: one set lookup per word, whatever their number).
 Each helper runs on realistic inputs (a real-shaped Hub model object, a Discourse post's cooked
 HTML, ISO timestamps as the Hub and Discourse write them), best of ``--repeat`` rounds of
 ``--number`` calls, and the result is printed per call:
@@ -24,7 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
-from hfreuse.forum.parse import Pseudonymizer, html_to_text  # noqa: E402
+from hfreuse.forum.names import NameScrubber, Pseudonymizer  # noqa: E402
+from hfreuse.forum.text import html_to_text  # noqa: E402
 from hfreuse.hub.parse import model_row  # noqa: E402
 from hfreuse.io import parse_time  # noqa: E402
 from hfreuse.shards import stable_shard  # noqa: E402
@@ -51,11 +54,15 @@ COOKED = (
     '<pre><code class="lang-python">trainer = Seq2SeqTrainer(model=model, args=args)\n'
     "trainer.train()\n</code></pre>\n<p>Thanks!</p>"
 )
+# the usernames a full-size snapshot knows (about 100,000), one of them named in the post
+KNOWN_NAMES = [f"member_{i:06d}" for i in range(100_000)] + ["someone", "fine_tuner7"]
+NAMED = COOKED.replace("<p>Thanks!</p>", "<p>Thanks fine_tuner7!</p>")
 CEILINGS_US = {"parse_time (Hub)": 2.0, "parse_time (Discourse)": 2.0}
 
 
 def cases() -> dict[str, object]:
     pseudonym = Pseudonymizer(b"bench-key")
+    names = NameScrubber(KNOWN_NAMES, pseudonym)  # the parse's scrubber of the snapshot's names
     return {
         "parse_time (Hub)": lambda: parse_time("2023-12-03T17:50:30.047Z", "bench"),
         "parse_time (Discourse)": lambda: parse_time("2023-12-03T17:50:30.047+00:00", "bench"),
@@ -64,6 +71,8 @@ def cases() -> dict[str, object]:
         "pseudonym (memoized)": lambda: pseudonym("SomeUser"),
         "model_row (one Hub model)": lambda: model_row(MODEL, "bench"),
         "html_to_text (one post)": lambda: html_to_text(COOKED),
+        "html_to_text + name scrub (one post)": lambda: names(html_to_text(COOKED, pseudonym)),
+        "html_to_text + name scrub (a name)": lambda: names(html_to_text(NAMED, pseudonym)),
     }
 
 

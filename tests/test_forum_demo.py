@@ -143,7 +143,7 @@ def test_refuses_to_overwrite_a_crawled_snapshot(tmp_path):
 
 def test_parallel_parse_gives_the_same_tables(demo):
     forum, *_, cats, topics, posts = demo
-    par = parse_forum(forum, processes=2, min_per_process=100)
+    par = parse_forum(forum, n_shards=3)
     assert par[0].to_pandas().equals(cats)
     assert par[1].to_pandas().equals(topics)
     assert par[2].to_pandas().equals(posts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pandas as pd
@@ -580,3 +581,140 @@ def test_real_posts_keep_every_link_target_preview_and_emoji():
             assert f":{name}:" in text
             seen["emoji"] += 1
     assert min(seen.values()) >= 10, seen
+
+
+# --- usernames standing as words (issue 19) --------------------------------------------------------
+
+# the positions a username stands in as plain words: an unlinked mention (Discourse writes one when
+# it cannot link the name: a user of no account or one that cannot be mentioned), thanks-lines,
+# greetings, home folders of file paths, a link's address, a title
+WORDS_COOKED = r"""<p>As <span class="mention">@Zq007Leak</span> wrote, and <span class="mention">@outsider_9</span> too.</p>
+<p>Many thanks zq.008.leak</p>
+<p>Thanks, ZQ-010_LEAK!</p>
+<p>Hi Zq007Leak, the file is in</p>
+<pre><code>C:\Users\zq_009-leak\AppData\Local\huggingface
+/home/zq.008.leak/.cache/huggingface/hub</code></pre>
+<p>see <a href="https://github.com/Zq007Leak/repo">my repo</a></p>"""
+WORD_NAMES = ["Zq007Leak", "zq.008.leak", "zq_009-leak", "ZQ-010_LEAK", "outsider_9"]
+
+
+def test_usernames_standing_as_words_become_pseudonyms():
+    pseudo = Pseudonymizer(KEY)
+    posts = [
+        post(1, 1, "Zq007Leak"),
+        post(
+            2,
+            2,
+            "zq.008.leak",
+            cooked=WORDS_COOKED,
+            reply_to_user={"username": "zq_009-leak"},
+            mentioned_users=[{"username": "ZQ-010_LEAK"}],
+        ),
+    ]
+    rec = record(41, posts, {"title": "Error in the script of Zq007Leak"})
+    row, prows = parse_record(rec, {}, pseudo)
+    p = {n: pseudo(n) for n in WORD_NAMES}
+    assert prows[1]["text"].split("\n") == [
+        f"As @{p['Zq007Leak']} wrote, and @{p['outsider_9']} too.",
+        f"Many thanks {p['zq.008.leak']}",
+        f"Thanks, {p['ZQ-010_LEAK']}!",
+        f"Hi {p['Zq007Leak']}, the file is in",
+        rf"C:\Users\{p['zq_009-leak']}\AppData\Local\huggingface",
+        f"/home/{p['zq.008.leak']}/.cache/huggingface/hub",
+        f"see my repo (https://github.com/{p['Zq007Leak']}/repo)",
+    ]
+    assert row["title"] == f"Error in the script of {p['Zq007Leak']}"
+
+
+def test_names_that_are_words_are_replaced_only_in_name_positions():
+    """A user called "bert", "model", "thanks" or "man" keeps the words (the model type) in the
+    text; the names are replaced after @, a greeting or thanks (but the phrase's own words: "Hi
+    all"), and in a home folder."""
+    pseudo = Pseudonymizer(KEY)
+    cooked = (
+        "<p>I fine-tuned bert and the model, thanks! A bert-base model.</p>"
+        "<p>Thanks bert, and @model too. Hi thanks.</p><p>Thanks man.</p>"
+        "<pre><code>/Users/model/x.py</code></pre>"
+        "<p>Hi all, thanks everyone. @all</p>"
+    )
+    users = ("bert", "model", "thanks", "Man", "all", "everyone")
+    posts = [post(i, i, u) for i, u in enumerate(users, 1)]
+    posts.append(post(10, 10, "asker", cooked=cooked))
+    _, prows = parse_record(record(42, posts), {}, pseudo)
+    assert prows[-1]["text"].split("\n") == [
+        "I fine-tuned bert and the model, thanks! A bert-base model.",
+        f"Thanks {pseudo('bert')}, and @{pseudo('model')} too. Hi {pseudo('thanks')}.",
+        f"Thanks {pseudo('man')}.",
+        f"/Users/{pseudo('model')}/x.py",
+        f"Hi all, thanks everyone. @{pseudo('all')}",
+    ]
+
+
+def test_every_username_of_the_snapshot_is_replaced_in_every_topic(tmp_path, monkeypatch):
+    """A user who posted in another topic, one known only from the listing, one mentioned
+    unlinked elsewhere: their names are replaced in every topic (the snapshot's username index,
+    built once and rebuilt when the snapshot changes)."""
+    monkeypatch.setenv(raw.KEY_ENV, KEY.decode())
+    forum = tmp_path / "forum"
+    other = post(2, 1, "Other_Poster7", cooked='<p><span class="mention">@Far_Away3</span></p>')
+    text = "<p>Thanks Other_Poster7 and Listed_Only5, and far_away3 too</p>"
+    write_snapshot(forum, [record(50, [post(1, 1, "asker", cooked=text)]), record(51, [other])])
+    listing = {"users": [{"id": 3, "username": "Listed_Only5"}], "topic_list": {"topics": []}}
+    raw.write_json_gz(raw.page_path(forum, 0), listing)
+    pseudo = Pseudonymizer(KEY)
+    posts = parse_forum(forum)[2].to_pylist()
+    assert posts[0]["text"] == (
+        f"Thanks {pseudo('Other_Poster7')} and {pseudo('Listed_Only5')},"
+        f" and {pseudo('far_away3')} too"
+    )
+    assert posts[1]["text"] == f"@{pseudo('Far_Away3')}"
+    assert parse_forum(forum, n_shards=2)[2].to_pylist() == posts
+
+    from hfreuse.forum.names import snapshot_usernames, usernames_path
+
+    assert usernames_path(forum).exists()
+    assert snapshot_usernames(forum, [50, 51]) >= {"other_poster7", "listed_only5", "far_away3"}
+    atomic_write_json(raw.manifest_path(forum), {"synthetic": "changed"})
+    raw.write_json_gz(raw.page_path(forum, 0), {"users": [], "topic_list": {"topics": []}})
+    assert "listed_only5" not in snapshot_usernames(forum, [50, 51])
+
+
+def test_real_openai_posts_hold_no_username_of_the_snapshot_as_a_word(tmp_path, monkeypatch):
+    """The real posts name users in plain text (``Thanks @_j``, ``Hello @sps``, a GitHub or
+    Twitter handle that is the poster's username): none stays."""
+    from output_search import name_pattern
+
+    monkeypatch.setenv(raw.KEY_ENV, KEY.decode())
+    topics = json.loads(shared_path("forum", "openai-2023", "output.json").read_text())
+    records = [_openai_record(t) for t in topics]
+    write_snapshot(tmp_path / "forum", records)
+    _, topic_table, post_table = parse_forum(tmp_path / "forum")
+    usernames = {p["username"].lower() for t in topics for p in t["post_comments"]}
+    texts = post_table.column("text").to_pylist() + topic_table.column("title").to_pylist()
+    # names that are no words (a digit or "_" in them) anywhere; every name in a name position
+    anywhere = name_pattern(n for n in usernames if len(n) >= 4 and re.search(r"[\d_]", n))
+    assert [m.group(0) for t in texts for m in anywhere.finditer(t)] == []
+    positional = name_pattern(usernames)
+    after = re.compile(r"(?:@|\b(?:thanks|hi|hello|hey|welcome),?\s)$", re.IGNORECASE)
+    hits = [
+        m.group(0)
+        for t in texts
+        for m in positional.finditer(t)
+        if after.search(t[max(0, m.start() - 10) : m.start()])
+    ]
+    assert hits == []
+
+
+def _openai_record(t):
+    posts = t["post_comments"]
+    view = {k: v for k, v in t.items() if k != "post_comments"}
+    view["post_stream"] = {"posts": posts, "stream": [p["id"] for p in posts]}
+    return {
+        "version": raw.RECORD_VERSION,
+        "topic_id": t["id"],
+        "status": 200,
+        "fetched_at": "2023-12-08T00:00:00Z",
+        "listed": {"id": t["id"], "created_at": t["created_at"]},
+        "topic": view,
+        "post_batches": [],
+    }

@@ -6,8 +6,9 @@ user of the real recorded data to an unmistakable username (``Zq007Leak``, ``zq.
 ``zq_009-leak``, ``ZQ-010_LEAK``: mixed case, dots, hyphens, underscores), everywhere the data
 holds a username (fields, ``/u/NAME`` links, mention text, quote headers, avatar addresses), so a
 search cannot mistake an ordinary word for a leak. Then every post gets every other position
-(:data:`POSITIONS`) for one user, cycling through all of them, so every username appears in every
-position. The real workflow runs in live mode over it (the crawls against the local stubs, then the
+(:data:`POSITIONS`: links, quotes, share links, addresses, and the name as plain words: unlinked
+mentions, thanks-lines, greetings, file paths) for one user, cycling through all of them, so every
+username appears in every position. The real workflow runs in live mode over it (the crawls against the local stubs, then the
 whole default target), and every file under results/ is searched (:mod:`output_search`: parquet
 cells, XLSX cells, PNG text chunks, CSV, HTML, JSON, SVG, ...) for any of the usernames.
 """
@@ -67,6 +68,16 @@ POSITIONS = {
     "profile link href": f'<p><a href="https://{HOST}/u/{{U}}">their profile</a></p>',
     "avatar address text": f"<p>https://{HOST}/user_avatar/{HOST}/{{U}}/120/5_2.png</p>",
     "avatar image": f'<p><img src="https://{HOST}/user_avatar/{HOST}/{{U}}/48/1_2.png" alt="{{u}}"></p>',
+    # names as plain words (issue 19): Discourse's unlinked mention, thanks, greetings, paths
+    "unlinked mention": '<p>as <span class="mention">@{u}</span> said</p>',
+    "thanks-line": "<p>Many thanks {u}</p><p>Thanks, {U}!</p>",
+    "greeting": "<p>Hi {u}, welcome</p>",
+    "file path": (
+        "<pre><code>C:\\Users\\{u}\\AppData\\Local\\run.py\n"
+        "/home/{U}/.cache/huggingface/hub</code></pre>"
+    ),
+    "plain name": "<p>the script {u} posted works</p>",
+    "link address": '<p><a href="https://github.com/{u}/repo">my repo</a></p>',
 }
 
 
@@ -108,8 +119,9 @@ class SweepSite(DiscourseSite):
             )
             self._mark("plain @name of a poster", *posters)
             # a title naming a poster
-            topic["title"] = f"{topic['title']} (cc @{posters[0]})"
+            topic["title"] = f"{topic['title']} (cc @{posters[0]}, thanks {posters[-1]})"
             self._mark("title @name of a poster", posters[0])
+            self._mark("title name of a poster", posters[-1])
             topic["details"] = {
                 "created_by": _user(posts[0]["username"]),
                 "last_poster": _user(posts[-1]["username"]),
@@ -268,7 +280,7 @@ def test_no_username_served_anywhere_reaches_results(httpserver, forum_server, t
     for position in [*POSITIONS, "reply_to_user", "mentioned_users", "user_title"]:
         assert site.served[position] == every, position
     assert site.served["listing users"] == every
-    assert len(site.served) == len(POSITIONS) + 10
+    assert len(site.served) == len(POSITIONS) + 11
     served_names = {
         p["username"] for t in site.topics.values() for p in t["post_stream"]["posts"]
     } | {u["username"] for u in site.skeleton["users"]}
