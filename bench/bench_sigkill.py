@@ -80,6 +80,8 @@ RPM = 60000.0  # pacing of 1 ms: the stub is local
 KEY = "bench-sigkill-pseudonym-key-0123456789"
 # progress and completion markers: they hold times, run counts and request counts
 NOT_RAW = {
+    ".usernames.json.gz",  # the parse's username index (hfreuse.forum.names)
+    ".usernames.lock",
     "state.json",
     "manifest.json",
     "journal.jsonl",

@@ -27,6 +27,9 @@ Layout under ``resources/raw/<snapshot>/forum/`` (the same for a crawl and for t
                                       in the manifest's ``quarantined``, retried by the next run
                                       (see :mod:`hfreuse.crawl.quarantine`)
     .pseudonym_key                    the snapshot's key for author pseudonyms (never published)
+    .usernames.json.gz                every username the snapshot knows, indexed by the first
+                                      parse shard (hfreuse.forum.names; never published)
+    site.json.gz                      /site/basic-info.json: the forum's title (hfreuse.forum.site)
 
 A topic record is ``{"version", "topic_id", "status", "fetched_at", "listed", "topic",
 "post_batches"}``: ``status`` is the HTTP status of ``/t/{id}.json`` (200, or 403/404/410 for a
