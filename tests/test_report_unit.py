@@ -253,6 +253,8 @@ def make_synthetic_run(root: Path) -> dict:
             "n_months": [38, 38],
             "first_month": ["2022-04", "2022-04"],
             "last_month": ["2025-05", "2025-05"],
+            "min_models_per_month": [30, 30],
+            "n_months_few_models": [3, 3],
         }
     ).to_parquet(stats / "card_share_trend.parquet", index=False)
     raw = root / "resources/raw/snap-1/hub"

@@ -148,10 +148,11 @@ def test_sentences_from_the_tables(run, tmp_path):
         "1 model types have declining forum discussion but rising hub uploads: bert.",
     )
     assert got["RQ3: documentation trend"] == (
-        "Share of new models with card data over time over 38 months (2022-04 to 2025-05): "
-        "Mann-Kendall tau = -0.0128, p = 0.92, Sen slope -4e-05 per month; increase: no.",
+        "Share of new models with card data over time over 38 months (2022-04 to 2025-05; 3 "
+        "months with fewer than 30 models left out): Mann-Kendall tau = -0.0128, p = 0.92, Sen "
+        "slope -4e-05 per month; increase: no significant increase.",
         "Before vs from 2022-12 (Mann-Whitney): median monthly share 0.493 (8 months) vs 0.505 "
-        "(30 months), p = 0.12; increase: no.",
+        "(30 months), p = 0.12; increase: no significant increase.",
     )
 
 

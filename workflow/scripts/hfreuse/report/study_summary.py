@@ -442,7 +442,7 @@ def rq3_monthly(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> N
 
 CARD_TREND_COLUMNS = ["test", "p_value", "tau", "sen_slope", "increase", "split_month"]
 CARD_TREND_COLUMNS += ["n_before", "n_after", "median_before", "median_after", "n_months"]
-CARD_TREND_COLUMNS += ["first_month", "last_month"]
+CARD_TREND_COLUMNS += ["first_month", "last_month", "min_models_per_month", "n_months_few_models"]
 
 
 @summarises(CARD_TREND, CARD_TREND_COLUMNS)
@@ -453,11 +453,12 @@ def card_trend(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> No
                 "Share of new models with card data over time over "
                 f"{s.fact('mk_months', 'count', rec['n_months'], src)} months "
                 f"({s.fact('mk_first_month', 'month', rec['first_month'], src)} to "
-                f"{s.fact('mk_last_month', 'month', rec['last_month'], src)}): Mann-Kendall tau = "
+                f"{s.fact('mk_last_month', 'month', rec['last_month'], src)}; "
+                f"{few_months(s, rec, src)}): Mann-Kendall tau = "
                 f"{s.fact('mk_tau', 'tau', rec['tau'], src)}, p = "
                 f"{s.fact('mk_p', 'p', rec['p_value'], src)}, Sen slope "
                 f"{s.fact('mk_sen_slope', 'slope', rec['sen_slope'], src)} per month; increase: "
-                f"{s.fact('mk_increase', 'text', 'yes' if rec['increase'] else 'no', src)}."
+                f"{s.fact('mk_increase', 'text', increase(rec), src)}."
             )
         elif rec["test"] == "mann_whitney":
             s.say(
@@ -468,12 +469,24 @@ def card_trend(s: Section, df: pd.DataFrame, src: str, settings: Settings) -> No
                 f"{s.fact('mw_median_after', 'number', rec['median_after'], src)} "
                 f"({s.fact('mw_months_after', 'count', rec['n_after'], src)} months), p = "
                 f"{s.fact('mw_p', 'p', rec['p_value'], src)}; increase: "
-                f"{s.fact('mw_increase', 'text', 'yes' if rec['increase'] else 'no', src)}."
+                f"{s.fact('mw_increase', 'text', increase(rec), src)}."
             )
         else:
             raise InputError(
                 f"{src}, column test: expected mann_kendall or mann_whitney, got {rec['test']!r}"
             )
+
+
+def few_months(s: Section, rec: dict, src: str) -> str:
+    """How many months the guard left out (``stats.min_models_per_month``)."""
+    few = s.fact("few_months", "count", rec["n_months_few_models"], src)
+    least = s.fact("min_models_per_month", "count", rec["min_models_per_month"], src)
+    return f"{few} months with fewer than {least} models left out"
+
+
+def increase(rec: dict) -> str:
+    """``yes`` for a significant increase, else ``no significant increase``."""
+    return "yes" if rec["increase"] else "no significant increase"
 
 
 @summarises(DATE_SENSITIVITY, ["statistic", "subject", "measure", "api", "true", "changed"])
