@@ -54,24 +54,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "workflow" / "scripts"
-for _p in (SCRIPTS, ROOT / "tests"):
+for _p in (SCRIPTS, ROOT / "tests" / "support"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-EXPAND = [
-    "author",
-    "createdAt",
-    "lastModified",
-    "config",
-    "cardData",
-    "pipeline_tag",
-    "library_name",
-    "downloads",
-    "likes",
-    "tags",
-    "siblings",
-    "sha",
-]
 PAGE = 100
 SHARDS = 2
 MAX_CARDS = 300
@@ -100,6 +86,7 @@ def child(kind: str, workdir: Path, url: str) -> None:
     from hfreuse.clients import HttpClient
 
     if kind == "hub":
+        from crawl_support import EXPAND
         from hfreuse.hub.crawl import crawl_cards, crawl_models
 
         hub_dir = workdir / "hub"

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "workflow" / "scripts")]
+sys.path[:0] = [str(ROOT / "tests" / "support"), str(ROOT / "workflow" / "scripts")]
 
 import fault_cases as fc  # noqa: E402
 

@@ -100,3 +100,19 @@ def test_library_never_imports_the_snakemake_glue():
             if isinstance(node, ast.Import) and any("snakemake" in a.name for a in node.names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_test_modules_import_no_other_test_module():
+    """Tests share through tests/support/ and conftest.py's fixtures, never through another
+    test module (which would also run its tests' module-level code twice under new names);
+    tests/support/ holds no test module."""
+    tests = ROOT / "tests"
+    modules = {p.stem for p in tests.glob("test_*.py")}
+    found = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted(tests.rglob("*.py"))
+        for name in sorted(_imports(path))
+        if name.split(".")[0] in modules
+    ]
+    assert found == []
+    assert not list((tests / "support").glob("test_*.py"))

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from coding_support import forum_tables, small_sample
 from hfreuse.coding.sample import (
     allocate,
     assign_coders,
@@ -24,7 +25,6 @@ from hfreuse.coding.sheets import (
     write_sheet_csv,
     write_sheet_xlsx,
 )
-from test_coding_support import forum_tables, small_sample
 
 
 def test_cochran_matches_hand_computation():

@@ -10,26 +10,19 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from crawl_support import client
+from crawl_support import crawl_hub as list_hub
 from forum_stub import DiscourseSite, StubServer
-from hfreuse.clients import HttpClient, Stats
+from hfreuse.clients import Stats
 from hfreuse.crawlstate import INTERRUPTED, Journal
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as forum_raw
 from hfreuse.forum.crawl import crawl_listing, crawl_topics
 from hfreuse.forum.parse import parse_forum
 from hfreuse.hub import raw as hub_raw
-from hfreuse.hub.crawl import crawl_cards, crawl_models
+from hfreuse.hub.crawl import crawl_cards
 from hfreuse.hub.parse import parse_models
 from hfreuse.io import read_json
-from hub_stub import StubHub, assign_cards, real_models
-
-EXPAND = ["createdAt", "siblings", "sha"]
-PAGE = 100
-FAST = 60000.0
-
-
-def client() -> HttpClient:
-    return HttpClient(FAST, max_retries=2, backoff_base=0.01)
 
 
 def truncate(path: Path) -> bytes:
@@ -84,16 +77,6 @@ def test_a_journal_damaged_before_its_last_line_is_moved_aside(tmp_path):
 
 
 # --- Hub ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def hub(httpserver) -> StubHub:
-    models = real_models()
-    return StubHub(models=models, cards=assign_cards(models)).install(httpserver)
-
-
-def list_hub(hub: StubHub, hub_dir: Path) -> dict:
-    return crawl_models(hub_dir, hub.base_url, EXPAND, PAGE, client=client())
 
 
 def test_a_damaged_list_page_is_fetched_again_into_place(hub, tmp_path):

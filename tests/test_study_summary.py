@@ -10,7 +10,7 @@ import pytest
 from hfreuse.errors import InputError
 from hfreuse.report import study_summary as ss
 from hfreuse.report.summary import format_fact, summary_topics
-from test_report_unit import EVIL, make_synthetic_run
+from report_support import EVIL, make_synthetic_run
 
 CARD = ss.CARD_SHARE
 MONTHLY = ss.MONTHLY

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from conftest import ROOT
+from testenv import ROOT
 
 DEMO_CODEBOOK = ROOT / "workflow" / "resources" / "coding" / "demo_codebook.csv"
 CATEGORIES = ["Beginners", "Transformers", "Datasets", "Spaces", "Models"]
