@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import ROOT, run_snakemake, shared_path
+from testenv import dry_run
 
 pytestmark = pytest.mark.workflow
+
+TAXONOMY = "results/coding/taxonomy_counts.parquet"
 
 FIGURES = [
     "challenges_sunburst",
@@ -87,32 +90,13 @@ def test_paper_run_builds_taxonomy_tables_and_figures(workflow_copy):
 
 def test_paper_without_package_folder_plans_the_download(workflow_copy):
     overlay = _overlay(workflow_copy, "paper:\n  replication_dir: /nonexistent/replication\n")
-    proc = run_snakemake(
-        workflow_copy,
-        "results/coding/taxonomy_counts.parquet",
-        "-n",
-        "--cores",
-        "1",
-        "--configfile",
-        "config/paper.yaml",
-        overlay,
-    )
+    proc = dry_run(workflow_copy, TAXONOMY, configfiles=("config/paper.yaml", overlay), check=True)
     assert "fetch_replication_package" in proc.stdout
     assert "import_paper_coding" in proc.stdout
     off = _overlay(
         workflow_copy, "paper:\n  replication_dir: /nonexistent/replication\n  download: false\n"
     )
-    proc = run_snakemake(
-        workflow_copy,
-        "results/coding/taxonomy_counts.parquet",
-        "-n",
-        "--cores",
-        "1",
-        "--configfile",
-        "config/paper.yaml",
-        off,
-        check=False,
-    )
+    proc = dry_run(workflow_copy, TAXONOMY, configfiles=("config/paper.yaml", off))
     assert proc.returncode != 0
     assert "/nonexistent/replication/Replication Package/Codebooks/Challenges.csv" in (
         proc.stdout + proc.stderr

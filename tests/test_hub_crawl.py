@@ -39,6 +39,7 @@ from hub_stub import (
     real_models,
     served_item,
 )
+from testenv import write_live_overlay
 
 
 def stored_pages(hub_dir: Path) -> list[dict]:
@@ -792,21 +793,11 @@ def test_fetch_scripts_main(hub, tmp_path):
 
 def live_overlay(wf: Path, endpoint: str) -> Path:
     """A config overlay switching a workflow copy to the live source on the stub Hub."""
-    overlay = wf / "config" / "stub.yaml"
-    overlay.write_text(
-        "source: live\n"
-        "snapshot: stub-1\n"
-        "hub:\n"
-        f"  endpoint: {endpoint}\n"
-        f"  page_size: {PAGE}\n"
-        "  card_shards: 2\n"
-        "  max_cards: 500\n"
-        "  requests_per_minute: 600\n"  # 10 pages a second: the crawl lasts a few seconds
-        "  resolves_per_minute: 60000\n"
-        "  timeout_seconds: 10\n"
-        "  max_retries: 2\n"
+    # 10 pages a second: the crawl lasts a few seconds
+    settings = {"page_size": PAGE, "max_cards": 500, "requests_per_minute": 600, "max_retries": 2}
+    return write_live_overlay(
+        wf / "config" / "stub.yaml", "stub-1", {"endpoint": endpoint, **settings}
     )
-    return overlay
 
 
 TARGET = "results/hub/models.parquet"

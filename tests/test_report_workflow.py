@@ -221,9 +221,8 @@ def test_live_run_on_the_stubs_gives_a_complete_report(httpserver, forum_server,
     hub = StubHub(models=models, cards=assign_cards(models)).install(httpserver)
     forum = StubServer(forum_server, DiscourseSite())
     wf = copy_workflow(tmp_path / "wf")
-    overlay = write_live_overlay(
-        wf / "config" / "stub.yaml", hub.base_url, forum.url, "stub-1", 200
-    )
+    stubs = {"hub": {"endpoint": hub.base_url, "max_cards": 200}, "forum": {"base_url": forum.url}}
+    overlay = write_live_overlay(wf / "config" / "stub.yaml", "stub-1", **stubs)
     secrets = {
         "HF_TOKEN": "hf_SECRETtokenNeverStored0123",
         "DISCOURSE_API_KEY": "discourseSECRETkeyNeverStored456",

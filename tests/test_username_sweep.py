@@ -267,9 +267,8 @@ def test_no_username_served_anywhere_reaches_results(httpserver, forum_server, t
     hub = StubHub(models=models, cards=assign_cards(models)).install(httpserver)
     forum = StubServer(forum_server, site)
     wf = copy_workflow(tmp_path / "wf")
-    overlay = write_live_overlay(
-        wf / "config" / "sweep.yaml", hub.base_url, forum.url, "sweep-1", 100
-    )
+    stubs = {"hub": {"endpoint": hub.base_url, "max_cards": 100}, "forum": {"base_url": forum.url}}
+    overlay = write_live_overlay(wf / "config" / "sweep.yaml", "sweep-1", **stubs)
     env = offline_env()
     env.pop("HFREUSE_PSEUDONYM_KEY", None)
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(overlay)]

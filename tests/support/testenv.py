@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -64,20 +65,33 @@ def run_snakemake(
     return proc
 
 
+def dry_run(
+    workdir: Path, *targets: str, configfiles: tuple[str, ...] = (), check: bool = False
+) -> subprocess.CompletedProcess:
+    """``snakemake -n --cores 1`` of ``targets`` (all by default) in ``workdir``, with these
+    ``--configfile`` files if any; by default a failure is returned, not raised."""
+    extra = ("--configfile", *configfiles) if configfiles else ()
+    return run_snakemake(workdir, *targets, "-n", "--cores", "1", *extra, check=check)
+
+
+#: a live crawl of the local stubs: fast pacing, short timeouts, one retry
+HUB_SETTINGS = {"page_size": 250, "card_shards": 2, "requests_per_minute": 6000}
+HUB_SETTINGS |= {"resolves_per_minute": 60000, "timeout_seconds": 10, "max_retries": 1}
+FORUM_SETTINGS = {"requests_per_minute": 6000, "timeout_seconds": 10, "max_retries": 1}
+
+
 def write_live_overlay(
-    path: Path, hub_url: str, forum_url: str, snapshot: str, max_cards: int
+    path: Path, snapshot: str, hub: dict | None = None, forum: dict | None = None
 ) -> Path:
-    """A config overlay for a live run against the local stub Hub and stub forum (fast pacing,
-    two README shards, one retry)."""
-    path.write_text(
-        f"source: live\nsnapshot: {snapshot}\nhub:\n"
-        f"  endpoint: {hub_url}\n"
-        f"  page_size: 250\n  card_shards: 2\n  max_cards: {max_cards}\n"
-        "  requests_per_minute: 6000\n  resolves_per_minute: 60000\n"
-        "  timeout_seconds: 10\n  max_retries: 1\n"
-        f"forum:\n  base_url: {forum_url}\n"
-        "  requests_per_minute: 6000\n  timeout_seconds: 10\n  max_retries: 1\n"
-    )
+    """A config overlay for a live run of snapshot ``snapshot`` against the local stub Hub
+    (``hub``: its ``endpoint`` and settings that differ from :data:`HUB_SETTINGS`) and the
+    stub forum (``forum``: its ``base_url`` and changes to :data:`FORUM_SETTINGS`)."""
+    config: dict = {"source": "live", "snapshot": snapshot}
+    if hub is not None:
+        config["hub"] = {**HUB_SETTINGS, **hub}
+    if forum is not None:
+        config["forum"] = {**FORUM_SETTINGS, **forum}
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 
 
