@@ -1,6 +1,6 @@
 """Benchmark: the Hub and forum crawls killed with SIGKILL at seeded random points, then rerun.
 
-Against the test stubs (``tests/hub_stub.py``, ``tests/forum_stub.py``: real HTTP servers on
+Against the test stubs (``tests/support/hub_stub.py``, ``tests/support/forum_stub.py``: real HTTP servers on
 127.0.0.1 replaying real recorded responses from ``../shared/data``), run in this process. Each
 crawl runs as a separate process (this file with ``--child``, calling the crawl functions the
 workflow's fetch scripts call): first once, never killed (the reference), then for each trial:

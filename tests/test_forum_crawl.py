@@ -1,4 +1,4 @@
-"""The Discourse crawl against a local stub replaying real forum responses (tests/forum_stub.py)."""
+"""The Discourse crawl against a local stub replaying real forum responses (tests/support/forum_stub.py)."""
 
 from __future__ import annotations
 
