@@ -6,8 +6,9 @@ and its listing, a second local server for the stub forum, a headless Chromium.
 
 Every test carries exactly one of the markers ``unit``, ``workflow``, ``browser`` and ``slurm``
 (pyproject.toml registers them): ``slurm`` and ``workflow`` come from the modules' ``pytestmark``
-or from the fixtures a test uses (a workflow copy, the demo run), ``browser`` from the
-``chromium`` fixture, and ``unit`` is the rest.
+or from what a test does (it uses a workflow copy or the demo run, or its own code calls
+``copy_workflow``/``run_snakemake``), ``browser`` from the ``chromium`` fixture, and ``unit`` is
+the rest. A test that runs snakemake some other way sets ``pytest.mark.workflow`` itself.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def _copies_the_workflow(item) -> bool:
     return "copy_workflow(" in source or "run_snakemake(" in source
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by these markers
 def pytest_collection_modifyitems(config, items):
     """Give every test its kind (one marker of KINDS), from the marker its module sets or the
     fixtures it uses; put the tests of the shared demo run on one xdist worker."""
