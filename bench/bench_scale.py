@@ -48,9 +48,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
-from conftest import copy_workflow  # noqa: E402
+from testenv import copy_workflow  # noqa: E402
 
 OVERLAY = ROOT / "config" / "scale.yaml"
 MAX_WALL_S = 600  # the whole processing run

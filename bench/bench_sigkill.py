@@ -1,6 +1,6 @@
 """Benchmark: the Hub and forum crawls killed with SIGKILL at seeded random points, then rerun.
 
-Against the test stubs (``tests/hub_stub.py``, ``tests/forum_stub.py``: real HTTP servers on
+Against the test stubs (``tests/support/hub_stub.py``, ``tests/support/forum_stub.py``: real HTTP servers on
 127.0.0.1 replaying real recorded responses from ``../shared/data``), run in this process. Each
 crawl runs as a separate process (this file with ``--child``, calling the crawl functions the
 workflow's fetch scripts call): first once, never killed (the reference), then for each trial:
@@ -54,24 +54,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "workflow" / "scripts"
-for _p in (SCRIPTS, ROOT / "tests"):
+for _p in (SCRIPTS, ROOT / "tests" / "support"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-EXPAND = [
-    "author",
-    "createdAt",
-    "lastModified",
-    "config",
-    "cardData",
-    "pipeline_tag",
-    "library_name",
-    "downloads",
-    "likes",
-    "tags",
-    "siblings",
-    "sha",
-]
 PAGE = 100
 SHARDS = 2
 MAX_CARDS = 300
@@ -102,6 +88,7 @@ def child(kind: str, workdir: Path, url: str) -> None:
     from hfreuse.clients import HttpClient
 
     if kind == "hub":
+        from crawl_support import EXPAND
         from hfreuse.hub.cards import crawl_cards
         from hfreuse.hub.listing import crawl_models
 

@@ -1,6 +1,6 @@
 """The fault matrix of issue 11, printed: fault x crawler -> outcome, as a Markdown table.
 
-Every fault of ``tests/fault_cases.py`` is injected by a real proxy (``tests/fault_proxy.py``) in
+Every fault of ``tests/support/fault_cases.py`` is injected by a real proxy (``tests/support/fault_proxy.py``) in
 front of the stub Hub and the stub Discourse forum, which replay real recorded responses from
 ``../shared/data``; the four crawlers (Hub listing, Hub READMEs, forum listing, forum topics) run
 unchanged against it and each cell is judged against a clean crawl through the same proxy:
@@ -9,7 +9,7 @@ unchanged against it and each cell is judged against a clean crawl through the s
     CLEAR ERROR   stopped with one of our errors naming the URL (its first line is shown)
     SILENT        ended without error, data differ from the clean crawl (what differs is shown)
     HANG          still running after the wall-clock limit
-    (and UNCLEAR ERROR, LEAK, HALF-WRITTEN, NOT INJECTED: see tests/fault_cases.py)
+    (and UNCLEAR ERROR, LEAK, HALF-WRITTEN, NOT INJECTED: see tests/support/fault_cases.py)
 
     python3 bench/fault_matrix.py                   # the table
     python3 bench/fault_matrix.py --only 403        # the faults whose name contains "403"
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "workflow" / "scripts")]
+sys.path[:0] = [str(ROOT / "tests" / "support"), str(ROOT / "workflow" / "scripts")]
 
 import fault_cases as fc  # noqa: E402
 

@@ -262,3 +262,19 @@ def test_library_modules_and_functions_stay_small():
     }
     assert sorted(set(over) - set(SIZE_EXCEPTIONS)) == [], over
     assert sorted(set(SIZE_EXCEPTIONS) - set(over)) == [], "stale SIZE_EXCEPTIONS entries"
+
+
+def test_test_modules_import_no_other_test_module():
+    """Tests share through tests/support/ and conftest.py's fixtures, never through another
+    test module (which would also run its tests' module-level code twice under new names);
+    tests/support/ holds no test module."""
+    tests = ROOT / "tests"
+    modules = {p.stem for p in tests.glob("test_*.py")}
+    found = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted(tests.rglob("*.py"))
+        for name in sorted(_imports(path))
+        if name.split(".")[0] in modules
+    ]
+    assert found == []
+    assert not list((tests / "support").glob("test_*.py"))

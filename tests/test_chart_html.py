@@ -8,7 +8,6 @@ import re
 import altair as alt
 import pandas as pd
 from hfreuse.charts import chart_html, script_json
-from test_report_browser import chromium  # noqa: F401
 
 HOSTILE = "</script><script>document.title='pwned'</script><!-- & \u2028"
 
@@ -35,7 +34,7 @@ def test_script_json_escapes_every_markup_character():
     assert json.loads(text) == {"a": HOSTILE, "b": ["<", ">", "&"]}
 
 
-def test_a_hostile_figure_page_in_a_real_browser_runs_no_injected_script(tmp_path, chromium):  # noqa: F811
+def test_a_hostile_figure_page_in_a_real_browser_runs_no_injected_script(tmp_path, chromium):
     """Headless Chromium opens the figure's HTML: the chart is drawn with the hostile text as a
     label, and the injected script never ran (the title is untouched, no exception)."""
     from hfreuse.charts import save_chart

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+from coding_support import demo_codebook, small_sample, write_csv
 from hfreuse.coding.agreement import agreement_table
 from hfreuse.coding.demo import fill_sheet
 from hfreuse.coding.sheet_import import import_sheets
 from hfreuse.coding.sheets import SHEET_COLUMNS, build_sheet
-from test_coding_support import demo_codebook, small_sample, write_csv
 
 
 def _filled(tmp_path, sample, error_rate, seed=11):

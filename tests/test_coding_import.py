@@ -7,12 +7,12 @@ import re
 
 import pandas as pd
 import pytest
+from coding_support import DEMO_CODEBOOK, demo_codebook, good_rows, small_sample, write_csv
 from hfreuse.coding.codebook import read_codebook_csv
 from hfreuse.coding.sheet_import import import_sheets
 from hfreuse.coding.sheets import SHEET_COLUMNS, build_sheet, write_sheet_csv, write_sheet_xlsx
 from hfreuse.errors import InputError
 from import_coding import main as import_main
-from test_coding_support import DEMO_CODEBOOK, demo_codebook, good_rows, small_sample, write_csv
 
 
 @pytest.fixture(scope="module")

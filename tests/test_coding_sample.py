@@ -6,12 +6,12 @@ import math
 
 import pandas as pd
 import pytest
+from coding_support import draw, forum_tables, small_sample
 from hfreuse.coding.sample import (
     allocate,
     assign_coders,
     cochran_n0,
     cochran_sample_size,
-    draw_sample,
     excerpt,
     z_value,
 )
@@ -24,7 +24,6 @@ from hfreuse.coding.sheets import (
     write_sheet_csv,
     write_sheet_xlsx,
 )
-from test_coding_support import forum_tables, small_sample
 
 
 def test_cochran_matches_hand_computation():
@@ -63,22 +62,13 @@ def test_coder_assignment_overlap_and_rotation():
     assert n1 == 0 and one == [["solo"]] * 3
 
 
+#: this module's sample: Cochran's size at a 10% margin, two coders a and b, short excerpts
+SETTINGS = {"seed": 3, "sample_size": None, "margin": 0.1, "coders": ["a", "b"], "overlap": 0.2}
+URL = "https://f.example/t/{slug}/{topic_id}"
+
+
 def _draw(topics, posts, **kw):
-    args = dict(
-        seed=3,
-        sample_size=None,
-        confidence=0.95,
-        margin=0.1,
-        proportion=0.5,
-        stratify_by_category=False,
-        exclude_pinned=True,
-        coders=["a", "b"],
-        overlap=0.2,
-        excerpt_chars=50,
-        url_template="https://f.example/t/{slug}/{topic_id}",
-    )
-    args.update(kw)
-    return draw_sample(topics, posts, **args)
+    return draw(topics, posts, **{**SETTINGS, "excerpt_chars": 50, "url_template": URL, **kw})
 
 
 def test_draw_sample_size_seed_and_contents():

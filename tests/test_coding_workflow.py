@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import ROOT, run_snakemake, shared_path
+from testenv import dry_run
 
 pytestmark = pytest.mark.workflow
+
+TAXONOMY = "results/coding/taxonomy_counts.parquet"
 
 FIGURES = [
     "challenges_sunburst",
@@ -87,47 +90,28 @@ def test_paper_run_builds_taxonomy_tables_and_figures(workflow_copy):
 
 def test_paper_without_package_folder_plans_the_download(workflow_copy):
     overlay = _overlay(workflow_copy, "paper:\n  replication_dir: /nonexistent/replication\n")
-    proc = run_snakemake(
-        workflow_copy,
-        "results/coding/taxonomy_counts.parquet",
-        "-n",
-        "--cores",
-        "1",
-        "--configfile",
-        "config/paper.yaml",
-        overlay,
-    )
+    proc = dry_run(workflow_copy, TAXONOMY, configfiles=("config/paper.yaml", overlay), check=True)
     assert "fetch_replication_package" in proc.stdout
     assert "import_paper_coding" in proc.stdout
     off = _overlay(
         workflow_copy, "paper:\n  replication_dir: /nonexistent/replication\n  download: false\n"
     )
-    proc = run_snakemake(
-        workflow_copy,
-        "results/coding/taxonomy_counts.parquet",
-        "-n",
-        "--cores",
-        "1",
-        "--configfile",
-        "config/paper.yaml",
-        off,
-        check=False,
-    )
+    proc = dry_run(workflow_copy, TAXONOMY, configfiles=("config/paper.yaml", off))
     assert proc.returncode != 0
     assert "/nonexistent/replication/Replication Package/Codebooks/Challenges.csv" in (
         proc.stdout + proc.stderr
     )
 
 
-def test_demo_coding_and_a_corrupted_sheet(workflow_copy):
+def test_demo_coding_and_a_corrupted_sheet(demo_copy):
     targets = [
         "results/coding/agreement.parquet",
         "results/coding/taxonomy_counts.parquet",
         "results/coding/taxonomy_by_forum_category.parquet",
         "results/figures/challenges_sunburst.json",
     ]
-    run_snakemake(workflow_copy, *targets, "--cores", "2")
-    res = workflow_copy / "results/coding"
+    run_snakemake(demo_copy, *targets, "--cores", "2")
+    res = demo_copy / "results/coding"
     sample = pd.read_parquet(res / "sample.parquet")
     design = pd.read_parquet(res / "sample_design.parquet").iloc[0]
     assert len(sample) == design["sample_size"] and design["method"] == "cochran"
@@ -148,12 +132,12 @@ def test_demo_coding_and_a_corrupted_sheet(workflow_copy):
         == 17
     )
     # corrupt coder1's filled sheet: two bad rows; the import fails naming both, writes nothing
-    filled = workflow_copy / "resources/raw/demo-v1/coding/filled/coder1.csv"
+    filled = demo_copy / "resources/raw/demo-v1/coding/filled/coder1.csv"
     df = pd.read_csv(filled, dtype=str, keep_default_na=False)
     df.loc[0, "category"] = "Not A Category"
     df.loc[3, "code"] = ""
     df.to_csv(filled, index=False)
-    proc = run_snakemake(workflow_copy, "results/coding/codes.parquet", "--cores", "1", check=False)
+    proc = run_snakemake(demo_copy, "results/coding/codes.parquet", "--cores", "1", check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "2 problem(s) in the coding sheets; nothing was imported" in out

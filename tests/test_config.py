@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 import yaml
-from conftest import ROOT, run_snakemake
+from conftest import ROOT
 from hfreuse.config_check import (
     DATE_PATTERN,
     DATE_RANGES,
@@ -15,6 +15,7 @@ from hfreuse.config_check import (
     config_problems,
 )
 from hfreuse.errors import InputError
+from testenv import dry_run
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -93,16 +94,7 @@ def test_every_shipped_config_is_validated():
 def test_bad_config_fails_with_one_clear_message(workflow_copy, overlay, expected):
     bad = workflow_copy / "bad.yaml"
     bad.write_text(overlay)
-    proc = run_snakemake(
-        workflow_copy,
-        "-n",
-        "--cores",
-        "1",
-        "--configfile",
-        "config/config.yaml",
-        str(bad),
-        check=False,
-    )
+    proc = dry_run(workflow_copy, configfiles=("config/config.yaml", str(bad)))
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "invalid configuration" in out
@@ -115,16 +107,7 @@ def test_unquoted_yaml_dates_are_accepted(workflow_copy):
     """``forum.start: 2024-01-01`` without quotes (a YAML date) is read as "2024-01-01"."""
     overlay = workflow_copy / "dates.yaml"
     overlay.write_text("forum:\n  start: 2024-01-01\n  end: 2024-03-31\nsnapshot: 2024-04-01\n")
-    proc = run_snakemake(
-        workflow_copy,
-        "-n",
-        "--cores",
-        "1",
-        "--configfile",
-        "config/config.yaml",
-        str(overlay),
-        check=False,
-    )
+    proc = dry_run(workflow_copy, configfiles=("config/config.yaml", str(overlay)))
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-2000:]
     assert "is not of type" not in out
@@ -137,7 +120,7 @@ def test_an_unquoted_impossible_date_in_config_yaml_names_the_key(workflow_copy)
     text = cfg.read_text()
     assert "\n  start: null" in text
     cfg.write_text(text.replace("\n  start: null", "\n  start: 2024-02-30", 1))
-    proc = run_snakemake(workflow_copy, "-n", "--cores", "1", check=False)
+    proc = dry_run(workflow_copy)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "invalid configuration" in out
@@ -262,7 +245,5 @@ def test_filled_dir_in_demo_is_a_warning(workflow_copy):
     assert config_warnings({**cfg, "source": "live"}) == []
     overlay = workflow_copy / "filled.yaml"
     overlay.write_text("coding:\n  filled_dir: coding/filled\n")
-    proc = run_snakemake(
-        workflow_copy, "-n", "--cores", "1", "--configfile", "config/config.yaml", str(overlay)
-    )
+    proc = dry_run(workflow_copy, configfiles=("config/config.yaml", str(overlay)), check=True)
     assert "warning: coding.filled_dir is set (coding/filled) but source demo" in proc.stderr

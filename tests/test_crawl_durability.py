@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from crawl_support import client
+from crawl_support import crawl_hub as list_hub
 from forum_stub import DiscourseSite, StubServer
-from hfreuse.clients import HttpClient
 from hfreuse.crawl.journal import INTERRUPTED, Journal
 from hfreuse.crawl.stats import Stats
 from hfreuse.errors import InputError
@@ -22,14 +23,8 @@ from hfreuse.forum.topics import crawl_topics
 from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.cards import crawl_cards
 from hfreuse.hub.first_commits import iter_histories
-from hfreuse.hub.listing import crawl_models
 from hfreuse.hub.parse import card_lengths, first_commits, merge_parts, parse_pages
 from hfreuse.io import read_json
-from hub_stub import StubHub, assign_cards, real_models
-
-EXPAND = ["createdAt", "siblings", "sha"]
-PAGE = 100
-FAST = 60000.0
 
 
 def models_table(hub_dir, markers=(), history=()):
@@ -37,10 +32,6 @@ def models_table(hub_dir, markers=(), history=()):
     parse_hub_models (README lengths, true dates)."""
     firsts = first_commits(iter_histories(list(history)))
     return merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(list(markers)), firsts)
-
-
-def client() -> HttpClient:
-    return HttpClient(FAST, max_retries=2, backoff_base=0.01)
 
 
 def truncate(path: Path) -> bytes:
@@ -95,16 +86,6 @@ def test_a_journal_damaged_before_its_last_line_is_moved_aside(tmp_path):
 
 
 # --- Hub ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def hub(httpserver) -> StubHub:
-    models = real_models()
-    return StubHub(models=models, cards=assign_cards(models)).install(httpserver)
-
-
-def list_hub(hub: StubHub, hub_dir: Path) -> dict:
-    return crawl_models(hub_dir, hub.base_url, EXPAND, PAGE, client=client())
 
 
 def test_a_damaged_list_page_is_fetched_again_into_place(hub, tmp_path):

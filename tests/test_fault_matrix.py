@@ -1,6 +1,6 @@
 """The fault matrix (issue 11): every fault x crawler through a fault-injecting proxy in front of the
 real-data stubs ends identical to a clean crawl or with a clear error naming the URL: never
-silent, never hung, no credential sent to another host. See tests/fault_cases.py for the faults
+silent, never hung, no credential sent to another host. See tests/support/fault_cases.py for the faults
 and how a cell is judged; ``python3 bench/fault_matrix.py`` prints the whole matrix."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Discourse crawl against a local stub replaying real forum responses (tests/forum_stub.py)."""
+"""The Discourse crawl against a local stub replaying real forum responses (tests/support/forum_stub.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from crawl_support import Sleeps
+from crawl_support import crawl_forum as crawl
+from crawl_support import forum_client as client
 from forum_stub import (
     LATE_ACCEPTED,
     NULL_LAST_POSTED,
@@ -25,7 +28,7 @@ from forum_stub import (
     rate_limited,
     truncated,
 )
-from hfreuse.clients import FetchError, HttpClient
+from hfreuse.clients import FetchError
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as raw
 from hfreuse.forum.listing import crawl_listing
@@ -38,23 +41,6 @@ from werkzeug.wrappers import Response
 @pytest.fixture
 def stub(httpserver) -> StubServer:
     return StubServer(httpserver, DiscourseSite())
-
-
-class Sleeps(list):
-    """Records the waits the client asks for instead of sleeping (the client's own hook)."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def client(sleeps: Sleeps | None = None, **kw) -> HttpClient:
-    return HttpClient(60_000, sleep=sleeps if sleeps is not None else Sleeps(), **kw)
-
-
-def crawl(stub: StubServer, forum_dir: Path, http: HttpClient | None = None, **kw) -> dict:
-    listing_kw = {k: kw.pop(k) for k in ("start", "end", "max_topics") if k in kw}
-    crawl_listing(forum_dir, stub.url, client=http or client(), **listing_kw)
-    return crawl_topics(forum_dir, client=http or client(), **kw)
 
 
 def topic_files(forum_dir: Path) -> dict[str, bytes]:

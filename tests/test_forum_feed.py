@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from crawl_support import assert_same
+from crawl_support import crawl_forum as crawl
+from crawl_support import forum_client as client
 from forum_stub import (
     FEED_WINDOW,
     LATE_ACCEPTED,
@@ -18,7 +21,7 @@ from forum_stub import (
     bad_gateway,
     now_utc,
 )
-from hfreuse.clients import FetchError, HttpClient
+from hfreuse.clients import FetchError
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as raw
 from hfreuse.forum.listing import crawl_listing
@@ -40,15 +43,6 @@ def dense(httpserver) -> StubServer:
 @pytest.fixture
 def sparse(httpserver) -> StubServer:
     return StubServer(httpserver, DiscourseSite(post_ids="sparse"))
-
-
-def client(**kw) -> HttpClient:
-    return HttpClient(60_000, sleep=lambda s: None, **kw)
-
-
-def crawl(stub: StubServer, forum_dir: Path, **kw) -> dict:
-    crawl_listing(forum_dir, stub.url, client=client())
-    return crawl_topics(forum_dir, client=kw.pop("http", None) or client(), **kw)
 
 
 def tables(forum_dir: Path) -> list[pa.Table]:
@@ -94,14 +88,6 @@ def test_both_plans_give_identical_tables(dense, tmp_path):
     by_feed = tables_after(dense, tmp_path / "b" / "forum", "feed")
     assert len(dense.log) < n_topics_plan / 4  # 4.4 posts a topic: several times cheaper
     assert_same(by_topics, by_feed)
-
-
-def assert_same(left: list[pa.Table], right: list[pa.Table]) -> None:
-    """The categories, topics and posts tables are equal, row for row."""
-    assert len(left) == len(right) == 3
-    for a, b in zip(left, right, strict=True):
-        assert a.schema == b.schema and a.num_rows == b.num_rows
-        assert a.equals(b)
 
 
 def tables_after(stub: StubServer, forum: Path, plan: str) -> list[pa.Table]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from crawl_support import assert_same
+from crawl_support import forum_client as client
 from forum_stub import PER_PAGE, DiscourseSite, StubServer, bad_gateway
 from hfreuse.clients import FetchError
 from hfreuse.forum import raw as raw
@@ -12,7 +14,6 @@ from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
 from hfreuse.forum.topics import crawl_topics
 from hfreuse.io import read_json
-from test_forum_feed import assert_same, client
 
 HIDDEN = 3  # a category of the fixture categories.json, muted by default on the stub
 

@@ -18,6 +18,7 @@ from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
 from hfreuse.forum.topics import crawl_topics
 from hfreuse.io import read_json, write_table
+from testenv import write_live_overlay
 
 TABLES = ["categories", "topics", "posts"]
 TARGETS = [f"results/forum/{t}.parquet" for t in TABLES]
@@ -25,17 +26,9 @@ KEY = "e2e-pseudonym-key-0123456789"
 
 
 def overlay(wf: Path, base_url: str) -> Path:
-    path = wf / "config" / "stub-forum.yaml"
-    path.write_text(
-        "source: live\n"
-        "snapshot: stub-forum\n"
-        "forum:\n"
-        f"  base_url: {base_url}\n"
-        "  requests_per_minute: 1500\n"  # 25 a second: the topic crawl lasts several seconds
-        "  timeout_seconds: 10\n"
-        "  max_retries: 1\n"
-    )
-    return path
+    # 25 requests a second: the topic crawl lasts several seconds
+    forum = {"base_url": base_url, "requests_per_minute": 1500}
+    return write_live_overlay(wf / "config" / "stub-forum.yaml", "stub-forum", forum=forum)
 
 
 def stored_topics(forum_dir: Path) -> int:

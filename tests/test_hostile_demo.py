@@ -17,12 +17,12 @@ from xml.etree import ElementTree
 
 import pyarrow.parquet as pq
 import pytest
+from browser import PROBE_JS, check_report_visit
 from conftest import copy_workflow, run_snakemake
 from hfreuse.coding.sheets import FORMULA_STARTS
 from hfreuse.forum.demo import HOSTILE_CATEGORIES, HOSTILE_TITLES
 from hfreuse.hub.demo import HOSTILE_MODEL_TYPES
 from output_search import search_outputs
-from test_report_browser import PROBE_JS, check_report_visit, chromium  # noqa: F401
 
 pytestmark = pytest.mark.workflow
 
@@ -70,7 +70,7 @@ def test_the_hostile_names_reach_the_tables_and_figures(hostile_run):
     assert any(t in sheet_text for t in HOSTILE_TITLES)
 
 
-def test_no_figure_page_runs_an_injected_script(hostile_run, chromium):  # noqa: F811
+def test_no_figure_page_runs_an_injected_script(hostile_run, chromium):
     pages = sorted((hostile_run / "results/figures").glob("*.html"))
     assert pages
     scripts = set()
@@ -88,7 +88,7 @@ def test_no_figure_page_runs_an_injected_script(hostile_run, chromium):  # noqa:
 
 def test_the_figure_check_catches_a_page_that_inlines_the_spec_naively(
     hostile_run,
-    chromium,  # noqa: F811
+    chromium,
     tmp_path,
     monkeypatch,
 ):
@@ -108,7 +108,7 @@ def test_the_figure_check_catches_a_page_that_inlines_the_spec_naively(
     assert probe["pwned"] is not None and "PWNED" in probe["title"], probe
 
 
-def test_the_report_runs_no_injected_script_and_shows_the_names_as_text(hostile_run, chromium):  # noqa: F811
+def test_the_report_runs_no_injected_script_and_shows_the_names_as_text(hostile_run, chromium):
     report = hostile_run / "results/report.html"
     probe_js = f"Object.assign({PROBE_JS}, {{pwned: {PWNED_JS}}})"
     visit = chromium.visit(report, probe_js)

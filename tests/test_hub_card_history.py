@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
-from hfreuse.clients import HttpClient
+from crawl_support import client
 from hfreuse.hub.card_history import (
     card_history_table,
     crawl_card_history,
@@ -17,33 +16,20 @@ from hfreuse.hub.card_history import (
 )
 from hfreuse.hub.carddata import has_card_data
 from hfreuse.hub.cards import readme_revisions
-from hfreuse.hub.listing import crawl_models
 from hub_stub import StubHub, assign_cards, make_histories, real_models
-from test_hub_crawl import EXPAND
 
 N = 40
 
 
-def client() -> HttpClient:
-    return HttpClient(60000.0, backoff_base=0.05, max_retries=3)
-
-
 @pytest.fixture
 def hub(httpserver) -> StubHub:
+    """The stub Hub with a history for every model (the card history samples all)."""
     models = real_models()
     return StubHub(
         models=models,
         cards=assign_cards(models),
         histories=make_histories(models, only_floored=False),
     ).install(httpserver)
-
-
-@pytest.fixture
-def listed(hub, tmp_path) -> Path:
-    hub_dir = tmp_path / "raw" / "stub-1" / "hub"
-    crawl_models(hub_dir, hub.base_url, EXPAND, 500, client=client())
-    hub.hits.clear()
-    return hub_dir
 
 
 def test_card_data_is_a_non_empty_yaml_header():

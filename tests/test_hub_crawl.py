@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from hfreuse.clients import FetchError, HttpClient
+from crawl_support import EXPAND, FAST, PAGE, client, run_until
+from crawl_support import crawl_hub as crawl
+from hfreuse.clients import FetchError
 from hfreuse.crawl.journal import Journal
 from hfreuse.crawl.pacing import Pace
 from hfreuse.errors import InputError
@@ -27,49 +28,13 @@ from hub_stub import (
     README_RE,
     RecordedPages,
     StubHub,
-    assign_cards,
     floored,
     has_readme,
-    make_histories,
     real_model_lists,
     real_models,
     served_item,
 )
-
-EXPAND = [
-    "author",
-    "createdAt",
-    "lastModified",
-    "config",
-    "cardData",
-    "pipeline_tag",
-    "library_name",
-    "downloads",
-    "likes",
-    "tags",
-    "siblings",
-    "sha",
-]
-PAGE = 100
-FAST = 60000.0  # requests per minute: pacing of 1 ms, the stub is local
-
-
-@pytest.fixture
-def hub(httpserver) -> StubHub:
-    models = real_models()
-    stub = StubHub(models=models, cards=assign_cards(models), histories=make_histories(models))
-    return stub.install(httpserver)
-
-
-def client(**kw) -> HttpClient:
-    """A fresh client with short backoffs (a parameter of the client, not a mock)."""
-    kw.setdefault("max_retries", 3)
-    return HttpClient(kw.pop("rpm", FAST), backoff_base=0.05, **kw)
-
-
-def crawl(hub: StubHub, hub_dir: Path, **kw):
-    kw.setdefault("client", client())
-    return crawl_models(hub_dir, hub.base_url, EXPAND, kw.pop("page_size", PAGE), **kw)
+from testenv import write_live_overlay
 
 
 def stored_pages(hub_dir: Path) -> list[dict]:
@@ -358,21 +323,6 @@ crawl_models(sys.argv[1], sys.argv[2], sys.argv[3].split(","), int(sys.argv[4]),
 """
 
 
-def run_until(cmd: list[str], ready, timeout: float = 60.0) -> None:
-    """Run ``cmd`` in its own process group and SIGKILL the group once ``ready()`` is true."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "workflow" / "scripts")}
-    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + timeout
-    try:
-        while not ready():
-            assert proc.poll() is None, "the crawl ended before it could be killed"
-            assert time.monotonic() < deadline, "the crawl made no progress"
-            time.sleep(0.02)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
 def test_resume_after_sigkill_gives_the_same_pages(hub, tmp_path):
     reference = tmp_path / "reference"
     crawl(hub, reference)
@@ -451,15 +401,6 @@ def test_token_is_sent_but_never_written(hub, tmp_path, monkeypatch):
 
 
 # --- README shards ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def listed(hub, tmp_path) -> Path:
-    """A complete listing of the stub's models."""
-    hub_dir = tmp_path / "raw" / "stub-1" / "hub"
-    crawl(hub, hub_dir)
-    hub.hits.clear()
-    return hub_dir
 
 
 def card_marker(hub_dir: Path, k: int, n: int) -> Path:
@@ -847,21 +788,11 @@ def test_fetch_scripts_main(hub, tmp_path):
 
 def live_overlay(wf: Path, endpoint: str) -> Path:
     """A config overlay switching a workflow copy to the live source on the stub Hub."""
-    overlay = wf / "config" / "stub.yaml"
-    overlay.write_text(
-        "source: live\n"
-        "snapshot: stub-1\n"
-        "hub:\n"
-        f"  endpoint: {endpoint}\n"
-        f"  page_size: {PAGE}\n"
-        "  card_shards: 2\n"
-        "  max_cards: 500\n"
-        "  requests_per_minute: 600\n"  # 10 pages a second: the crawl lasts a few seconds
-        "  resolves_per_minute: 60000\n"
-        "  timeout_seconds: 10\n"
-        "  max_retries: 2\n"
+    # 10 pages a second: the crawl lasts a few seconds
+    settings = {"page_size": PAGE, "max_cards": 500, "requests_per_minute": 600, "max_retries": 2}
+    return write_live_overlay(
+        wf / "config" / "stub.yaml", "stub-1", {"endpoint": endpoint, **settings}
     )
-    return overlay
 
 
 TARGET = "results/hub/models.parquet"

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from hfreuse.clients import FetchError, HttpClient
+from crawl_support import FAST, client, run_until
+from hfreuse.clients import FetchError
 from hfreuse.crawl.pacing import Pace
 from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.first_commits import (
@@ -17,31 +18,8 @@ from hfreuse.hub.first_commits import (
     floored_revisions,
     iter_histories,
 )
-from hfreuse.hub.listing import crawl_models
 from hfreuse.shards import stable_shard
-from hub_stub import StubHub, floored, make_histories, real_models
-from test_hub_crawl import EXPAND, run_until
-
-FAST = 60000.0
-
-
-def client(**kw) -> HttpClient:
-    kw.setdefault("max_retries", 3)
-    return HttpClient(kw.pop("rpm", FAST), backoff_base=0.05, **kw)
-
-
-@pytest.fixture
-def hub(httpserver) -> StubHub:
-    models = real_models()
-    return StubHub(models=models, histories=make_histories(models)).install(httpserver)
-
-
-@pytest.fixture
-def listed(hub, tmp_path) -> Path:
-    hub_dir = tmp_path / "raw" / "stub-1" / "hub"
-    crawl_models(hub_dir, hub.base_url, EXPAND, 500, client=client())
-    hub.hits.clear()
-    return hub_dir
+from hub_stub import floored, real_models
 
 
 def marker(hub_dir: Path, k: int, n: int) -> Path:

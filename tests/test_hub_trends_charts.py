@@ -7,6 +7,7 @@ import pytest
 from hfreuse.charts import SYNTHETIC_NOTE, top_by
 from hfreuse.hub.charts import build_card_share, build_hub_model_types
 from hfreuse.hub.trends import CreationWindow, card_share_monthly, model_types_monthly, month_range
+from vega import leaves, mark, rows
 
 
 def _models(rows):
@@ -78,26 +79,6 @@ def test_top_by_models_breaks_ties_by_name():
     monthly = model_types_monthly(MODELS)
     assert top_by(monthly, "models", 1) == ["bert"]
     assert top_by(monthly, "models", 5) == ["bert", "gpt2"]
-
-
-def leaves(spec):
-    """Every leaf layer of a (nested) layer spec, in drawing order."""
-    for layer in spec.get("layer", []):
-        if "layer" in layer:
-            yield from leaves(layer)
-        else:
-            yield layer
-
-
-def mark(layer):
-    m = layer.get("mark")
-    return m["type"] if isinstance(m, dict) else m
-
-
-def rows(spec, layer):
-    """The data rows a layer draws (its own dataset or the spec's only one)."""
-    name = layer.get("data", {}).get("name") or spec.get("data", {}).get("name")
-    return spec["datasets"][name] if name else next(iter(spec["datasets"].values()))
 
 
 def totals(**hub):

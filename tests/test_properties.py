@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import requests
+from coding_support import demo_codebook, good_rows, small_sample
 from hfreuse.clients import FetchError
 from hfreuse.coding.codebook import norm_text
 from hfreuse.coding.sheet_import import import_sheets
@@ -45,7 +46,6 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from output_search import name_pattern
-from test_coding_support import demo_codebook, good_rows, small_sample
 
 settings.register_profile(
     "hfreuse",

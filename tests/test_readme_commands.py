@@ -1,9 +1,9 @@
 """Every documented command works as written (issues 15 and 23), as far as it can run offline.
 
 Each command of README.md and docs/*.md (shell blocks, and `snakemake ...` / `python3 ...` /
-`bash ...` spans in prose and tables; see tests/readme_commands.py) is one test case: the files it
-names exist, and a snakemake command passes a dry run in a fresh copy of the workflow. Dry runs
-plan the crawls without fetching anything; every proxy points at a closed local port all the
+`bash ...` spans in prose and tables; see tests/support/readme_commands.py) is one test case: the
+files it names exist, and a snakemake command passes a dry run in a fresh copy of the workflow. Dry
+runs plan the crawls without fetching anything; every proxy points at a closed local port all the
 same. Every relative link of those documents resolves.
 """
 

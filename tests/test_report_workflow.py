@@ -6,26 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from browser import PROBE_JS, check_report_visit, pdf_page_count, print_report
 from conftest import copy_workflow, run_snakemake
 from hfreuse.report import dictionary as rd
 from report_checks import check_words_follow_tables
-from test_report_browser import (  # noqa: F401
-    PROBE_JS,
-    check_report_visit,
-    chromium,
-    pdf_page_count,
-    print_report,
-)
+from testenv import offline_env, write_live_overlay
 
 pytestmark = pytest.mark.workflow
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory) -> Path:
-    """One `snakemake --cores 2` demo run in a copy of the workflow, shared by this module."""
-    wf = copy_workflow(tmp_path_factory.mktemp("report") / "wf")
-    run_snakemake(wf, "--cores", "2")
-    return wf
 
 
 def figure_names(wf: Path) -> list[str]:
@@ -76,20 +63,20 @@ def test_every_figure_is_in_the_registry_with_a_caption(demo_run):
     assert figure_names(demo_run) == sorted(registry)  # the demo draws every figure
 
 
-def test_report_is_byte_identical_when_rebuilt(demo_run):
+def test_report_is_byte_identical_when_rebuilt(demo_run, demo_copy):
     before = (demo_run / "results/report.html").read_bytes()
-    run_snakemake(demo_run, "results/report.html", "--cores", "1", "--forcerun", "build_report")
-    assert (demo_run / "results/report.html").read_bytes() == before
+    run_snakemake(demo_copy, "results/report.html", "--cores", "1", "--forcerun", "build_report")
+    assert (demo_copy / "results/report.html").read_bytes() == before
 
 
-def test_snakemake_own_report_shows_every_figure_with_its_caption(demo_run):
+def test_snakemake_own_report_shows_every_figure_with_its_caption(demo_run, tmp_path):
     """`snakemake --report`: each figure of the registry is there, with its rendered caption,
     filed under its research question and subcategory."""
     import json
 
     from hfreuse.figures import load_registry
 
-    out = demo_run / "smk-report.html"
+    out = tmp_path / "smk-report.html"
     run_snakemake(demo_run, "--report", str(out))
     text = out.read_text(encoding="utf-8")
     assert "demo-v1" in text and "SYNTHETIC DEMO DATA" in text
@@ -107,7 +94,7 @@ def test_snakemake_own_report_shows_every_figure_with_its_caption(demo_run):
         assert fig["category"] in text and fig["subcategory"] in text
 
 
-def test_demo_report_in_a_real_browser(demo_run, chromium):  # noqa: F811
+def test_demo_report_in_a_real_browser(demo_run, chromium):
     visit = chromium.visit(demo_run / "results/report.html", PROBE_JS)
     check_report_visit(visit, figure_names(demo_run), synthetic=True)
 
@@ -140,7 +127,7 @@ def test_demo_report_figures_follow_the_study(demo_run):
     assert "<h3>results/" not in html  # tables are titled, not headed by their path
 
 
-def test_demo_report_prints_to_few_pages_without_overflow(demo_run, chromium):  # noqa: F811
+def test_demo_report_prints_to_few_pages_without_overflow(demo_run, chromium):
     """Printed by Chromium (A4), the demo report fits in 30 pages and no table is wider than
     the page."""
     pdf, probe = print_report(chromium, demo_run / "results/report.html")
@@ -191,18 +178,16 @@ def test_a_model_type_has_one_colour_in_every_figure(demo_run):
         assert set(seen[name]) == {palette.color(name, "model_type")}
 
 
-def test_paper_style_writes_a_pdf_per_figure(demo_run, tmp_path):
+def test_paper_style_writes_a_pdf_per_figure(demo_copy):
     """The demo run redrawn with figures.style paper (config/paper-figures.yaml): every figure
     also as a vector PDF and its caption file, the PNG at 300 ppi, no caveat in the image; the
     report puts the caveats in the captions. Only the figures and the report are redone."""
     import json
-    import shutil
     import struct
 
     from hfreuse.figures import load_registry
 
-    wf = tmp_path / "wf"
-    shutil.copytree(demo_run, wf, symlinks=True)
+    wf = demo_copy
     tables = {p: p.read_bytes() for p in (wf / "results").rglob("*.parquet")}
     run_snakemake(
         wf, "--cores", "2", "--configfile", "config/config.yaml", "config/paper-figures.yaml"
@@ -230,24 +215,11 @@ def test_paper_style_writes_a_pdf_per_figure(demo_run, tmp_path):
 # --- live source: the crawls against the stub Hub and stub forum, then the whole default target ---
 
 
-@pytest.fixture
-def forum_server():
-    """A second local server (the hub stub has pytest-httpserver's own) for the forum stub."""
-    from pytest_httpserver import HTTPServer
-
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
 def test_live_run_on_the_stubs_gives_a_complete_report(httpserver, forum_server, tmp_path):
     """A live run (crawls of a local stub Hub and a stub Discourse replaying real responses) ends
     in a complete report with the crawls' manifests, request counts and no synthetic label.
     Requests for anything but the local stubs go to a closed local proxy port and fail, so
     nothing leaves the machine."""
-    import os
     import subprocess
     import sys
 
@@ -260,27 +232,15 @@ def test_live_run_on_the_stubs_gives_a_complete_report(httpserver, forum_server,
     site.title = "Stub Discourse (recorded answers)"
     forum = StubServer(forum_server, site)
     wf = copy_workflow(tmp_path / "wf")
-    overlay = wf / "config" / "stub.yaml"
-    overlay.write_text(
-        "source: live\nsnapshot: stub-1\nhub:\n"
-        f"  endpoint: {hub.base_url}\n"
-        "  page_size: 250\n  card_shards: 2\n  max_cards: 200\n"
-        "  requests_per_minute: 6000\n  resolves_per_minute: 60000\n"
-        "  timeout_seconds: 10\n  max_retries: 1\n"
-        f"forum:\n  base_url: {forum.url}\n"
-        "  requests_per_minute: 6000\n  timeout_seconds: 10\n  max_retries: 1\n"
-    )
-    closed = "http://127.0.0.1:9"
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
-        env[var] = closed
+    stubs = {"hub": {"endpoint": hub.base_url, "max_cards": 200}, "forum": {"base_url": forum.url}}
+    overlay = write_live_overlay(wf / "config" / "stub.yaml", "stub-1", **stubs)
     secrets = {
         "HF_TOKEN": "hf_SECRETtokenNeverStored0123",
         "DISCOURSE_API_KEY": "discourseSECRETkeyNeverStored456",
         "DISCOURSE_API_USERNAME": "secret-api-user-789",
         "HFREUSE_PSEUDONYM_KEY": "pseudonymSECRETkeyNeverStored",
     }
-    env.update(secrets)
+    env = offline_env(**secrets)
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(overlay)]
     proc = subprocess.run(cmd, cwd=wf, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
@@ -321,7 +281,7 @@ def test_live_run_on_the_stubs_gives_a_complete_report(httpserver, forum_server,
 # --- paper source: the authors' replication package ---
 
 
-def test_paper_run_gives_a_complete_report_with_the_reproduction_table(tmp_path, chromium):  # noqa: F811
+def test_paper_run_gives_a_complete_report_with_the_reproduction_table(tmp_path, chromium):
     from conftest import shared_path
 
     package = shared_path("replication")

@@ -135,7 +135,7 @@ def test_demo_on_slurm_is_identical_to_the_local_run(pristine, tmp_path):
 
 @pytest.fixture(scope="module")
 def stub_hub():
-    """The stub Hub (tests/hub_stub.py) on 127.0.0.1 for the whole module: Slurm jobs reach it."""
+    """The stub Hub (tests/support/hub_stub.py) on 127.0.0.1 for the whole module: Slurm jobs reach it."""
     from hub_stub import StubHub, assign_cards, make_histories, real_models
     from pytest_httpserver import HTTPServer
 

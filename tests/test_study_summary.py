@@ -11,7 +11,7 @@ from hfreuse.errors import InputError
 from hfreuse.report import study_summary as ss
 from hfreuse.report.summary import format_fact, summary_topics
 from hfreuse.rq3.paper import RQ1_RQ2_NOTE
-from test_report_unit import EVIL, make_synthetic_run, table_names
+from report_support import EVIL, make_synthetic_run, table_names
 
 CARD = "results/trends/card_share_monthly.parquet"
 MONTHLY = "results/stats/monthly_correlation.parquet"

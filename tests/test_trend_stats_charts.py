@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from hfreuse.charts import SYNTHETIC_NOTE, top_by
 from hfreuse.rq3.charts import build_forum_mentions, build_forum_vs_hub
+from vega import leaves, mark, rows
 
 
 def _monthly():
@@ -19,14 +20,6 @@ def _monthly():
             rows.append((t, m, v, m == "2023-06"))
     df = pd.DataFrame(rows, columns=["model_type", "month", "topics", "partial_month"])
     return df.astype({"model_type": "string", "month": "string"})
-
-
-def _data(spec, layer):
-    return (
-        spec["datasets"][layer["data"]["name"]]
-        if "data" in layer
-        else spec["datasets"][spec["data"]["name"]]
-    )
 
 
 def test_top_by_topics_ties_and_zero_totals():
@@ -109,9 +102,9 @@ def test_build_forum_vs_hub_spec():
     points, *labels = spec["layer"]
     assert points["encoding"]["x"]["scale"]["type"] == "log"
     assert points["encoding"]["y"]["scale"]["type"] == "log"
-    data = _data(spec, points)
+    data = rows(spec, points)
     assert sorted(d["model_type"] for d in data) == ["bert", "gpt2", "led", "t5"]  # no zero
-    labelled = [d["model_type"] for layer in labels for d in _data(spec, layer)]
+    labelled = [d["model_type"] for layer in labels for d in rows(spec, layer)]
     assert labelled == ["bert"]  # top by both
     assert all(layer["encoding"]["text"]["field"] == "model_type" for layer in labels)
     assert any("rho = 0.8" in s and "n = 4" in s for s in spec["title"]["subtitle"])
@@ -137,26 +130,8 @@ def test_forum_vs_hub_labels_never_overprint():
     corr = pd.DataFrame({"scope": ["all"], "n_models": [2]})
     spec = build_forum_vs_hub(totals, corr, top_n=12, width=300, height=200).to_dict()
     placed = [
-        (d["model_type"], layer["mark"]) for layer in spec["layer"][1:] for d in _data(spec, layer)
+        (d["model_type"], layer["mark"]) for layer in spec["layer"][1:] for d in rows(spec, layer)
     ]
     assert 1 <= len(placed) < 12  # twelve labels cannot fit on one spot
     dropped = next(s for s in spec["title"]["subtitle"] if s.startswith("Unlabelled"))
     assert all(n in dropped for n in names if n not in {p[0] for p in placed})
-
-
-def leaves(spec):
-    for layer in spec.get("layer", []):
-        if "layer" in layer:
-            yield from leaves(layer)
-        else:
-            yield layer
-
-
-def mark(layer):
-    m = layer.get("mark")
-    return m["type"] if isinstance(m, dict) else m
-
-
-def rows(spec, layer):
-    name = layer.get("data", {}).get("name") or spec.get("data", {}).get("name")
-    return spec["datasets"][name] if name else next(iter(spec["datasets"].values()))

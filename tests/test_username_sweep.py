@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import gzip
-import os
 import re
 import struct
 import subprocess
@@ -33,6 +32,7 @@ import pytest
 from conftest import copy_workflow
 from forum_stub import DiscourseSite, StubServer
 from output_search import search_outputs
+from testenv import offline_env, write_live_overlay
 
 HOST = "community.openai.com"
 FORMS = ("Zq{n:03d}Leak", "zq.{n:03d}.leak", "zq_{n:03d}-leak", "ZQ-{n:03d}_LEAK")
@@ -259,17 +259,6 @@ def test_the_search_finds_a_name_in_every_kind_of_output(tmp_path):
 # --- the sweep -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def forum_server():
-    from pytest_httpserver import HTTPServer
-
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
 @pytest.mark.workflow
 def test_no_username_served_anywhere_reaches_results(httpserver, forum_server, tmp_path):
     from hub_stub import StubHub, assign_cards, real_models
@@ -290,20 +279,9 @@ def test_no_username_served_anywhere_reaches_results(httpserver, forum_server, t
     hub = StubHub(models=models, cards=assign_cards(models)).install(httpserver)
     forum = StubServer(forum_server, site)
     wf = copy_workflow(tmp_path / "wf")
-    overlay = wf / "config" / "sweep.yaml"
-    overlay.write_text(
-        "source: live\nsnapshot: sweep-1\nhub:\n"
-        f"  endpoint: {hub.base_url}\n"
-        "  page_size: 250\n  card_shards: 2\n  max_cards: 100\n"
-        "  requests_per_minute: 6000\n  resolves_per_minute: 60000\n"
-        "  timeout_seconds: 10\n  max_retries: 1\n"
-        f"forum:\n  base_url: {forum.url}\n"
-        "  requests_per_minute: 6000\n  timeout_seconds: 10\n  max_retries: 1\n"
-    )
-    closed = "http://127.0.0.1:9"
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
-        env[var] = closed
+    stubs = {"hub": {"endpoint": hub.base_url, "max_cards": 100}, "forum": {"base_url": forum.url}}
+    overlay = write_live_overlay(wf / "config" / "sweep.yaml", "sweep-1", **stubs)
+    env = offline_env()
     env.pop("HFREUSE_PSEUDONYM_KEY", None)
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(overlay)]
     proc = subprocess.run(cmd, cwd=wf, env=env, capture_output=True, text=True, timeout=1200)

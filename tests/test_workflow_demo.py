@@ -31,18 +31,8 @@ def _digests(folder):
     }
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    from conftest import copy_workflow
-
-    wf = copy_workflow(tmp_path_factory.mktemp("demo") / "wf")
-    t0 = time.monotonic()
-    proc = run_snakemake(wf, "--cores", "2")
-    return wf, proc, time.monotonic() - t0
-
-
 def test_demo_produces_the_hub_tables(demo_run):
-    wf, _, _ = demo_run
+    wf = demo_run
     cfg = yaml.safe_load((wf / "config" / "config.yaml").read_text())
     models = pd.read_parquet(wf / "results/hub/models.parquet")
     assert len(models) == cfg["demo"]["models"] and models["model_id"].is_unique
@@ -64,7 +54,7 @@ def test_demo_produces_the_hub_tables(demo_run):
 
 
 def test_demo_dates_floored_models_by_their_first_commit(demo_run):
-    wf, _, _ = demo_run
+    wf = demo_run
     models = pd.read_parquet(wf / "results/hub/models.parquet")
     sources = models["created_at_source"].value_counts()
     assert sources["first_commit"] > 0.9 * models["created_at_floored"].sum()
@@ -91,17 +81,17 @@ def test_demo_dates_floored_models_by_their_first_commit(demo_run):
     assert "dated by their first commit" in report and "date_sensitivity.parquet" in report
 
 
-def test_rerun_has_nothing_to_do(demo_run):
-    wf, _, _ = demo_run
+def test_rerun_has_nothing_to_do(demo_copy):
+    wf = demo_copy
     t0 = time.monotonic()
     proc = run_snakemake(wf, "--cores", "2")
     assert "Nothing to be done" in proc.stdout + proc.stderr
     assert time.monotonic() - t0 < 30
 
 
-def test_figure_option_reruns_only_figures(demo_run):
-    wf, _, _ = demo_run
-    overlay = wf / "figures-overlay.yaml"
+def test_figure_option_reruns_only_figures(demo_run, tmp_path):
+    wf = demo_run
+    overlay = tmp_path / "figures-overlay.yaml"
     overlay.write_text("figures:\n  top_n: 3\n  width: 500\n  height: 300\n")
     proc = run_snakemake(
         wf, "--cores", "2", "-n", "--configfile", "config/config.yaml", str(overlay)
@@ -115,9 +105,9 @@ def test_figure_option_reruns_only_figures(demo_run):
     assert "plot_hub_model_types" in planned
 
 
-def test_outputs_are_byte_identical_when_rebuilt(demo_run):
-    wf, _, _ = demo_run
-    before = _digests(wf / "results")
+def test_outputs_are_byte_identical_when_rebuilt(demo_run, demo_copy):
+    wf = demo_copy
+    before = _digests(demo_run / "results")
     shutil.rmtree(wf / "results")
     shutil.rmtree(wf / "resources" / "raw")
     run_snakemake(wf, "--cores", "2")

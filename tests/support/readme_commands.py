@@ -312,7 +312,9 @@ def problems(command: Command, root: Path, run: bool = True) -> list[str]:
     elif kind == "venv":
         failure = None if importlib.util.find_spec("venv") else "python3 has no venv module"
     elif kind == "unknown":
-        failure = "no check known for this kind of command: add one to tests/readme_commands.py"
+        failure = (
+            "no check known for this kind of command: add one to tests/support/readme_commands.py"
+        )
     return [f"`{command.text}`: {failure}"] if failure else []
 
 

@@ -44,7 +44,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conftest import shared_path
+from testenv import shared_path
 from werkzeug.wrappers import Request, Response
 
 PER_PAGE = 30

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import crawl_support
 from fault_proxy import (
     Answer,
     Fault,
@@ -66,8 +67,7 @@ from hfreuse.io import read_json
 from hub_stub import StubHub, assign_cards, real_models
 from pytest_httpserver import HTTPServer
 
-EXPAND = ["author", "createdAt", "lastModified", "config", "pipeline_tag", "library_name"]
-EXPAND += ["downloads", "likes", "tags", "siblings", "sha"]
+EXPAND = [f for f in crawl_support.EXPAND if f != "cardData"]  # the listing without card data
 PAGE = 20  # small: a page that keeps timing out is asked for once at the minimum size (10)
 HUB_MODELS = 450  # 23 list pages: 22 full, then 10 models and no next link
 MAX_CARDS = 30

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from conftest import shared_path
+from testenv import shared_path
 from werkzeug import Request, Response
 
 README_RE = re.compile(r"^/(?P<model>.+)/resolve/(?P<rev>[^/]+)/README\.md$")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from conftest import ROOT
+from testenv import ROOT
 
 DEMO_CODEBOOK = ROOT / "workflow" / "resources" / "coding" / "demo_codebook.csv"
 CATEGORIES = ["Beginners", "Transformers", "Datasets", "Spaces", "Models"]
@@ -68,25 +68,32 @@ def forum_tables(n_topics: int = 200, pinned: int = 5) -> tuple[pd.DataFrame, pd
     return topics, posts
 
 
-def small_sample(n_topics: int = 200, **kw) -> pd.DataFrame:
+#: draw_sample's settings in the coding tests (a test overrides some)
+SAMPLE_SETTINGS = dict(
+    seed=1,
+    sample_size=40,
+    confidence=0.95,
+    margin=0.045,
+    proportion=0.5,
+    stratify_by_category=False,
+    exclude_pinned=True,
+    coders=["ann", "bob"],
+    overlap=0.25,
+    excerpt_chars=80,
+    url_template="https://forum.example/t/{slug}/{topic_id}",
+)
+
+
+def draw(topics: pd.DataFrame, posts: pd.DataFrame, **kw) -> tuple[pd.DataFrame, pd.Series]:
+    """draw_sample with :data:`SAMPLE_SETTINGS`, updated by ``kw``."""
     from hfreuse.coding.sample import draw_sample
 
-    topics, posts = forum_tables(n_topics)
-    args = dict(
-        seed=1,
-        sample_size=40,
-        confidence=0.95,
-        margin=0.045,
-        proportion=0.5,
-        stratify_by_category=False,
-        exclude_pinned=True,
-        coders=["ann", "bob"],
-        overlap=0.25,
-        excerpt_chars=80,
-        url_template="https://forum.example/t/{slug}/{topic_id}",
-    )
-    args.update(kw)
-    sample, _ = draw_sample(topics, posts, **args)
+    return draw_sample(topics, posts, **{**SAMPLE_SETTINGS, **kw})
+
+
+def small_sample(n_topics: int = 200, **kw) -> pd.DataFrame:
+    """The sample drawn from :func:`forum_tables`."""
+    sample, _ = draw(*forum_tables(n_topics), **kw)
     return sample
 
 
