@@ -13,6 +13,7 @@ import json
 import pytest
 import yaml
 from conftest import shared_path
+from crawl_support import EXPAND, client
 from hfreuse.hub.card_history import (
     card_history_table,
     crawl_card_history,
@@ -24,8 +25,6 @@ from hfreuse.hub.cards import readme_revisions
 from hfreuse.hub.listing import crawl_models
 from hub_stub import StubHub, assign_cards, make_histories, real_models
 from huggingface_hub.repocard import metadata_load
-from test_hub_card_history import client
-from test_hub_crawl import EXPAND
 
 HEADER = "---\nlicense: mit\ntags:\n- demo\n---\n"
 
