@@ -53,17 +53,6 @@ def test_import_without_filled_sheets_is_one_clear_error():
         check_import_inputs(["coded/coder1.csv"], [])
 
 
-@pytest.fixture
-def forum_server():
-    from pytest_httpserver import HTTPServer
-
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
 @pytest.mark.workflow
 def test_a_live_forum_crawl_without_filled_sheets(forum_server, tmp_path):
     """Live source on a stub Discourse (real recorded responses): the sheets are written and the

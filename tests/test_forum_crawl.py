@@ -35,6 +35,7 @@ from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
 from hfreuse.forum.topics import crawl_topics
 from hfreuse.io import read_json
+from testenv import forum_table_paths
 from werkzeug.wrappers import Response
 
 
@@ -439,11 +440,7 @@ def test_fetch_scripts_main(stub, tmp_path, monkeypatch):
         manifest=str(forum / "manifest.json"),
         topic_parts=parts["topics"],
         post_parts=parts["posts"],
-        categories=str(out / "categories.parquet"),
-        topics=str(out / "topics.parquet"),
-        posts=str(out / "posts.parquet"),
-        quarantine=str(out / "quarantine.parquet"),
-        site=str(out / "site.parquet"),
+        **forum_table_paths(out),
     )
     assert pq.read_table(out / "topics.parquet").num_rows == 49
     # the stub does not answer /site/basic-info.json: the forum is named by its host

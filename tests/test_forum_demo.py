@@ -13,6 +13,7 @@ from hfreuse.forum import raw as raw
 from hfreuse.forum.demo import CATEGORIES, generate_forum_snapshot
 from hfreuse.forum.parse import parse_forum
 from hfreuse.io import read_json
+from testenv import forum_table_paths
 
 SEED = 20240117
 
@@ -187,11 +188,7 @@ def test_sharded_parse_gives_byte_identical_tables(demo, tmp_path, monkeypatch):
             manifest=str(forum / "manifest.json"),
             topic_parts=parts["topics"][::-1],  # the order of the parts does not matter
             post_parts=parts["posts"],
-            categories=str(out / "categories.parquet"),
-            topics=str(out / "topics.parquet"),
-            posts=str(out / "posts.parquet"),
-            quarantine=str(out / "quarantine.parquet"),
-            site=str(out / "site.parquet"),
+            **forum_table_paths(out),
         )
         assert pd.read_parquet(out / "quarantine.parquet").empty  # the demo quarantines nothing
         assert pd.read_parquet(out / "site.parquet").to_dict("records") == [

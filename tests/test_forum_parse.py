@@ -264,20 +264,7 @@ def test_real_openai_posts_raw_usernames_never_reach_the_tables(tmp_path, monkey
     topics = json.loads(shared_path("forum", "openai-2023", "output.json").read_text())
     records = []
     for t in topics:
-        posts = t["post_comments"]
-        view = {k: v for k, v in t.items() if k != "post_comments"}
-        view["post_stream"] = {"posts": posts, "stream": [p["id"] for p in posts]}
-        records.append(
-            {
-                "version": raw.RECORD_VERSION,
-                "topic_id": t["id"],
-                "status": 200,
-                "fetched_at": "2023-12-08T00:00:00Z",
-                "listed": {"id": t["id"], "created_at": t["created_at"]},
-                "topic": view,
-                "post_batches": [],
-            }
-        )
+        records.append(_openai_record(t))
     forum = tmp_path / "forum"
     write_snapshot(forum, records)
     _, topic_table, post_table = parse_forum(forum)

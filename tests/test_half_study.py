@@ -91,17 +91,6 @@ def test_hub_model_types_draws_from_the_hub_alone():
 # --- live runs of one half against the stubs ---
 
 
-@pytest.fixture
-def forum_server():
-    from pytest_httpserver import HTTPServer
-
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
 def _run_live(wf: Path, overlay: str) -> None:
     (wf / "config" / "stub.yaml").write_text(overlay)
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}

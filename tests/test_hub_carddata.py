@@ -106,9 +106,9 @@ def test_every_real_card_and_variant_agrees_with_huggingface_hub(tmp_path):
     assert checked == 758 * len(variants("x")) and 0 < with_data < checked
 
 
-def test_card_history_reads_card_data_as_the_hub(httpserver, tmp_path):
-    """Live behaviour against the stub Hub: READMEs whose first version starts with a blank line,
-    a BOM or CRLF line ends count as having card data then."""
+def listed_hub(httpserver, tmp_path):
+    """The stub Hub with a history for every model, listed: (hub, its folder, the card history's
+    manifest path)."""
     models = real_models()
     hub = StubHub(
         models=models,
@@ -117,7 +117,13 @@ def test_card_history_reads_card_data_as_the_hub(httpserver, tmp_path):
     ).install(httpserver)
     hub_dir = tmp_path / "raw" / "stub-1" / "hub"
     crawl_models(hub_dir, hub.base_url, EXPAND, 500, client=client())
-    manifest = hub_dir / "card_history" / "manifest.json"
+    return hub, hub_dir, hub_dir / "card_history" / "manifest.json"
+
+
+def test_card_history_reads_card_data_as_the_hub(httpserver, tmp_path):
+    """Live behaviour against the stub Hub: READMEs whose first version starts with a blank line,
+    a BOM or CRLF line ends count as having card data then."""
+    hub, hub_dir, manifest = listed_hub(httpserver, tmp_path)
     sample = sample_models(list(readme_revisions(hub_dir)), 8, 3)
     then = [True, True, True, False, False, False, True, False]  # the Hub's answer for each
     firsts = [
@@ -145,15 +151,7 @@ def test_card_history_reads_card_data_as_the_hub(httpserver, tmp_path):
 
 def test_card_history_manifest_says_when_the_crawl_finished(httpserver, tmp_path):
     """Issue 19 item 9: the manifest had ``crawl_finished_at: null`` (the report showed it blank)."""
-    models = real_models()
-    hub = StubHub(
-        models=models,
-        cards=assign_cards(models),
-        histories=make_histories(models, only_floored=False),
-    ).install(httpserver)
-    hub_dir = tmp_path / "raw" / "stub-1" / "hub"
-    crawl_models(hub_dir, hub.base_url, EXPAND, 500, client=client())
-    manifest = hub_dir / "card_history" / "manifest.json"
+    hub, hub_dir, manifest = listed_hub(httpserver, tmp_path)
     doc = crawl_card_history(hub_dir, manifest, hub.base_url, 3, 1, client=client())
     started, finished = doc["crawl_started_at"], doc["crawl_finished_at"]
     assert finished and started <= finished  # ISO UTC stamps sort as times

@@ -104,3 +104,9 @@ def offline_env(**extra: str) -> dict[str, str]:
         env[var] = closed
     env.update(extra)
     return env
+
+
+def forum_table_paths(out: Path) -> dict[str, str]:
+    """The outputs of rule parse_forum in folder ``out``, named as its script's arguments."""
+    names = ("categories", "topics", "posts", "quarantine", "site")
+    return {name: str(out / f"{name}.parquet") for name in names}
