@@ -8,6 +8,7 @@ min_version("9")
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/inputs.smk"
 
 
 # an unquoted impossible date (2024-02-30) is read as text, so that check_config names its key

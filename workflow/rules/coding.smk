@@ -3,23 +3,6 @@
 # count the taxonomy.
 
 
-def coding_import_inputs(wildcards):
-    sheets = dict(filled=SOURCE["filled_sheets"], codebook_csv=SOURCE["codebook"] or [])
-    return {"sample": table("coding_sample")} | sheets
-
-
-def coding_taxonomy_inputs(wildcards):
-    tables = ["codebook", "codes", "root_causes"]
-    tables += ["published_counts"] if provides("published_counts") else []
-    return {t: table(t) for t in tables}
-
-
-def coding_topic_url(wildcards):
-    """The topic URL template ({slug}, {topic_id}); a function, so braces are no wildcards."""
-    base = config["forum"]["base_url"].rstrip("/")
-    return config["coding"]["topic_url"] or "{}/t/{{slug}}/{{topic_id}}".format(base)
-
-
 rule sample_topics_for_coding:
     """Draw the coding sample (Cochran size with finite population correction, stratified by
     forum category, an overlap coded twice) and write one coding sheet per coder (CSV, XLSX).

@@ -3,25 +3,6 @@
 # manifest and the data dictionary. Its inputs are all other targets of the run.
 
 
-def report_inputs(wildcards):
-    """Named inputs of build_report: the summary, the outputs' facts, figures (SVG + spec) and
-    captions, tables, the source's raw manifests, the data dictionary, style sheet, template.
-    """
-    names = sorted(run_figures())
-    return {
-        "summary": rules.summarize_study.output.summary,
-        "facts": rules.describe_outputs.output.facts,
-        "figures": [figure_files(n)["svg"] for n in names],
-        "specs": [figure_files(n)["spec"] for n in names],
-        "tables": study_tables(),
-        "manifests": sorted(SOURCE["raw_manifests"]),
-        "captions": [FIGURES[n]["caption"] for n in names],
-        "dictionary": sorted(glob("workflow/report/dictionary/*.yaml")),
-        "style": "workflow/report/report.css",
-        "template": "workflow/report/templates/report.html.j2",
-    }
-
-
 rule build_report:
     """Build the study report: every figure with its caption, numbered and placed by research
     question, the key tables, the run manifest (snapshots, crawl dates, request counts,

@@ -2,16 +2,6 @@
 # from the run's tables. The report presents it and computes nothing.
 
 
-def study_tables():
-    """The run's tables (parquet, CSV): what summarize_study reads and the report lists."""
-    return [t for t in study_files() if t.endswith((".parquet", ".csv"))]
-
-
-def run_outputs():
-    """Every output the report lists: the tables, figures and the study summary."""
-    return study_files() + [rules.summarize_study.output.summary]
-
-
 rule summarize_study:
     """Every number of the report's summary, with its sentence, from the run's tables."""
     input:

@@ -1,0 +1,49 @@
+# Input functions of the stage rules (functions only, like common.smk; Snakemake's linter wants
+# rules and functions apart): the coding import and taxonomy, the study's tables and outputs
+# (summary), the report's inputs.
+
+
+def coding_import_inputs(wildcards):
+    sheets = dict(filled=SOURCE["filled_sheets"], codebook_csv=SOURCE["codebook"] or [])
+    return {"sample": table("coding_sample")} | sheets
+
+
+def coding_taxonomy_inputs(wildcards):
+    tables = ["codebook", "codes", "root_causes"]
+    tables += ["published_counts"] if provides("published_counts") else []
+    return {t: table(t) for t in tables}
+
+
+def coding_topic_url(wildcards):
+    """The topic URL template ({slug}, {topic_id}); a function, so braces are no wildcards."""
+    base = config["forum"]["base_url"].rstrip("/")
+    return config["coding"]["topic_url"] or "{}/t/{{slug}}/{{topic_id}}".format(base)
+
+
+def study_tables():
+    """The run's tables (parquet, CSV): what summarize_study reads and the report lists."""
+    return [t for t in study_files() if t.endswith((".parquet", ".csv"))]
+
+
+def run_outputs():
+    """Every output the report lists: the tables, figures and the study summary."""
+    return study_files() + [rules.summarize_study.output.summary]
+
+
+def report_inputs(wildcards):
+    """Named inputs of build_report: the summary, the outputs' facts, figures (SVG + spec) and
+    captions, tables, the source's raw manifests, the data dictionary, style sheet, template.
+    """
+    names = sorted(run_figures())
+    return {
+        "summary": rules.summarize_study.output.summary,
+        "facts": rules.describe_outputs.output.facts,
+        "figures": [figure_files(n)["svg"] for n in names],
+        "specs": [figure_files(n)["spec"] for n in names],
+        "tables": study_tables(),
+        "manifests": sorted(SOURCE["raw_manifests"]),
+        "captions": [FIGURES[n]["caption"] for n in names],
+        "dictionary": sorted(glob("workflow/report/dictionary/*.yaml")),
+        "style": "workflow/report/report.css",
+        "template": "workflow/report/templates/report.html.j2",
+    }
