@@ -215,3 +215,4 @@ def top_category_names(cats: list[dict[str, Any]]) -> dict[int, str]:
             top = by_id[top["parent_category_id"]]
             seen.add(top["category_id"])
         out[cat["category_id"]] = top["name"]
+    return out
