@@ -350,8 +350,11 @@ def test_a_name_between_word_boundaries_is_found(name, before, after, left, righ
         + name
         + (right + after).split("\n", 1)[0]
     )
-    token = (before + left).split()[-1:] + [name] + (right + after).split()[:1]
-    word = "".join(token) if not (before + left)[-1:].isspace() else name
+    # the whitespace-delimited token the name stands in
+    at = len(before) + len(left)
+    start = max(text.rfind(c, 0, at) for c in " \n") + 1
+    ends = [i for i in (text.find(c, at + len(name)) for c in " \n") if i >= 0]
+    word = text[start : min(ends) if ends else len(text)]
     assume("/" not in word and not re.search(r"[a-z0-9_]\.[a-z]", word.lower()))
     assume(not re.fullmatch(r"\s*[A-Za-z_][\w.]*\(.*\)\s*;?\s*", line))
     matcher = MentionMatcher([name, "bert"])
