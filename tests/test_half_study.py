@@ -173,6 +173,7 @@ def test_a_forum_only_live_run_builds_the_forum_half_and_says_what_the_hub_adds(
         "results/forum/posts.parquet",
         "results/forum/posts_per_topic.parquet",
         "results/forum/quarantine.parquet",
+        "results/forum/site.parquet",
         "results/forum/summary.parquet",
         "results/forum/topics.parquet",
         "results/forum/topics_per_category_monthly.parquet",
