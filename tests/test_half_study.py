@@ -185,6 +185,7 @@ def test_a_forum_only_live_run_builds_the_forum_half_and_says_what_the_hub_adds(
         "topics_per_category",
     ]
     assert not (wf / "resources/raw/forum-only/hub").exists()  # the Hub was never crawled
-    assert f"The forum snapshot holds {len(forum.site.entries):,} topics" in html
+    # the stub does not answer /site/basic-info.json: the forum is named by its host
+    assert f"(it does not publish a title) holds {len(forum.site.entries):,} topics" in html
     assert "This study crawled the forum only" in html
     assert "the Hub half (crawl.halves: hub) would add" in html
