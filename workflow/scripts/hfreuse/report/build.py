@@ -47,12 +47,14 @@ def _stem(path: str) -> str:
     return Path(path).stem
 
 
-def figure_meta(spec_path: str | None, default: str) -> tuple[str, list[str], str]:
+def read_spec(spec_path: str | None) -> dict[str, Any]:
+    """A figure's Vega-Lite spec ({} when the figure has none)."""
+    return json.loads(Path(spec_path).read_text(encoding="utf-8")) if spec_path else {}
+
+
+def figure_meta(spec: Mapping[str, Any], default: str) -> tuple[str, list[str], str]:
     """The chart's title, its notes and its style from its Vega-Lite spec (``usermeta``, else
     the title and subtitle); ``default`` as the title when it has none."""
-    if not spec_path:
-        return default, [], "report"
-    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     meta = spec.get("usermeta") or {}
     if meta.get("title"):
         return str(meta["title"]), [str(n) for n in meta.get("notes", [])], meta.get("style", "")
@@ -62,14 +64,6 @@ def figure_meta(spec_path: str | None, default: str) -> tuple[str, list[str], st
     if isinstance(title, list):
         title = " ".join(str(t) for t in title)
     return (str(title) if title else default), [], "report"
-
-
-def figure_without_data(spec_path: str | None) -> bool:
-    """Whether the figure says "No data in this snapshot" (:func:`hfreuse.charts.no_data_spec`)."""
-    if not spec_path:
-        return False
-    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    return bool((spec.get("usermeta") or {}).get("no_data"))
 
 
 class Numbers:
@@ -104,12 +98,13 @@ def figure_blocks(
     out: Blocks = {}
     for svg in sorted(figures, key=lambda p: (order.get(_stem(p), len(order)), _stem(p))):
         name = _stem(svg)
-        title, notes, style = figure_meta(spec_by.get(name), name)
+        spec = read_spec(spec_by.get(name))
+        title, notes, style = figure_meta(spec, name)
         caption = None
         if name in caption_by:
             text = Path(caption_by[name]).read_text(encoding="utf-8")
             caption = h.Markup(h.rst_to_html(text, caption_by[name], context))
-        if figure_without_data(spec_by.get(name)):
+        if (spec.get("usermeta") or {}).get("no_data"):  # hfreuse.charts.no_data_spec
             said = h.Markup("<p><strong>{}.</strong></p>").format(NO_DATA)
             caption = said + (caption or "")
         others = ".pdf, .png, .html, .json, .txt" if style == "paper" else ".png, .html, .json"
