@@ -707,3 +707,32 @@ def test_a_listing_of_whole_pages_that_the_counts_confirm_ends(stub, tmp_path):
     _true_category_counts(stub.site)
     listing = crawl_listing(tmp_path / "f", stub.url, client=client())
     assert listing["topics_listed"] == 180 and listing["reached_end"] and listing["pages"] == 7
+
+
+# --- the forum's name: /site/basic-info.json ---
+
+
+def test_the_forum_is_named_by_its_title_and_a_bad_answer_fails_naming_the_url(httpserver, tmp_path):
+    """The listing asks /site/basic-info.json once: a title is stored and tabled; an HTML page
+    answered with 200 (a login wall) stops the listing with one error naming the URL and stores
+    nothing; a damaged stored copy is moved aside and asked again."""
+    from hfreuse.forum.site import site_path, site_table
+
+    site = DiscourseSite()
+    site.title = "A forum & its <title>"
+    stub = StubServer(httpserver, site)
+    forum = tmp_path / "a" / "forum"
+    html = Response("<html>login</html>", status=200, content_type="text/html")
+    stub.fail("/site/basic-info.json", html, html, html, html)
+    with pytest.raises(FetchError, match=r"GET http://\S+/site/basic-info\.json: expected"):
+        crawl_listing(forum, stub.url, client=client(max_retries=1))
+    assert not site_path(forum).exists()
+    stub.faults.clear()
+    crawl_listing(forum, stub.url, client=client())
+    row = site_table(forum, stub.url, "fetch_forum_listing").to_pylist()[0]
+    assert (row["title"], row["title_source"]) == ("A forum & its <title>", "basic-info")
+    asked = stub.count("/site/basic-info.json")
+    site_path(forum).write_bytes(b"\x1f\x8b damaged")
+    crawl_listing(forum, stub.url, client=client())
+    assert stub.count("/site/basic-info.json") == asked + 1
+    assert site_table(forum, stub.url, "x").to_pylist()[0]["title"] == "A forum & its <title>"

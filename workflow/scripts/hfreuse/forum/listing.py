@@ -406,7 +406,7 @@ def _list_topics(forum_dir: Path, base: str, phase: PhaseState, sel: _Selection)
     state = phase.state
     raw.load_or_create_key(forum_dir)
     _store_categories(forum_dir, base, phase)
-    if site.store_site(forum_dir, base, phase.client.get, move_aside):
+    if site.store_site(forum_dir, base, phase.client):
         phase.save()
     _reread_pages(sel, forum_dir, phase)
     _crawl_pages(forum_dir, base, phase, sel)

@@ -9,21 +9,23 @@ published API description). The listing crawl stores the answer beside ``/catego
 A forum that does not answer it (404, or 403 where the site hides it) is stored with that
 status and ``basic_info: null``: the study then names the forum by its host. Any other answer
 (5xx after retries, HTML, a body without a title) fails the listing like a bad categories
-answer. The report names the forum by the one-row table :func:`site_table` makes.
+answer, with one error naming the URL. The report names the forum by the one-row table :func:`site_table` makes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pyarrow as pa
 
+from ..clients import HttpClient
+from ..crawl.state import move_aside
 from ..errors import InputError
 from ..io import read_json
+from .crawl_common import check_answer, json_body
 from .raw import write_json_gz
 
 log = logging.getLogger(__name__)
@@ -68,17 +70,12 @@ def check_site(doc: Any, where: str) -> dict[str, Any]:
     return doc
 
 
-def store_site(
-    forum_dir: str | Path,
-    base_url: str,
-    get: Callable[..., Any],
-    move_aside: Callable[[Path, object], Any],
-) -> bool:
-    """Ask ``base_url`` for its name once per snapshot (again if the stored copy is damaged);
-    ``get`` is the crawl client's ``get``. True when a request was made.
+def store_site(forum_dir: str | Path, base_url: str, client: HttpClient) -> bool:
+    """Ask ``base_url`` for its name once per snapshot (again if the stored copy is damaged).
+    True when a request was made.
 
     The answer is verified before it is stored: status 200 with a JSON title, or one of
-    :data:`UNANSWERED`; anything else raises :class:`InputError` naming the URL.
+    :data:`UNANSWERED`; anything else raises :class:`FetchError` naming the URL.
     """
     path = site_path(forum_dir)
     if path.exists():
@@ -88,14 +85,10 @@ def store_site(
         except InputError as exc:
             move_aside(path, exc)
     url = base_url.rstrip("/") + BASIC_INFO
-    resp = get(url, ok_statuses=(200, *UNANSWERED))
+    resp = client.get(url, ok_statuses=(200, *UNANSWERED))
     info = None
     if resp.status_code == 200:
-        try:
-            doc = resp.json()
-        except ValueError as exc:
-            raise InputError(f"GET {url}: expected a complete JSON body ({exc})") from exc
-        info = check_basic_info(doc, f"GET {url}")
+        info = check_answer(check_basic_info, json_body(resp, url), url)
     else:
         log.info("GET %s: %d; the forum is named by its host", url, resp.status_code)
     write_json_gz(path, {"url": url, "status": resp.status_code, "basic_info": info})
