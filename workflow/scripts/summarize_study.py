@@ -7,7 +7,6 @@ path -> name, from the rule); the summary's rows keep the path as their source.
 import logging
 
 from hfreuse.io import write_parquet
-from hfreuse.report.halves import with_other_half
 from hfreuse.report.study_summary import summarize_study
 
 log = logging.getLogger(__name__)
@@ -16,8 +15,9 @@ log = logging.getLogger(__name__)
 def main(tables, summary, alpha, top_n, rank_by="hub", provides=(), table_names=None):
     names = dict(table_names or {})
     by_name = {names[str(p)]: str(p) for p in tables if str(p) in names}
-    table = summarize_study(by_name, alpha=alpha, top_n=top_n, rank_by=rank_by)
-    table = with_other_half(table, provides)
+    table = summarize_study(
+        by_name, alpha=alpha, top_n=top_n, rank_by=rank_by, provides=list(provides)
+    )
     sections = list(dict.fromkeys(table["section"]))
     log.info("%d rows in %d sections: %s", len(table), len(sections), ", ".join(sections))
     write_parquet(table, summary)

@@ -179,11 +179,13 @@ def created_span(s: Section, created: pd.Series, src: str, lead: str) -> str:
 class Settings:
     """What the summary's wording depends on: ``alpha`` (config ``stats.alpha``) judges
     significance, top lists have ``top_n`` entries (``figures.top_n``), and the model types of
-    the RQ3 figures are ranked by ``rank_by`` (``figures.model_types_by``)."""
+    the RQ3 figures are ranked by ``rank_by`` (``figures.model_types_by``); ``provides`` are the
+    products of the run's source (a study of one half says what the other would add)."""
 
     alpha: float = 0.05
     top_n: int = 5
     rank_by: str = "hub"
+    provides: tuple[str, ...] = ()
 
 
 Summariser = Callable[[Section, Tables, Settings], None]
