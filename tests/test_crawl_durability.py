@@ -156,6 +156,34 @@ def test_a_damaged_readme_part_is_fetched_again_into_place(hub, tmp_path):
     assert read_json(marker)["stats"]["requests"] == hub.count("card")
 
 
+def test_a_full_part_left_in_the_journal_by_a_kill_is_written_as_that_part(hub, tmp_path):
+    """Killed after journaling the last record of a part, before writing the part: the rerun
+    writes the journaled records as that part, of the same size (not one more), fetches none of
+    them again, and the parts are those of a crawl never killed."""
+    reference = tmp_path / "ref" / "hub"
+    list_hub(hub, reference)
+    marker = reference / "cards" / "shard-1-of-1.json"
+    crawl_cards(reference, marker, 0, 1, hub.base_url, 200, client=client(), part_size=30)
+    expected = {p.name: p.read_bytes() for p in hub_raw.list_parts(hub_raw.shard_dir(marker))}
+    first_part = hub_raw.read_part(hub_raw.part_path(hub_raw.shard_dir(marker), 1))
+    assert len(first_part) == 30
+
+    hub_dir = tmp_path / "killed" / "hub"
+    list_hub(hub, hub_dir)
+    marker = hub_dir / "cards" / "shard-1-of-1.json"
+    folder = hub_raw.shard_dir(marker)
+    journal = Journal(folder / "journal.jsonl")
+    with journal.recording(client(), None):
+        for rec in first_part:
+            journal.record(rec)
+    served = len(hub.hits)
+    crawl_cards(hub_dir, marker, 0, 1, hub.base_url, 200, client=client(), part_size=30)
+    assert {p.name: p.read_bytes() for p in hub_raw.list_parts(folder)} == expected
+    again = {h.key for h in hub.hits[served:]}
+    assert again.isdisjoint(r["model_id"] for r in first_part)
+    assert not (folder / "journal.jsonl").exists() or not Journal(folder / "journal.jsonl").records
+
+
 # --- forum --------------------------------------------------------------------------------------
 
 

@@ -167,6 +167,8 @@ class CardParts:
                 self.flush()
             else:
                 self.holes.pop(0)  # none of its models is left to fetch
+        if len(self.buffer) >= self.part_size:
+            self.flush()  # a full part journaled by a run killed before it wrote the part
         self.journal.record(rec)
         self.buffer.append(rec)
         if len(self.buffer) >= self.part_size:
