@@ -1,6 +1,7 @@
 """The README shards of a crawled Hub listing: :func:`crawl_cards` fetches ``README.md`` of the
 models whose file list has one, for one static shard (stable hash of the model id), on the
-shard-runner skeleton of :mod:`hfreuse.crawl.runner`.
+shard-runner skeleton of :mod:`hfreuse.crawl.runner` and the journaled part files of
+:mod:`hfreuse.crawl.parts`.
 
 Each verified record is appended to the shard's journal (fsync'd), then goes to part files of a
 few hundred records; the models already in part files or in the journal are skipped on resume,
@@ -41,12 +42,12 @@ from urllib.parse import quote
 from ..clients import FetchError, HttpClient
 from ..crawl.journal import Journal
 from ..crawl.pacing import Pace, token_used
+from ..crawl.parts import JournaledParts
 from ..crawl.progress import ShardsProgress
 from ..crawl.quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
-from ..crawl.runner import ShardRun, check_stored, require_listing, start_shard
-from ..crawl.state import move_aside, remove_stale_temps
+from ..crawl.runner import ShardRun, require_listing, start_shard
+from ..crawl.state import remove_stale_temps
 from ..errors import InputError
-from ..io import atomic_write_json, atomic_write_jsonl_gz
 from ..shards import check_shard, stable_shard
 from . import raw as hub_raw
 from .answers import card_answer_problem, decode_text
@@ -99,105 +100,6 @@ def _check_card_settings(shard: int, n_shards: int, max_cards: int | None) -> No
         raise InputError(f"hub.max_cards: expected a number >= 0 or null, got {max_cards}")
 
 
-class CardParts:
-    """The README records of a shard, written as numbered part files of ``part_size`` records.
-
-    Every verified record is journaled (durably) before it is buffered; a full buffer is
-    written as the next part, then the state (request counts), then the journal is emptied. On
-    resume the journaled records not in a part are buffered again, not fetched again, so the
-    parts come out as those of a crawl never interrupted. A part that is damaged (or missing
-    between others) is moved aside and its models, those between its neighbours, are fetched
-    again into the same part number.
-    """
-
-    def __init__(
-        self,
-        folder: Path,
-        state_path: Path,
-        state: dict[str, Any],
-        mine: list[str],
-        part_size: int,
-        journal: Journal,
-    ) -> None:
-        self.folder, self.state_path, self.state = folder, state_path, state
-        self.part_size, self.journal = part_size, journal
-        self.done: dict[str, int] = {}  # model_id -> status of the records in parts
-        self.first: dict[int, str] = {}  # part number -> its first model id
-        numbers = []
-        for part in hub_raw.list_parts(folder):
-            number = int(hub_raw.PART_RE.match(part.name).group(1))
-            try:
-                records = hub_raw.read_part(part)
-            except InputError as exc:
-                move_aside(part, exc)
-                continue
-            numbers.append(number)
-            if records:
-                self.first[number] = records[0]["model_id"]
-            self.done.update((rec["model_id"], int(rec["status"])) for rec in records)
-        top = max(numbers, default=0)
-        self.holes = sorted(set(range(1, top + 1)) - set(numbers))
-        self._bound: tuple[int, str] = (0, "")
-        self.next_new = top + 1
-        self.buffer: list[dict[str, Any]] = [
-            rec for rec in journal.records if rec["model_id"] not in self.done
-        ]
-        self.mine = mine  # the shard's selected models, sorted
-        # the models stored (in parts) or journaled when the run began: not fetched again
-        self.kept = frozenset(self.done) | {rec["model_id"] for rec in self.buffer}
-        check_stored(folder, self.kept, mine, "READMEs")
-
-    def _hole_bound(self) -> str:
-        """The first model id of the parts after the first hole (its models sort before)."""
-        if self._bound[0] != self.holes[0]:
-            after = [m for n, m in self.first.items() if n > self.holes[0]]
-            self._bound = (self.holes[0], min(after) if after else "\U0010ffff")
-        return self._bound[1]
-
-    @property
-    def target(self) -> int:
-        """The number of the part the buffer goes to: the first hole, else a new part."""
-        return self.holes[0] if self.holes else self.next_new
-
-    def add(self, rec: dict[str, Any]) -> None:
-        """A verified record: journaled, buffered, and a full buffer written as a part."""
-        while self.holes and rec["model_id"] > self._hole_bound():
-            # the hole holds the models before the part after it: this one goes further on
-            if self.buffer:
-                self.flush()
-            else:
-                self.holes.pop(0)  # none of its models is left to fetch
-        if len(self.buffer) >= self.part_size:
-            self.flush()  # a full part journaled by a run killed before it wrote the part
-        self.journal.record(rec)
-        self.buffer.append(rec)
-        if len(self.buffer) >= self.part_size:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the buffered records as a part, then save the state."""
-        if self.buffer:
-            number = self.target
-            atomic_write_jsonl_gz(hub_raw.part_path(self.folder, number), self.buffer)
-            self.first[number] = self.buffer[0]["model_id"]
-            self.done.update((rec["model_id"], rec["status"]) for rec in self.buffer)
-            self.buffer.clear()
-            if self.holes and number == self.holes[0]:
-                self.holes.pop(0)
-            else:
-                self.next_new += 1
-        self.save()
-
-    def save(self) -> None:
-        """Save the state with the request counts so far; empty the journal unless it holds
-        records not yet in a part."""
-        self.state["done"] = len(self.done)  # read by the other shards' overall progress
-        self.state["stats"] = self.journal.total()
-        atomic_write_json(self.state_path, self.state)
-        if not self.buffer:
-            self.journal.reset()
-
-
 def _fetch_card(client: HttpClient, endpoint: str, model_id: str, revision: str) -> dict[str, Any]:
     """The README record of one model: its verified text on HTTP 200, else the status alone."""
     url = card_url(endpoint, model_id, revision)
@@ -242,7 +144,7 @@ def _overall(
 
 def _fetch_cards(
     run: ShardRun,
-    parts: CardParts,
+    parts: JournaledParts,
     endpoint: str,
     todo: Mapping[str, str],
     quarantine: Quarantine,
@@ -339,14 +241,16 @@ def crawl_cards(
 
 def _resume(
     run: ShardRun, marker_path: Path, mine: list[str], part_size: int
-) -> tuple[CardParts, Quarantine, list[str]]:
+) -> tuple[JournaledParts, Quarantine, list[str]]:
     """The shard's parts (resumed from the part files and the journal), its quarantine, and the
     models to fetch: those quarantined by an earlier run first, then the rest in shard order."""
     journal = Journal(run.folder / JOURNAL)
     run.state["stats"] = journal.resumed_stats(run.state["stats"])
     remove_stale_temps(run.folder)
     remove_stale_temps(marker_path.parent, marker_path.name)
-    parts = CardParts(run.folder, run.state_path, run.state, mine, part_size, journal)
+    parts = JournaledParts(
+        run.folder, run.state_path, run.state, mine, part_size, journal, "READMEs"
+    )
     quarantine = _open_quarantine(run.folder, mine, parts.kept)
     todo = [m for m in quarantine.ids() if m not in parts.kept]
     todo += [m for m in mine if m not in parts.kept and m not in quarantine]
@@ -355,7 +259,7 @@ def _resume(
 
 def _finish(
     run: ShardRun,
-    parts: CardParts,
+    parts: JournaledParts,
     quarantine: Quarantine,
     hub_dir: Path,
     marker_path: Path,
