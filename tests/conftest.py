@@ -34,7 +34,10 @@ from testenv import (  # noqa: E402,F401  (re-exported: tests import them from c
 
 KINDS = ("unit", "workflow", "browser", "slurm")
 #: fixtures that make a test a workflow test: they run snakemake in a copy of the workflow
-WORKFLOW_FIXTURES = {"workflow_copy", "demo_run", "demo_copy"}
+WORKFLOW_FIXTURES = {"workflow_copy", "demo_run", "demo_copy", "paper_run", "paper_copy"}
+#: session runs shared by the xdist workers: their tests go to one worker (group = run)
+SHARED_RUNS = {"demo_run": "demo_run", "demo_copy": "demo_run", "paper_run": "paper_run",
+               "paper_copy": "paper_run"}  # fmt: skip
 
 
 def _copies_the_workflow(item) -> bool:
@@ -65,8 +68,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(kind)
         elif len(set(kinds)) > 1:
             wrong.append(f"{item.nodeid}: {sorted(set(kinds))}")
-        if xdist and fixtures & {"demo_run", "demo_copy"}:
-            item.add_marker(pytest.mark.xdist_group("demo_run"))
+        groups = sorted({SHARED_RUNS[f] for f in fixtures & set(SHARED_RUNS)})
+        if xdist and groups:
+            item.add_marker(pytest.mark.xdist_group("+".join(groups)))
     if wrong:
         raise pytest.UsageError("tests of more than one kind:\n" + "\n".join(wrong))
 
@@ -80,25 +84,47 @@ def workflow_copy(tmp_path: Path) -> Path:
     return copy_workflow(tmp_path / "wf")
 
 
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory) -> Path:
-    """One `snakemake --cores 2` demo run (the default target) in a copy of the workflow, for the
-    whole session: read it, never change it (copy it first with ``demo_copy``). Under
-    pytest-xdist the workers share one run (the first builds it under a lock)."""
+def _shared_run(tmp_path_factory, name: str, *args: str) -> Path:
+    """One `snakemake --cores 2 ARGS` run in a copy of the workflow for the whole session, under
+    ``<basetemp>/<name>``; under pytest-xdist the workers share it (the first builds it under a
+    lock)."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # shared by the workers of this session
-    wf = root / "demo-run" / "wf"
-    with open(root / "demo-run.lock", "w") as lock:
+    wf = root / name / "wf"
+    with open(root / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        done = root / "demo-run" / "done"
+        done = root / name / "done"
         if not done.exists():
             if wf.exists():
                 shutil.rmtree(wf)
             copy_workflow(wf)
-            run_snakemake(wf, "--cores", "2")
+            run_snakemake(wf, "--cores", "2", *args)
             done.write_text("ok\n")
     return wf
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """One `snakemake --cores 2` demo run (the default target) in a copy of the workflow, for the
+    whole session: read it, never change it (copy it first with ``demo_copy``)."""
+    return _shared_run(tmp_path_factory, "demo-run")
+
+
+@pytest.fixture(scope="session")
+def paper_run(tmp_path_factory) -> Path:
+    """One paper run (`--configfile config/paper.yaml`, the default target) on the authors'
+    replication package in ``../shared/data/replication`` (skipped without it), for the whole
+    session: read it, never change it (copy it first with ``paper_copy``)."""
+    package = shared_path("replication")
+    return _shared_run(
+        tmp_path_factory,
+        "paper-run",
+        "--configfile",
+        "config/paper.yaml",
+        "--config",
+        f"paper={{replication_dir: {package}}}",
+    )
 
 
 @pytest.fixture
@@ -107,6 +133,14 @@ def demo_copy(demo_run: Path, tmp_path: Path) -> Path:
     for tests that rerun or change it."""
     dest = tmp_path / "wf"
     shutil.copytree(demo_run, dest, symlinks=True)
+    return dest
+
+
+@pytest.fixture
+def paper_copy(paper_run: Path, tmp_path: Path) -> Path:
+    """A private copy of the finished paper run, for tests that rerun or change it."""
+    dest = tmp_path / "wf"
+    shutil.copytree(paper_run, dest, symlinks=True)
     return dest
 
 

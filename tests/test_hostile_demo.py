@@ -24,7 +24,8 @@ from hfreuse.forum.demo import HOSTILE_CATEGORIES, HOSTILE_TITLES
 from hfreuse.hub.demo import HOSTILE_MODEL_TYPES
 from output_search import search_outputs
 
-pytestmark = pytest.mark.workflow
+# one worker runs the hostile demo once for the whole module (not once per xdist worker)
+pytestmark = [pytest.mark.workflow, pytest.mark.xdist_group("hostile_run")]
 
 # what an injected payload leaves behind when it runs
 PWNED_JS = "(typeof window.__pwned === 'undefined' ? null : String(window.__pwned))"

@@ -42,6 +42,7 @@ def demo_rq3(tmp_path_factory):
     return wf
 
 
+@pytest.mark.xdist_group("demo_rq3")  # the module's run, built once on one worker
 def test_demo_mentions_table_shares_the_hub_month_axis(demo_rq3):
     wf = demo_rq3
     monthly = pd.read_parquet(wf / "results/trends/forum_model_mentions_monthly.parquet")
@@ -64,6 +65,7 @@ def test_demo_mentions_table_shares_the_hub_month_axis(demo_rq3):
     assert {"bert", "gpt2", "llama"} <= set(top.head(8).index)
 
 
+@pytest.mark.xdist_group("demo_rq3")  # the module's run, built once on one worker
 def test_demo_statistics_and_figures(demo_rq3):
     wf = demo_rq3
     totals = pd.read_parquet(wf / "results/stats/model_totals.parquet")
@@ -80,6 +82,7 @@ def test_demo_statistics_and_figures(demo_rq3):
         assert "SYNTHETIC" in (wf / f"results/figures/{fig}.json").read_text()
 
 
+@pytest.mark.xdist_group("demo_rq3")  # the module's run, built once on one worker
 def test_sharded_matching_gives_the_same_tables(demo_rq3):
     wf = demo_rq3
     outputs = [

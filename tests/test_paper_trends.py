@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import run_snakemake, shared_path
+from conftest import shared_path
 from hfreuse.errors import InputError
 from hfreuse.rq3 import stats as ts
 from hfreuse.rq3.paper import (
@@ -212,18 +212,8 @@ def test_rq1_rq2_note_for_page_one():
 
 
 @pytest.mark.workflow
-def test_paper_run_reproduces_the_claims(workflow_copy):
-    replication = shared_path("replication")
-    overlay = workflow_copy / "paper-here.yaml"
-    overlay.write_text(f"paper:\n  replication_dir: {replication}\n")
-    targets = [
-        "results/stats/reproduction.csv",
-        "results/figures/forum_mentions.json",
-        "results/figures/forum_vs_hub.json",
-    ]
-    run_snakemake(
-        workflow_copy, *targets, "--cores", "2", "--configfile", "config/paper.yaml", str(overlay)
-    )
+def test_paper_run_reproduces_the_claims(paper_run):
+    workflow_copy = paper_run  # the session's paper run on the replication package (conftest)
     table = pd.read_csv(workflow_copy / "results/stats/reproduction.csv")
     assert list(table.columns) == REPRODUCTION_COLUMNS
     assert table["verdict"].tolist() == ["supported", "supported", "inconclusive"]

@@ -281,20 +281,8 @@ def test_live_run_on_the_stubs_gives_a_complete_report(httpserver, forum_server,
 # --- paper source: the authors' replication package ---
 
 
-def test_paper_run_gives_a_complete_report_with_the_reproduction_table(tmp_path, chromium):
-    from conftest import shared_path
-
-    package = shared_path("replication")
-    wf = copy_workflow(tmp_path / "wf")
-    run_snakemake(
-        wf,
-        "--cores",
-        "2",
-        "--configfile",
-        "config/paper.yaml",
-        "--config",
-        f"paper={{replication_dir: {package}}}",
-    )
+def test_paper_run_gives_a_complete_report_with_the_reproduction_table(paper_run, chromium):
+    wf = paper_run  # the session's paper run on the replication package (conftest)
     html = (wf / "results/report.html").read_text(encoding="utf-8")
     assert '<span class="synthetic-badge">' not in html and 'class="synthetic-banner"' not in html
     assert "(paper, snapshot paper-saner2024)" in html
