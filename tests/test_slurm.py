@@ -4,8 +4,8 @@
 through `--profile profiles/slurm`: rule jobs are sbatch jobs that re-read the workflow copy from
 the shared filesystem (/tmp on one node). The results must be byte-identical to a local run's:
 the demo (its scatter-gather parses up to a figure), and a live crawl of a stub Hub on 127.0.0.1
-(real recorded responses) with the README fetch shards once on the submitting host (the default) and once as Slurm jobs
-(cluster.fetch_cards_on_nodes).
+(real recorded responses) with the README fetch shards once on the submitting host (the default)
+and once as Slurm jobs (cluster.fetch_cards_on_nodes).
 """
 
 from __future__ import annotations
