@@ -80,8 +80,9 @@ def test_offset_and_space_dates_give_the_records_of_z_dates(hub, listed):
     for c in hub.histories[offsets]:  # +02:00 offsets, 9 fractional digits
         when = parse_time(c["date"], "stub").astimezone(plus_two)
         c["date"] = when.strftime("%Y-%m-%dT%H:%M:%S.%f") + "789+02:00"
-    for c in hub.histories[spaces]:  # a space separator, no zone (UTC)
+    for c in hub.histories[spaces]:  # a space separator, no zone (UTC); fields not stored gone
         c["date"] = c["date"].replace("T", " ").removesuffix("Z")
+        del c["authors"], c["message"]
     crawl(hub, listed)
     got = records(listed)
     assert {m: got[m]["commits"] for m in (offsets, spaces)} == expected

@@ -326,8 +326,12 @@ class HistoryPages:
         for item in items:
             when = parse_time(item["date"], f"GET {resp.url}: commit date")
             item["date"] = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            for key, empty in (("authors", []), ("title", ""), ("message", "")):
-                item.setdefault(key, empty)
+            # fields the library reads and the crawl does not store: never a KeyError there
+            authors = item.get("authors") if isinstance(item.get("authors"), list) else []
+            item["authors"] = [a for a in authors if isinstance(a, dict) and "user" in a]
+            item.setdefault("title", "")
+            item.setdefault("message", "")
+            item.pop("formatted", None)
         return json.dumps(items).encode("utf-8")
 
 
