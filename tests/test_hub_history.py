@@ -11,13 +11,16 @@ from pathlib import Path
 import pytest
 from crawl_support import FAST, client, run_until
 from hfreuse.clients import FetchError
+from hfreuse.crawl.journal import Journal
 from hfreuse.crawl.pacing import Pace
+from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
 from hfreuse.hub.first_commits import (
     crawl_first_commits,
     floored_revisions,
     iter_histories,
 )
+from hfreuse.io import read_json
 from hfreuse.shards import stable_shard
 from hub_stub import floored, real_models
 
@@ -81,9 +84,14 @@ def test_a_500_is_retried_and_a_count_mismatch_refused(hub, listed):
     # the history served short of its oldest commit while X-Total-Count counts it: refused
     hub.short_by[long] = 1
     k = stable_shard(long, 2)
-    with pytest.raises(FetchError, match="X-Total-Count says 150"):
+    # retried, then quarantined: the shard fails over crawl.max_failed_share, without a marker
+    with pytest.raises(InputError, match="quarantine.json"):
         crawl_first_commits(listed, marker(listed, k, 2), k, 2, hub.base_url, client=client())
     assert not marker(listed, k, 2).exists()
+    reasons = read_json(hub_raw.shard_dir(marker(listed, k, 2)) / "quarantine.json")["items"]
+    assert [r["item"] for r in reasons] == [long] and "X-Total-Count says 150" in reasons[0][
+        "reason"
+    ]
     hub.short_by.clear()
     crawl_first_commits(listed, marker(listed, k, 2), k, 2, hub.base_url, client=client())
     recs = {r["model_id"]: r for r in iter_histories([marker(listed, k, 2)])}
@@ -111,7 +119,9 @@ def test_sigkill_mid_fetch_and_rerun_give_the_identical_table(hub, listed, tmp_p
         lambda: len(hub_raw.list_parts(hub_raw.shard_dir(path))) >= 3,
     )
     assert not path.exists()
-    stored = {r["model_id"] for r in iter_histories([path])}
+    folder = hub_raw.shard_dir(path)  # a shard in progress: its parts and journal, no marker
+    journaled = Journal(folder / "journal.jsonl").records
+    stored = {r["model_id"] for r in [*hub_raw.iter_cards(folder), *journaled]}
     hub.hits.clear()
     doc = crawl_first_commits(listed, path, 0, 1, hub.base_url, client=client(), part_size=3)
     again = {r["model_id"]: r for r in iter_histories([path])}

@@ -3,7 +3,8 @@ Hub listing (their first commit is their true creation date).
 
 Resumable: the part files in the folder beside the shard marker (`history/shard-<scatter item>/`)
 are not declared outputs, so a killed shard skips the models it already stored; the marker
-`history/shard-<scatter item>.json` is written last. The token (optional) is `HF_TOKEN` or the
+`history/shard-<scatter item>.json` is written last. Histories that still fail after retries are
+quarantined (crawl.max_failed_share). The token (optional) is `HF_TOKEN` or the
 one stored by `hf auth login` (huggingface_hub.get_token()).
 """
 
@@ -14,7 +15,15 @@ from hfreuse.hub.first_commits import crawl_first_commits
 
 
 def main(
-    models, shard_manifest, shard, n_shards, endpoint, requests_per_minute, timeout, max_retries
+    models,
+    shard_manifest,
+    shard,
+    n_shards,
+    endpoint,
+    requests_per_minute,
+    timeout,
+    max_retries,
+    max_failed_share=0.0,
 ):
     crawl_first_commits(
         Path(models).parent,
@@ -23,6 +32,7 @@ def main(
         n_shards,
         endpoint=endpoint,
         pace=Pace(float(requests_per_minute), float(timeout), int(max_retries)),
+        max_failed_share=max_failed_share,
     )
 
 

@@ -98,6 +98,7 @@ rule fetch_hub_history:
         requests_per_minute=config["hub"]["requests_per_minute"],
         timeout=config["hub"]["timeout_seconds"],
         max_retries=config["hub"]["max_retries"],
+        max_failed_share=config["crawl"]["max_failed_share"],
     script:
         "../../scripts/fetch_hub_history.py"
 

@@ -464,7 +464,9 @@ class HubBridge:
     to ``client`` (pacing, budget, ``RateLimit`` and 429 handling, retries, statistics). ``api``
     is an ``HfApi`` sending no token of its own: ``client``'s headers carry it, origin-bound.
     ``check(response)`` verifies each answer (see :meth:`HttpClient.get_checked`); ``rewrite``
-    may adjust a URL before it is sent (e.g. ask for larger pages). Statuses in ``ok_statuses``
+    may adjust a URL before it is sent (e.g. ask for larger pages); ``body(response)`` gives the
+    body handed to the library (default: as served; e.g. dates the library's own parser would
+    refuse, normalised once ``check`` accepted them). Statuses in ``ok_statuses``
     go back to the library, which raises its typed errors (``RepositoryNotFoundError``, ...).
     A request to another origin than ``endpoint``, or one ``allow(url)`` rejects, is refused
     unsent: huggingface_hub 2.x makes best-effort look-ups of its own (an agent registry at
@@ -482,9 +484,10 @@ class HubBridge:
         allow: Callable[[str], bool] = lambda url: True,
         ok_statuses: tuple[int, ...] = (200, 401, 403, 404, 410, 451),
         record_after_retries: tuple[int, ...] = (),
+        body: Callable[[requests.Response], bytes] = lambda resp: resp.content,
     ) -> None:
         self.client, self.endpoint = client, endpoint.rstrip("/")
-        self.check, self.rewrite, self.allow = check, rewrite, allow
+        self.check, self.rewrite, self.allow, self.body = check, rewrite, allow, body
         self.ok_statuses, self.record_after_retries = ok_statuses, record_after_retries
         self.last: requests.Response | None = None  # the last answer handed to the library
 
@@ -517,7 +520,7 @@ class HubBridge:
                 resp = bridge.send(request.method, str(request.url))
                 headers = [(k, v) for k, v in resp.headers.items() if k.lower() not in dropped]
                 return httpx2.Response(
-                    resp.status_code, headers=headers, content=resp.content, request=request
+                    resp.status_code, headers=headers, content=bridge.body(resp), request=request
                 )
 
         self._previous = getattr(_http, "_GLOBAL_CLIENT_FACTORY", _http.default_client_factory)

@@ -165,8 +165,11 @@ def write_table(table: pa.Table, path: str | os.PathLike) -> None:
 
 
 def parse_time(value: Any, where: str) -> datetime | None:
-    """An ISO 8601 timestamp (``2023-12-03T17:50:30.047Z`` or with an offset) as an aware UTC
-    datetime; None stays None. Anything else raises InputError naming ``where``."""
+    """An ISO 8601 timestamp as an aware UTC datetime; None stays None. Every form the Hub and
+    Discourse send is accepted: ``Z`` or an offset (``+02:00``; none is read as UTC), fractional
+    seconds of any length (cut to microseconds), a ``T`` or a space between date and time
+    (``2023-12-03T17:50:30.047Z``, ``2021-05-01 10:00:00+02:00``). Anything else raises one
+    InputError naming ``where`` (the URL or file, and the field)."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -178,6 +181,12 @@ def parse_time(value: Any, where: str) -> datetime | None:
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
     return ts.astimezone(UTC)
+
+
+def utc_millis(ts: datetime) -> str:
+    """``ts`` (aware) as ``YYYY-MM-DDTHH:MM:SS.mmmZ`` in UTC (milliseconds cut, not rounded):
+    the form the Hub sends, and the one stored for commit dates."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @contextmanager

@@ -9,45 +9,78 @@ every request sent by the project's paced client (:class:`hfreuse.clients.HubBri
 asks for ``limit`` commits (:data:`COMMITS_PAGE`, the largest page the Hub serves): a history of
 up to that many commits costs one request, a longer one ``ceil(commits / limit)``.
 
-Every page is verified before its history is stored: a JSON list of commits with an ``id`` and a
-parseable ``date``; no empty page with a next link (a page may hold fewer commits than asked: the
-Hub caps the page size); and, when the Hub sends ``X-Total-Count``, the commits received must add
-up to it. An answer that fails is fetched again with the client's retries, then the crawl stops
-with a FetchError naming the URL.
+Every page is verified before its history is stored (:class:`HistoryPages`): a JSON list of
+commits with an ``id`` and an ISO 8601 ``date`` (``Z``, an offset, a space; the stored dates
+are UTC, ``...T..:..:..mmmZ``), newest first within and across pages; no next link to a page of
+the same history already served (a cycle); no empty page but a first one the server counts as
+empty (``X-Total-Count: 0``); no full page (as many commits as asked) without a next link unless
+``X-Total-Count`` vouches for it (cut short); the commits adding up to ``X-Total-Count`` when the
+Hub sends it; the oldest commit between :data:`HUB_FIRST_DAY` and the end of the listing. A page
+may hold fewer commits than asked (the Hub caps the page size). A 404 (or 401, 410) after an
+earlier page of the same history was served, and a bare 403, are retried before they are
+believed (a 404 that persists is the model's answer, a 403 is quarantined), as is a 404
+without the Hub's ``X-Error-Code`` (an HTML page, not the API). An answer that fails is fetched again with the client's retries; a history that still
+fails is quarantined (:mod:`hfreuse.crawl.quarantine`: ``quarantine.json`` beside the parts,
+retried first by the next run); the shard fails at its end, without a marker, when more than
+``crawl.max_failed_share`` of its models are quarantined.
 
 Layout (beside the README shards, same conventions)::
 
     history/shard-1-of-4.json                    completion marker (written last)
     history/shard-1-of-4/part-000001.jsonl.gz    one record per model (see below)
     history/shard-1-of-4/state.json              request counts of a shard in progress
+    history/shard-1-of-4/journal.jsonl           requests and records since the last part
+    history/shard-1-of-4/quarantine.json         histories that still failed after retries
 
 A record is ``{"model_id", "revision", "status", "error_code", "commits", "total", "pages"}``:
 ``status`` 200 with ``commits`` (``[{"id", "date"}]``, newest first as served), or the final
 status of a repository gone (404 ``RepoNotFound``, 410, anonymously 401 ``RepoNotFound``), a
 revision gone (404 ``RevisionNotFound``: the history was rewritten), a gated or disabled
 repository (403 with the Hub's ``X-Error-Code``), 451; ``status`` 0 when huggingface_hub refuses
-the model id itself. A bare 403 is retried and recorded only if it persists. Any other 401 (the
-token refused) stops the crawl at once, keeping what was fetched (a rerun resumes).
+the model id itself. Any other 401 (the token refused) stops the crawl at once, keeping what was
+fetched (a rerun resumes).
 
-A shard killed at any point resumes from its part files: models already stored are not asked
-again (a model's history is fetched in one go, so at most the model in flight is fetched twice).
+Every request is journaled before it is sent and every record once verified, as the README crawl
+does (:class:`hfreuse.crawl.journal.Journal`, :class:`hfreuse.crawl.parts.JournaledParts`): a
+shard killed at any point resumes with counts equal to the requests the server answered plus at
+most the one in flight, and fetches again at most the model in flight. A part found damaged or
+missing is moved aside and fetched again; the parse (:func:`iter_histories`) checks the parts
+against the shard marker and names ``--forcerun fetch_hub_history`` when they disagree.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from ..clients import FetchError, HttpClient, HubBridge, hub_http_error, hub_id_refused
+from ..crawl.journal import Journal
 from ..crawl.pacing import Pace, token_used
-from ..crawl.runner import ShardRun, check_stored, require_listing, start_shard
+from ..crawl.parts import JournaledParts
+from ..crawl.quarantine import (
+    CrawlStopped,
+    Quarantine,
+    check_max_failed_share,
+    quarantinable,
+    quarantine_path,
+)
+from ..crawl.runner import ShardRun, require_listing, start_shard
+from ..crawl.state import damaged, remove_stale_temps
 from ..crawl.stats import Stats
-from ..io import atomic_write_json, atomic_write_jsonl_gz, parse_time
+from ..errors import InputError
+from ..io import (
+    atomic_write_json,
+    atomic_write_jsonl_gz,
+    parse_time,
+    read_json,
+    utc_millis,
+)
 from ..shards import check_shard, stable_shard
 from . import raw as hub_raw
 from .answers import ANONYMOUS_401_CODES
@@ -59,6 +92,11 @@ COMMITS_PAGE = 1000  # commits asked for a page (the Hub serves up to 1000)
 HISTORY_PACE = Pace(450.0)  # the API bucket (about 500 requests / 5 minutes anonymous ... per IP)
 HISTORY_PART_SIZE = 200
 FINAL_STATUSES = (401, 403, 404, 410, 451)  # recorded as the model's answer (see the docstring)
+#: no commit of the Hub can be older than this (Hugging Face, the company, began in 2016; the
+#: model Hub later): an oldest commit before it is a bad answer
+HUB_FIRST_DAY = datetime(2016, 1, 1, tzinfo=UTC)
+JOURNAL = "journal.jsonl"  # request counts and records since the last part
+RULE = "fetch_hub_history"  # the rule that fetches the histories (named by recovery advice)
 
 
 class RecordParts:
@@ -126,62 +164,175 @@ def with_limit(url: str, limit: int) -> str:
     return urlunsplit(parts._replace(query=urlencode([*query, ("limit", str(limit))])))
 
 
-def _commit_problem(items: Any) -> str | None:
+def asked_limit(url: str) -> int | None:
+    """The ``limit`` (commits a page) ``url`` asks for, if it names one."""
+    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if key == "limit" and value.isdigit():
+            return int(value)
+    return None
+
+
+def listing_time(hub_dir: str | Path) -> datetime | None:
+    """When the listing ended (its manifest's ``crawl_finished_at``): no history served for it
+    can start later."""
+    doc = read_json(Path(hub_dir) / "manifest.json")
+    value = doc.get("crawl_finished_at") if isinstance(doc, dict) else None
+    return parse_time(value, f"{Path(hub_dir) / 'manifest.json'}: crawl_finished_at")
+
+
+def _commit_dates(
+    items: Any, newer: datetime | None, url: str
+) -> tuple[str | None, list[datetime]]:
+    """The problem of a page of commits (None when it is a JSON list of commits with ids and
+    ISO 8601 dates, newest first after ``newer``, the oldest of the page before), and its dates."""
     if not isinstance(items, list):
-        return f"expected a JSON list of commits, got {type(items).__name__}"
+        return f"expected a JSON list of commits, got {type(items).__name__}", []
+    dates: list[datetime] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            return f"commit {i} is not an object with a string 'id'"
+            return f"commit {i} is not an object with a string 'id'", []
         try:
-            datetime.fromisoformat(str(item.get("date")).replace("Z", "+00:00"))
-        except ValueError:
-            return f"commit {i} ({item['id']}) has no parseable 'date' ({item.get('date')!r})"
-    return None
+            when = parse_time(item.get("date"), f"GET {url}: commit {i} ({item['id']}) date")
+        except InputError:
+            when = None
+        if when is None:
+            return f"commit {i} ({item['id']}) has no ISO 8601 'date' ({item.get('date')!r})", []
+        if newer is not None and when > newer:
+            return (
+                f"commit {i} ({item['id']}) is dated {utc_millis(when)}, after the commit before "
+                f"it ({utc_millis(newer)}): the history is not newest first", []
+            )  # fmt: skip
+        dates.append(when)
+        newer = when
+    return None, dates
 
 
 class HistoryPages:
     """The pages of one model's history as they are accepted (the bridge's ``check``): a JSON
-    list of commits with ids and dates, no empty page with a next link, the commits adding up to
-    ``X-Total-Count``; a 401 refusing the token stops the crawl."""
+    list of commits with ids and ISO 8601 dates, newest first within and across pages; a next
+    link never to a page of this history already served (a cycle); no empty page but a first
+    one the server counts as empty, no full page without a next link unless ``X-Total-Count``
+    vouches for it; the commits adding up to ``X-Total-Count``; the oldest commit between
+    :data:`HUB_FIRST_DAY` and the listing (``listed_at``). A 404 after a page of the same history
+    was served, or a bare 403, is retried before it is believed; a 401 refusing the token stops
+    the crawl. :attr:`commits` are the accepted commits (dates in the stored form)."""
 
-    def __init__(self, token_used: bool) -> None:
-        self.token_used = token_used
+    def __init__(
+        self, token_used: bool, page_size: int = COMMITS_PAGE, listed_at: datetime | None = None
+    ) -> None:
+        self.token_used, self.page_size, self.listed_at = token_used, int(page_size), listed_at
         self.reset()
 
     def reset(self) -> None:
         self.pages, self.received, self.total = 0, 0, None
+        self.commits: list[dict[str, str]] = []
+        self.served: set[str] = set()
+        self.oldest: datetime | None = None
 
-    def check(self, resp: Any) -> str | None:
-        status, url = int(resp.status_code), resp.url
-        code = resp.headers.get("X-Error-Code")
+    def _status_problem(self, status: int, url: str, code: str | None) -> str | None:
         if status == 401 and (self.token_used or code not in ANONYMOUS_401_CODES):
             refused = "the token was refused" if self.token_used else "anonymous access refused"
-            raise FetchError(
+            raise CrawlStopped(
                 f"GET {url}: HTTP 401 Unauthorized ({code or 'no X-Error-Code'}): {refused}; "
                 "set or check HF_TOKEN (or `hf auth login`). Histories fetched so far are kept"
             )
         if status == 403 and not code:
             return "HTTP 403 without the Hub's X-Error-Code (its front refusing for now)"
-        if status != 200:
-            return None
+        if status in (401, 404, 410) and self.pages:
+            return (
+                f"HTTP {status} {code or ''} on page {self.pages + 1}, after {self.pages} "
+                "page(s) of the same history were served"
+            )
+        if status == 404 and not code:
+            return "HTTP 404 without the Hub's X-Error-Code (not the API's answer for a repository)"
+        return None
+
+    def check(self, resp: Any) -> str | None:
+        status, url = int(resp.status_code), resp.url
+        problem = self._status_problem(status, url, resp.headers.get("X-Error-Code"))
+        if problem or status != 200:
+            return problem
         try:
             items = resp.json()
         except ValueError as exc:
             return f"{len(resp.content)} bytes that do not parse as JSON ({exc})"
-        problem = _commit_problem(items)
+        problem, dates = _commit_dates(items, self.oldest, url)
+        next_url = resp.links.get("next", {}).get("url")
+        header = resp.headers.get("X-Total-Count")
+        total = int(header) if header is not None and header.isdigit() else None
+        problem = problem or self._page_problem(url, len(items), next_url, total)
+        if problem is None and next_url is None and dates:
+            problem = self._oldest_problem(dates[-1])
         if problem:
             return problem
-        next_url = resp.links.get("next", {}).get("url")
-        if next_url and not items:
-            return f"no commits but a next link ({next_url})"
-        total = resp.headers.get("X-Total-Count")
-        if total is not None and total.isdigit():
-            if self.total is not None and int(total) != self.total:
-                return f"X-Total-Count {total} differs from the first page's {self.total}"
-            self.total = int(total)
+        self.served.add(url)
         self.pages += 1
         self.received += len(items)
+        self.total = total if total is not None else self.total
+        self.oldest = dates[-1] if dates else self.oldest
+        self.commits += [
+            {"id": c["id"], "date": utc_millis(d)} for c, d in zip(items, dates, strict=True)
+        ]
         return None
+
+    def _page_problem(
+        self, url: str, count: int, next_url: str | None, total: int | None
+    ) -> str | None:
+        if next_url and with_limit(next_url, self.page_size) in self.served | {url}:
+            return f"the next link {next_url} points to a page of this history already served"
+        if total is not None and self.total is not None and total != self.total:
+            return f"X-Total-Count {total} differs from the first page's {self.total}"
+        if count == 0 and next_url:
+            return f"no commits but a next link ({next_url})"
+        if count == 0 and (self.pages or total != 0):
+            return (
+                f"an empty page after {self.received} commits: the history is cut short"
+                if self.pages
+                else "no commits (a repository has at least its initial commit)"
+            )
+        if next_url:
+            return None
+        full = asked_limit(url) or self.page_size  # a page as long as asked
+        known = total if total is not None else self.total
+        if known is None and count >= full:
+            return (
+                f"a full page ({count} commits) without a next link and no X-Total-Count: "
+                "the history is cut short"
+            )
+        if known is not None and self.received + count != known:
+            return (
+                f"{self.received + count} commits over {self.pages + 1} pages but "
+                f"X-Total-Count says {known}: the history is cut short"
+            )
+        return None
+
+    def _oldest_problem(self, oldest: datetime) -> str | None:
+        latest = self.listed_at or datetime.now(UTC)
+        if HUB_FIRST_DAY <= oldest <= latest:
+            return None
+        bound = (
+            f"before the Hub's first day ({utc_millis(HUB_FIRST_DAY)})"
+            if oldest < HUB_FIRST_DAY
+            else f"after the listing ({utc_millis(latest)})"
+        )
+        return f"the oldest commit is dated {utc_millis(oldest)}, {bound}"
+
+    def library_body(self, resp: Any) -> bytes:
+        """The body handed to huggingface_hub: an accepted page with its dates in the one form
+        the library parses (it refuses offsets and a space); any other answer as served."""
+        if int(resp.status_code) != 200:
+            return resp.content
+        items = resp.json()
+        for item in items:
+            when = parse_time(item["date"], f"GET {resp.url}: commit date")
+            item["date"] = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            # fields the library reads and the crawl does not store: never a KeyError there
+            authors = item.get("authors") if isinstance(item.get("authors"), list) else []
+            item["authors"] = [a for a in authors if isinstance(a, dict) and "user" in a]
+            item.setdefault("title", "")
+            item.setdefault("message", "")
+            item.pop("formatted", None)
+        return json.dumps(items).encode("utf-8")
 
 
 def _fetch_history(
@@ -203,40 +354,59 @@ def _fetch_history(
             return rec | {"status": 0, "error_code": "InvalidRepoId", "commits": None,
                           "total": None, "pages": 0}  # fmt: skip
         raise
-    if hist.total is not None and hist.total != len(commits):
+    if [c.commit_id for c in commits] != [c["id"] for c in hist.commits]:
         url = bridge.last.url if bridge.last is not None else model_id
-        raise FetchError(
-            f"GET {url}: the history of {model_id} has {len(commits)} commits over "
-            f"{hist.pages} pages but X-Total-Count says {hist.total}; listing not complete"
-        )
+        raise FetchError(f"GET {url}: the commits of {model_id} differ from the pages accepted")
     rec["status"] = 200
-    rec["commits"] = [
-        {"id": c.commit_id, "date": c.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}
-        for c in commits
-    ]
+    rec["commits"] = list(hist.commits)
     return rec | {"total": hist.total, "pages": hist.pages}
 
 
 def iter_histories(markers: list[str | Path]) -> Iterator[dict[str, Any]]:
-    """The history records of the given shards (their markers)."""
+    """The history records of the given shards (their markers), each shard checked against its
+    marker (models and part files); a damaged or missing part is an error naming the file and
+    the rule that fetches it again."""
     for marker in markers:
-        yield from hub_raw.iter_cards(hub_raw.shard_dir(marker))
+        folder = hub_raw.shard_dir(marker)
+        doc = read_json(marker)
+        expected = int(doc["models"]) - len(doc.get("quarantined") or [])
+        parts, records = hub_raw.list_parts(folder), []
+        for part in parts:
+            try:
+                records += hub_raw.read_part(part)
+            except InputError as exc:
+                raise damaged(part, exc, RULE) from exc
+        listed_parts = doc.get("parts", len(parts))  # a demo marker does not list its parts
+        if len(records) != expected or len(parts) != int(listed_parts):
+            raise InputError(
+                f"{folder}: holds {len(records)} histories in {len(parts)} part files, but its "
+                f"marker {marker} lists {expected} in {listed_parts}: a part file is missing or "
+                f"was replaced. Recover it by rerunning its crawl: `snakemake --forcerun {RULE}` "
+                "with the same configuration (it fetches the missing histories again)"
+            )
+        yield from records
 
 
 def history_bridge(
-    client: HttpClient, endpoint: str, page_size: int = COMMITS_PAGE
+    client: HttpClient,
+    endpoint: str,
+    page_size: int = COMMITS_PAGE,
+    listed_at: datetime | None = None,
 ) -> tuple[HubBridge, HistoryPages]:
     """The bridge that runs ``HfApi.list_repo_commits`` through ``client``: commit requests only,
-    ``page_size`` commits a page, every page verified (:class:`HistoryPages`), a bare 403 that
-    persists handed to the library as the model's answer."""
-    hist = HistoryPages(token_used(client))
+    ``page_size`` commits a page, every page verified (:class:`HistoryPages`; ``listed_at``: the
+    listing's time, else now), the library handed dates it can parse. A bare 403 that persists
+    is a FetchError (quarantined by the crawl), not the model's answer; a 404 retried by the
+    check is believed once it persists."""
+    hist = HistoryPages(token_used(client), page_size, listed_at)
     bridge = HubBridge(
         client,
         endpoint,
         check=hist.check,
         rewrite=lambda url: with_limit(url, int(page_size)),
         allow=commits_request,
-        record_after_retries=(403,),
+        body=hist.library_body,
+        record_after_retries=(404,),  # a 404 retried (see HistoryPages), then believed
     )
     return bridge, hist
 
@@ -254,11 +424,15 @@ def crawl_first_commits(
     part_size: int = HISTORY_PART_SIZE,
     snapshot: str | None = None,
     progress_every: float = 10.0,
+    max_failed_share: float = 0.0,
 ) -> dict[str, Any]:
     """Fetch the commit histories of the floored models of shard ``shard`` (0-based) of
-    ``n_shards``; returns the shard marker (written last, beside the part folder)."""
+    ``n_shards``; returns the shard marker (written last, beside the part folder). A history that
+    still fails after the retries is quarantined; when more than ``max_failed_share`` of the
+    shard's models are quarantined at the end, the shard fails without a marker."""
     hub_dir, marker_path = Path(hub_dir), Path(marker)
     check_shard("history", shard, n_shards)
+    max_failed_share = check_max_failed_share(max_failed_share)
     require_listing(hub_dir)
     folder = hub_raw.shard_dir(marker_path)
     query = {"endpoint": endpoint.rstrip("/"), "shard": shard, "shards": n_shards,
@@ -266,33 +440,77 @@ def crawl_first_commits(
     run = start_shard(f"history shard {shard + 1} of {n_shards}", folder, query, client, pace)
     revisions = floored_revisions(hub_dir)
     mine = shard_floored(revisions, shard, n_shards)
-    parts = RecordParts(folder, run.state, run.client, part_size)
-    check_stored(folder, parts.done, mine, "histories")
-    todo = [m for m in mine if m not in parts.done]
-    log.info("%s: %d of %d floored models, %d already stored, %d to fetch",
-             run.label, len(mine), len(revisions), len(parts.done), len(todo))  # fmt: skip
-    progress = run.progress(len(mine), len(parts.done), progress_every)
-    bridge, hist = history_bridge(run.client, endpoint, page_size)
-    with bridge as api:
-        run.loop(todo, lambda m: parts.add(_fetch_history(bridge, api, hist, m, revisions[m])),
-                 progress, keep=parts.flush)  # fmt: skip
-    run.mark_finished()
-    parts.flush()
-    return _finish(run, parts, hub_dir, marker_path, snapshot, query, len(revisions), mine)
+    parts, quarantine, todo = _resume(run, marker_path, mine, part_size)
+    log.info("%s: %d of %d floored models, %d already stored, %d to fetch (%d quarantined by an "
+             "earlier run, retried first)", run.label, len(mine), len(revisions), len(parts.kept),
+             len(todo), len(quarantine))  # fmt: skip
+    progress = run.progress(len(mine), len(parts.kept), progress_every)
+    bridge, hist = history_bridge(run.client, endpoint, page_size, listing_time(hub_dir))
+
+    def step(model_id: str) -> None:
+        try:
+            rec = _fetch_history(bridge, api, hist, model_id, revisions[model_id])
+        except FetchError as exc:
+            if not quarantinable(exc):
+                raise
+            url = with_limit(f"{query['endpoint']}/api/models/{model_id}/commits/"
+                             f"{quote(revisions[model_id], safe='')}", int(page_size))  # fmt: skip
+            quarantine.add(model_id, url, exc)
+        else:
+            parts.add(rec)
+            quarantine.succeeded()
+            if quarantine.discard([model_id]):
+                quarantine.save()
+
+    with parts.journal.recording(run.client, run.state["stats"]), bridge as api:
+        run.loop(todo, step, progress, keep=parts.save)
+        run.mark_finished()
+        parts.flush()
+    return _finish(run, parts, quarantine, hub_dir, marker_path, snapshot, query,
+                   len(revisions), max_failed_share)  # fmt: skip
+
+
+def _resume(
+    run: ShardRun, marker_path: Path, mine: list[str], part_size: int
+) -> tuple[JournaledParts, Quarantine, list[str]]:
+    """The shard's parts (resumed from the part files and the journal; a damaged part moved
+    aside), its quarantine, and the models to fetch: those quarantined by an earlier run first,
+    then the rest in shard order."""
+    journal = Journal(run.folder / JOURNAL)
+    run.state["stats"] = journal.resumed_stats(run.state["stats"])
+    remove_stale_temps(run.folder)
+    remove_stale_temps(marker_path.parent, marker_path.name)
+    parts = JournaledParts(
+        run.folder, run.state_path, run.state, mine, part_size, journal, "histories"
+    )
+    quarantine = Quarantine(quarantine_path(run.folder))
+    wanted = set(mine)
+    if quarantine.discard([m for m in quarantine.ids() if m in parts.kept or m not in wanted]):
+        quarantine.save()
+    todo = [m for m in quarantine.ids() if m not in parts.kept]
+    todo += [m for m in mine if m not in parts.kept and m not in quarantine]
+    return parts, quarantine, todo
 
 
 def _finish(
     run: ShardRun,
-    parts: RecordParts,
+    parts: JournaledParts,
+    quarantine: Quarantine,
     hub_dir: Path,
     marker_path: Path,
     snapshot: str | None,
     query: dict[str, Any],
     floored: int,
-    mine: list[str],
+    max_failed_share: float,
 ) -> dict[str, Any]:
-    """Write the shard's marker (last); returns it."""
-    statuses = Counter(str(parts.done[m]) for m in mine)
+    """Check the shard is complete (within ``max_failed_share``), then write its marker (last);
+    returns it."""
+    mine, done = parts.mine, parts.done
+    missing = [m for m in mine if m not in done and m not in quarantine]
+    if missing:  # cannot happen unless the part files changed under the crawl
+        raise InputError(f"{run.folder}: {len(missing)} histories missing after the crawl")
+    quarantine.check_share(len(mine), max_failed_share, f"{run.label}: histories")
+    statuses = Counter(str(done[m]) for m in mine if m in done)
     fields = {
         "shard": query["shard"],
         "shards": query["shards"],
@@ -303,6 +521,8 @@ def _finish(
         "history_statuses": dict(sorted(statuses.items())),
         "parts": len(hub_raw.list_parts(run.folder)),
     }
+    if len(quarantine):
+        fields["quarantined"] = sorted(quarantine.ids())
     doc = run.finish(marker_path, hub_dir, snapshot, fields, "requests_per_minute")
     log.info(
         "%s complete: %d models (%s), %d requests over %d run(s)",
