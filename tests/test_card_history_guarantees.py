@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 
 import pytest
-from crawl_support import client
+from crawl_support import client, run_until
 from hfreuse.crawl.quarantine import STREAK_LIMIT, CrawlStopped
 from hfreuse.errors import InputError
 from hfreuse.hub import raw as hub_raw
@@ -61,6 +62,10 @@ def records(listed, name: str) -> list[dict]:
 
 def with_length(hub, sample, n: int) -> str:
     return next(m for m in sample if len(hub.histories[m]) == n)
+
+
+def models_asked(hub) -> set[str]:
+    return {h.key[0] if isinstance(h.key, tuple) else h.key for h in hub.hits}
 
 
 def reasons(listed, name: str) -> list[str]:
@@ -210,13 +215,48 @@ def test_requests_and_records_are_journaled_across_a_stop(hub, listed, sample):
     served = len(hub.hits)
     hub.hits.clear()
     doc = crawl(hub, listed, "ch", part_size=5)
-    asked = {h.key[0] if isinstance(h.key, tuple) else h.key for h in hub.hits}
-    assert not asked & kept  # none of them asked again
+    assert not models_asked(hub) & kept  # none of them asked again
     assert doc["stats"]["requests"] == served + len(hub.hits)  # recorded = served, exactly
     crawl(hub, listed, "clean", part_size=5)
     assert records(listed, "ch") == records(listed, "clean")
     parts = lambda name: [p.name for p in hub_raw.list_parts(listed / name)]  # noqa: E731
     assert parts("ch") == parts("clean")
+
+
+KILL_SCRIPT = """
+import sys
+from hfreuse.clients import HttpClient
+from hfreuse.hub.card_history import crawl_card_history
+crawl_card_history(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+                   client=HttpClient(1200.0), part_size=5)
+"""
+
+
+def test_sigkill_loses_at_most_the_model_in_flight_and_no_request(hub, listed, sample):
+    manifest = listed / "ch" / "manifest.json"
+    journal = listed / "ch" / "journal.jsonl"
+
+    def journaled() -> list[str]:
+        if not journal.exists():
+            return []
+        lines = [json.loads(x) for x in journal.read_bytes().split(b"\n")[:-1]]
+        return [e["record"]["model_id"] for e in lines if e["event"] == "record"]
+
+    stored = lambda: {r["model_id"] for r in iter_card_history(manifest)}  # noqa: E731
+    cmd = [sys.executable, "-c", KILL_SCRIPT, str(listed), str(manifest), hub.base_url]
+    run_until([*cmd, str(N), str(SEED)], lambda: len(stored()) >= 5 and len(journaled()) >= 2)
+    assert not manifest.exists()
+    kept = stored() | set(journaled())
+    served, before = len(hub.hits), models_asked(hub)
+    hub.hits.clear()
+    doc = crawl(hub, listed, "ch", part_size=5)
+    asked = models_asked(hub)
+    assert not asked & kept  # what was stored or journaled is not asked again
+    assert len(asked & before) <= 1  # at most the model in flight is asked twice
+    recorded = doc["stats"]["requests"]
+    assert served + len(hub.hits) <= recorded <= served + len(hub.hits) + 1  # +1: in flight
+    crawl(hub, listed, "clean", part_size=5)
+    assert records(listed, "ch") == records(listed, "clean")
 
 
 # --- 4. damaged files --------------------------------------------------------------------------
@@ -262,3 +302,27 @@ def test_parse_refuses_a_part_altered_to_other_statuses(hub, listed, sample):
     part.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in recs).encode()))
     with pytest.raises(InputError, match="statuses"):
         read_card_history(listed / "ch" / "manifest.json")
+
+
+def test_entry_scripts_pass_the_share_and_check_the_counts(hub, listed, sample, tmp_path):
+    import fetch_hub_card_history
+    import pandas as pd
+    import parse_card_history
+
+    hub.faults[("commits", (sample[4], 0))] = [BARE_403] * 10  # quarantined, within the share
+    manifest = listed / "ch" / "manifest.json"
+    settings = {"size": N, "seed": SEED, "confidence": 0.95, "margin": 0.045, "proportion": 0.5}
+    fetch_hub_card_history.main(
+        models=str(listed / "manifest.json"), manifest=str(manifest), endpoint=hub.base_url,
+        sample=settings, requests_per_minute=60000, timeout=10, max_retries=1,
+        max_failed_share=0.1,
+    )  # fmt: skip
+    assert json.loads(manifest.read_text())["quarantined"] == [sample[4]]
+    models = tmp_path / "models.parquet"
+    pd.DataFrame({"model_id": sample, "has_card_data": [True] * N}).to_parquet(models)
+    table = tmp_path / "card_history.parquet"
+    parse_card_history.main(manifest=str(manifest), models=str(models), card_history=str(table))
+    assert len(pd.read_parquet(table)) == N - 1
+    hub_raw.list_parts(listed / "ch")[0].unlink()
+    with pytest.raises(InputError, match="--forcerun fetch_hub_card_history"):
+        parse_card_history.main(manifest=str(manifest), models=str(models), card_history=str(table))

@@ -129,7 +129,10 @@ class CardPages:
             problem = self.hist.check(resp)
         except CrawlStopped:
             raise
-        except FetchError as exc:  # a check raises only to stop the crawl (a refused token)
+        except FetchError as exc:
+            if status != 401:
+                raise
+            # a refused token refuses every model: the crawl stops, nothing is quarantined
             raise CrawlStopped(str(exc), status=status) from exc
         if problem is None and status == 200:
             self.seen.add(url)
