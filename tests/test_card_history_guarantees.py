@@ -326,3 +326,18 @@ def test_entry_scripts_pass_the_share_and_check_the_counts(hub, listed, sample, 
     hub_raw.list_parts(listed / "ch")[0].unlink()
     with pytest.raises(InputError, match="--forcerun fetch_hub_card_history"):
         parse_card_history.main(manifest=str(manifest), models=str(models), card_history=str(table))
+
+
+def test_demo_card_history_passes_the_count_check(tmp_path):
+    from hfreuse.hub.demo import generate_hub_snapshot
+
+    hub_dir = tmp_path / "hub"
+    manifest = hub_dir / "card_history" / "manifest.json"
+    settings = {"size": 600, "seed": 3, "confidence": 0.95, "margin": 0.045, "proportion": 0.5}
+    generate_hub_snapshot(hub_dir, seed=7, n_models=3000, page_size=500,
+                          card_markers=[hub_dir / "cards" / "shard-1-of-1.json"],
+                          card_history=(manifest, settings))  # fmt: skip
+    assert len(read_card_history(manifest)) == json.loads(manifest.read_text())["sample"] > 500
+    hub_raw.list_parts(manifest.parent)[0].unlink()
+    with pytest.raises(InputError, match="generate_demo"):
+        read_card_history(manifest)
