@@ -150,6 +150,18 @@ def test_probe_answering_another_commit_persistently_is_quarantined(hub, listed,
     assert "X-Repo-Commit" in reasons(listed, "ch")[0]
 
 
+def test_probe_answering_404_where_the_readme_was_is_caught_by_the_confirming_probe(
+    hub, listed, sample
+):
+    model = with_length(hub, sample, 150)
+    hub.readme_from[model] = 1  # the first probe (commit 74) finds it
+    crawl(hub, listed, "clean")
+    hub.fail_once("card", model, 404, {"X-Error-Code": "EntryNotFound"}, b"Entry not found")
+    crawl(hub, listed, "ch")  # without the confirmation, first_index 75 here
+    assert records(listed, "ch") == records(listed, "clean")
+    assert next(r for r in records(listed, "ch") if r["model_id"] == model)["first_index"] == 1
+
+
 def test_listed_readme_answering_404_once_is_asked_again(hub, listed, sample):
     crawl(hub, listed, "clean")
     model = with_length(hub, sample, 1)  # its one probe is the listed revision

@@ -18,7 +18,10 @@ like the README fetch, and it must name the commit it served: ``X-Repo-Commit`` 
 the body hashing to its ``ETag``) or 404 ``EntryNotFound`` (not there yet); any other answer is
 retried with the client's backoff. The probes are verified as a sequence: the listing says
 README.md is at the listed revision (the newest commit), so a 404 there is asked again (the
-retries) before it is believed (recorded as no README found).
+retries) before it is believed (recorded as no README found); and a bisection that ends at
+commit f > 0 asks commit f - 1 again: a single wrong answer anywhere in the bisection ends at its
+boundary (a 200 wrongly at f, which a 200 must name, or a 404 wrongly at f - 1, which the
+confirming probe contradicts), so a contradiction is bisected again, then quarantined.
 
 Failures. A model whose history or probe still fails after the retries (a bare 403 that
 persists, an answer failing verification, a reset, a final 5xx) is quarantined
@@ -187,8 +190,30 @@ def _probe(client: HttpClient, endpoint: str, model_id: str, commit: str, listed
 
 
 def first_readme(client: HttpClient, endpoint: str, model_id: str, commits: list[str]) -> dict:
-    """Bisect ``commits`` (oldest first) for the first holding README.md (see the module
-    docstring): ``first_index`` (None when even the newest has none), its text, the probes."""
+    """The first of ``commits`` (oldest first) holding README.md, by bisection, confirmed (see
+    the module docstring): ``first_index`` (None when even the newest has none), its text, the
+    probes of the bisection. A bisection contradicted by its confirming probe is done again (up
+    to :data:`HISTORY_TRIES` times), then FetchError."""
+    for attempt in range(1, HISTORY_TRIES + 1):
+        found = _bisect(client, endpoint, model_id, commits)
+        first = found["first_index"]
+        if not first:  # None (no README found) or 0 (no commit before it)
+            return found
+        before = _probe(client, endpoint, model_id, commits[first - 1], False)
+        if before.status_code == 404:
+            return found
+        log.warning("%s: README.md at commit %d of %d answered HTTP %d, after HTTP 404 (try %d "
+                    "of %d)", model_id, first - 1, len(commits), before.status_code, attempt,
+                    HISTORY_TRIES)  # fmt: skip
+    url = hub_file_url(endpoint, model_id, "README.md", commits[first - 1])
+    raise FetchError(
+        f"GET {url}: README.md answered 404 there during the bisection, then HTTP "
+        f"{before.status_code} (after {HISTORY_TRIES} tries): the probes contradict each other"
+    )
+
+
+def _bisect(client: HttpClient, endpoint: str, model_id: str, commits: list[str]) -> dict:
+    """One bisection of ``commits`` for the first holding README.md."""
     lo, hi, probes, text, found = 0, len(commits) - 1, 0, None, None
     newest = len(commits) - 1
     while lo < hi:
