@@ -179,6 +179,15 @@ def test_html_404_on_page_2_of_a_history_is_retried(hub, listed, sample):
     assert records(listed, "ch") == records(listed, "clean")
 
 
+def test_html_404_on_page_1_is_retried_not_taken_as_the_model_gone(hub, listed, sample):
+    crawl(hub, listed, "clean")
+    hub.fail_once(
+        "commits", (sample[3], 0), 404, {"Content-Type": "text/html"}, b"<html>404</html>"
+    )
+    crawl(hub, listed, "ch")
+    assert records(listed, "ch") == records(listed, "clean")
+
+
 def test_next_link_repeating_a_page_once_does_not_duplicate_commits(hub, listed, sample):
     crawl(hub, listed, "clean")
     model = with_length(hub, sample, 150)

@@ -110,7 +110,8 @@ class CardPages:
     :class:`~hfreuse.hub.first_commits.HistoryPages` accepts (whose error meaning "stop" stops
     the crawl, never quarantines a model), no next link back to a page already served (a Link
     cycle), no error answer once a page of the same history was served (a one-off 404 after
-    page 1 is not the model's answer)."""
+    page 1 is not the model's answer), no 404 without the Hub's ``X-Error-Code`` (an HTML error
+    page, not the Hub saying the repository or revision is gone)."""
 
     def __init__(self, hist: HistoryPages) -> None:
         self.hist = hist
@@ -125,6 +126,8 @@ class CardPages:
         served = self.hist.pages
         if served and status != 200:
             return f"HTTP {status} after {served} page(s) of the same history were served"
+        if status == 404 and not resp.headers.get("X-Error-Code"):
+            return "HTTP 404 without the Hub's X-Error-Code (not its answer about the model)"
         next_url = resp.links.get("next", {}).get("url") if status == 200 else None
         if next_url and (next_url in self.seen or next_url == url):
             return f"its next link {next_url} repeats a page already served"
