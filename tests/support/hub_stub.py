@@ -140,6 +140,11 @@ class StubHub:
     # readme_then[model] as its text until the newest commit (which has the current card)
     readme_from: dict[str, int] = field(default_factory=dict)
     readme_then: dict[str, str] = field(default_factory=dict)
+    # every request of a kind ("card", "commits") answered with this (status, headers, body)
+    always: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    # the next link of commit page (model, page): the page numbers (None: no link) it points to,
+    # one taken each time the page is served (then the true link)
+    commit_links: dict[tuple[str, int], list[int | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pages: dict[str, int] = field(default_factory=dict)
 
@@ -165,6 +170,9 @@ class StubHub:
         queue = self.faults.get((kind, key))
         if queue:
             status, headers, body = queue.pop(0)
+            return Response(body, status=status, headers=headers)
+        if kind in self.always:
+            status, headers, body = self.always[kind]
             return Response(body, status=status, headers=headers)
         return None
 
@@ -281,9 +289,13 @@ class StubHub:
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if self.total_count:
             headers["X-Total-Count"] = total
-        if (page + 1) * limit < len(history):
+        links = self.commit_links.get(key)
+        next_page = page + 1 if (page + 1) * limit < len(history) else None
+        if links:
+            next_page = links.pop(0)
+        if next_page is not None:
             query = [(k, v) for k, v in request.args.items(multi=True) if k != "p"]
-            query.append(("p", str(page + 1)))
+            query += [("p", str(next_page))] if next_page else []
             url = f"{self.base_url}{request.path}?{urlencode(query)}"
             headers["Link"] = f'<{url}>; rel="next"'
         return self._log("commits", key, request, Response(json.dumps(chunk), headers=headers))

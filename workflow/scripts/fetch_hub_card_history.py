@@ -1,5 +1,8 @@
 """Fetch the card history of a seeded sample of the crawled models with a README: the commit
-where README.md first appeared and the README then (resumable; the manifest written last)."""
+where README.md first appeared and the README then (resumable, journaled; the manifest written
+last). A model that still fails after the retries is quarantined (`card_history/quarantine.json`,
+retried first by the next run); the job fails at its end when the quarantined share of the
+sample is above crawl.max_failed_share."""
 
 from pathlib import Path
 
@@ -7,7 +10,16 @@ from hfreuse.crawl.pacing import Pace
 from hfreuse.hub.card_history import crawl_card_history
 
 
-def main(models, manifest, endpoint, sample, requests_per_minute, timeout, max_retries):
+def main(
+    models,
+    manifest,
+    endpoint,
+    sample,
+    requests_per_minute,
+    timeout,
+    max_retries,
+    max_failed_share=0.0,
+):
     crawl_card_history(
         Path(models).parent,
         manifest,
@@ -18,6 +30,7 @@ def main(models, manifest, endpoint, sample, requests_per_minute, timeout, max_r
         margin=sample["margin"],
         proportion=sample["proportion"],
         pace=Pace(float(requests_per_minute), float(timeout), int(max_retries)),
+        max_failed_share=max_failed_share,
     )
 
 

@@ -105,7 +105,8 @@ rule fetch_hub_history:
 
 rule fetch_hub_card_history:
     """For a seeded sample of the models with a README: the commit where README.md first
-    appeared (bisection over the history) and the README then, resumably, paced."""
+    appeared (bisection over the history) and the README then, resumably, paced; models that
+    still fail after retries are quarantined (crawl.max_failed_share)."""
     input:
         models="resources/raw/{snapshot}/hub/manifest.json",
     output:
@@ -130,6 +131,7 @@ rule fetch_hub_card_history:
         requests_per_minute=config["hub"]["requests_per_minute"],
         timeout=config["hub"]["timeout_seconds"],
         max_retries=config["hub"]["max_retries"],
+        max_failed_share=config["crawl"]["max_failed_share"],
     script:
         "../../scripts/fetch_hub_card_history.py"
 

@@ -3,18 +3,41 @@ had YAML card data then (the study's "has card data" is today's card, not the ca
 
 For a seeded random sample of the listed models that have a README (:func:`sample_models`),
 :func:`crawl_card_history` fetches the commit history at the listed revision (as
-:mod:`hfreuse.hub.first_commits` does: ``HfApi.list_repo_commits`` behind the paced client) and then
-finds the oldest commit whose tree holds README.md by bisection over the history, each probe a
-``GET`` of README.md at that commit (``huggingface_hub.hf_hub_url``): 200 (the text, verified like
-the README fetch: ETag = git blob id, ``X-Repo-Commit`` = the commit) or 404 (not there yet).
-A history of n commits costs one commit page (up to 1,000 commits) and about log2(n) + 1 README
-resolves. Bisection assumes README.md stays once added (a README deleted and added again is found
-at its last addition).
+:mod:`hfreuse.hub.first_commits` does: ``HfApi.list_repo_commits`` behind the paced client, each
+page verified by its :class:`~hfreuse.hub.first_commits.HistoryPages`) and then finds the oldest
+commit whose tree holds README.md by bisection over the history, each probe a ``GET`` of
+README.md at that commit (``huggingface_hub.hf_hub_url``). A history of n commits costs one
+commit page (up to 1,000 commits) and about log2(n) + 1 README resolves. Bisection assumes
+README.md stays once added (a README deleted and added again is found at its last addition).
+
+Verification. A history is accepted when its pages are (:class:`CardPages`: no next link back to
+a page already served, no error answer after a page of the same history was served) and, as a
+whole, its commits are distinct and add up to ``X-Total-Count`` when the Hub sends it (else it
+is fetched again, up to :data:`HISTORY_TRIES` times). A probe answers 200 (the text, verified
+like the README fetch, and it must name the commit it served: ``X-Repo-Commit`` = the commit,
+the body hashing to its ``ETag``) or 404 ``EntryNotFound`` (not there yet); any other answer is
+retried with the client's backoff. The probes are verified as a sequence: the listing says
+README.md is at the listed revision (the newest commit), so a 404 there is asked again (the
+retries) before it is believed (recorded as no README found); and a bisection that ends at
+commit f > 0 asks commit f - 1 again: a single wrong answer anywhere in the bisection ends at its
+boundary (a 200 wrongly at f, which a 200 must name, or a 404 wrongly at f - 1, which the
+confirming probe contradicts), so a contradiction is bisected again, then quarantined.
+
+Failures. A model whose history or probe still fails after the retries (a bare 403 that
+persists, an answer failing verification, a reset, a final 5xx) is quarantined
+(:mod:`hfreuse.crawl.quarantine`: ``card_history/quarantine.json``, not stored, retried first
+by the next run), and the crawl goes on; the crawl fails at its end, naming the quarantine file,
+when more than ``crawl.max_failed_share`` of the sample is quarantined, and the streak guard
+stops it early when every model fails. A refused token stops it at once.
 
 Layout: ``card_history/manifest.json`` (written last), ``card_history/part-*.jsonl.gz`` (one
 record per model: ``model_id, revision, status, error_code, commits, first_index, first_commit,
-first_date, probes, text``), ``card_history/state.json`` (request counts). Resumable: stored
-models are not asked again.
+first_date, probes, text``), ``card_history/state.json`` (request counts),
+``card_history/journal.jsonl`` (requests and records since the last part:
+:class:`~hfreuse.crawl.journal.Journal`, :class:`~hfreuse.crawl.parts.JournaledParts`).
+Resumable: stored (or journaled) models are not asked again, so a kill costs at most the model in
+flight; a damaged part is moved aside and its models fetched again. :func:`read_card_history`
+checks the records against the manifest's counts.
 """
 
 from __future__ import annotations
@@ -27,16 +50,34 @@ from typing import Any
 
 import numpy as np
 
-from ..clients import HttpClient, hub_file_url, hub_http_error
+from ..clients import FetchError, HttpClient, hub_file_url, hub_http_error
+from ..crawl.journal import Journal
 from ..crawl.pacing import Pace, token_used
-from ..crawl.runner import check_stored, require_listing, start_shard
+from ..crawl.parts import JournaledParts
+from ..crawl.quarantine import (
+    CrawlStopped,
+    Quarantine,
+    check_max_failed_share,
+    quarantinable,
+    quarantine_path,
+)
+from ..crawl.runner import ShardRun, require_listing, start_shard
+from ..crawl.state import damaged, remove_stale_temps
+from ..errors import InputError
+from ..io import read_json
 from . import raw as hub_raw
 from .answers import card_answer_problem, decode_text
 from .carddata import has_card_data
 from .cards import CARD_PACE, readme_revisions
-from .first_commits import FINAL_STATUSES, RecordParts, history_bridge
+from .first_commits import FINAL_STATUSES, HistoryPages, history_bridge
 
 log = logging.getLogger(__name__)
+
+RULE = "fetch_hub_card_history"  # the rule that writes (and recovers) the card-history files
+JOURNAL = "journal.jsonl"
+PART_SIZE = 100
+HISTORY_TRIES = 3  # a history that fails as a whole (total, duplicates) is fetched this often
+PROBE_STATUSES = (200, *FINAL_STATUSES)
 
 
 def sample_size(population: int, size: int | None, confidence: float, margin: float,
@@ -59,25 +100,128 @@ def sample_models(model_ids: list[str], n: int, seed: int) -> list[str]:
     return sorted(ids[i] for i in pick)
 
 
-def _probe(client: HttpClient, endpoint: str, model_id: str, commit: str) -> Any:
-    """README.md at ``commit``: the verified answer (200, 404 or a final status)."""
+def history_url(endpoint: str, model_id: str, revision: str) -> str:
+    """The first commit page of a model's history (the URL a quarantined model is listed with)."""
+    return f"{endpoint.rstrip('/')}/api/models/{model_id}/commits/{revision}"
+
+
+class CardPages:
+    """The pages of one model's history as the card history accepts them: those
+    :class:`~hfreuse.hub.first_commits.HistoryPages` accepts (whose error meaning "stop" stops
+    the crawl, never quarantines a model), no next link back to a page already served (a Link
+    cycle), no error answer once a page of the same history was served (a one-off 404 after
+    page 1 is not the model's answer), no 404 without the Hub's ``X-Error-Code`` (an HTML error
+    page, not the Hub saying the repository or revision is gone)."""
+
+    def __init__(self, hist: HistoryPages) -> None:
+        self.hist = hist
+        self.seen: set[str] = set()
+
+    def reset(self) -> None:
+        self.hist.reset()
+        self.seen = set()
+
+    def check(self, resp: Any) -> str | None:
+        status, url = int(resp.status_code), resp.url
+        served = self.hist.pages
+        if served and status != 200:
+            return f"HTTP {status} after {served} page(s) of the same history were served"
+        if status == 404 and not resp.headers.get("X-Error-Code"):
+            return "HTTP 404 without the Hub's X-Error-Code (not its answer about the model)"
+        next_url = resp.links.get("next", {}).get("url") if status == 200 else None
+        if next_url and (next_url in self.seen or next_url == url):
+            return f"its next link {next_url} repeats a page already served"
+        try:
+            problem = self.hist.check(resp)
+        except CrawlStopped:
+            raise
+        except FetchError as exc:
+            if status != 401:
+                raise
+            # a refused token refuses every model: the crawl stops, nothing is quarantined
+            raise CrawlStopped(str(exc), status=status) from exc
+        if problem is None and status == 200:
+            self.seen.add(url)
+        return problem
+
+
+def _commits(api: Any, pages: CardPages, model_id: str, revision: str, url: str) -> list[Any]:
+    """The verified history of a model, newest first (see the module docstring)."""
+    for attempt in range(1, HISTORY_TRIES + 1):
+        pages.reset()
+        commits = api.list_repo_commits(model_id, revision=revision)
+        ids = [c.commit_id for c in commits]
+        total = pages.hist.total
+        if len(set(ids)) != len(ids):
+            problem = f"{len(ids) - len(set(ids))} commits served twice"
+        elif total is not None and total != len(ids):
+            problem = f"{len(ids)} commits but X-Total-Count says {total}"
+        else:
+            return commits
+        log.warning("GET %s: %s (try %d of %d)", url, problem, attempt, HISTORY_TRIES)
+    raise FetchError(f"GET {url}: the history of {model_id}: {problem} "
+                     f"(after {HISTORY_TRIES} tries)")  # fmt: skip
+
+
+def _probe(client: HttpClient, endpoint: str, model_id: str, commit: str, listed: bool) -> Any:
+    """README.md at ``commit``: the verified answer, 200 (naming the commit), 404
+    ``EntryNotFound`` or a final status with the Hub's ``X-Error-Code``; ``listed``: the newest
+    commit, where the listing has README.md, so a 404 there is asked again before it is
+    believed. Anything else still failing after the retries raises FetchError."""
     url = hub_file_url(endpoint, model_id, "README.md", commit)
     sends_token = token_used(client)
-    return client.get_checked(
-        url,
-        lambda r: card_answer_problem(r, url, commit, sends_token),
-        ok_statuses=(200, *FINAL_STATUSES),
-        record_after_retries=(403,),
+
+    def check(resp: Any) -> str | None:
+        problem = card_answer_problem(resp, url, commit, sends_token)
+        status, code = int(resp.status_code), resp.headers.get("X-Error-Code")
+        if problem is None and status == 200:
+            missing = [h for h in ("X-Repo-Commit", "ETag") if not resp.headers.get(h)]
+            if missing:
+                problem = f"HTTP 200 without {' and '.join(missing)}: not verifiable"
+        elif problem is None and status == 404 and code != "EntryNotFound":
+            problem = f"HTTP 404 ({code or 'no X-Error-Code'}), not an answer about README.md"
+        elif problem is None and status == 404 and listed:
+            problem = "HTTP 404 at the listed revision, whose file list has README.md"
+        return problem
+
+    resp = client.get_checked(
+        url, check, ok_statuses=PROBE_STATUSES, record_after_retries=(404,) if listed else ()
     )
+    if resp.status_code == 404 and resp.headers.get("X-Error-Code") != "EntryNotFound":
+        raise FetchError(f"GET {url}: HTTP 404 without EntryNotFound after retries", status=404)
+    return resp
 
 
 def first_readme(client: HttpClient, endpoint: str, model_id: str, commits: list[str]) -> dict:
-    """Bisect ``commits`` (oldest first) for the first holding README.md (see the module
-    docstring): ``first_index`` (None when even the newest has none), its text, the probes."""
+    """The first of ``commits`` (oldest first) holding README.md, by bisection, confirmed (see
+    the module docstring): ``first_index`` (None when even the newest has none), its text, the
+    probes of the bisection. A bisection contradicted by its confirming probe is done again (up
+    to :data:`HISTORY_TRIES` times), then FetchError."""
+    for attempt in range(1, HISTORY_TRIES + 1):
+        found = _bisect(client, endpoint, model_id, commits)
+        first = found["first_index"]
+        if not first:  # None (no README found) or 0 (no commit before it)
+            return found
+        before = _probe(client, endpoint, model_id, commits[first - 1], False)
+        if before.status_code == 404:
+            return found
+        log.warning("%s: README.md at commit %d of %d answered HTTP %d, after HTTP 404 (try %d "
+                    "of %d)", model_id, first - 1, len(commits), before.status_code, attempt,
+                    HISTORY_TRIES)  # fmt: skip
+    url = hub_file_url(endpoint, model_id, "README.md", commits[first - 1])
+    raise FetchError(
+        f"GET {url}: README.md answered 404 there during the bisection, then HTTP "
+        f"{before.status_code} (after {HISTORY_TRIES} tries): the probes contradict each other"
+    )
+
+
+def _bisect(client: HttpClient, endpoint: str, model_id: str, commits: list[str]) -> dict:
+    """One bisection of ``commits`` for the first holding README.md."""
     lo, hi, probes, text, found = 0, len(commits) - 1, 0, None, None
+    newest = len(commits) - 1
     while lo < hi:
         mid = (lo + hi) // 2
-        resp = _probe(client, endpoint, model_id, commits[mid])
+        resp = _probe(client, endpoint, model_id, commits[mid], mid == newest)
         probes += 1
         if resp.status_code == 200:
             hi, found, text = mid, mid, decode_text(resp, resp.url)
@@ -87,7 +231,7 @@ def first_readme(client: HttpClient, endpoint: str, model_id: str, commits: list
             return {"first_index": None, "text": None, "probes": probes,
                     "readme_status": int(resp.status_code)}  # fmt: skip
     if found != hi:  # the answer was never probed (e.g. README only in the newest commit)
-        resp = _probe(client, endpoint, model_id, commits[hi])
+        resp = _probe(client, endpoint, model_id, commits[hi], hi == newest)
         probes += 1
         if resp.status_code != 200:
             return {"first_index": None, "text": None, "probes": probes,
@@ -96,15 +240,22 @@ def first_readme(client: HttpClient, endpoint: str, model_id: str, commits: list
     return {"first_index": hi, "text": text, "probes": probes, "readme_status": 200}
 
 
-def _record(bridge, api, hist, client, endpoint, model_id, revision) -> dict[str, Any]:
+def _record(
+    api: Any, pages: CardPages, client: HttpClient, endpoint: str, model_id: str, revision: str
+) -> dict[str, Any]:
+    """The card-history record of one model; FetchError when it still fails after retries."""
     rec: dict[str, Any] = {"model_id": model_id, "revision": revision, "error_code": None}
-    hist.reset()
+    url = history_url(endpoint, model_id, revision)
     try:
-        commits = api.list_repo_commits(model_id, revision=revision)
+        commits = _commits(api, pages, model_id, revision, url)
     except Exception as exc:
         answer = hub_http_error(exc)
         if answer is None or answer[0] not in FINAL_STATUSES:
             raise
+        if answer == (403, None):  # the Hub's front still refusing after the retries
+            raise FetchError(
+                f"GET {url}: HTTP 403 without the Hub's X-Error-Code after retries", status=403
+            ) from exc
         return rec | {"status": answer[0], "error_code": answer[1], "commits": None,
                       "first_index": None, "first_commit": None, "first_date": None,
                       "probes": 0, "readme_status": None, "text": None}  # fmt: skip
@@ -134,40 +285,137 @@ def crawl_card_history(
     proportion: float = 0.5,
     pace: Pace = CARD_PACE,
     client: HttpClient | None = None,
-    part_size: int = 100,
+    part_size: int = PART_SIZE,
     snapshot: str | None = None,
+    max_failed_share: float = 0.0,
 ) -> dict[str, Any]:
-    """Fetch the card history of the sample into the folder of ``manifest``; returns it."""
+    """Fetch the card history of the sample into the folder of ``manifest``; returns it.
+
+    A model that still fails after the retries is quarantined (``quarantine.json`` beside the
+    parts) and retried first by the next run; when more than ``max_failed_share`` of the sample
+    is quarantined at the end, the crawl fails naming the file (everything else stored)."""
     hub_dir, manifest = Path(hub_dir), Path(manifest)
+    max_failed_share = check_max_failed_share(max_failed_share)
     require_listing(hub_dir)
     revisions = readme_revisions(hub_dir)
     n = sample_size(len(revisions), size, confidence, margin, proportion)
     mine = sample_models(list(revisions), n, seed)
     query = {"endpoint": endpoint.rstrip("/"), "size": n, "seed": seed}
     run = start_shard("card history", manifest.parent, query, client, pace)
-    parts = RecordParts(run.folder, run.state, run.client, part_size)
-    check_stored(run.folder, parts.done, mine, "card histories")
-    todo = [m for m in mine if m not in parts.done]
-    log.info("card history: %d of %d models with README sampled, %d to fetch",
-             n, len(revisions), len(todo))  # fmt: skip
-    progress = run.progress(n, len(parts.done))
+    parts, quarantine, todo = _resume(run, manifest, mine, part_size)
+    log.info("card history: %d of %d models with README sampled, %d stored, %d to fetch "
+             "(%d quarantined by an earlier run, retried first)",
+             n, len(revisions), len(parts.kept), len(todo), len(quarantine))  # fmt: skip
+    progress = run.progress(n, len(parts.kept))
     bridge, hist = history_bridge(run.client, endpoint)
+    pages = CardPages(hist)
+    bridge.check = pages.check
 
     def step(model_id: str) -> None:
-        parts.add(_record(bridge, api, hist, run.client, endpoint, model_id, revisions[model_id]))
+        revision = revisions[model_id]
+        try:
+            rec = _record(api, pages, run.client, endpoint, model_id, revision)
+        except FetchError as exc:
+            if not quarantinable(exc):
+                raise
+            quarantine.add(model_id, history_url(endpoint, model_id, revision), exc)
+        else:
+            parts.add(rec)
+            quarantine.succeeded()
+            if quarantine.discard([model_id]):
+                quarantine.save()
 
-    with bridge as api:
-        run.loop(todo, step, progress, keep=parts.flush)
-    run.mark_finished()  # the manifest's crawl_finished_at
-    parts.flush()
-    statuses = Counter(str(parts.done[m]) for m in mine)
-    fields = {"sample": n, "seed": seed, "models_with_readme": len(revisions),
-              "statuses": dict(sorted(statuses.items()))}  # fmt: skip
+    with parts.journal.recording(run.client, run.state["stats"]), bridge as api:
+        run.loop(todo, step, progress, keep=parts.save)
+        run.mark_finished()  # the manifest's crawl_finished_at
+        parts.flush()
+    return _finish(run, parts, quarantine, manifest, hub_dir, snapshot, len(revisions),
+                   (n, seed, max_failed_share))  # fmt: skip
+
+
+def _resume(
+    run: ShardRun, manifest: Path, mine: list[str], part_size: int
+) -> tuple[JournaledParts, Quarantine, list[str]]:
+    """The parts (resumed from the part files and the journal; a damaged part moved aside),
+    the quarantine, and the models to fetch: those quarantined by an earlier run first."""
+    journal = Journal(run.folder / JOURNAL)
+    run.state["stats"] = journal.resumed_stats(run.state["stats"])
+    remove_stale_temps(run.folder)
+    parts = JournaledParts(
+        run.folder, run.state_path, run.state, mine, part_size, journal, "card histories"
+    )
+    quarantine = Quarantine(quarantine_path(run.folder))
+    wanted = set(mine)
+    stale = [m for m in quarantine.ids() if m in parts.kept or m not in wanted]
+    if quarantine.discard(stale):
+        quarantine.save()
+    todo = [m for m in quarantine.ids() if m not in parts.kept]
+    todo += [m for m in mine if m not in parts.kept and m not in quarantine]
+    return parts, quarantine, todo
+
+
+def _finish(
+    run: ShardRun,
+    parts: JournaledParts,
+    quarantine: Quarantine,
+    manifest: Path,
+    hub_dir: Path,
+    snapshot: str | None,
+    listed: int,
+    settings: tuple[int, int, float],
+) -> dict[str, Any]:
+    """Check the sample is complete (within ``max_failed_share``), then write the manifest."""
+    n, seed, max_failed_share = settings
+    mine, done = parts.mine, parts.done
+    missing = [m for m in mine if m not in done and m not in quarantine]
+    if missing:  # cannot happen unless the part files changed under the crawl
+        raise InputError(f"{run.folder}: {len(missing)} card histories missing after the crawl")
+    quarantine.check_share(len(mine), max_failed_share, "card history: models")
+    statuses = Counter(str(done[m]) for m in mine if m in done)
+    fields = {"sample": n, "seed": seed, "models_with_readme": listed,
+              "statuses": dict(sorted(statuses.items())),
+              "parts": len(hub_raw.list_parts(run.folder)),
+              "quarantined": sorted(quarantine.ids())}  # fmt: skip
     return run.finish(manifest, hub_dir, snapshot, fields, "resolves_per_minute")
 
 
 def iter_card_history(manifest: str | Path) -> Iterator[dict[str, Any]]:
-    return hub_raw.iter_cards(Path(manifest).parent)
+    """The card-history records beside ``manifest``; a damaged part is an error naming the
+    file and the rule that recovers it."""
+    for part in hub_raw.list_parts(Path(manifest).parent):
+        try:
+            records = hub_raw.read_part(part)
+        except InputError as exc:
+            raise damaged(part, exc, RULE) from exc
+        yield from records
+
+
+def read_card_history(manifest: str | Path) -> list[dict[str, Any]]:
+    """The card-history records, checked against the manifest's counts (the sample less the
+    quarantined models; the statuses and part files when it lists them): a part missing or
+    altered since the crawl is an error naming the folder and the rule that recovers it."""
+    manifest = Path(manifest)
+    doc = read_json(manifest)
+    records = list(iter_card_history(manifest))
+    ids = {r["model_id"] for r in records}
+    expected = int(doc.get("sample", 0)) - len(doc.get("quarantined") or [])
+    statuses = dict(Counter(str(int(r["status"])) for r in records))
+    n_parts = len(hub_raw.list_parts(manifest.parent))
+    found = f"{len(records)} records ({len(ids)} models) in {n_parts} part files"
+    wanted = f"{expected} records"
+    bad = len(ids) != len(records) or len(records) != expected
+    if "statuses" in doc and statuses != {k: v for k, v in doc["statuses"].items() if v}:
+        bad, wanted = True, f"{wanted} with statuses {doc['statuses']}"
+    if "parts" in doc and int(doc["parts"]) != n_parts:
+        bad, wanted = True, f"{wanted} in {doc['parts']} part files"
+    if bad:
+        raise InputError(
+            f"{manifest.parent}: read {found}, but {manifest} says {wanted}: a part file is "
+            f"missing or altered since the crawl. Recover it by rerunning its crawl: "
+            f"`snakemake --forcerun {RULE}` with the same configuration (it fetches the missing "
+            "models again; a demo snapshot is rebuilt by forcing its generate_demo_* rule)"
+        )
+    return records
 
 
 CARD_HISTORY_COLUMNS = [
