@@ -190,6 +190,7 @@ def gather_forum(
     posts = sort_posts(pa.concat_tables([p.cast(POSTS_SCHEMA) for p in post_parts]))
     cats = category_table(forum_dir, topics)
     listed = len(listed_topic_ids(forum_dir))
+    raw.check_feed_pages(forum_dir)  # the feed walk's raw evidence, as its manifest counts
     if topics.num_rows > listed:
         raise InputError(f"{forum_dir}: the parse shards hold more topics than the listing")
     log.info(

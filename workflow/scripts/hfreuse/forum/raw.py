@@ -365,6 +365,35 @@ def read_page(path: str | Path) -> Any:
         raise damaged(path, exc, "fetch_forum_listing") from exc
 
 
+def read_feed_page(path: str | Path) -> Any:
+    """A stored feed page (``feed/page-NNNNNN.json.gz``); a damaged one is an error that names
+    the rule that fetches it again (the topic crawl walks the feed)."""
+    try:
+        return read_json(path)
+    except InputError as exc:
+        raise damaged(path, exc, "fetch_forum_topics") from exc
+
+
+def check_feed_pages(forum_dir: str | Path) -> int:
+    """The number of feed pages a complete snapshot's manifest counts (``plan.feed_pages``; 0
+    for the per-topic plan), each checked to be stored; a missing one is an error that names
+    it and the rule that fetches it again."""
+    forum_dir = Path(forum_dir)
+    doc = read_json(manifest_path(forum_dir))
+    plan = doc.get("plan") if isinstance(doc, dict) else None
+    pages = plan.get("feed_pages") if isinstance(plan, dict) else None
+    n = pages if isinstance(pages, int) and plan.get("plan") == "feed" else 0
+    for number in range(n):
+        path = feed_page_path(forum_dir, number)
+        if not path.is_file():
+            raise InputError(
+                f"{path}: feed page {number} of the {n} that {manifest_path(forum_dir)} counts is "
+                "not stored. Recover it by rerunning its crawl: `snakemake --forcerun "
+                "fetch_forum_topics` with the same configuration (the walk fetches it again)"
+            )
+    return n
+
+
 def record_posts(rec: dict[str, Any]) -> list[dict[str, Any]]:
     """All posts of a stored topic (first chunk and batches), once each, in stream order."""
     topic = rec["topic"]
@@ -428,7 +457,8 @@ def iter_records(forum_dir: str | Path, topic_ids: Iterable[int]) -> Iterator[di
         if not path.exists():
             raise InputError(
                 f"{path}: topic {tid} is listed in {listing_path(forum_dir)} but not stored "
-                "(incomplete snapshot: rerun the crawl)"
+                "(incomplete snapshot). Recover it by rerunning its crawl: `snakemake --forcerun "
+                "fetch_forum_topics` with the same configuration"
             )
         yield read_record(path)
 
