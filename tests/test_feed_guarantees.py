@@ -164,3 +164,25 @@ def test_a_topic_record_deleted_after_a_complete_feed_crawl_names_its_rule(dense
     (forum / "manifest.json").unlink()
     crawl_topics(forum, client=client(), plan="feed")
     assert_same(tables(forum), want)
+
+
+@pytest.mark.parametrize("kind", ["page", "catchup"])
+def test_a_listing_page_deleted_after_a_complete_crawl_names_its_rule(dense, tmp_path, kind):
+    """The parse reads the listing pages' usernames (to scrub them): a page listing.json counts
+    but missing is an error naming it and fetch_forum_listing, whose rerun recovers it."""
+    ref, want = reference(dense, tmp_path)
+    forum = tmp_path / "l" / "forum"
+    crawl(dense, forum, plan="feed")
+    page = raw.page_path(forum, 1 if kind == "page" else 0, kind)
+    data = page.read_bytes()
+    page.unlink()
+    with pytest.raises(InputError) as err:
+        tables(forum)
+    message = str(err.value)
+    assert str(page) in message and "--forcerun fetch_forum_listing" in message
+    for marker in ("listing.json", "manifest.json"):  # the rule and the one after it rerun
+        (forum / marker).unlink()
+    crawl_listing(forum, dense.url, client=client())
+    crawl_topics(forum, client=client(), plan="feed")
+    assert page.read_bytes() == data
+    assert_same(tables(forum), want)
