@@ -20,10 +20,15 @@ workflow's fetch scripts call): first once, never killed (the reference), then f
 The Hub crawl is the listing (``/api/models``, 100 models a page) then README shards (2 shards,
 ``max_cards`` 300, parts of 40 records); the forum crawl is the listing then the topics; the
 ``forum-feed`` crawl is the same with ``plan: feed`` against the stub forum with dense post ids
-(the listing, then the global post feed ``/posts.json?before=ID``, 50 ids a page).
+(the listing, then the global post feed ``/posts.json?before=ID``, 50 ids a page). The
+``history`` crawl is the Hub listing then the first-commit histories of the floored models
+(``crawl_first_commits``, 2 shards, parts of 20 records), the ``card-history`` crawl the listing
+then the card history of a seeded sample of 60 models (``crawl_card_history``, parts of 20);
+for these a history page or README probe served twice counts as fetched again.
 
     python3 bench/bench_sigkill.py                 # 20 trials each (about 3 min)
     python3 bench/bench_sigkill.py --crawls forum-feed --trials 20
+    python3 bench/bench_sigkill.py --crawls history,card-history --trials 20
     python3 bench/bench_sigkill.py --trials 50 --seed 7
 
 Exit status 1 when a trial's tables or raw files differ, when recorded requests fall short of
@@ -62,6 +67,9 @@ PAGE = 100
 SHARDS = 2
 MAX_CARDS = 300
 PART = 40
+HISTORY_PART = 20  # records a part of the history crawls (the workflow's: 200 and 100)
+CARD_SAMPLE = 60  # models of the card-history sample
+HUB_KINDS = ("hub", "history", "card-history")
 RPM = 60000.0  # pacing of 1 ms: the stub is local
 KEY = "bench-sigkill-pseudonym-key-0123456789"
 # progress and completion markers: they hold times, run counts and request counts
@@ -87,28 +95,19 @@ def child(kind: str, workdir: Path, url: str) -> None:
     Snakemake skips a rule whose output exists."""
     from hfreuse.clients import HttpClient
 
-    if kind == "hub":
+    if kind in HUB_KINDS:
         from crawl_support import EXPAND
-        from hfreuse.hub.cards import crawl_cards
         from hfreuse.hub.listing import crawl_models
 
         hub_dir = workdir / "hub"
         if not (hub_dir / "manifest.json").exists():
             crawl_models(hub_dir, url, EXPAND, PAGE, client=HttpClient(RPM), progress_every=1e9)
-        for k in range(SHARDS):
-            marker = hub_dir / "cards" / f"shard-{k + 1}-of-{SHARDS}.json"
-            if not marker.exists():
-                crawl_cards(
-                    hub_dir,
-                    marker,
-                    k,
-                    SHARDS,
-                    url,
-                    MAX_CARDS,
-                    client=HttpClient(RPM),
-                    part_size=PART,
-                    progress_every=1e9,
-                )
+        if kind == "history":
+            _child_history(hub_dir, url)
+        elif kind == "card-history":
+            _child_card_history(hub_dir, url)
+        else:
+            _child_cards(hub_dir, url)
     else:
         from hfreuse.forum.listing import crawl_listing
         from hfreuse.forum.topics import crawl_topics
@@ -119,6 +118,55 @@ def child(kind: str, workdir: Path, url: str) -> None:
         if not (forum_dir / "manifest.json").exists():
             plan = "feed" if kind == "forum-feed" else "topics"
             crawl_topics(forum_dir, client=HttpClient(RPM), plan=plan)
+
+
+def _child_cards(hub_dir: Path, url: str) -> None:
+    from hfreuse.clients import HttpClient
+    from hfreuse.hub.cards import crawl_cards
+
+    for k in range(SHARDS):
+        marker = hub_dir / "cards" / f"shard-{k + 1}-of-{SHARDS}.json"
+        if not marker.exists():
+            crawl_cards(
+                hub_dir,
+                marker,
+                k,
+                SHARDS,
+                url,
+                MAX_CARDS,
+                client=HttpClient(RPM),
+                part_size=PART,
+                progress_every=1e9,
+            )
+
+
+def _child_history(hub_dir: Path, url: str) -> None:
+    """The first-commit histories of the floored models, in :data:`SHARDS` shards."""
+    from hfreuse.clients import HttpClient
+    from hfreuse.hub.first_commits import crawl_first_commits
+
+    for k in range(SHARDS):
+        marker = history_marker(hub_dir, k)
+        if not marker.exists():
+            crawl_first_commits(
+                hub_dir, marker, k, SHARDS, url, client=HttpClient(RPM), part_size=HISTORY_PART
+            )
+
+
+def _child_card_history(hub_dir: Path, url: str) -> None:
+    """The card history of a seeded sample of :data:`CARD_SAMPLE` models with a README."""
+    from hfreuse.clients import HttpClient
+    from hfreuse.hub.card_history import crawl_card_history
+
+    manifest = hub_dir / "card_history" / "manifest.json"
+    if not manifest.exists():
+        crawl_card_history(
+            hub_dir, manifest, url, CARD_SAMPLE, 7, client=HttpClient(RPM), part_size=HISTORY_PART
+        )
+
+
+def history_marker(hub_dir: Path, k: int) -> Path:
+    return hub_dir / "history" / f"shard-{k + 1}-of-{SHARDS}.json"
 
 
 def _env() -> dict[str, str]:
@@ -180,7 +228,7 @@ class Killer:
 
 
 def hub_stub(server: Any, killer: Killer) -> Any:
-    from hub_stub import StubHub, assign_cards, real_models
+    from hub_stub import StubHub, assign_cards, make_histories, real_models
 
     class KillableHub(StubHub):
         def _log(self, kind, key, request, resp):
@@ -189,7 +237,12 @@ def hub_stub(server: Any, killer: Killer) -> Any:
             return resp
 
     models = real_models()
-    return KillableHub(models=models, cards=assign_cards(models)).install(server)
+    # a history for every model: the first-commit crawl asks for the floored ones', the card
+    # history for its sample's
+    histories = make_histories(models, only_floored=False)
+    return KillableHub(models=models, cards=assign_cards(models), histories=histories).install(
+        server
+    )
 
 
 def forum_stub(server: Any, killer: Killer, post_ids: str | None = None) -> Any:
@@ -215,7 +268,7 @@ def raw_files(snapshot: Path) -> dict[str, bytes]:
         rel = path.relative_to(snapshot).as_posix()
         if not path.is_file() or path.name in NOT_RAW:
             continue
-        if rel.startswith("hub/cards/") and rel.count("/") == 2 and rel.endswith(".json"):
+        if re.fullmatch(r"hub/(cards|history)/shard-[^/]*\.json", rel):
             continue  # a shard marker
         data = path.read_bytes()
         if rel.startswith("forum/topics/"):
@@ -236,13 +289,21 @@ def tables(kind: str, snapshot: Path) -> dict[str, bytes]:
         pq.write_table(table, buf, compression="zstd", write_statistics=True)
         return buf.getvalue().to_pybytes()
 
-    if kind == "hub":
-        from hfreuse.hub.parse import card_lengths, merge_parts, parse_pages
+    if kind == "card-history":
+        from hfreuse.hub.card_history import card_history_table, iter_card_history
+
+        recs = list(iter_card_history(snapshot / "hub" / "card_history" / "manifest.json"))
+        table = card_history_table(iter(recs), {r["model_id"]: True for r in recs})
+        return {"card_history": parquet(pa.Table.from_pandas(table, preserve_index=False))}
+    if kind in HUB_KINDS:
+        from hfreuse.hub.first_commits import iter_histories
+        from hfreuse.hub.parse import card_lengths, first_commits, merge_parts, parse_pages
 
         hub_dir = snapshot / "hub"
         markers = sorted((hub_dir / "cards").glob("shard-*.json"))
+        firsts = first_commits(iter_histories(sorted((hub_dir / "history").glob("shard-*.json"))))
         # as the workflow: parse_hub_pages (one shard), then parse_hub_models
-        table = merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(markers))
+        table = merge_parts([parse_pages(hub_dir, 0, 1)], card_lengths(markers), firsts)
         return {"models": parquet(table)}
     from hfreuse.forum.parse import parse_forum
 
@@ -254,10 +315,13 @@ def recorded_requests(kind: str, snapshot: Path) -> int:
     """The requests the manifests of a snapshot record."""
     from hfreuse.io import read_json
 
-    if kind == "hub":
+    if kind in HUB_KINDS:
         hub_dir = snapshot / "hub"
         total = read_json(hub_dir / "manifest.json")["stats"]["requests"]
-        for marker in sorted((hub_dir / "cards").glob("shard-*.json")):
+        markers = [*(hub_dir / "cards").glob("shard-*.json")]
+        markers += [*(hub_dir / "history").glob("shard-*.json")]
+        markers += [*(hub_dir / "card_history").glob("manifest.json")]
+        for marker in sorted(markers):
             total += read_json(marker)["stats"]["requests"]
         return total
     return read_json(snapshot / "forum" / "manifest.json")["requests"]["requests"]
@@ -268,6 +332,8 @@ def served_twice(kind: str, stub: Any, since: int) -> int:
     log entry ``since``."""
     if kind == "hub":
         keys = [h.key for h in stub.hits[since:] if h.kind == "card"]
+    elif kind in HUB_KINDS:  # a history page or a README probe at a commit
+        keys = [(h.kind, h.url) for h in stub.hits[since:] if h.kind in ("commits", "card")]
     elif kind == "forum-feed":
         keys = [k for k, _ in stub.log[since:] if k.startswith("/posts.json")]
     else:
@@ -276,7 +342,7 @@ def served_twice(kind: str, stub: Any, since: int) -> int:
 
 
 def _log_size(kind: str, stub: Any) -> int:
-    return len(stub.hits) if kind == "hub" else len(stub.log)
+    return len(stub.hits) if kind in HUB_KINDS else len(stub.log)
 
 
 # --- trials -------------------------------------------------------------------------------------
@@ -312,8 +378,8 @@ class Result:
 
 
 def run_trials(kind: str, n: int, seed: int, workdir: Path) -> Result:
-    """``n`` kill-and-rerun trials of one crawl (``"hub"``, ``"forum"`` or ``"forum-feed"``)
-    against its stub."""
+    """``n`` kill-and-rerun trials of one crawl (``"hub"``, ``"forum"``, ``"forum-feed"``,
+    ``"history"`` or ``"card-history"``) against its stub."""
     from pytest_httpserver import HTTPServer
 
     os.environ["HFREUSE_PSEUDONYM_KEY"] = KEY  # the children's key: the same pseudonyms
@@ -323,11 +389,11 @@ def run_trials(kind: str, n: int, seed: int, workdir: Path) -> Result:
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
     try:
-        if kind == "hub":
+        if kind in HUB_KINDS:
             stub = hub_stub(server, killer)
         else:
             stub = forum_stub(server, killer, "dense" if kind == "forum-feed" else None)
-        url = stub.base_url if kind == "hub" else stub.url
+        url = stub.base_url if kind in HUB_KINDS else stub.url
         reference = workdir / kind / "reference"
         run_crawl(kind, reference, url)
         result = Result(kind, killer.served)

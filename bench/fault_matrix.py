@@ -2,8 +2,8 @@
 
 Every fault of ``tests/support/fault_cases.py`` is injected by a real proxy (``tests/support/fault_proxy.py``) in
 front of the stub Hub and the stub Discourse forum, which replay real recorded responses from
-``../shared/data``; the four crawlers (Hub listing, Hub READMEs, forum listing, forum topics) run
-unchanged against it and each cell is judged against a clean crawl through the same proxy:
+``../shared/data``; the seven crawlers (Hub listing, Hub READMEs, forum listing, forum topics,
+forum feed walk, first-commit histories, card history) run unchanged against it and each cell is judged against a clean crawl through the same proxy:
 
     IDENTICAL     raw snapshot and parsed tables equal the clean crawl's
     CLEAR ERROR   stopped with one of our errors naming the URL (its first line is shown)
@@ -13,6 +13,7 @@ unchanged against it and each cell is judged against a clean crawl through the s
 
     python3 bench/fault_matrix.py                   # the table
     python3 bench/fault_matrix.py --only 403        # the faults whose name contains "403"
+    python3 bench/fault_matrix.py --crawler history # the columns whose name contains "history"
     python3 bench/fault_matrix.py --json out.json   # also every cell as JSON
 
 Exit status 1 when a cell is neither IDENTICAL nor CLEAR ERROR.
@@ -43,6 +44,7 @@ def cell_text(matrix: fc.Matrix, outcome: fc.Outcome) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="run only the faults whose name contains this text")
+    parser.add_argument("--crawler", help="run only the crawlers whose name contains this text")
     parser.add_argument("--json", type=Path, help="also write every cell to this JSON file")
     args = parser.parse_args(argv)
     logging.disable(logging.CRITICAL)  # the crawlers' retry warnings: the table says it all
@@ -61,10 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         for fault, crawler in fc.cells():
             if args.only and args.only not in fault:
                 continue
+            if args.crawler and args.crawler not in crawler:
+                continue
             results[fault, crawler] = matrix.run_cell(fault, crawler)
             print(".", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
-        names = [c.name for c in fc.CRAWLERS]
+        names = [c.name for c in fc.CRAWLERS if any(k[1] == c.name for k in results)]
         print("| fault | " + " | ".join(names) + " |")
         print("|---|" + "---|" * len(names))
         for case in fc.CASES:

@@ -1,19 +1,24 @@
-"""The fault matrix (issue 11): every fault x crawler through a fault-injecting proxy in front of the
-real-data stubs ends identical to a clean crawl or with a clear error naming the URL: never
-silent, never hung, no credential sent to another host. See tests/support/fault_cases.py for the faults
-and how a cell is judged; ``python3 bench/fault_matrix.py`` prints the whole matrix."""
+"""The fault matrix (issues 11 and 20): every fault x crawler through a fault-injecting proxy in
+front of the real-data stubs ends identical to a clean crawl or with a clear error naming the URL:
+never silent, never hung, no credential sent to another host. See tests/support/fault_cases.py for
+the faults and how a cell is judged; ``python3 bench/fault_matrix.py`` prints the whole matrix."""
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
+import fault_cases
 import pytest
 from fault_cases import (
     BY_CASE,
     CLEAR,
+    CRAWLERS,
     FORUM_CREDENTIALS,
+    HISTORIES,
     HUB_CARDS,
+    HUB_HISTORY,
     HUB_LISTING,
     IDENTICAL,
     SILENT,
@@ -23,6 +28,48 @@ from fault_cases import (
     make_client,
 )
 from fault_proxy import Answer, FaultProxy, Redirect, Rule, Status, Transform
+
+#: The cells of the two history columns (first-commit histories, card history) that do not pass
+#: yet on this branch: SILENT, HANG, UNCLEAR ERROR, or a clear error where a recovery is due (and
+#: the README crawl's cell of "404 on a listed README (1)", item 1 of issue 20: a README the
+#: listing lists is retried on 404 before it is recorded as missing). The fixes (issue 20, items
+#: 1 to 3) land on other branches; once they are merged, the integrator empties this set (every
+#: cell then asserted like the others). Skipped until then: a HANG cell alone would cost its
+#: wall-clock limit.
+HISTORY_CELLS_PENDING: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("403 bare (Cloudflare), persistent", "hub histories"),
+        ("403 bare (Cloudflare), persistent", "card history"),
+        ("commits Link to the page itself", "hub histories"),
+        ("commits Link to the page itself", "card history"),
+        ("commits Link back to an earlier page", "hub histories"),
+        ("commits Link back to an earlier page", "card history"),
+        ("commits Link repeats a page once", "card history"),
+        ("commits full page without Link (1)", "hub histories"),
+        ("commits full page without Link (1)", "card history"),
+        ("commits full page without Link, persistent", "hub histories"),
+        ("commits full page without Link, persistent", "card history"),
+        ("commits empty last page", "card history"),
+        ("commits oldest-first", "hub histories"),
+        ("commits oldest-first", "card history"),
+        ("oldest commit dated 1970-01-01", "hub histories"),
+        ("oldest commit dated 1970-01-01", "card history"),
+        ("oldest commit dated 2099-01-01", "hub histories"),
+        ("oldest commit dated 2099-01-01", "card history"),
+        ("oldest date with an offset (+02:00)", "hub histories"),
+        ("oldest date with an offset (+02:00)", "card history"),
+        ("oldest date with a space", "hub histories"),
+        ("oldest date with a space", "card history"),
+        ("404 HTML on page 2 (1)", "hub histories"),
+        ("404 HTML on page 2 (1)", "card history"),
+        ("404 RepoNotFound on page 2 (1)", "hub histories"),
+        ("404 RepoNotFound on page 2 (1)", "card history"),
+        ("404 on a listed README (1)", "hub READMEs"),
+        ("404 on a listed README (1)", "card history"),
+        ("403 bare on README probes, persistent", "card history"),
+        ("README probes 200 where none existed", "card history"),
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +81,8 @@ def matrix(tmp_path_factory):
 
 @pytest.mark.parametrize(("fault", "crawler"), cells(), ids=[f"{f} x {c}" for f, c in cells()])
 def test_cell(matrix, fault, crawler):
+    if (fault, crawler) in HISTORY_CELLS_PENDING:
+        pytest.skip("pending the history crawls' fixes of issue 20 (HISTORY_CELLS_PENDING)")
     case = BY_CASE[fault]
     outcome = matrix.run_cell(case, crawler)
     detail = matrix.short(outcome.detail, 400)
@@ -118,3 +167,36 @@ def test_a_closed_proxy_refuses_then_opens_again(matrix):
     proxy.reset()
     with urllib.request.urlopen(f"{proxy.base}/api/models?sort=createdAt&direction=1&limit=1"):
         pass
+
+
+def test_the_pending_cells_are_cells_of_the_history_columns():
+    """HISTORY_CELLS_PENDING skips only real cells, and only of the two history columns."""
+    assert HISTORY_CELLS_PENDING <= set(cells())
+    others = {c for c in HISTORY_CELLS_PENDING if c[1] not in HISTORIES}
+    assert {crawler for _, crawler in HISTORY_CELLS_PENDING} <= {*HISTORIES, HUB_CARDS.name}
+    assert others <= {("404 on a listed README (1)", HUB_CARDS.name)}
+    assert len(CRAWLERS) == 7
+
+
+def test_a_crawl_looping_on_its_own_is_judged_hung_and_stopped(matrix, monkeypatch):
+    """A history whose next link points to the page itself: a pager that does not refuse it
+    loops; the cell ends at its wall-clock limit either way (HANG, or a clear error), and no
+    crawl goes on asking the proxy after its cell."""
+    monkeypatch.setattr(fault_cases, "HISTORY_WALL_SECONDS", 3.0)
+    loop = Case(
+        "loop",
+        lambda crawler: Transform(
+            "self",
+            lambda a, r: a.with_header(
+                "Link", f'<{matrix.proxies["hub"].base}{r.target}>; rel="next"'
+            ),
+        ),
+        None,
+        target={HUB_HISTORY.name: (r"/commits/", 1)},
+    )
+    outcome = matrix.run_cell(loop, HUB_HISTORY.name)
+    assert outcome.verdict in ("HANG", CLEAR), outcome
+    proxy = matrix.proxies["hub"]
+    proxy.reset()
+    time.sleep(0.3)
+    assert proxy.seen() == []  # the looping crawl was stopped

@@ -1,10 +1,14 @@
-"""The fault matrix (issue 11): every fault x every crawler it applies to, through the fault proxy.
+"""The fault matrix (issues 11, 20): every fault x every crawler it applies to, through the proxy.
 
-Four crawlers run unchanged against :class:`fault_proxy.FaultProxy` in front of the real-data
+Seven crawlers run unchanged against :class:`fault_proxy.FaultProxy` in front of the real-data
 stubs (``hub_stub``, ``forum_stub``): the Hub listing (``crawl_models``), the Hub READMEs
-(``crawl_cards``), the forum listing (``crawl_listing``) and the forum topics (``crawl_topics``).
-Each cell runs one crawl in a thread with a wall-clock limit, a fresh client with short
-backoffs and timeouts (the client's own parameters) and fake credentials, and is judged:
+(``crawl_cards``), the forum listing (``crawl_listing``), the forum topics (``crawl_topics``),
+the forum's feed walk (``crawl_topics`` with ``plan="feed"`` against a forum with dense post
+ids), the first-commit histories (``crawl_first_commits``, shard 1 of :data:`HISTORY_SHARDS`) and
+the card history (``crawl_card_history``, a sample of :data:`CARD_SAMPLE`). Each cell runs one
+crawl in a thread with a wall-clock limit (a crawl still running then is stopped: it may loop on
+its own), a fresh client with short backoffs and timeouts (the client's own parameters) and
+fake credentials, and is judged:
 
 * ``HANG``: the crawl did not end within :data:`WALL_SECONDS`;
 * ``CLEAR ERROR``: it raised one of our errors (``FetchError`` / ``InputError``) naming the URL
@@ -17,12 +21,18 @@ backoffs and timeouts (the client's own parameters) and fake credentials, and is
   reached the other host of a redirect), ``HALF-WRITTEN`` (temporary files left), ``NOT
   INJECTED`` (the fault never fired: the cell would test nothing).
 
+The feed column compares the tables and the topics stored (a topic the feed did not deliver
+completely is fetched per topic by design: another record, the same rows); the history columns
+compare commit dates as the instants they name (an offset or a space is no difference).
+
 Only ``IDENTICAL`` and ``CLEAR ERROR`` are acceptable (:data:`GOOD`). ``bench/fault_matrix.py``
 prints the whole matrix; ``tests/test_fault_matrix.py`` runs it cell by cell.
 """
 
 from __future__ import annotations
 
+import ctypes
+import datetime as dt
 import json
 import re
 import shutil
@@ -59,12 +69,13 @@ from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.parse import parse_forum
 from hfreuse.forum.topics import crawl_topics
 from hfreuse.hub import raw as hub_raw
+from hfreuse.hub.card_history import card_history_table, crawl_card_history, iter_card_history
 from hfreuse.hub.cards import crawl_cards
-from hfreuse.hub.first_commits import iter_histories
+from hfreuse.hub.first_commits import crawl_first_commits, iter_histories
 from hfreuse.hub.listing import crawl_models
 from hfreuse.hub.parse import card_lengths, first_commits, merge_parts, parse_pages
 from hfreuse.io import read_json
-from hub_stub import StubHub, assign_cards, real_models
+from hub_stub import README_RE, StubHub, assign_cards, make_histories, readme_headers, real_models
 from pytest_httpserver import HTTPServer
 
 EXPAND = [f for f in crawl_support.EXPAND if f != "cardData"]  # the listing without card data
@@ -74,6 +85,9 @@ MAX_CARDS = 30
 FORUM_TOPICS = 70  # listing pages of 30, 30, 10, then the empty page
 TIMEOUT = 1.0  # the client's total deadline per request
 WALL_SECONDS = 30.0  # a cell still running after this is a HANG (the slowest ends in ~8 s)
+HISTORY_WALL_SECONDS = 15.0  # the same for the history columns (a clean crawl takes < 1 s)
+HISTORY_SHARDS = 2  # the first-commit column crawls shard 1 of 2 (about 20 floored models)
+CARD_SAMPLE = 12  # the card-history column samples 12 models with a README
 KEY = "fault-matrix-pseudonym-key-0123456789abcdef"
 HUB_CREDENTIALS = {"Authorization": "Bearer hf_faultmatrix_not_a_real_token"}
 FORUM_CREDENTIALS = {"Api-Key": "faultmatrix-not-a-real-key", "Api-Username": "faultmatrix"}
@@ -103,10 +117,11 @@ def make_client(credentials: dict[str, str]) -> HttpClient:
     )
 
 
-def small_site(n_topics: int = FORUM_TOPICS) -> DiscourseSite:
+def small_site(n_topics: int = FORUM_TOPICS, post_ids: str = "sparse") -> DiscourseSite:
     """The stub forum cut to its ``n_topics`` first listed topics (pinned one included), each
-    category's ``topic_count`` its true number of topics (as a real forum's)."""
-    site = DiscourseSite()
+    category's ``topic_count`` its true number of topics (as a real forum's); ``post_ids``
+    ``dense`` for the feed column (post ids following the posts, as a real forum's)."""
+    site = DiscourseSite(post_ids=post_ids)
     keep = {e["id"] for e in site.ordered()[:n_topics]}
     for tid in list(site.entries):
         if tid not in keep:
@@ -137,7 +152,18 @@ HUB_LISTING = Crawler("hub listing", "hub", (r"^/api/models\?", 3), HUB_CREDENTI
 HUB_CARDS = Crawler("hub READMEs", "hub", (r"/README\.md$", 5), HUB_CREDENTIALS)
 FORUM_LISTING = Crawler("forum listing", "forum", (r"^/latest\.json\?", 2), FORUM_CREDENTIALS)
 FORUM_TOPICS_CRAWLER = Crawler("forum topics", "forum", (r"^/t/\d+\.json$", 5), FORUM_CREDENTIALS)
-CRAWLERS = (HUB_LISTING, HUB_CARDS, FORUM_LISTING, FORUM_TOPICS_CRAWLER)
+FORUM_FEED = Crawler("forum feed", "feed", (r"^/posts\.json\?before=", 2), FORUM_CREDENTIALS)
+HUB_HISTORY = Crawler("hub histories", "hub", (r"/commits/", 5), HUB_CREDENTIALS)
+CARD_HISTORY = Crawler("card history", "hub", (r"/commits/", 3), HUB_CREDENTIALS)
+CRAWLERS = (
+    HUB_LISTING,
+    HUB_CARDS,
+    FORUM_LISTING,
+    FORUM_TOPICS_CRAWLER,
+    FORUM_FEED,
+    HUB_HISTORY,
+    CARD_HISTORY,
+)
 ALL = tuple(c.name for c in CRAWLERS)
 BY_NAME = {c.name: c for c in CRAWLERS}
 
@@ -152,6 +178,14 @@ def _marker(cell: Path) -> Path:
 
 def _forum_dir(cell: Path) -> Path:
     return cell / "snap" / "forum"
+
+
+def _history_marker(cell: Path) -> Path:
+    return _hub_dir(cell) / "history" / f"shard-1-of-{HISTORY_SHARDS}.json"
+
+
+def _card_history_manifest(cell: Path) -> Path:
+    return _hub_dir(cell) / "card_history" / "manifest.json"
 
 
 def _table_rows(tables) -> list[list[dict[str, Any]]]:
@@ -210,11 +244,66 @@ def forum_topics_output(cell: Path) -> dict[str, Any]:
     }
 
 
+def forum_feed_output(cell: Path) -> dict[str, Any]:
+    """The feed column is judged on its tables and the topics stored: a topic the feed did not
+    deliver completely is fetched per topic by design (another record, the same rows)."""
+    forum_dir = _forum_dir(cell)
+    stored = sorted(p.name for p in (forum_dir / "topics").rglob("*.json.gz"))
+    return {"stored topics": stored, "tables": _table_rows(parse_forum(forum_dir))}
+
+
+def _utc(date: Any) -> Any:
+    """A commit date as the instant it names (UTC, ISO 8601): an equivalent form (an offset, a
+    space) of the same instant is no difference."""
+    if not isinstance(date, str):
+        return date
+    try:
+        when = dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
+    except ValueError:
+        return date
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat()
+
+
+def _record(rec: dict[str, Any]) -> dict[str, Any]:
+    rec = {k: v for k, v in rec.items() if k != "fetched_at"}
+    if isinstance(rec.get("commits"), list):
+        rec["commits"] = [
+            {**c, "date": _utc(c.get("date"))} if isinstance(c, dict) else c for c in rec["commits"]
+        ]
+    return rec
+
+
+def hub_history_output(cell: Path) -> dict[str, Any]:
+    hub_dir, marker = _hub_dir(cell), _history_marker(cell)
+    doc = read_json(marker)
+    return {
+        "history records": [_record(r) for r in iter_histories([marker])],
+        "models table": models_table(hub_dir, [], [marker]).to_pylist(),
+        "marker counts": {k: doc.get(k) for k in ("models", "statuses")},
+    }
+
+
+def card_history_output(cell: Path) -> dict[str, Any]:
+    manifest = _card_history_manifest(cell)
+    recs = [_record(r) for r in iter_card_history(manifest)]
+    table = card_history_table(iter(recs), {r["model_id"]: True for r in recs})
+    doc = read_json(manifest)
+    return {
+        "card-history records": recs,
+        "card_history table": table.to_json(orient="records", date_format="iso"),
+        "manifest counts": {k: doc.get(k) for k in ("sample", "statuses")},
+    }
+
+
 OUTPUTS: dict[str, Callable[[Path], dict[str, Any]]] = {
     HUB_LISTING.name: hub_listing_output,
     HUB_CARDS.name: hub_cards_output,
     FORUM_LISTING.name: forum_listing_output,
     FORUM_TOPICS_CRAWLER.name: forum_topics_output,
+    FORUM_FEED.name: forum_feed_output,
+    HUB_HISTORY.name: hub_history_output,
+    CARD_HISTORY.name: card_history_output,
 }
 
 
@@ -323,6 +412,201 @@ COMMIT = _transform("commit", lambda a, r: a.with_header("X-Repo-Commit", "f" * 
 PORTAL = _status(200, CAPTIVE_PORTAL, Content_Type="text/html; charset=utf-8")
 CF_403 = _status(403, CLOUDFLARE_403, Content_Type="text/html; charset=UTF-8")
 
+HISTORIES = (HUB_HISTORY.name, CARD_HISTORY.name)
+FEED = (FORUM_FEED.name,)
+PAGE_2 = r"/commits/[^?]*\?(.*&)?p=1(&|$)"  # page 2 of a history
+ON_PAGE_2 = {c: (PAGE_2, 1) for c in HISTORIES}
+ALL_COMMITS = {c: (r"/commits/", 1) for c in HISTORIES}
+README_PROBE = {CARD_HISTORY.name: (r"/README\.md$", 3)}
+P_RE = re.compile(r"([?&]p=)(\d+)")
+
+
+def _link_back(steps: int) -> Callable[[Answer, Rule], Answer]:
+    """A commits page's next link (to page n + 1) pointing ``steps`` pages back from it: 1 to
+    the page itself, 2 to the page before (a cycle)."""
+
+    def change(answer: Answer, rule: Rule) -> Answer:
+        link = answer.header("Link") or ""
+        m = P_RE.search(link)
+        if not m:
+            return answer
+        page = max(int(m.group(2)) - steps, 0)
+        link = link[: m.start()] + f"{m.group(1)}{page}" + link[m.end() :]
+        return answer.with_header("Link", link).with_header("X-Total-Count", None)
+
+    return change
+
+
+def _once(change: Callable[[Answer, Rule], Answer]) -> Callable[[Answer, Rule], Answer]:
+    """``change`` applied to the first answer it changes only (a one-off on a page with a
+    next link, whichever request that is)."""
+    done: list[bool] = []
+
+    def once(answer: Answer, rule: Rule) -> Answer:
+        if done:
+            return answer
+        out = change(answer, rule)
+        if out != answer:
+            done.append(True)
+        return out
+
+    return once
+
+
+def _drop_link(answer: Answer, rule: Rule) -> Answer:
+    """A full commits page without its next link (and no X-Total-Count to tell)."""
+    if answer.header("Link") is None:
+        return answer
+    return answer.with_header("Link", None).with_header("X-Total-Count", None)
+
+
+def _empty_last(answer: Answer, rule: Rule) -> Answer:
+    """The last page (no next link) of a history of several pages served empty, no count."""
+    if answer.header("Link") is not None or not P_RE.search(rule.target):
+        return answer
+    return Answer(answer.status, answer.headers, b"[]").with_header("X-Total-Count", None)
+
+
+def _oldest_first(doc: Any) -> Any:
+    return doc[::-1] if isinstance(doc, list) else doc
+
+
+def _oldest_date(fn: Callable[[str], str]) -> Callable[[Answer, Rule], Answer]:
+    """The oldest commit (last item of the last page) dated ``fn(its date)``."""
+
+    def change(doc: Any) -> Any:
+        if isinstance(doc, list) and doc and isinstance(doc[-1], dict):
+            doc[-1]["date"] = fn(doc[-1]["date"])
+        return doc
+
+    body = _json_body(change)
+    return lambda a, r: a if a.status != 200 or a.header("Link") else body(a, r)
+
+
+def _as_offset(date: str) -> str:
+    """The same instant written with a +02:00 offset."""
+    when = dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
+    return when.astimezone(dt.timezone(dt.timedelta(hours=2))).isoformat(timespec="seconds")
+
+
+def _with_space(date: str) -> str:
+    """The same instant (UTC) with a space separator and no zone."""
+    when = dt.datetime.fromisoformat(date.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _readme_today(answer: Answer, rule: Rule) -> Answer:
+    """A README probe at a commit where the README did not exist answered 200 with a README
+    (as if today's README were served at every commit)."""
+    m = README_RE.match(rule.target.split("?")[0])
+    if answer.status != 404 or not m:
+        return answer
+    body = b"---\nlicense: mit\n---\n# today's README\n"
+    headers = readme_headers(body, m.group("model"), m.group("rev"))
+    return Answer(200, [*headers.items(), ("Content-Type", "text/plain")], body)
+
+
+def _empty_feed_page(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["latest_posts"] = []
+    return doc
+
+
+NOT_FOUND_HTML = _status(404, b"<html><body>Not Found</body></html>", Content_Type="text/html")
+REPO_NOT_FOUND = _status(
+    404,
+    b'{"error":"Repository not found"}',
+    Content_Type="application/json",
+    X_Error_Code="RepoNotFound",
+)
+ENTRY_NOT_FOUND = _status(404, b"Entry not found", X_Error_Code="EntryNotFound")
+
+
+def _history_case(name: str, fault: Callable[[], Fault], count: int | None, **kw) -> Case:
+    kw.setdefault("target", ALL_COMMITS)
+    return Case(name, _same(fault), count, kw.pop("crawlers", HISTORIES), **kw)
+
+
+HISTORY_CASES: tuple[Case, ...] = (
+    _history_case("commits Link to the page itself", _transform("self", _link_back(1)), None),
+    _history_case("commits Link back to an earlier page", _transform("back", _link_back(2)), None),
+    Case(
+        "commits Link repeats a page once",
+        lambda c: Transform("repeat", _once(_link_back(1))),
+        None,
+        HISTORIES,
+        target=ALL_COMMITS,
+    ),
+    Case(
+        "commits full page without Link (1)",
+        lambda c: Transform("no Link", _once(_drop_link)),
+        None,
+        HISTORIES,
+        target=ALL_COMMITS,
+    ),
+    _history_case(
+        "commits full page without Link, persistent", _transform("no Link", _drop_link), None
+    ),
+    _history_case("commits empty last page", _transform("empty last", _empty_last), None),
+    _history_case("commits oldest-first", _transform("reversed", _json_body(_oldest_first)), None),
+    _history_case(
+        "oldest commit dated 1970-01-01",
+        _transform("1970", _oldest_date(lambda d: "1970-01-01T00:00:00.000Z")),
+        None,
+    ),
+    _history_case(
+        "oldest commit dated 2099-01-01",
+        _transform("2099", _oldest_date(lambda d: "2099-01-01T00:00:00.000Z")),
+        None,
+    ),
+    _history_case(
+        "oldest date with an offset (+02:00)",
+        _transform("offset", _oldest_date(_as_offset)),
+        None,
+        recovers=HISTORIES,
+    ),
+    _history_case(
+        "oldest date with a space",
+        _transform("space", _oldest_date(_with_space)),
+        None,
+        recovers=HISTORIES,
+    ),
+    _history_case(
+        "404 HTML on page 2 (1)", NOT_FOUND_HTML, 1, recovers=HISTORIES, target=ON_PAGE_2
+    ),
+    _history_case(
+        "404 RepoNotFound on page 2 (1)", REPO_NOT_FOUND, 1, recovers=HISTORIES, target=ON_PAGE_2
+    ),
+    Case(
+        "404 on a listed README (1)",
+        _same(ENTRY_NOT_FOUND),
+        1,
+        (HUB_CARDS.name, CARD_HISTORY.name),
+        (HUB_CARDS.name, CARD_HISTORY.name),
+        README_PROBE,
+    ),
+    Case(
+        "403 bare on README probes, persistent",
+        _same(CF_403),
+        None,
+        (CARD_HISTORY.name,),
+        target=README_PROBE,
+    ),
+    Case(
+        "README probes 200 where none existed",
+        _same(_transform("today's README", _readme_today)),
+        None,
+        (CARD_HISTORY.name,),
+        target={CARD_HISTORY.name: (r"/README\.md$", 1)},
+    ),
+    *_pair(
+        "empty feed page",
+        _transform("empty feed page", _json_body(_empty_feed_page)),
+        1,
+        FEED,
+        FEED,
+    ),
+)
+
 CASES: tuple[Case, ...] = (
     Case(
         "429 storm (5) with Retry-After",
@@ -354,7 +638,7 @@ CASES: tuple[Case, ...] = (
         1,
         (HUB_LISTING.name,),
     ),
-    *_pair("stale (repeated) listing page", Stale, 1, LISTINGS, (FORUM_LISTING.name,)),
+    *_pair("stale (repeated) listing page", Stale, 1, LISTINGS + FEED, (FORUM_LISTING.name,)),
     Case("401 (token revoked)", _same(_status(401, b'{"error":"Invalid credentials"}')), None),
     *_pair("403 bare (Cloudflare)", CF_403, 2, recovers=CARDS + TOPICS),
     *_pair(
@@ -368,6 +652,7 @@ CASES: tuple[Case, ...] = (
     *_pair("README X-Repo-Commit mismatch", COMMIT, 1, CARDS),
     Case("connection refused for 0.3 s", _same(lambda: Refuse(0.3)), 1, ALL, ALL),
     Case("connection refused (proxy closed)", _same(Refuse), 1),
+    *HISTORY_CASES,
 )
 BY_CASE = {c.name: c for c in CASES}
 
@@ -406,6 +691,22 @@ class Outcome:
         return self.verdict in GOOD
 
 
+class Abandoned(BaseException):
+    """Raised in a cell's crawl thread still running after its wall-clock limit."""
+
+
+def abandon(thread: threading.Thread) -> None:
+    """Stop ``thread`` at its next Python instruction (a crawl in an endless loop of requests
+    would go on asking the proxy during the next cells)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread.ident or 0), ctypes.py_object(Abandoned)
+    )
+
+
+def wall_seconds(crawler: str) -> float:
+    return HISTORY_WALL_SECONDS if crawler in HISTORIES else WALL_SECONDS
+
+
 class Matrix:
     """The stubs on real HTTP servers, a fault proxy in front of each, the clean crawls."""
 
@@ -418,10 +719,20 @@ class Matrix:
         self._servers = []
         self.hub_server = self._server()
         models = real_models()[:HUB_MODELS]
-        self.hub = StubHub(models=models, cards=assign_cards(models)).install(self.hub_server)
+        histories = make_histories(models, only_floored=False)  # the card history samples any
+        self.hub = StubHub(models=models, cards=assign_cards(models), histories=histories)
+        for k, (model, commits) in enumerate(sorted(histories.items())):
+            self.hub.readme_from[model] = (k * 7) % len(commits)  # READMEs added along the way
+        self.hub.install(self.hub_server)
         self.forum_server = self._server()
         self.forum = StubServer(self.forum_server, small_site())
-        self.proxies = {"hub": FaultProxy(self.hub.base_url), "forum": FaultProxy(self.forum.url)}
+        self.feed_server = self._server()
+        self.feed = StubServer(self.feed_server, small_site(post_ids="dense"))
+        self.proxies = {
+            "hub": FaultProxy(self.hub.base_url),
+            "forum": FaultProxy(self.forum.url),
+            "feed": FaultProxy(self.feed.url),
+        }
         self.templates: dict[str, Path] = {}
         self.clean: dict[str, dict[str, Any]] = {}
         self._n = 0
@@ -433,11 +744,12 @@ class Matrix:
             self.clean[crawler.name] = OUTPUTS[crawler.name](cell)
             if crawler is HUB_LISTING:
                 self.templates["hub"] = cell
-        # the forum topics start from a listing crawled clean
-        listing = self.workdir / "clean" / "forum-listing-only"
-        self._prepare(FORUM_LISTING, listing)
-        self._run(FORUM_LISTING, listing, make_client(FORUM_CREDENTIALS))
-        self.templates["forum"] = listing
+        # the forum topics and the feed walk start from a listing crawled clean
+        for site in ("forum", "feed"):
+            listing = self.workdir / "clean" / f"{site}-listing-only"
+            forum_raw.write_key(_forum_dir(listing), KEY)
+            crawl_listing(_forum_dir(listing), self.proxies[site].base, client=make_client({}))
+            self.templates[site] = listing
 
     def _server(self) -> HTTPServer:
         server = HTTPServer(host="127.0.0.1")
@@ -458,12 +770,15 @@ class Matrix:
     # --- one crawl ---
 
     def _prepare(self, crawler: Crawler, cell: Path) -> None:
-        if crawler is HUB_CARDS:
+        if crawler.site == "hub" and crawler is not HUB_LISTING:
             shutil.copytree(_hub_dir(self.templates["hub"]), _hub_dir(cell))
-            shutil.rmtree(_hub_dir(cell) / "cards", ignore_errors=True)
+            for folder in ("cards", "history", "card_history"):
+                shutil.rmtree(_hub_dir(cell) / folder, ignore_errors=True)
         elif crawler is FORUM_TOPICS_CRAWLER and "forum" in self.templates:
             shutil.copytree(_forum_dir(self.templates["forum"]), _forum_dir(cell))
-        elif crawler.site == "forum":
+        elif crawler is FORUM_FEED and "feed" in self.templates:
+            shutil.copytree(_forum_dir(self.templates["feed"]), _forum_dir(cell))
+        elif crawler.site in ("forum", "feed"):
             forum_raw.write_key(_forum_dir(cell), KEY)
 
     def _run(self, crawler: Crawler, cell: Path, client: HttpClient) -> Any:
@@ -472,11 +787,20 @@ class Matrix:
             return crawl_models(_hub_dir(cell), base, EXPAND, PAGE, client=client)
         if crawler is HUB_CARDS:
             return crawl_cards(_hub_dir(cell), _marker(cell), 0, 1, base, MAX_CARDS, client=client)
+        if crawler is HUB_HISTORY:
+            marker = _history_marker(cell)
+            return crawl_first_commits(
+                _hub_dir(cell), marker, 0, HISTORY_SHARDS, base, client=client
+            )
+        if crawler is CARD_HISTORY:
+            manifest = _card_history_manifest(cell)
+            return crawl_card_history(_hub_dir(cell), manifest, base, CARD_SAMPLE, 7, client=client)
         if crawler is FORUM_LISTING:
             return crawl_listing(_forum_dir(cell), base, client=client)
         if not forum_raw.listing_path(_forum_dir(cell)).exists():  # the clean run: list first
             crawl_listing(_forum_dir(cell), base, client=client)
-        return crawl_topics(_forum_dir(cell), client=client)
+        plan = "feed" if crawler is FORUM_FEED else "topics"
+        return crawl_topics(_forum_dir(cell), client=client, plan=plan)
 
     def _finish(self, crawler: Crawler, cell: Path) -> None:
         """What follows the crawl, clean: the topics of a forum listing."""
@@ -506,9 +830,11 @@ class Matrix:
         start = time.monotonic()
         thread = threading.Thread(target=go, daemon=True, name=f"{case.name} x {crawler.name}")
         thread.start()
-        thread.join(WALL_SECONDS)
+        thread.join(wall_seconds(crawler.name))
         seconds = time.monotonic() - start
         hung = thread.is_alive()
+        if hung:  # stop it (a crawl looping on its own makes no hang the proxy could release)
+            abandon(thread)
         proxy.release()
         if hung:
             thread.join(WALL_SECONDS)
@@ -524,7 +850,7 @@ class Matrix:
 
     def _judge(self, crawler, cell, rule, box, hung, leaks) -> tuple[str, str]:
         if hung:
-            return HANG, f"still running after {WALL_SECONDS:g}s"
+            return HANG, f"still running after {wall_seconds(crawler.name):g}s"
         if not rule.applied:
             return "NOT INJECTED", f"no request matched {rule.pattern} (nth {rule.nth})"
         if leaks:

@@ -209,6 +209,7 @@ class Rule:
     seen: int = 0
     applied: int = 0
     answers: list[Answer] = field(default_factory=list)  # upstream answers of matching requests
+    target: str = ""  # the target of the request being faulted (what a Transform may read)
 
     def take(self, target: str) -> bool | None:
         """True: fault this request; False: it matches, forward it; None: it does not match."""
@@ -220,6 +221,7 @@ class Rule:
         if self.count is not None and self.applied >= self.count:
             return False
         self.applied += 1
+        self.target = target
         return True
 
 

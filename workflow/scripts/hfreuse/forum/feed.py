@@ -38,7 +38,7 @@ from typing import Any
 
 from ..clients import FetchError, HttpClient
 from ..crawl.progress import Progress
-from ..crawl.state import utc_now
+from ..crawl.state import move_aside, utc_now
 from ..errors import InputError
 from ..io import parse_time, read_json
 from . import raw as raw
@@ -259,6 +259,34 @@ def _newest_created(posts: list[dict[str, Any]], where: str) -> dt.datetime | No
     return max(known) if known else None
 
 
+def stored_feed_posts(
+    forum_dir: Path, base: str, client: HttpClient, feed: Mapping[str, Any], number: int
+) -> list[dict[str, Any]]:
+    """The posts of the walk's stored page ``number``; a page missing (deleted) or damaged
+    (truncated, altered: moved aside, :func:`hfreuse.crawl.state.move_aside`) is fetched again
+    into place from the same URL, so a rerun of the topic crawl recovers it."""
+    path = raw.feed_page_path(forum_dir, number)
+    if path.exists():
+        try:
+            return raw.check_feed_page(raw.read_feed_page(path), str(path))
+        except InputError as exc:
+            move_aside(path, exc)
+    else:
+        log.warning("%s: missing; it is fetched again", path)
+    doc, posts = fetch_feed_page(client, base, None if number == 0 else _before(feed, number))
+    raw.write_json_gz(path, doc)
+    return posts
+
+
+def restore_feed_pages(
+    forum_dir: Path, base: str, client: HttpClient, feed: Mapping[str, Any]
+) -> None:
+    """Check every page of a finished walk (a rerun: the pages are the snapshot's raw evidence);
+    a missing or damaged one is fetched again (:func:`stored_feed_posts`)."""
+    for number in range(int(feed["pages_done"]) + 1):
+        stored_feed_posts(forum_dir, base, client, feed, number)
+
+
 def walk_feed(
     forum_dir: Path,
     base: str,
@@ -277,8 +305,7 @@ def walk_feed(
     feed = state["feed"]
     buffers = _Buffers(wanted)
     for number in range(int(feed["pages_done"]) + 1):
-        path = raw.feed_page_path(forum_dir, number)
-        posts = raw.check_feed_page(raw.read_page(path), str(path))
+        posts = stored_feed_posts(forum_dir, base, client, feed, number)
         _store_complete(forum_dir, buffers, buffers.add(posts))
     progress = Progress("feed pages", total=feed_plan_cost(feed["first_before"], feed["floor"]))
     progress.set_done(int(feed["pages_done"]))

@@ -146,7 +146,9 @@ def listed_topic_ids(forum_dir: str | Path) -> list[int]:
     forum_dir = Path(forum_dir)
     if not raw.manifest_path(forum_dir).exists():
         raise InputError(f"{raw.manifest_path(forum_dir)}: the forum snapshot is not complete")
-    ids = {int(t) for t in raw.read_listing(forum_dir)["topic_ids"]}
+    listing = raw.read_listing(forum_dir)
+    raw.check_listing_pages(forum_dir, listing)  # the pages its listing.json counts
+    ids = {int(t) for t in listing["topic_ids"]}
     return sorted(ids - raw.quarantined_topic_ids(forum_dir))
 
 
@@ -190,6 +192,7 @@ def gather_forum(
     posts = sort_posts(pa.concat_tables([p.cast(POSTS_SCHEMA) for p in post_parts]))
     cats = category_table(forum_dir, topics)
     listed = len(listed_topic_ids(forum_dir))
+    raw.check_feed_pages(forum_dir)  # the feed walk's raw evidence, as its manifest counts
     if topics.num_rows > listed:
         raise InputError(f"{forum_dir}: the parse shards hold more topics than the listing")
     log.info(

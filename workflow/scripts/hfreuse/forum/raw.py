@@ -365,6 +365,51 @@ def read_page(path: str | Path) -> Any:
         raise damaged(path, exc, "fetch_forum_listing") from exc
 
 
+def read_feed_page(path: str | Path) -> Any:
+    """A stored feed page (``feed/page-NNNNNN.json.gz``); a damaged one is an error that names
+    the rule that fetches it again (the topic crawl walks the feed)."""
+    try:
+        return read_json(path)
+    except InputError as exc:
+        raise damaged(path, exc, "fetch_forum_topics") from exc
+
+
+def _check_stored(paths: list[Path], what: str, marker: Path, rule: str) -> None:
+    """Each of ``paths`` (the pages ``marker`` counts) is stored; a missing one is an error that
+    names it and the rule that fetches it again."""
+    for number, path in enumerate(paths):
+        if not path.is_file():
+            raise InputError(
+                f"{path}: {what} {number} of the {len(paths)} that {marker} counts is not stored. "
+                f"Recover it by rerunning its crawl: `snakemake --forcerun {rule}` with the same "
+                "configuration (the crawl fetches it again)"
+            )
+
+
+def check_feed_pages(forum_dir: str | Path) -> int:
+    """The number of feed pages a complete snapshot's manifest counts (``plan.feed_pages``; 0
+    for the per-topic plan), each checked to be stored (:func:`_check_stored`)."""
+    forum_dir = Path(forum_dir)
+    doc = read_json(manifest_path(forum_dir))
+    plan = doc.get("plan") if isinstance(doc, dict) else None
+    pages = plan.get("feed_pages") if isinstance(plan, dict) else None
+    n = pages if isinstance(pages, int) and plan.get("plan") == "feed" else 0
+    paths = [feed_page_path(forum_dir, k) for k in range(n)]
+    _check_stored(paths, "feed page", manifest_path(forum_dir), "fetch_forum_topics")
+    return n
+
+
+def check_listing_pages(forum_dir: str | Path, listing: dict[str, Any]) -> None:
+    """The listing pages and catch-up pages ``listing`` (listing.json) counts are stored (the
+    parse reads their usernames: a page missing would leave names unscrubbed)."""
+    for kind, key in (("page", "pages"), ("catchup", "catchup_pages")):
+        n = listing.get(key)
+        if isinstance(n, int):
+            paths = [page_path(forum_dir, k, kind) for k in range(n)]
+            what = "listing page" if kind == "page" else "catch-up page"
+            _check_stored(paths, what, listing_path(forum_dir), "fetch_forum_listing")
+
+
 def record_posts(rec: dict[str, Any]) -> list[dict[str, Any]]:
     """All posts of a stored topic (first chunk and batches), once each, in stream order."""
     topic = rec["topic"]
@@ -428,7 +473,8 @@ def iter_records(forum_dir: str | Path, topic_ids: Iterable[int]) -> Iterator[di
         if not path.exists():
             raise InputError(
                 f"{path}: topic {tid} is listed in {listing_path(forum_dir)} but not stored "
-                "(incomplete snapshot: rerun the crawl)"
+                "(incomplete snapshot). Recover it by rerunning its crawl: `snakemake --forcerun "
+                "fetch_forum_topics` with the same configuration"
             )
         yield read_record(path)
 

@@ -52,7 +52,7 @@ from .crawl_common import (
     new_phase_state,
     provenance,
 )
-from .feed import check_plan, choose_plan, previous_newest, walk_feed
+from .feed import check_plan, choose_plan, previous_newest, restore_feed_pages, walk_feed
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +214,7 @@ def _feed_plan(
     feed = state["feed"]
     tally.plan["feed_pages"] = int(feed["pages_done"]) + 1
     if feed["finished"]:  # a rerun: the topics the walk stored are kept, the rest go per topic
+        restore_feed_pages(forum_dir, base, phase.client, feed)
         return to_fetch
     recheck_before = None
     if prev_started is not None:
