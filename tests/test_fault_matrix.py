@@ -13,7 +13,9 @@ import fault_cases
 import pytest
 from fault_cases import (
     BY_CASE,
+    CARD_HISTORY,
     CLEAR,
+    CONSISTENT_PROBE_LIE,
     CRAWLERS,
     FORUM_CREDENTIALS,
     HISTORIES,
@@ -38,36 +40,11 @@ from fault_proxy import Answer, FaultProxy, Redirect, Rule, Status, Transform
 #: wall-clock limit.
 HISTORY_CELLS_PENDING: frozenset[tuple[str, str]] = frozenset(
     {
-        ("403 bare (Cloudflare), persistent", "hub histories"),
-        ("403 bare (Cloudflare), persistent", "card history"),
-        ("commits Link to the page itself", "hub histories"),
-        ("commits Link to the page itself", "card history"),
-        ("commits Link back to an earlier page", "hub histories"),
-        ("commits Link back to an earlier page", "card history"),
-        ("commits Link repeats a page once", "card history"),
         ("commits full page without Link (1)", "hub histories"),
         ("commits full page without Link (1)", "card history"),
         ("commits full page without Link, persistent", "hub histories"),
         ("commits full page without Link, persistent", "card history"),
-        ("commits empty last page", "card history"),
-        ("commits oldest-first", "hub histories"),
-        ("commits oldest-first", "card history"),
-        ("oldest commit dated 1970-01-01", "hub histories"),
-        ("oldest commit dated 1970-01-01", "card history"),
-        ("oldest commit dated 2099-01-01", "hub histories"),
-        ("oldest commit dated 2099-01-01", "card history"),
-        ("oldest date with an offset (+02:00)", "hub histories"),
-        ("oldest date with an offset (+02:00)", "card history"),
-        ("oldest date with a space", "hub histories"),
-        ("oldest date with a space", "card history"),
-        ("404 HTML on page 2 (1)", "hub histories"),
-        ("404 HTML on page 2 (1)", "card history"),
-        ("404 RepoNotFound on page 2 (1)", "hub histories"),
-        ("404 RepoNotFound on page 2 (1)", "card history"),
         ("404 on a listed README (1)", "hub READMEs"),
-        ("404 on a listed README (1)", "card history"),
-        ("403 bare on README probes, persistent", "card history"),
-        ("README probes 200 where none existed", "card history"),
     }
 )
 
@@ -105,6 +82,17 @@ def test_a_loss_no_signal_reveals_is_judged_silent(matrix):
     outcome = matrix.run_cell(lie, HUB_LISTING.name)
     assert outcome.verdict == SILENT
     assert "page files" in outcome.detail and "models table" in outcome.detail
+
+
+def test_a_consistent_lie_of_every_readme_probe_is_judged_silent(matrix):
+    """Known limit, judged as such: every README probe at a commit without a README answered 200
+    with a README that names that commit and hashes to its ETag (a server lying consistently)
+    leaves no contradiction for the probe sequence to catch: the card history ends SILENT. A
+    single such answer is caught ("README probe 200 where none existed (1)": IDENTICAL)."""
+    lie = CONSISTENT_PROBE_LIE
+    outcome = matrix.run_cell(lie, CARD_HISTORY.name)
+    assert outcome.injected > 1 and outcome.verdict == SILENT, outcome
+    assert "card_history table" in outcome.detail
 
 
 def test_an_unchanged_answer_is_judged_identical(matrix):

@@ -592,9 +592,10 @@ HISTORY_CASES: tuple[Case, ...] = (
         target=README_PROBE,
     ),
     Case(
-        "README probes 200 where none existed",
+        "README probe 200 where none existed (1)",
         _same(_transform("today's README", _readme_today)),
-        None,
+        1,
+        (CARD_HISTORY.name,),
         (CARD_HISTORY.name,),
         target={CARD_HISTORY.name: (r"/README\.md$", 1)},
     ),
@@ -605,6 +606,17 @@ HISTORY_CASES: tuple[Case, ...] = (
         FEED,
         FEED,
     ),
+)
+
+#: not a row: every README probe at a commit without a README answered 200 with a README that
+#: names that commit and hashes to its ETag, a consistent lie no probe sequence can contradict
+#: (tests/test_fault_matrix.py judges it SILENT, a known limit)
+CONSISTENT_PROBE_LIE = Case(
+    "README probes 200 where none existed, persistent",
+    _same(_transform("today's README", _readme_today)),
+    None,
+    (CARD_HISTORY.name,),
+    target={CARD_HISTORY.name: (r"/README\.md$", 1)},
 )
 
 CASES: tuple[Case, ...] = (
