@@ -31,19 +31,12 @@ from fault_cases import (
 )
 from fault_proxy import Answer, FaultProxy, Redirect, Rule, Status, Transform
 
-#: The cells of the two history columns (first-commit histories, card history) that do not pass
-#: yet on this branch: SILENT, HANG, UNCLEAR ERROR, or a clear error where a recovery is due (and
-#: the README crawl's cell of "404 on a listed README (1)", item 1 of issue 20: a README the
-#: listing lists is retried on 404 before it is recorded as missing). The fixes (issue 20, items
-#: 1 to 3) land on other branches; once they are merged, the integrator empties this set (every
-#: cell then asserted like the others). Skipped until then: a HANG cell alone would cost its
-#: wall-clock limit.
+#: The cells that do not pass yet: the README crawl's "404 on a listed README (1)" (issue 20,
+#: item 1: a README the listing lists is retried on 404 before it is recorded as missing; the
+#: stub's many listed READMEs without a recorded text make that second request show in every
+#: request count of the README tests, a change left for its own step). Skipped until then.
 HISTORY_CELLS_PENDING: frozenset[tuple[str, str]] = frozenset(
     {
-        ("commits full page without Link (1)", "hub histories"),
-        ("commits full page without Link (1)", "card history"),
-        ("commits full page without Link, persistent", "hub histories"),
-        ("commits full page without Link, persistent", "card history"),
         ("404 on a listed README (1)", "hub READMEs"),
     }
 )

@@ -88,6 +88,9 @@ WALL_SECONDS = 30.0  # a cell still running after this is a HANG (the slowest en
 HISTORY_WALL_SECONDS = 15.0  # the same for the history columns (a clean crawl takes < 1 s)
 HISTORY_SHARDS = 2  # the first-commit column crawls shard 1 of 2 (about 20 floored models)
 CARD_SAMPLE = 12  # the card-history column samples 12 models with a README
+#: commits asked a page by the history columns: what the stub Hub serves (its commits_limit),
+#: so a full page without a next link is confirmed from the first history of the crawl on
+HISTORY_PAGE = 50
 KEY = "fault-matrix-pseudonym-key-0123456789abcdef"
 HUB_CREDENTIALS = {"Authorization": "Bearer hf_faultmatrix_not_a_real_token"}
 FORUM_CREDENTIALS = {"Api-Key": "faultmatrix-not-a-real-key", "Api-Username": "faultmatrix"}
@@ -802,11 +805,13 @@ class Matrix:
         if crawler is HUB_HISTORY:
             marker = _history_marker(cell)
             return crawl_first_commits(
-                _hub_dir(cell), marker, 0, HISTORY_SHARDS, base, client=client
-            )
+                _hub_dir(cell), marker, 0, HISTORY_SHARDS, base, client=client,
+                page_size=HISTORY_PAGE,
+            )  # fmt: skip
         if crawler is CARD_HISTORY:
             manifest = _card_history_manifest(cell)
-            return crawl_card_history(_hub_dir(cell), manifest, base, CARD_SAMPLE, 7, client=client)
+            return crawl_card_history(_hub_dir(cell), manifest, base, CARD_SAMPLE, 7,
+                                      client=client, page_size=HISTORY_PAGE)  # fmt: skip
         if crawler is FORUM_LISTING:
             return crawl_listing(_forum_dir(cell), base, client=client)
         if not forum_raw.listing_path(_forum_dir(cell)).exists():  # the clean run: list first

@@ -69,7 +69,7 @@ from . import raw as hub_raw
 from .answers import card_answer_problem, decode_text
 from .carddata import has_card_data
 from .cards import CARD_PACE, readme_revisions
-from .first_commits import FINAL_STATUSES, HistoryPages, history_bridge
+from .first_commits import COMMITS_PAGE, FINAL_STATUSES, HistoryPages, history_bridge
 
 log = logging.getLogger(__name__)
 
@@ -288,8 +288,10 @@ def crawl_card_history(
     part_size: int = PART_SIZE,
     snapshot: str | None = None,
     max_failed_share: float = 0.0,
+    page_size: int = COMMITS_PAGE,
 ) -> dict[str, Any]:
-    """Fetch the card history of the sample into the folder of ``manifest``; returns it.
+    """Fetch the card history of the sample into the folder of ``manifest``; returns it
+    (``page_size``: commits asked a page, as :func:`~hfreuse.hub.first_commits.history_bridge`).
 
     A model that still fails after the retries is quarantined (``quarantine.json`` beside the
     parts) and retried first by the next run; when more than ``max_failed_share`` of the sample
@@ -307,7 +309,7 @@ def crawl_card_history(
              "(%d quarantined by an earlier run, retried first)",
              n, len(revisions), len(parts.kept), len(todo), len(quarantine))  # fmt: skip
     progress = run.progress(n, len(parts.kept))
-    bridge, hist = history_bridge(run.client, endpoint)
+    bridge, hist = history_bridge(run.client, endpoint, page_size)
     pages = CardPages(hist)
     bridge.check = pages.check
 

@@ -13,10 +13,16 @@ Every page is verified before its history is stored (:class:`HistoryPages`): a J
 commits with an ``id`` and an ISO 8601 ``date`` (``Z``, an offset, a space; the stored dates
 are UTC, ``...T..:..:..mmmZ``), newest first within and across pages; no next link to a page of
 the same history already served (a cycle); no empty page but a first one the server counts as
-empty (``X-Total-Count: 0``); no full page (as many commits as asked) without a next link unless
-``X-Total-Count`` vouches for it (cut short); the commits adding up to ``X-Total-Count`` when the
-Hub sends it; the oldest commit between :data:`HUB_FIRST_DAY` and the end of the listing. A page
-may hold fewer commits than asked (the Hub caps the page size). A 404 (or 401, 410) after an
+empty (``X-Total-Count: 0``); the commits adding up to ``X-Total-Count`` when the Hub sends it;
+a last page (no next link) that is full, with no ``X-Total-Count`` to vouch for the count,
+confirmed by one more request for the page after it (the next link's form, ``p`` one more): an
+empty list there confirms the end (a history of exactly 50, 100, ... commits), commits there
+mean the page lost its next link (the history cut short: a bad answer, fetched again). "Full"
+is measured by the page size the server really serves, learned from the pages that carry a
+next link (their length: the Hub caps the page size, e.g. 50 commits when asked 1000) and kept
+for the whole crawl, else by the size asked (``page_size``: set it to what the server serves,
+or a dropped next link goes unseen until some history of the crawl had a second page); the
+oldest commit between :data:`HUB_FIRST_DAY` and the end of the listing. A 404 (or 401, 410) after an
 earlier page of the same history was served, and a bare 403, are retried before they are
 believed (a 404 that persists is the model's answer, a 403 is quarantined), as is a 404
 without the Hub's ``X-Error-Code`` (an HTML page, not the API). An answer that fails is fetched again with the client's retries; a history that still
@@ -53,7 +59,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -92,6 +98,7 @@ COMMITS_PAGE = 1000  # commits asked for a page (the Hub serves up to 1000)
 HISTORY_PACE = Pace(450.0)  # the API bucket (about 500 requests / 5 minutes anonymous ... per IP)
 HISTORY_PART_SIZE = 200
 FINAL_STATUSES = (401, 403, 404, 410, 451)  # recorded as the model's answer (see the docstring)
+CONFIRM_STATUSES = (200, *FINAL_STATUSES)  # a page confirming an end: any other is retried
 #: no commit of the Hub can be older than this (Hugging Face, the company, began in 2016; the
 #: model Hub later): an oldest commit before it is a bad answer
 HUB_FIRST_DAY = datetime(2016, 1, 1, tzinfo=UTC)
@@ -172,6 +179,16 @@ def asked_limit(url: str) -> int | None:
     return None
 
 
+def page_after(url: str) -> str:
+    """The page after commits page ``url``, in the form of the Hub's own next links: the same
+    query with ``p`` (0-based page, absent on the first) one more."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    page = next((int(v) for k, v in query if k == "p" and v.isdigit()), 0)
+    query = [(k, v) for k, v in query if k != "p"] + [("p", str(page + 1))]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def listing_time(hub_dir: str | Path) -> datetime | None:
     """When the listing ended (its manifest's ``crawl_finished_at``): no history served for it
     can start later."""
@@ -211,8 +228,10 @@ class HistoryPages:
     """The pages of one model's history as they are accepted (the bridge's ``check``): a JSON
     list of commits with ids and ISO 8601 dates, newest first within and across pages; a next
     link never to a page of this history already served (a cycle); no empty page but a first
-    one the server counts as empty, no full page without a next link unless ``X-Total-Count``
-    vouches for it; the commits adding up to ``X-Total-Count``; the oldest commit between
+    one the server counts as empty; the commits adding up to ``X-Total-Count``; a full last page
+    without ``X-Total-Count`` confirmed by an empty page after it (:meth:`confirm_end`, sent with
+    :attr:`fetch`; full: as long as the pages with a next link, :attr:`served_size`, learned over
+    the crawl, else as asked); the oldest commit between
     :data:`HUB_FIRST_DAY` and the listing (``listed_at``). A 404 after a page of the same history
     was served, or a bare 403, is retried before it is believed; a 401 refusing the token stops
     the crawl. :attr:`commits` are the accepted commits (dates in the stored form)."""
@@ -221,6 +240,12 @@ class HistoryPages:
         self, token_used: bool, page_size: int = COMMITS_PAGE, listed_at: datetime | None = None
     ) -> None:
         self.token_used, self.page_size, self.listed_at = token_used, int(page_size), listed_at
+        #: sends the request that confirms the end of a history (set by :func:`history_bridge`)
+        self.fetch: Callable[[str], Any] | None = None
+        #: the page size the server serves (the length of a page with a next link), kept over
+        #: the models of the crawl; None until a page with a next link was served
+        self.served_size: int | None = None
+        self.confirms = 0  # confirming requests sent
         self.reset()
 
     def reset(self) -> None:
@@ -263,8 +288,12 @@ class HistoryPages:
         problem = problem or self._page_problem(url, len(items), next_url, total)
         if problem is None and next_url is None and dates:
             problem = self._oldest_problem(dates[-1])
+        if problem is None and next_url is None and total is None and self.total is None:
+            problem = self.confirm_end(resp, len(items))
         if problem:
             return problem
+        if next_url and items:
+            self.served_size = len(items)
         self.served.add(url)
         self.pages += 1
         self.received += len(items)
@@ -292,19 +321,38 @@ class HistoryPages:
             )
         if next_url:
             return None
-        full = asked_limit(url) or self.page_size  # a page as long as asked
         known = total if total is not None else self.total
-        if known is None and count >= full:
-            return (
-                f"a full page ({count} commits) without a next link and no X-Total-Count: "
-                "the history is cut short"
-            )
         if known is not None and self.received + count != known:
             return (
                 f"{self.received + count} commits over {self.pages + 1} pages but "
                 f"X-Total-Count says {known}: the history is cut short"
             )
         return None
+
+    def confirm_end(self, resp: Any, count: int) -> str | None:
+        """The problem of a last page of ``count`` commits without X-Total-Count: None when it
+        is shorter than the server's pages or the page after it is empty (one request)."""
+        url = resp.history[0].url if resp.history else resp.url  # as asked, not as redirected
+        full = self.served_size or asked_limit(url) or self.page_size
+        if count < full:
+            return None
+        what = f"a full page ({count} commits) without a next link and no X-Total-Count"
+        if self.fetch is None:
+            return f"{what}: the end of the history cannot be confirmed"
+        after = page_after(url)
+        self.confirms += 1
+        answer = self.fetch(after)
+        if int(answer.status_code) != 200:
+            return f"{what}, and the page after it ({after}) answered HTTP {answer.status_code}"
+        try:
+            items = answer.json()
+        except ValueError:
+            items = None
+        if items == []:
+            return None
+        if not isinstance(items, list):
+            return f"{what}, and the page after it ({after}) is not a JSON list of commits"
+        return f"{what}, but the page after it ({after}) holds {len(items)}: it lost its next link"
 
     def _oldest_problem(self, oldest: datetime) -> str | None:
         latest = self.listed_at or datetime.now(UTC)
@@ -399,6 +447,7 @@ def history_bridge(
     is a FetchError (quarantined by the crawl), not the model's answer; a 404 retried by the
     check is believed once it persists."""
     hist = HistoryPages(token_used(client), page_size, listed_at)
+    hist.fetch = lambda url: client.get(url, ok_statuses=CONFIRM_STATUSES)
     bridge = HubBridge(
         client,
         endpoint,
