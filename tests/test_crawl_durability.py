@@ -269,7 +269,7 @@ def _bench():
     return sys.modules["bench_sigkill"]
 
 
-@pytest.mark.parametrize("kind", ["hub", "forum", "forum-feed"])
+@pytest.mark.parametrize("kind", ["hub", "forum", "forum-feed", "history", "card-history"])
 def test_sigkill_at_random_points_then_rerun_gives_identical_snapshots(kind, tmp_path):
     """bench/bench_sigkill.py with 3 trials: separate crawl processes killed at seeded random
     requests (in flight or after), rerun; raw files and tables identical to an unkilled crawl,
