@@ -5,15 +5,21 @@ never killed."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..clients import FetchError
 from ..errors import InputError
 from ..hub import raw as hub_raw
 from ..io import atomic_write_json, atomic_write_jsonl_gz
 from .journal import Journal
-from .runner import check_stored
-from .state import move_aside
+from .quarantine import Quarantine, quarantinable, quarantine_path
+from .runner import ShardRun, check_stored
+from .state import move_aside, remove_stale_temps
+
+JOURNAL = "journal.jsonl"  # request counts and records since the last state save
 
 
 class JournaledParts:
@@ -115,3 +121,64 @@ class JournaledParts:
         atomic_write_json(self.state_path, self.state)
         if not self.buffer:
             self.journal.reset()
+
+
+def resume_shard(
+    run: ShardRun, mine: list[str], part_size: int, what: str, marker: Path | None = None
+) -> tuple[JournaledParts, Quarantine, list[str]]:
+    """A shard crawl resumed: its parts (from the part files and the journal; a damaged part
+    moved aside), its quarantine (without the models stored or journaled since, or no longer
+    selected), and the models to fetch: those quarantined by an earlier run first, then the rest
+    of ``mine`` in order. Temporary files a kill left (beside ``marker`` too) are removed."""
+    journal = Journal(run.folder / JOURNAL)
+    run.state["stats"] = journal.resumed_stats(run.state["stats"])
+    remove_stale_temps(run.folder)
+    if marker is not None:
+        remove_stale_temps(marker.parent, marker.name)
+    parts = JournaledParts(run.folder, run.state_path, run.state, mine, part_size, journal, what)
+    quarantine = Quarantine(quarantine_path(run.folder))
+    wanted = set(mine)
+    if quarantine.discard([m for m in quarantine.ids() if m in parts.kept or m not in wanted]):
+        quarantine.save()
+    todo = [m for m in quarantine.ids() if m not in parts.kept]
+    todo += [m for m in mine if m not in parts.kept and m not in quarantine]
+    return parts, quarantine, todo
+
+
+def quarantined_step(
+    fetch: Callable[[str], dict[str, Any]],
+    url_of: Callable[[str], str],
+    parts: JournaledParts,
+    quarantine: Quarantine,
+) -> Callable[[str], None]:
+    """The loop step of a shard crawl: fetch one model's record into ``parts``; one that still
+    fails after the retries (a quarantinable :class:`FetchError`) goes to ``quarantine`` under
+    ``url_of(model)`` and the crawl goes on; one fetched leaves the quarantine."""
+
+    def step(model_id: str) -> None:
+        try:
+            rec = fetch(model_id)
+        except FetchError as exc:
+            if not quarantinable(exc):
+                raise
+            quarantine.add(model_id, url_of(model_id), exc)
+        else:
+            parts.add(rec)
+            quarantine.succeeded()
+            if quarantine.discard([model_id]):
+                quarantine.save()
+
+    return step
+
+
+def check_complete(
+    run: ShardRun, parts: JournaledParts, quarantine: Quarantine, max_failed_share: float, what: str
+) -> Counter:
+    """At a shard crawl's end: every selected model stored or quarantined, the quarantined share
+    within ``max_failed_share`` (else the quarantine's error); returns the stored statuses."""
+    mine, done = parts.mine, parts.done
+    missing = [m for m in mine if m not in done and m not in quarantine]
+    if missing:  # cannot happen unless the part files changed under the crawl
+        raise InputError(f"{run.folder}: {len(missing)} {what} missing after the crawl")
+    quarantine.check_share(len(mine), max_failed_share, f"{run.label}: {what}")
+    return Counter(str(done[m]) for m in mine if m in done)

@@ -51,18 +51,15 @@ from typing import Any
 import numpy as np
 
 from ..clients import FetchError, HttpClient, hub_file_url, hub_http_error
-from ..crawl.journal import Journal
 from ..crawl.pacing import Pace, token_used
-from ..crawl.parts import JournaledParts
+from ..crawl.parts import JournaledParts, quarantined_step, resume_shard
 from ..crawl.quarantine import (
     CrawlStopped,
     Quarantine,
     check_max_failed_share,
-    quarantinable,
-    quarantine_path,
 )
 from ..crawl.runner import ShardRun, require_listing, start_shard
-from ..crawl.state import damaged, remove_stale_temps
+from ..crawl.state import damaged
 from ..errors import InputError
 from ..io import read_json
 from . import raw as hub_raw
@@ -74,7 +71,6 @@ from .first_commits import COMMITS_PAGE, FINAL_STATUSES, HistoryPages, history_b
 log = logging.getLogger(__name__)
 
 RULE = "fetch_hub_card_history"  # the rule that writes (and recovers) the card-history files
-JOURNAL = "journal.jsonl"
 PART_SIZE = 100
 HISTORY_TRIES = 3  # a history that fails as a whole (total, duplicates) is fetched this often
 PROBE_STATUSES = (200, *FINAL_STATUSES)
@@ -304,7 +300,7 @@ def crawl_card_history(
     mine = sample_models(list(revisions), n, seed)
     query = {"endpoint": endpoint.rstrip("/"), "size": n, "seed": seed}
     run = start_shard("card history", manifest.parent, query, client, pace)
-    parts, quarantine, todo = _resume(run, manifest, mine, part_size)
+    parts, quarantine, todo = resume_shard(run, mine, part_size, "card histories")
     log.info("card history: %d of %d models with README sampled, %d stored, %d to fetch "
              "(%d quarantined by an earlier run, retried first)",
              n, len(revisions), len(parts.kept), len(todo), len(quarantine))  # fmt: skip
@@ -313,19 +309,12 @@ def crawl_card_history(
     pages = CardPages(hist)
     bridge.check = pages.check
 
-    def step(model_id: str) -> None:
-        revision = revisions[model_id]
-        try:
-            rec = _record(api, pages, run.client, endpoint, model_id, revision)
-        except FetchError as exc:
-            if not quarantinable(exc):
-                raise
-            quarantine.add(model_id, history_url(endpoint, model_id, revision), exc)
-        else:
-            parts.add(rec)
-            quarantine.succeeded()
-            if quarantine.discard([model_id]):
-                quarantine.save()
+    step = quarantined_step(
+        lambda m: _record(api, pages, run.client, endpoint, m, revisions[m]),
+        lambda m: history_url(endpoint, m, revisions[m]),
+        parts,
+        quarantine,
+    )
 
     with parts.journal.recording(run.client, run.state["stats"]), bridge as api:
         run.loop(todo, step, progress, keep=parts.save)
@@ -333,27 +322,6 @@ def crawl_card_history(
         parts.flush()
     return _finish(run, parts, quarantine, manifest, hub_dir, snapshot, len(revisions),
                    (n, seed, max_failed_share))  # fmt: skip
-
-
-def _resume(
-    run: ShardRun, manifest: Path, mine: list[str], part_size: int
-) -> tuple[JournaledParts, Quarantine, list[str]]:
-    """The parts (resumed from the part files and the journal; a damaged part moved aside),
-    the quarantine, and the models to fetch: those quarantined by an earlier run first."""
-    journal = Journal(run.folder / JOURNAL)
-    run.state["stats"] = journal.resumed_stats(run.state["stats"])
-    remove_stale_temps(run.folder)
-    parts = JournaledParts(
-        run.folder, run.state_path, run.state, mine, part_size, journal, "card histories"
-    )
-    quarantine = Quarantine(quarantine_path(run.folder))
-    wanted = set(mine)
-    stale = [m for m in quarantine.ids() if m in parts.kept or m not in wanted]
-    if quarantine.discard(stale):
-        quarantine.save()
-    todo = [m for m in quarantine.ids() if m not in parts.kept]
-    todo += [m for m in mine if m not in parts.kept and m not in quarantine]
-    return parts, quarantine, todo
 
 
 def _finish(

@@ -33,20 +33,17 @@ once with a clear error, keeping the READMEs already fetched (a rerun resumes).
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..clients import FetchError, HttpClient
-from ..crawl.journal import Journal
+from ..clients import HttpClient
 from ..crawl.pacing import Pace, token_used
-from ..crawl.parts import JournaledParts
+from ..crawl.parts import JournaledParts, check_complete, quarantined_step, resume_shard
 from ..crawl.progress import ShardsProgress
-from ..crawl.quarantine import Quarantine, check_max_failed_share, quarantinable, quarantine_path
+from ..crawl.quarantine import Quarantine, check_max_failed_share
 from ..crawl.runner import ShardRun, require_listing, start_shard
-from ..crawl.state import remove_stale_temps
 from ..errors import InputError
 from ..shards import check_shard, stable_shard
 from . import raw as hub_raw
@@ -59,7 +56,6 @@ PART_SIZE = 250  # README records per part file
 # that is gated, disabled or blocked; one odd model must not stop a crawl of millions.
 CARD_STATUSES = (200, 401, 403, 404, 410, 451)
 FINAL_CARD_STATUSES = (404, 410, 451)  # recorded as answered (see the module docstring)
-JOURNAL = "journal.jsonl"  # request counts and records since the last state save
 CARD_PACE = Pace(550.0)  # the card crawl's default (README resolves are cheap)
 
 
@@ -116,16 +112,6 @@ def _fetch_card(client: HttpClient, endpoint: str, model_id: str, revision: str)
     return {"model_id": model_id, "revision": revision, "status": status, "text": text}
 
 
-def _open_quarantine(folder: Path, mine: list[str], kept: Collection[str]) -> Quarantine:
-    """The shard's quarantine, without the READMEs stored or journaled since (a run killed
-    before it saved the quarantine) and those no longer selected."""
-    quarantine = Quarantine(quarantine_path(folder))
-    wanted = set(mine)
-    if quarantine.discard([m for m in quarantine.ids() if m in kept or m not in wanted]):
-        quarantine.save()
-    return quarantine
-
-
 def _overall(
     folder: Path, state_path: Path, n_shards: int, total: int, kept: int, every: float
 ) -> ShardsProgress | None:
@@ -156,19 +142,12 @@ def _fetch_cards(
     and journaled, leaves it). Whatever happens, what was fetched (journaled) and this run's
     counts are kept."""
 
-    def step(model_id: str) -> None:
-        revision = todo[model_id]
-        try:
-            rec = _fetch_card(run.client, endpoint, model_id, revision)
-        except FetchError as exc:
-            if not quarantinable(exc):
-                raise
-            quarantine.add(model_id, card_url(endpoint, model_id, revision), exc)
-        else:
-            parts.add(rec)
-            quarantine.succeeded()
-            if quarantine.discard([model_id]):
-                quarantine.save()
+    step = quarantined_step(
+        lambda m: _fetch_card(run.client, endpoint, m, todo[m]),
+        lambda m: card_url(endpoint, m, todo[m]),
+        parts,
+        quarantine,
+    )
 
     def tick() -> None:
         if overall is not None:
@@ -222,7 +201,7 @@ def crawl_cards(
     run = start_shard(label, folder, query, client, pace, accept="text/plain, */*")
     revisions = readme_revisions(hub_dir)
     mine = shard_models(revisions, shard, n_shards, max_cards)
-    parts, quarantine, todo = _resume(run, marker_path, mine, part_size)
+    parts, quarantine, todo = resume_shard(run, mine, part_size, "READMEs", marker_path)
     log.info(
         "%s: %d of %d models with README selected, %d already stored, %d to fetch "
         "(%d quarantined by an earlier run, retried first)",
@@ -239,24 +218,6 @@ def crawl_cards(
     )  # fmt: skip
 
 
-def _resume(
-    run: ShardRun, marker_path: Path, mine: list[str], part_size: int
-) -> tuple[JournaledParts, Quarantine, list[str]]:
-    """The shard's parts (resumed from the part files and the journal), its quarantine, and the
-    models to fetch: those quarantined by an earlier run first, then the rest in shard order."""
-    journal = Journal(run.folder / JOURNAL)
-    run.state["stats"] = journal.resumed_stats(run.state["stats"])
-    remove_stale_temps(run.folder)
-    remove_stale_temps(marker_path.parent, marker_path.name)
-    parts = JournaledParts(
-        run.folder, run.state_path, run.state, mine, part_size, journal, "READMEs"
-    )
-    quarantine = _open_quarantine(run.folder, mine, parts.kept)
-    todo = [m for m in quarantine.ids() if m not in parts.kept]
-    todo += [m for m in mine if m not in parts.kept and m not in quarantine]
-    return parts, quarantine, todo
-
-
 def _finish(
     run: ShardRun,
     parts: JournaledParts,
@@ -269,12 +230,8 @@ def _finish(
     max_failed_share: float,
 ) -> dict[str, Any]:
     """Check the shard is complete (within ``max_failed_share``), then write its marker."""
-    mine, done = parts.mine, parts.done
-    missing = [m for m in mine if m not in done and m not in quarantine]
-    if missing:  # cannot happen unless the part files changed under the crawl
-        raise InputError(f"{run.folder}: {len(missing)} READMEs missing after the crawl")
-    quarantine.check_share(len(mine), max_failed_share, f"{run.label}: READMEs")
-    statuses = Counter(str(done[m]) for m in mine if m in done)
+    mine = parts.mine
+    statuses = check_complete(run, parts, quarantine, max_failed_share, "READMEs")
     fields = {
         "shard": query["shard"],
         "shards": query["shards"],

@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,18 +65,15 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from ..clients import FetchError, HttpClient, HubBridge, hub_http_error, hub_id_refused
-from ..crawl.journal import Journal
 from ..crawl.pacing import Pace, token_used
-from ..crawl.parts import JournaledParts
+from ..crawl.parts import JournaledParts, check_complete, quarantined_step, resume_shard
 from ..crawl.quarantine import (
     CrawlStopped,
     Quarantine,
     check_max_failed_share,
-    quarantinable,
-    quarantine_path,
 )
 from ..crawl.runner import ShardRun, require_listing, start_shard
-from ..crawl.state import damaged, remove_stale_temps
+from ..crawl.state import damaged
 from ..crawl.stats import Stats
 from ..errors import InputError
 from ..io import (
@@ -102,7 +98,6 @@ CONFIRM_STATUSES = (200, *FINAL_STATUSES)  # a page confirming an end: any other
 #: no commit of the Hub can be older than this (Hugging Face, the company, began in 2016; the
 #: model Hub later): an oldest commit before it is a bad answer
 HUB_FIRST_DAY = datetime(2016, 1, 1, tzinfo=UTC)
-JOURNAL = "journal.jsonl"  # request counts and records since the last part
 RULE = "fetch_hub_history"  # the rule that fetches the histories (named by recovery advice)
 
 
@@ -489,27 +484,20 @@ def crawl_first_commits(
     run = start_shard(f"history shard {shard + 1} of {n_shards}", folder, query, client, pace)
     revisions = floored_revisions(hub_dir)
     mine = shard_floored(revisions, shard, n_shards)
-    parts, quarantine, todo = _resume(run, marker_path, mine, part_size)
+    parts, quarantine, todo = resume_shard(run, mine, part_size, "histories", marker_path)
     log.info("%s: %d of %d floored models, %d already stored, %d to fetch (%d quarantined by an "
              "earlier run, retried first)", run.label, len(mine), len(revisions), len(parts.kept),
              len(todo), len(quarantine))  # fmt: skip
     progress = run.progress(len(mine), len(parts.kept), progress_every)
     bridge, hist = history_bridge(run.client, endpoint, page_size, listing_time(hub_dir))
 
-    def step(model_id: str) -> None:
-        try:
-            rec = _fetch_history(bridge, api, hist, model_id, revisions[model_id])
-        except FetchError as exc:
-            if not quarantinable(exc):
-                raise
-            url = with_limit(f"{query['endpoint']}/api/models/{model_id}/commits/"
-                             f"{quote(revisions[model_id], safe='')}", int(page_size))  # fmt: skip
-            quarantine.add(model_id, url, exc)
-        else:
-            parts.add(rec)
-            quarantine.succeeded()
-            if quarantine.discard([model_id]):
-                quarantine.save()
+    def url_of(model_id: str) -> str:
+        return with_limit(f"{query['endpoint']}/api/models/{model_id}/commits/"
+                          f"{quote(revisions[model_id], safe='')}", int(page_size))  # fmt: skip
+
+    step = quarantined_step(
+        lambda m: _fetch_history(bridge, api, hist, m, revisions[m]), url_of, parts, quarantine
+    )
 
     with parts.journal.recording(run.client, run.state["stats"]), bridge as api:
         run.loop(todo, step, progress, keep=parts.save)
@@ -517,28 +505,6 @@ def crawl_first_commits(
         parts.flush()
     return _finish(run, parts, quarantine, hub_dir, marker_path, snapshot, query,
                    len(revisions), max_failed_share)  # fmt: skip
-
-
-def _resume(
-    run: ShardRun, marker_path: Path, mine: list[str], part_size: int
-) -> tuple[JournaledParts, Quarantine, list[str]]:
-    """The shard's parts (resumed from the part files and the journal; a damaged part moved
-    aside), its quarantine, and the models to fetch: those quarantined by an earlier run first,
-    then the rest in shard order."""
-    journal = Journal(run.folder / JOURNAL)
-    run.state["stats"] = journal.resumed_stats(run.state["stats"])
-    remove_stale_temps(run.folder)
-    remove_stale_temps(marker_path.parent, marker_path.name)
-    parts = JournaledParts(
-        run.folder, run.state_path, run.state, mine, part_size, journal, "histories"
-    )
-    quarantine = Quarantine(quarantine_path(run.folder))
-    wanted = set(mine)
-    if quarantine.discard([m for m in quarantine.ids() if m in parts.kept or m not in wanted]):
-        quarantine.save()
-    todo = [m for m in quarantine.ids() if m not in parts.kept]
-    todo += [m for m in mine if m not in parts.kept and m not in quarantine]
-    return parts, quarantine, todo
 
 
 def _finish(
@@ -554,12 +520,8 @@ def _finish(
 ) -> dict[str, Any]:
     """Check the shard is complete (within ``max_failed_share``), then write its marker (last);
     returns it."""
-    mine, done = parts.mine, parts.done
-    missing = [m for m in mine if m not in done and m not in quarantine]
-    if missing:  # cannot happen unless the part files changed under the crawl
-        raise InputError(f"{run.folder}: {len(missing)} histories missing after the crawl")
-    quarantine.check_share(len(mine), max_failed_share, f"{run.label}: histories")
-    statuses = Counter(str(done[m]) for m in mine if m in done)
+    mine = parts.mine
+    statuses = check_complete(run, parts, quarantine, max_failed_share, "histories")
     fields = {
         "shard": query["shard"],
         "shards": query["shards"],
