@@ -24,7 +24,7 @@ The Hub crawl is the listing (``/api/models``, 100 models a page) then README sh
 (the listing, then the global post feed ``/posts.json?before=ID``, 50 ids a page). The
 ``history`` crawl is the Hub listing then the first-commit histories of the floored models
 (``crawl_first_commits``, 2 shards, parts of 20 records), the ``card-history`` crawl the listing
-then the card history of a seeded sample of 60 models (``crawl_card_history``, parts of 20);
+then the card history of a seeded sample of 30 models (``crawl_card_history``, parts of 20);
 for these a model whose history pages or README probes were answered more often than in the
 crawl never killed counts as fetched again.
 
@@ -70,7 +70,7 @@ SHARDS = 2
 MAX_CARDS = 300
 PART = 40
 HISTORY_PART = 20  # records a part of the history crawls (the workflow's: 200 and 100)
-CARD_SAMPLE = 60  # models of the card-history sample
+CARD_SAMPLE = 30  # models of the card-history sample
 HUB_KINDS = ("hub", "history", "card-history")
 RPM = 60000.0  # pacing of 1 ms: the stub is local
 KEY = "bench-sigkill-pseudonym-key-0123456789"
@@ -170,7 +170,7 @@ def _child_card_history(hub_dir: Path, url: str) -> None:
             7,
             # short backoffs: the stub's listed READMEs without a recorded text answer 404, which
             # the crawl asks again with its retries before it believes them
-            client=HttpClient(RPM, backoff_base=0.01, backoff_max=0.1),
+            client=HttpClient(RPM, max_retries=2, backoff_base=0.01, backoff_max=0.1),
             part_size=HISTORY_PART,
         )
 
