@@ -159,6 +159,27 @@ def hub(httpserver):
 
 
 @pytest.fixture
+def history_hub(httpserver):
+    """The stub Hub with a commit history for every model (the card history samples all)."""
+    from hub_stub import StubHub, assign_cards, make_histories, real_models
+
+    models = real_models()
+    return StubHub(
+        models=models,
+        cards=assign_cards(models),
+        histories=make_histories(models, only_floored=False),
+    ).install(httpserver)
+
+
+@pytest.fixture
+def dense(httpserver):
+    """The stub forum with dense post ids (the global post feed walks 50 ids a page)."""
+    from forum_stub import DiscourseSite, StubServer
+
+    return StubServer(httpserver, DiscourseSite(post_ids="dense"))
+
+
+@pytest.fixture
 def listed(hub, tmp_path) -> Path:
     """A complete listing of the stub Hub's models (its requests forgotten)."""
     from crawl_support import crawl_hub

@@ -22,7 +22,6 @@ from hfreuse.hub.card_history import (
     sample_models,
 )
 from hfreuse.hub.cards import readme_revisions
-from hub_stub import StubHub, assign_cards, make_histories, real_models
 
 N = 12
 SEED = 7
@@ -30,14 +29,9 @@ BARE_403 = (403, {"Content-Type": "text/html"}, b"<html><body>Forbidden</body></
 
 
 @pytest.fixture
-def hub(httpserver) -> StubHub:
-    """The stub Hub with a history for every model (the card history samples all)."""
-    models = real_models()
-    return StubHub(
-        models=models,
-        cards=assign_cards(models),
-        histories=make_histories(models, only_floored=False),
-    ).install(httpserver)
+def hub(history_hub):
+    """The stub Hub with a history for every model (conftest ``history_hub``)."""
+    return history_hub
 
 
 @pytest.fixture

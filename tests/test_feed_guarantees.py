@@ -12,7 +12,7 @@ import pytest
 from crawl_support import assert_same
 from crawl_support import crawl_forum as crawl
 from crawl_support import forum_client as client
-from forum_stub import FEED_WINDOW, DiscourseSite, StubServer, bad_gateway
+from forum_stub import FEED_WINDOW, StubServer, bad_gateway
 from hfreuse.clients import FetchError
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as raw
@@ -26,11 +26,6 @@ RULE = "--forcerun fetch_forum_topics"
 @pytest.fixture(autouse=True)
 def _key(monkeypatch):
     monkeypatch.setenv(raw.KEY_ENV, "a-test-key-of-some-length")
-
-
-@pytest.fixture
-def dense(httpserver) -> StubServer:
-    return StubServer(httpserver, DiscourseSite(post_ids="dense"))
 
 
 def tables(forum_dir: Path) -> list[pa.Table]:

@@ -712,7 +712,9 @@ def test_a_listing_of_whole_pages_that_the_counts_confirm_ends(stub, tmp_path):
 # --- the forum's name: /site/basic-info.json ---
 
 
-def test_the_forum_is_named_by_its_title_and_a_bad_answer_fails_naming_the_url(httpserver, tmp_path):
+def test_the_forum_is_named_by_its_title_and_a_bad_answer_fails_naming_the_url(
+    httpserver, tmp_path
+):
     """The listing asks /site/basic-info.json once: a title is stored and tabled; an HTML page
     answered with 200 (a login wall) stops the listing with one error naming the URL and stores
     nothing; a damaged stored copy is moved aside and asked again."""

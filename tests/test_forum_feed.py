@@ -36,11 +36,6 @@ def _key(monkeypatch):
 
 
 @pytest.fixture
-def dense(httpserver) -> StubServer:
-    return StubServer(httpserver, DiscourseSite(post_ids="dense"))
-
-
-@pytest.fixture
 def sparse(httpserver) -> StubServer:
     return StubServer(httpserver, DiscourseSite(post_ids="sparse"))
 

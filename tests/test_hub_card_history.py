@@ -16,20 +16,14 @@ from hfreuse.hub.card_history import (
 )
 from hfreuse.hub.carddata import has_card_data
 from hfreuse.hub.cards import readme_revisions
-from hub_stub import StubHub, assign_cards, make_histories, real_models
 
 N = 40
 
 
 @pytest.fixture
-def hub(httpserver) -> StubHub:
-    """The stub Hub with a history for every model (the card history samples all)."""
-    models = real_models()
-    return StubHub(
-        models=models,
-        cards=assign_cards(models),
-        histories=make_histories(models, only_floored=False),
-    ).install(httpserver)
+def hub(history_hub):
+    """The stub Hub with a history for every model (conftest ``history_hub``)."""
+    return history_hub
 
 
 def test_card_data_is_a_non_empty_yaml_header():
