@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from crawl_support import assert_same
+from crawl_support import assert_same, stopped_walk
 from crawl_support import crawl_forum as crawl
 from crawl_support import forum_client as client
-from forum_stub import FEED_WINDOW, StubServer, bad_gateway
-from hfreuse.clients import FetchError
+from forum_stub import FEED_WINDOW, StubServer
 from hfreuse.errors import InputError
 from hfreuse.forum import raw as raw
 from hfreuse.forum.listing import crawl_listing
@@ -36,19 +35,6 @@ def truncate(path: Path) -> bytes:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     return data
-
-
-def stopped_walk(stub: StubServer, forum: Path) -> int:
-    """A feed walk stopped by a server failing for good on its 6th page; returns the before=
-    of that page."""
-    crawl_listing(forum, stub.url, client=client())
-    newest = max(p["id"] for t in stub.site.entries for p in stub.site.all_posts(t))
-    stop_at = newest - 5 * FEED_WINDOW
-    stub.fail(f"/posts.json?before={stop_at}", *(bad_gateway() for _ in range(3)))
-    with pytest.raises(FetchError, match=f"before={stop_at}"):
-        crawl_topics(forum, client=client(max_retries=2), plan="feed")
-    assert raw.feed_page_path(forum, 4).exists() and not raw.feed_page_path(forum, 5).exists()
-    return stop_at
 
 
 def reference(stub: StubServer, tmp_path: Path) -> tuple[Path, list[pa.Table]]:

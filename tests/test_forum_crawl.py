@@ -515,17 +515,25 @@ def test_an_empty_page_mid_listing_is_asked_again(stub, tmp_path):
 
 
 def test_an_empty_page_that_stays_empty_mid_listing_stops_with_a_clear_error(stub, tmp_path):
-    forum = tmp_path / "f"
     stub.fail("/latest.json?page=2", *[_page(stub.site, 99)] * 3)
-    with pytest.raises(
-        FetchError,
-        match=r"GET http://.*/latest\.json\?page=2: an empty page although page 1 announced "
+    _stops_then_the_rerun_completes(
+        stub,
+        tmp_path / "f",
+        r"GET http://.*/latest\.json\?page=2: an empty page although page 1 announced "
         r"more topics .*page 3 lists 30 topics, after 3 tries",
-    ):
+        kept_pages=2,  # the rerun resumes at page 2
+    )
+
+
+def _stops_then_the_rerun_completes(stub, forum: Path, match: str, kept_pages: int) -> None:
+    """The listing crawl stops with ``match``, writes no listing and keeps its first pages; a
+    rerun on the healed server completes it."""
+    with pytest.raises(FetchError, match=match):
         crawl_listing(forum, stub.url, client=client())
     assert not (forum / "listing.json").exists()
-    assert [p.name for p in raw.list_pages(forum)] == ["page-000000.json.gz", "page-000001.json.gz"]
-    listing = crawl_listing(forum, stub.url, client=client())  # the rerun resumes at page 2
+    kept = [f"page-{i:06d}.json.gz" for i in range(kept_pages)]
+    assert [p.name for p in raw.list_pages(forum)] == kept
+    listing = crawl_listing(forum, stub.url, client=client())
     assert listing["topics_listed"] == 194 and listing["reached_end"]
 
 
@@ -688,17 +696,13 @@ def test_empty_pages_after_a_page_announcing_more_fail_when_the_counts_disagree(
     expected = _true_category_counts(stub.site)
     stub.fail("/latest.json?page=1", *[_page(stub.site, 99)] * 3)
     stub.fail("/latest.json?page=2", _page(stub.site, 99))
-    forum = tmp_path / "f"
-    with pytest.raises(
-        FetchError,
-        match=rf"GET http://\S+/latest\.json\?page=1: empty \(and the page after it\), although "
+    _stops_then_the_rerun_completes(
+        stub,
+        tmp_path / "f",
+        rf"GET http://\S+/latest\.json\?page=1: empty \(and the page after it\), although "
         rf"page 0 announced more topics .* holds \d+ of the {expected} topics /categories\.json",
-    ):
-        crawl_listing(forum, stub.url, client=client())
-    assert not (forum / "listing.json").exists()
-    assert [p.name for p in raw.list_pages(forum)] == ["page-000000.json.gz"]
-    listing = crawl_listing(forum, stub.url, client=client())
-    assert listing["topics_listed"] == 194 and listing["reached_end"]
+        kept_pages=1,
+    )
 
 
 def test_a_listing_of_whole_pages_that_the_counts_confirm_ends(stub, tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from crawl_support import assert_same
+from crawl_support import assert_same, stopped_walk
 from crawl_support import crawl_forum as crawl
 from crawl_support import forum_client as client
 from forum_stub import (
@@ -18,7 +18,6 @@ from forum_stub import (
     STAFF_ACCEPTED,
     DiscourseSite,
     StubServer,
-    bad_gateway,
     now_utc,
 )
 from hfreuse.clients import FetchError
@@ -128,14 +127,7 @@ def test_a_topic_the_feed_does_not_deliver_completely_is_fetched_per_topic(dense
 
 def test_a_killed_feed_walk_resumes_and_gives_identical_tables(dense, tmp_path):
     forum = tmp_path / "k" / "forum"
-    crawl_listing(forum, dense.url, client=client())
-    newest = max(p["id"] for t in dense.site.entries for p in dense.site.all_posts(t))
-    stop_at = newest - 5 * FEED_WINDOW
-    # the server fails for good on the 6th page of the walk
-    dense.fail(f"/posts.json?before={stop_at}", *(bad_gateway() for _ in range(3)))
-    with pytest.raises(FetchError, match=f"before={stop_at}"):
-        crawl_topics(forum, client=client(max_retries=2), plan="feed")
-    assert raw.feed_page_path(forum, 4).exists() and not raw.feed_page_path(forum, 5).exists()
+    stopped_walk(dense, forum)  # the server fails for good on the 6th page of the walk
     before = len(dense.log)
     manifest = crawl_topics(forum, client=client(), plan="feed")
     again = [k for k, _ in dense.log[before:]]

@@ -97,6 +97,7 @@ def test_spellings_of_gpt2(matcher, text):
 @pytest.mark.parametrize(
     "text, expected",
     [
+        # aliases of model types
         ("XLM-R large", {"xlm-roberta"}),
         ("xlmr", {"xlm-roberta"}),
         ("wav2vec 2.0 and Wav2Vec2", {"wav2vec2"}),
@@ -106,15 +107,7 @@ def test_spellings_of_gpt2(matcher, text):
         ("DeBERTaV2 and deberta v2", {"deberta-v2"}),
         ("StarCoder", set()),  # alias of a model type that is not a name of the run
         ("Segment Anything", {"sam"}),  # the full name is not ambiguous
-    ],
-)
-def test_aliases(matcher, text, expected):
-    assert found(matcher, text) == expected
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
+        # class names of the transformers library
         ("BertForSequenceClassification.from_pretrained(path)", {"bert"}),
         ("TFGPT2LMHeadModel", {"gpt2"}),
         ("FlaxT5ForConditionalGeneration", {"t5"}),
@@ -124,7 +117,7 @@ def test_aliases(matcher, text, expected):
         ("tfbert", set()),  # a TF prefix only counts on a class name
     ],
 )
-def test_class_names(matcher, text, expected):
+def test_aliases_and_class_names(matcher, text, expected):
     assert found(matcher, text) == expected
 
 

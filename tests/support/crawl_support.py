@@ -11,8 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
-from forum_stub import StubServer
-from hfreuse.clients import HttpClient
+import pytest
+from forum_stub import FEED_WINDOW, StubServer, bad_gateway
+from hfreuse.clients import FetchError, HttpClient
+from hfreuse.forum import raw
 from hfreuse.forum.listing import crawl_listing
 from hfreuse.forum.topics import crawl_topics
 from hfreuse.hub.listing import crawl_models
@@ -68,6 +70,19 @@ def crawl_forum(stub: StubServer, forum_dir: Path, http: HttpClient | None = Non
     listing_kw = {k: kw.pop(k) for k in ("start", "end", "max_topics") if k in kw}
     crawl_listing(forum_dir, stub.url, client=http or forum_client(), **listing_kw)
     return crawl_topics(forum_dir, client=http or forum_client(), **kw)
+
+
+def stopped_walk(stub: StubServer, forum: Path) -> int:
+    """A listing crawl, then a feed walk stopped by a server failing for good on its 6th page
+    (pages 0-4 stored); returns the before= of that page."""
+    crawl_listing(forum, stub.url, client=forum_client())
+    newest = max(p["id"] for t in stub.site.entries for p in stub.site.all_posts(t))
+    stop_at = newest - 5 * FEED_WINDOW
+    stub.fail(f"/posts.json?before={stop_at}", *(bad_gateway() for _ in range(3)))
+    with pytest.raises(FetchError, match=f"before={stop_at}"):
+        crawl_topics(forum, client=forum_client(max_retries=2), plan="feed")
+    assert raw.feed_page_path(forum, 4).exists() and not raw.feed_page_path(forum, 5).exists()
+    return stop_at
 
 
 def assert_same(left: list[pa.Table], right: list[pa.Table]) -> None:
