@@ -3,13 +3,18 @@ says N ppi), one palette for every figure, card_share's monthly n and split mont
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
+import pytest
+from conftest import shared_path
+from hfreuse import palette
 from hfreuse.charts import PNG_PPI, save_chart
+from hfreuse.coding.paper import load_mappings, read_package_codebook
 from hfreuse.figures import load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,3 +66,137 @@ def test_a_paper_png_is_its_width_in_pt_at_300_ppi(tmp_path: Path):
     assert_png_matches_svg(files["png"], files["svg"], 300)
     w_pt, _ = svg_size_pt(files["svg"])
     assert w_pt < 250  # a small chart: the PNG is about 4.2 px per pt, not 17
+
+
+# --- one palette: a colour means one kind ---
+
+#: the kind each registered figure colours by (NEUTRAL: a single measured series, no kind)
+FIGURE_KINDS = {
+    "challenges_sunburst": "challenge",
+    "challenges_bar": "challenge",
+    "benefits_sunburst": "benefit",
+    "benefits_bar": "benefit",
+    "root_causes_sunburst": "root_cause_group",
+    "root_causes_by_challenge": "root_cause_group",
+    "forum_mentions": "model_type",
+    "hub_model_types": "model_type",
+    "forum_vs_hub": "model_type",
+    "card_share": "NEUTRAL",
+    "topics_per_category": "forum_category",
+    "beginners_vs_intermediate": "forum_category",
+    "posts_per_topic": "NEUTRAL",
+    "accepted_answers": "answer_author",
+}
+
+
+def color_scales(node):
+    """(field, domain, range) of every colour encoding of a spec."""
+    if isinstance(node, list):
+        for item in node:
+            yield from color_scales(item)
+    elif isinstance(node, dict):
+        color = (node.get("encoding") or {}).get("color")
+        if isinstance(color, dict) and "field" in color:
+            scale = color.get("scale") or {}
+            yield color["field"], scale.get("domain"), scale.get("range")
+        for value in node.values():
+            yield from color_scales(value)
+
+
+def test_every_figure_colours_by_the_family_of_its_kind(demo_run: Path):
+    assert set(FIGURE_KINDS) == set(REGISTRY)
+    neutral = set(palette.NEUTRAL.values())
+    for name, kind in FIGURE_KINDS.items():
+        spec = json.loads((demo_run / "results" / "figures" / f"{name}.json").read_text())
+        scales = list(color_scales(spec))
+        assert scales, f"{name}: no colour encoding"
+        for field, domain, colours in scales:
+            # a fixed range (never a Vega scheme: it colours by position in the domain)
+            assert domain and colours and len(domain) == len(colours), (name, field)
+            for value, colour in zip(domain, colours, strict=True):
+                if kind == "NEUTRAL" or colour in neutral:
+                    assert colour in neutral, (name, field, value, colour)
+                    continue
+                # a committed colour of its kind, never a hashed fallback
+                assert palette.known_color(value, kind) == colour, (name, field, value, colour)
+
+
+def test_a_name_is_found_after_normalising_case_and_punctuation():
+    expected = palette.BENEFITS["Expert Opinion and Clarification"]
+    for spelling in (
+        "Expert Opinion and Clarification",
+        "expert opinion & clarification",
+        "EXPERT  OPINION AND CLARIFICATION.",
+        "Expert Opinion and Solutions",
+    ):
+        assert palette.known_color(spelling, "benefit") == expected, spelling
+        assert palette.color(spelling, "benefit") == expected, spelling
+    assert (
+        palette.color("🤗Transformers", "forum_category")
+        == palette.FORUM_CATEGORIES["Transformers"]
+    )
+    assert (
+        palette.color("Amazon Sagemaker", "forum_category")
+        == palette.FORUM_CATEGORIES["Amazon SageMaker"]
+    )
+    assert palette.color("GPT2", "model_type") == palette.MODEL_TYPES["gpt2"]
+    # case and punctuation never change an unknown name's hashed colour either
+    assert palette.color("New Thing!", "challenge") == palette.color("new thing", "challenge")
+    with pytest.raises(ValueError, match="unknown colour family"):
+        palette.color("bert", "category")
+
+
+def test_the_paper_codebooks_names_all_have_their_palette_colour():
+    """The package's codebooks (read as the paper import reads them) name no category the
+    palette lacks: in paper mode "Expert Opinion and Clarification" fell back to a hashed
+    colour (the palette knew only the Overview's "... and Solutions")."""
+    package = shared_path("replication", "Replication Package")
+    codebook = read_package_codebook(
+        package / "Codebooks/Challenges.csv",
+        package / "Codebooks/Benefits.csv",
+        load_mappings(ROOT / "workflow/resources/paper/coding_mappings.yaml"),
+    )
+    for kind in ("challenge", "benefit"):
+        names = set(codebook.loc[codebook["kind"] == kind, "category"])
+        assert names, kind
+        assert {n for n in names if palette.known_color(n, kind) is None} == set(), kind
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of a #rrggbb colour."""
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92 for c in rgb)
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+    fx, fy, fz = (t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z))
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def _delta_e(a: str, b: str) -> float:
+    return sum((p - q) ** 2 for p, q in zip(_lab(a), _lab(b), strict=True)) ** 0.5
+
+
+def test_distinct_kinds_never_share_a_colour_nor_come_close():
+    """The stated rule: two colours of different kinds (greys excepted) differ by at least
+    MIN_KIND_DELTA_E, and every named colour is as far from the greys."""
+    neutral = set(palette.NEUTRAL.values())
+    kinds = {f: set(known.values()) - neutral for f, known in palette.FAMILIES.items()}
+    assert palette.MIN_KIND_DELTA_E >= 12
+    for a, colours_a in kinds.items():
+        for b, colours_b in kinds.items():
+            if a >= b:
+                continue
+            assert not colours_a & colours_b, (a, b)
+            near = min((_delta_e(x, y), x, y) for x in colours_a for y in colours_b)
+            assert near[0] >= palette.MIN_KIND_DELTA_E, (a, b, near)
+        grey = min((_delta_e(x, n), x, n) for x in colours_a for n in neutral)
+        assert grey[0] >= palette.MIN_KIND_DELTA_E, (a, grey)
+    # gpt2, Training Pipeline, Collaboration and External platforms shared one colour before
+    same = {
+        palette.color("gpt2", "model_type"),
+        palette.color("Training Pipeline", "challenge"),
+        palette.color("Collaboration to Solve Issues", "benefit"),
+        palette.color("External platforms", "root_cause_group"),
+    }
+    assert len(same) == 4

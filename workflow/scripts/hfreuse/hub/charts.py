@@ -168,7 +168,11 @@ def build_card_share(monthly: pd.DataFrame, *, settings: ChartSettings) -> alt.L
     df = df[df["models"] > 0]
     api = api_dated(df, "share_api")
     df = df[["month", "models", "models_with_card_data", "share", "partial_month"]].copy()
-    color = alt.Color("series:N", scale=alt.Scale(domain=["share"], range=["#4e79a7"]), legend=None)
+    color = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=["share"], range=[palette.NEUTRAL["series"]]),
+        legend=None,
+    )
     df["partial_month"] = df["partial_month"].astype(bool)
     df["series"] = "share"
     x = x_month(df["month"])

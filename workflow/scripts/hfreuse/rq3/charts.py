@@ -20,7 +20,7 @@ from ..charts import (
 
 LABEL_FONT = 10
 CHAR_WIDTH = 0.6 * LABEL_FONT  # a generous average glyph width (px) for label placement
-OTHER_COLOR = "#9d9d9d"
+OTHER_COLOR = palette.NEUTRAL["other"]
 
 
 @chart_builder(top_n=5)
