@@ -200,3 +200,75 @@ def test_distinct_kinds_never_share_a_colour_nor_come_close():
         palette.color("External platforms", "root_cause_group"),
     }
     assert len(same) == 4
+
+
+# --- card_share: the monthly n, the split month, the trend tests ---
+
+
+def _card_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    months = ["2022-10", "2022-11", "2022-12", "2023-01", "2023-02"]
+    monthly = pd.DataFrame(
+        {
+            "month": months,
+            "models": [42, 10, 26095, 300, 7],
+            "models_with_card_data": [21, 5, 13000, 200, 3],
+            "models_floored": pd.array([0] * 5, dtype="Int64"),
+            "partial_month": [False, False, False, False, True],
+        }
+    )
+    monthly["share"] = monthly["models_with_card_data"] / monthly["models"]
+    common = {"n_months": 3, "first_month": "2022-10", "last_month": "2023-01"}
+    common |= {"min_models_per_month": 30, "n_months_few_models": 1}
+    trend = pd.DataFrame(
+        [
+            {"test": "mann_kendall", "statistic": 1.0, "p_value": 0.6021, "tau": 0.3333}
+            | {"sen_slope": 0.08, "increase": False, "split_month": None, "n_before": None}
+            | {"n_after": None, "median_before": None, "median_after": None}
+            | common,
+            {"test": "mann_whitney", "statistic": 2.0, "p_value": 0.0417, "tau": None}
+            | {"sen_slope": None, "increase": True, "split_month": "2022-12", "n_before": 1}
+            | {"n_after": 2, "median_before": 0.5, "median_after": 0.58}
+            | common,
+        ]
+    )
+    return monthly, trend
+
+
+def test_card_share_shows_the_monthly_n_the_split_month_and_the_trend_tests():
+    from hfreuse.hub.charts import build_card_share
+    from vega import leaves, mark
+
+    monthly, trend = _card_tables()
+    spec = build_card_share(monthly, trend, synthetic=False).to_dict()
+    datasets = spec["datasets"]
+    layers = list(leaves(spec))
+    # the n strip: one bar per month with models, its n from the table, light below the minimum
+    bar = next(layer for layer in layers if mark(layer) == "bar")
+    strip = datasets[bar["data"]["name"]]
+    assert [(r["month"], r["models"], r["tested"]) for r in strip] == [
+        ("2022-10", 42, "tested"),
+        ("2022-11", 10, "too few models"),
+        ("2022-12", 26095, "tested"),
+        ("2023-01", 300, "tested"),
+        ("2023-02", 7, "too few models"),
+    ]
+    assert bar["encoding"]["y"]["scale"]["type"] == "log"
+    # the split month (the trend table's split_month) marked with a rule and labelled
+    assert [mark(layer) for layer in layers].count("rule") == 1
+    labelled = [rows for rows in datasets.values() if rows and "label" in rows[0]]
+    assert [{"month": "2022-12", "label": "split 2022-12"}] in labelled
+    # the n in the share's tooltip too
+    line = next(layer for layer in layers if mark(layer) == "line")
+    assert "models" in {t["field"] for t in line["encoding"]["tooltip"]}
+    # both tests' results in the notes (the paper style's caption), numbers from the table
+    notes = spec["title"]["subtitle"]
+    assert "Mann-Kendall over 3 months (2022-10 to 2023-01): tau = 0.33, p = 0.6, " in notes[1]
+    assert "no significant increase" in notes[1]
+    assert notes[2].startswith("From 2022-12 on (solid rule) vs before: median share 58.0% vs")
+    assert "greater (Mann-Whitney U, one-sided p = 0.042)" in notes[2]
+    assert "fewer than 30 models (light bars)" in notes[3]
+    # without the trend table (an optional input): the n strip, no split rule, no test notes
+    bare = build_card_share(monthly, synthetic=False).to_dict()
+    assert not [layer for layer in leaves(bare) if mark(layer) == "rule"]
+    assert any(mark(layer) == "bar" for layer in leaves(bare))
+    assert bare["title"]["subtitle"] == notes[:1]

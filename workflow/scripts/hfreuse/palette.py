@@ -124,12 +124,13 @@ FORUM_CATEGORIES = {
 
 #: Who wrote a forum answer (:data:`hfreuse.forum.stats.GROUPS` as the figures name them, plus
 #: a missing post).
-ANSWER_AUTHORS = {
-    "staff": "#e41a1c",
-    "the asker": "#f0027f",
-    "other users": "#332288",
-    "unknown (post missing)": NEUTRAL["unknown"],
-}
+ANSWER_AUTHORS = dict(
+    zip(
+        ("staff", "the asker", "other users", "unknown (post missing)"),
+        ("#e41a1c", "#f0027f", "#332288", NEUTRAL["unknown"]),
+        strict=True,
+    )
+)
 
 FAMILIES = {
     "model_type": MODEL_TYPES,
