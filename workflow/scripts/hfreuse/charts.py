@@ -53,6 +53,13 @@ def shown_model_types(totals: pd.DataFrame, top_n: int, rank_by: str = "hub") ->
     return top_by(totals, RANK_BY[rank_by], top_n)
 
 
+def rq3_types(totals: pd.DataFrame, top_n: int, rank_by: str = "hub") -> tuple[list[str], str]:
+    """The model types the RQ3 figures show (:func:`shown_model_types`) and what ranks them in
+    words, for their notes ("Hub models" or "forum topics")."""
+    top = shown_model_types(totals, top_n, rank_by)
+    return top, "Hub models" if RANK_BY[rank_by] == "hub_models" else "forum topics"
+
+
 #: a month axis spanning at most this many months ticks at month starts only (every month, or
 #: every few months): left alone, Vega ticks within months over a short range, and each of
 #: those ticks is labelled with the same month

@@ -6,15 +6,7 @@ import altair as alt
 import pandas as pd
 
 from .. import palette
-from ..charts import (
-    RANK_BY,
-    ChartSettings,
-    chart_builder,
-    count_axis,
-    month_axis,
-    month_series,
-    shown_model_types,
-)
+from ..charts import ChartSettings, chart_builder, count_axis, month_axis, month_series, rq3_types
 from .trends import FLOOR_MONTH
 
 
@@ -110,12 +102,12 @@ def build_hub_model_types(
     settings: ChartSettings,
 ) -> alt.LayerChart:
     """Models created per month for the model types of the RQ3 charts (line chart): the
-    ``top_n`` by ``rank_by`` (:func:`hfreuse.charts.shown_model_types`), in their fixed colours.
+    ``top_n`` by ``rank_by`` (:func:`hfreuse.charts.rq3_types`), in their fixed colours.
     Without the forum (``totals`` None: a Hub-only study) the types are ranked by the Hub models
     the chart shows, whatever ``rank_by`` says."""
     if totals is None:
         totals, rank_by = hub_totals(monthly), "hub"
-    top = shown_model_types(totals, settings.top_n, rank_by)
+    top, by = rq3_types(totals, settings.top_n, rank_by)
     df = monthly[monthly["model_type"].astype(str).isin(top)].copy()
     # models carrying the createdAt floor have no true creation month: leave them out of the
     # lines (they would pile up in 2022-03) and say how many were left out
@@ -141,7 +133,6 @@ def build_hub_model_types(
     )
     x = x_month(df["month"])
     layers = month_series(df, x=x, y=y, color=color, tooltip=tooltip, group="model_type")
-    by = "Hub models" if RANK_BY[rank_by] == "hub_models" else "forum topics"
     notes = [f"The {len(top)} model types of the RQ3 figures (top by {by}, config.model_type)"]
     if api is not None:
         layers.append(_faint_api_layer(api, "models_api", x, "models created", color, "model_type"))
