@@ -7,12 +7,13 @@ from typing import Any
 
 
 def leaves(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every leaf layer of a (nested) layer spec, in drawing order."""
-    for layer in spec.get("layer", []):
-        if "layer" in layer:
-            yield from leaves(layer)
-        else:
-            yield layer
+    """Every leaf layer of a (nested) layer or concatenated spec, in drawing order."""
+    for key in ("layer", "vconcat", "hconcat", "concat"):
+        for layer in spec.get(key, []):
+            if {"layer", "vconcat", "hconcat", "concat"} & set(layer):
+                yield from leaves(layer)
+            else:
+                yield layer
 
 
 def mark(layer: dict[str, Any]) -> str:

@@ -23,7 +23,8 @@ STYLES = ("report", "paper")
 #: 72 pt/in, the unit of the PDF; the sunbursts, ``size``, span both columns), serif fonts as in
 #: the paper's body text.
 PAPER = {"width": 250, "height": 150, "size": 500, "font": "Liberation Serif", "font_size": 8}
-#: PNG resolution by style (pixels per inch written in the file; pixels = points * ppi / 72).
+#: PNG resolution by style, in pixels per inch: a figure W pt wide is W * ppi / 72 px wide and its
+#: PNG says that ppi (pHYs). The report's PNGs are 2x (144 ppi), the paper's 300 ppi.
 PNG_PPI = {"report": 144, "paper": 300}
 PARTIAL_NOTE = "partial"
 NO_DATA = "No data in this snapshot"
@@ -50,6 +51,13 @@ def shown_model_types(totals: pd.DataFrame, top_n: int, rank_by: str = "hub") ->
     if rank_by not in RANK_BY:
         raise ValueError(f"figures.model_types_by: {rank_by!r} is not one of {sorted(RANK_BY)}")
     return top_by(totals, RANK_BY[rank_by], top_n)
+
+
+def rq3_types(totals: pd.DataFrame, top_n: int, rank_by: str = "hub") -> tuple[list[str], str]:
+    """The model types the RQ3 figures show (:func:`shown_model_types`) and what ranks them in
+    words, for their notes ("Hub models" or "forum topics")."""
+    top = shown_model_types(totals, top_n, rank_by)
+    return top, "Hub models" if RANK_BY[rank_by] == "hub_models" else "forum topics"
 
 
 #: a month axis spanning at most this many months ticks at month starts only (every month, or
@@ -449,7 +457,8 @@ def save_chart(
     ppi = PNG_PPI[style]
     atomic_write_bytes(spec, (spec_json + "\n").encode("utf-8"))
     atomic_write_bytes(svg, vlc.vegalite_to_svg(spec_dict).encode("utf-8"))
-    atomic_write_bytes(png, vlc.vegalite_to_png(spec_dict, scale=ppi / 72, ppi=ppi))
+    # vl-convert scales by ppi / 72 itself (and writes the ppi): a scale on top would multiply
+    atomic_write_bytes(png, vlc.vegalite_to_png(spec_dict, ppi=ppi))
     if pdf:
         atomic_write_bytes(pdf, vlc.vegalite_to_pdf(spec_dict))
     if caption:

@@ -1,11 +1,19 @@
-"""The study's colours: one fixed colour per model type, per challenge or benefit category and per
-root-cause group, the same in every figure and on every run.
+"""The study's colours: one family of fixed colours per kind of thing a figure colours by (model
+types, challenge categories, benefit categories, root-cause groups, forum categories, authors of
+accepted answers), the same in every figure and on every run.
 
-Known names have a committed colour (:data:`MODEL_TYPES`, :data:`CATEGORIES`,
-:data:`ROOT_CAUSE_GROUPS`); any other name gets a colour derived from a hash of its text
-(:func:`hashed`), so it too is stable across runs and figures. Figures build their colour scale
-with :func:`scale`, never with a Vega scheme (a scheme colours by position in the domain, so the
-same name would change colour with the set of names shown).
+The rule: a colour means one kind. Two colours of different kinds differ by at least
+:data:`MIN_KIND_DELTA_E` (CIE76 Delta E), so a challenge category never shares the hue of a model
+type; within a kind no two names share a colour. The neutral greys (:data:`NEUTRAL`) belong to
+no kind: they draw what is no named thing (other, unknown, a single measured series).
+
+Names are looked up after normalising case and punctuation (:func:`name_key`: "Expert Opinion &
+Clarification" is "expert opinion and clarification"); the few names the data spell in two ways
+have both spellings (the package's "Expert Opinion and Clarification" is the Overview's "Expert
+Opinion and Solutions", ``workflow/resources/paper/coding_mappings.yaml``). Any other name gets
+a colour derived from a hash of its text (:func:`hashed`), stable across runs and figures.
+Figures build their colour scale with :func:`scale`, never with a Vega scheme (a scheme colours
+by position in the domain, so the same name would change colour with the set of names shown).
 """
 
 from __future__ import annotations
@@ -16,7 +24,8 @@ from collections.abc import Iterable
 
 import altair as alt
 
-#: Model types of the study (the Hub's most frequent and the paper's): Tableau 20 colours.
+#: Model types of the study (the Hub's most frequent and the paper's): Tableau 20 colours (bart
+#: not grey: the greys mean no named thing).
 MODEL_TYPES = {
     "bert": "#4e79a7",
     "gpt2": "#f28e2b",
@@ -27,7 +36,7 @@ MODEL_TYPES = {
     "distilbert": "#b07aa1",
     "whisper": "#ff9da7",
     "wav2vec2": "#9c755f",
-    "bart": "#bab0ac",
+    "bart": "#843c39",
     "xlm-roberta": "#a0cbe8",
     "vit": "#ffbe7d",
     "qwen2": "#8cd17d",
@@ -48,74 +57,103 @@ MODEL_TYPES = {
     "pegasus": "#bcbd22",
 }
 
-#: Challenge and benefit categories of the study's codebook.
-CATEGORIES = {
-    # challenges
-    "Model Usage and Understanding": "#4e79a7",
-    "Training Pipeline": "#f28e2b",
-    "Memory & Performance": "#e15759",
-    "External Platforms & Libraries": "#76b7b2",
-    "Tutorial & Documentation": "#59a14f",
-    "Specific Solution Need": "#edc948",
-    "Dataset Acquisition & Usage": "#b07aa1",
-    "Incomprehensible output": "#ff9da7",
-    "HF Libraries' Features": "#9c755f",
-    "API Usage": "#bab0ac",
-    "Inference & Deployment": "#a0cbe8",
-    "Website & Pricing": "#ffbe7d",
-    "Spaces": "#8cd17d",
-    "Onboarding": "#b6992d",
-    "Privacy & Security": "#f1ce63",
-    "Other Issues": "#79706e",
-    "Lack of Support": "#d37295",
-    # benefits
-    "Expert Opinion and Solutions": "#4e79a7",
-    "Collaboration to Solve Issues": "#f28e2b",
-    "Acknowledgement of help": "#59a14f",
-    "Call for collaboration": "#e15759",
-    "Announcements": "#76b7b2",
-    "People from Other Domains": "#b07aa1",
+#: Challenge categories of the study's codebook.
+CHALLENGES = {
+    "Model Usage and Understanding": "#5254a3",
+    "Training Pipeline": "#ff7f00",
+    "Memory & Performance": "#cc3311",
+    "External Platforms & Libraries": "#66a61e",
+    "Tutorial & Documentation": "#6b6ecf",
+    "Specific Solution Need": "#aa3377",
+    "Dataset Acquisition & Usage": "#66c2a5",
+    "Incomprehensible output": "#999933",
+    "HF Libraries' Features": "#ee7733",
+    "API Usage": "#ce6dbd",
+    "Inference & Deployment": "#8da0cb",
+    "Website & Pricing": "#ddcc77",
+    "Spaces": "#fb8072",
+    "Onboarding": "#a1d99b",
+    "Privacy & Security": "#bebada",
+    "Other Issues": "#de9ed6",
+    "Lack of Support": "#ffd92f",
 }
+
+#: Benefit categories of the study's codebook (the package's codebook spells the first
+#: "Expert Opinion and Clarification", its Overview sheet and the demo "... and Solutions").
+BENEFITS = {
+    "Expert Opinion and Solutions": "#1b9e77",
+    "Expert Opinion and Clarification": "#1b9e77",
+    "Collaboration to Solve Issues": "#fc8d62",
+    "Acknowledgement of help": "#637939",
+    "Call for collaboration": "#9c9ede",
+    "Announcements": "#a6d854",
+    "People from Other Domains": "#cedb9c",
+}
+
+#: The neutral greys: no kind; what is no named thing.
+NEUTRAL = {"other": "#9d9d9d", "unknown": "#c7c7c7", "series": "#4d4d4d", "series_light": "#b3b3b3"}
 
 #: Root-cause groups of accepted answers.
 ROOT_CAUSE_GROUPS = {
-    "HF-related": "#e15759",
-    "User-related": "#4e79a7",
-    "External platforms": "#f28e2b",
-    "Other": "#9d9d9d",
+    "HF-related": "#b15928",
+    "User-related": "#393b79",
+    "External platforms": "#882255",
+    "Other": NEUTRAL["other"],
 }
 
-#: Categories of the HuggingFace forum (Discourse), the largest first. A name that is also a
-#: challenge category (Spaces) has that category's colour.
+#: Categories of the HuggingFace forum (Discourse), the largest first; "🤗Transformers" and
+#: "Transformers" are one name after :func:`name_key`.
 FORUM_CATEGORIES = {
-    "Beginners": "#4e79a7",
-    "Intermediate": "#f28e2b",
-    "🤗Transformers": "#e15759",
-    "Transformers": "#e15759",
-    "Models": "#76b7b2",
-    "Datasets": "#59a14f",
-    "🤗Datasets": "#59a14f",
-    "Spaces": "#8cd17d",  # as the challenge category Spaces: one name, one colour
-    "Diffusers": "#b07aa1",
-    "Gradio": "#ff9da7",
-    "Research": "#9c755f",
-    "Amazon SageMaker": "#bab0ac",
-    "Hub": "#a0cbe8",
-    "🤗Hub": "#a0cbe8",
-    "Tokenizers": "#ffbe7d",
-    "Course": "#edc948",
-    "Accelerate": "#b6992d",
-    "🤗Accelerate": "#b6992d",
-    "Inference Endpoints": "#499894",
-    "AutoTrain": "#d37295",
+    "Beginners": "#7570b3",
+    "Intermediate": "#e6550d",
+    "Transformers": "#117733",
+    "Models": "#aa4499",
+    "Datasets": "#33bbee",
+    "Spaces": "#8c6d31",
+    "Diffusers": "#ad494a",
+    "Gradio": "#e69f00",
+    "Research": "#7b4173",
+    "Amazon SageMaker": "#a6761d",
+    "Hub": "#6a3d9a",
+    "Tokenizers": "#8ca252",
+    "Course": "#f781bf",
+    "Accelerate": "#b5cf6b",
+    "Inference Endpoints": "#e5c494",
+    "AutoTrain": "#009988",
 }
+
+#: Who wrote a forum answer (:data:`hfreuse.forum.stats.GROUPS` as the figures name them, plus
+#: a missing post).
+ANSWER_AUTHORS = dict(
+    zip(
+        ("staff", "the asker", "other users", "unknown (post missing)"),
+        ("#e41a1c", "#f0027f", "#332288", NEUTRAL["unknown"]),
+        strict=True,
+    )
+)
 
 FAMILIES = {
     "model_type": MODEL_TYPES,
-    "category": CATEGORIES,
+    "challenge": CHALLENGES,
+    "benefit": BENEFITS,
     "root_cause_group": ROOT_CAUSE_GROUPS,
     "forum_category": FORUM_CATEGORIES,
+    "answer_author": ANSWER_AUTHORS,
 }
+#: the least CIE76 Delta E between two colours of different kinds (the greys of
+#: :data:`NEUTRAL` excepted): about five times a just-noticeable difference
+MIN_KIND_DELTA_E = 12.0
+
+
+def name_key(name: object) -> str:
+    """``name`` with case and punctuation normalised: lower case, "&" read as "and", every
+    other character but letters and digits a space, spaces collapsed."""
+    text = str(name).casefold().replace("&", " and ")
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+#: each family's colours by :func:`name_key`
+_KEYED = {f: {name_key(n): c for n, c in known.items()} for f, known in FAMILIES.items()}
 
 
 def hashed(name: str) -> str:
@@ -129,11 +167,18 @@ def hashed(name: str) -> str:
     return "#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in (r, g, b)))
 
 
+def known_color(name: str, family: str) -> str | None:
+    """The committed colour of ``name`` in ``family`` (case and punctuation normalised), or
+    None."""
+    return _KEYED[family].get(name_key(name))
+
+
 def color(name: str, family: str) -> str:
-    """The colour of ``name`` (a model type, category or root-cause group)."""
-    known = FAMILIES[family]
-    name = str(name)
-    return known.get(name) or hashed(f"{family}:{name}")
+    """The colour of ``name`` (a thing of the kind ``family``): its committed colour, else a
+    hashed one."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown colour family {family!r} (expected one of {sorted(FAMILIES)})")
+    return known_color(name, family) or hashed(f"{family}:{name_key(name)}")
 
 
 def colors(names: Iterable[str], family: str) -> list[str]:

@@ -170,7 +170,7 @@ def build_sunburst(
     size: int,
     synthetic: bool,
     legend_title: str,
-    family: str = "category",
+    family: str,
 ) -> alt.LayerChart:
     """The sunburst chart from :func:`sunburst_frame` geometry, coloured by the inner ring's
     names in their fixed colours (``family`` of :mod:`hfreuse.palette`)."""
@@ -245,6 +245,7 @@ def taxonomy_sunburst(
         size=size,
         synthetic=synthetic,
         legend_title=f"{kind} category (count)",
+        family=kind,
     )
 
 
@@ -303,7 +304,7 @@ def taxonomy_bars(
         tooltip=["category:N", "count:Q", alt.Tooltip("share:Q", format=".1%")],
     )
     bars = base.mark_bar().encode(
-        color=alt.Color("category:N", scale=palette.scale(order, "category"), legend=None)
+        color=alt.Color("category:N", scale=palette.scale(order, kind), legend=None)
     )
     text = base.mark_text(align="left", dx=3, fontSize=10).encode(text="label:N")
     return alt.layer(bars, text).properties(

@@ -27,12 +27,6 @@ GROUP_LABELS = {
     "other": "other users",
     "unknown": "unknown (post missing)",
 }
-GROUP_COLORS = {
-    "staff": "#d62728",
-    "asker": "#7f7f7f",
-    "other": "#1f77b4",
-    "unknown": "#c7c7c7",
-}
 
 
 def top_categories(monthly: pd.DataFrame, top_n: int) -> list[str]:
@@ -169,7 +163,7 @@ def build_posts_per_topic(dist: pd.DataFrame, *, settings: ChartSettings) -> alt
             title=None,
             scale=alt.Scale(
                 domain=["one post count", "several post counts (bin)"],
-                range=["#4e79a7", "#a0cbe8"],
+                range=[palette.NEUTRAL["series"], palette.NEUTRAL["series_light"]],
             ),
             legend=alt.Legend(orient="top-right"),
         ),
@@ -240,7 +234,7 @@ def build_accepted_answers(
                 "written_by:N",
                 sort=order,
                 title="written by",
-                scale=alt.Scale(domain=order, range=[GROUP_COLORS[g] for g in groups]),
+                scale=alt.Scale(domain=order, range=palette.colors(order, "answer_author")),
             ),
             order=alt.Order("order:Q"),
             tooltip=[

@@ -8,19 +8,11 @@ import altair as alt
 import pandas as pd
 
 from .. import palette
-from ..charts import (
-    RANK_BY,
-    ChartSettings,
-    chart_builder,
-    count_axis,
-    month_axis,
-    month_series,
-    shown_model_types,
-)
+from ..charts import ChartSettings, chart_builder, count_axis, month_axis, month_series, rq3_types
 
 LABEL_FONT = 10
 CHAR_WIDTH = 0.6 * LABEL_FONT  # a generous average glyph width (px) for label placement
-OTHER_COLOR = "#9d9d9d"
+OTHER_COLOR = palette.NEUTRAL["other"]
 
 
 @chart_builder(top_n=5)
@@ -32,8 +24,8 @@ def build_forum_mentions(
     settings: ChartSettings,
 ) -> alt.LayerChart:
     """Forum topics per month mentioning each model type of the RQ3 charts: the ``top_n`` by
-    ``rank_by`` (:func:`hfreuse.charts.shown_model_types`), in their fixed colours."""
-    top = shown_model_types(totals, settings.top_n, rank_by)
+    ``rank_by`` (:func:`hfreuse.charts.rq3_types`), in their fixed colours."""
+    top, by = rq3_types(totals, settings.top_n, rank_by)
     df = monthly[monthly["model_type"].astype(str).isin(top)].copy()
     df["model_type"] = df["model_type"].astype(str)
     df["month"] = df["month"].astype(str)
@@ -57,7 +49,6 @@ def build_forum_mentions(
         tooltip=tooltip,
         group="model_type",
     )
-    by = "Hub models" if RANK_BY[rank_by] == "hub_models" else "forum topics"
     notes = [
         f"The {len(top)} model types of the RQ3 figures (top by {by}); a topic counts once "
         "per model type (title or any post)"
@@ -180,7 +171,7 @@ def build_forum_vs_hub(
     them; the model types of the RQ3 line charts in their fixed colours, the others grey;
     labels the ``top_n`` by forum topics and by Hub models where they do not overprint.
     """
-    shown = set(shown_model_types(totals, settings.top_n, rank_by))
+    shown = set(rq3_types(totals, settings.top_n, rank_by)[0])
     df = totals[totals["in_correlation"].astype(bool)].copy()
     df["model_type"] = df["model_type"].astype(str)
     df = df[["model_type", "forum_topics", "hub_models"]].sort_values("model_type")
