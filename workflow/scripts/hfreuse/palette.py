@@ -120,6 +120,8 @@ FORUM_CATEGORIES = {
     "Accelerate": "#b5cf6b",
     "Inference Endpoints": "#e5c494",
     "AutoTrain": "#009988",
+    # topics whose category /categories.json does not list (forum.stats.UNKNOWN_CATEGORY)
+    "(unknown category)": NEUTRAL["unknown"],
 }
 
 #: Who wrote a forum answer (:data:`hfreuse.forum.stats.GROUPS` as the figures name them, plus
