@@ -137,9 +137,9 @@ def _rq3_stub(which: str) -> pd.DataFrame:
 
 def _kind_words(top: TopCategory) -> tuple[str, str]:
     paper = (
-        f"{top.names[0]} is the most frequent {top.kind} category: {top.count} of "
-        f"{top.total} coded {top.kind} instances ({top.count / top.total:.1%}), runner-up "
-        f"{top.runner_up} {top.runner_up_count}"
+        f"{top.count} of {top.total} coded {top.kind} instances ({top.count / top.total:.1%}), "
+        f"the most of {top.categories} categories; runner-up {top.runner_up} "
+        f"{top.runner_up_count}"
     )
     scope = (
         f"coded {top.kind} instances per {top.kind} category of the coded forum sample (the "
@@ -190,7 +190,7 @@ def top_category_claim(top: TopCategory, taxonomy: pd.DataFrame | None, alpha: f
     source = "; ".join(COUNT_SOURCES.get(c, c) for c in sorted(set(cats["count_source"])))
     said = "the most frequent" if a > b else ("tied with" if a == b else "less frequent than")
     value = (
-        f"{top.names[0]}: {a} of {total} coded {top.kind} instances ({a / total:.1%}) over "
+        f"{' + '.join(found)}: {a} of {total} coded {top.kind} instances ({a / total:.1%}) over "
         f"{len(counts)} categories, {said}"
         + ("" if a > b else f" {other}")
         + f"; largest other category {other} {b} (p = {p:.2g}; counts: {source})"
