@@ -263,7 +263,7 @@ def test_report_has_every_figure_table_and_section_and_escapes_data(run_dir):
     assert "results/forum/topics.parquet: no entry" in out
     assert "(absent from the table)" in out
     # synthetic on every section
-    assert out.count('<span class="synthetic-badge">SYNTHETIC DEMO DATA</span>') == 6
+    assert out.count('<span class="synthetic-badge">SYNTHETIC DEMO DATA</span>') == 7
 
 
 def test_report_is_deterministic_and_unmarked_for_real_sources(run_dir):

@@ -27,7 +27,7 @@ def test_default_target_builds_a_complete_report(demo_run):
     assert html.count('<img class="figure"') == len(names)
     for section in ("overview", "rq1", "rq2", "rq3", "methods", "appendix"):
         assert f'<section id="{section}"><h2>' in html
-    assert html.count('<span class="synthetic-badge">SYNTHETIC DEMO DATA</span>') == 6
+    assert html.count('<span class="synthetic-badge">SYNTHETIC DEMO DATA</span>') == 7
     assert "resources/raw/demo-v1/hub/manifest.json" in html
     assert "The Hub snapshot holds" in html
     # every study table (results/<stage>/<table>; sub-folders hold shards and coder sheets),

@@ -283,7 +283,7 @@ def check_report_visit(visit: PageVisit, figures: list[str], synthetic: bool) ->
         )
         assert fig["shownWidth"] > 50, f"figure {name} is not visible"
     ids = [s["id"] for s in probe["sections"]]
-    assert ids == ["overview", "rq1", "rq2", "rq3", "methods", "appendix"]
+    assert ids == ["claims", "overview", "rq1", "rq2", "rq3", "methods", "appendix"]
     if synthetic:
         assert probe["banner"] and probe["banner"].startswith("SYNTHETIC DEMO DATA")
         assert all(s["badge"] for s in probe["sections"]), probe["sections"]

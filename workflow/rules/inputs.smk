@@ -20,6 +20,17 @@ def coding_topic_url(wildcards):
     return config["coding"]["topic_url"] or "{}/t/{{slug}}/{{topic_id}}".format(base)
 
 
+def claims_inputs(wildcards):
+    """The tables the paper's claims are evaluated on, as far as the run provides them: the
+    forum mentions next to the Hub uploads, the card-share trend, the coded taxonomy."""
+    tables = {
+        "mention_trends": ["totals_correlation", "model_trends", "declining_rising"],
+        "hub_trends": ["card_share_trend"],
+        "coded": ["taxonomy_counts"],
+    }
+    return {t: table(t) for p, names in tables.items() if provides(p) for t in names}
+
+
 def study_tables():
     """The run's tables (parquet, CSV): what summarize_study reads and the report lists."""
     return [t for t in study_files() if t.endswith((".parquet", ".csv"))]

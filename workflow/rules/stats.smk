@@ -102,3 +102,29 @@ rule compute_date_sensitivity:
         stats=config["stats"],
     script:
         "../scripts/compute_date_sensitivity.py"
+
+
+rule evaluate_paper_claims:
+    """Do the paper's findings hold? Each claim of the paper (the three RQ3 claims, the top
+    challenge and benefit categories) with the paper's value and scope, this run's value at
+    that scope, the test, p, verdict and n; a claim whose tables the run lacks is "not
+    evaluated", with the reason."""
+    input:
+        unpack(claims_inputs),
+    output:
+        claims=table("claims"),
+        claims_csv=table("claims_csv"),
+    log:
+        "logs/evaluate_paper_claims.log",
+    benchmark:
+        "benchmarks/evaluate_paper_claims.tsv"
+    conda:
+        "../envs/hfreuse.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        alpha=config["stats"]["alpha"],
+        strong_rho=config["stats"]["strong_rho"],
+    script:
+        "../scripts/evaluate_paper_claims.py"

@@ -22,6 +22,7 @@ rule summarize_study:
         top_n=config["figures"]["top_n"],
         rank_by=config["figures"]["model_types_by"],
         provides=SOURCE["provides"],
+        synthetic=SOURCE["synthetic"],
         table_names={path: name for name, path in TABLES.items()},
     script:
         "../scripts/summarize_study.py"

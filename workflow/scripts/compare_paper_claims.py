@@ -1,27 +1,14 @@
 """Rule compare_paper_claims: the paper's three RQ3 claims, each with its scope, test, p-value
-and verdict on this run's numbers."""
-
-import logging
+and verdict on this run's numbers: the RQ3 rows of the claims table (rule
+evaluate_paper_claims), in the columns of reproduction.csv."""
 
 import pandas as pd
 from hfreuse.io import write_csv
-from hfreuse.rq3.paper import reproduction
-
-log = logging.getLogger(__name__)
+from hfreuse.rq3.claims import reproduction_rows
 
 
-def main(correlation, trends, declining, card_trend, reproduction_csv, alpha, strong_rho):
-    table = reproduction(
-        pd.read_parquet(correlation),
-        pd.read_parquet(trends),
-        pd.read_parquet(declining),
-        pd.read_parquet(card_trend),
-        alpha,
-        strong_rho,
-    )
-    for row in table.itertuples():
-        log.info("%s (p = %.2g): %s -- %s", row.verdict, row.p_value, row.claim, row.computed_value)
-    write_csv(table, reproduction_csv)
+def main(claims, reproduction_csv):
+    write_csv(reproduction_rows(pd.read_parquet(claims)), reproduction_csv)
 
 
 if __name__ == "__main__":

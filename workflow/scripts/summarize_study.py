@@ -12,11 +12,25 @@ from hfreuse.report.study_summary import summarize_study
 log = logging.getLogger(__name__)
 
 
-def main(tables, summary, alpha, top_n, rank_by="hub", provides=(), table_names=None):
+def main(
+    tables,
+    summary,
+    alpha,
+    top_n,
+    rank_by="hub",
+    provides=(),
+    table_names=None,
+    synthetic=False,
+):
     names = dict(table_names or {})
     by_name = {names[str(p)]: str(p) for p in tables if str(p) in names}
     table = summarize_study(
-        by_name, alpha=alpha, top_n=top_n, rank_by=rank_by, provides=list(provides)
+        by_name,
+        alpha=alpha,
+        top_n=top_n,
+        rank_by=rank_by,
+        provides=list(provides),
+        synthetic=synthetic,
     )
     sections = list(dict.fromkeys(table["section"]))
     log.info("%d rows in %d sections: %s", len(table), len(sections), ", ".join(sections))

@@ -7,6 +7,7 @@ define_source(
     provides=[
         *["hub_trends", "mention_trends", "hub_models", "forum", "mentions"],
         *["coding_sample", "coded", "agreement"],
+        "claims",
     ],
     raw_manifests=raw_manifests(["hub", "forum"]),
     filled_sheets=[

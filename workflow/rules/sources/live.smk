@@ -4,10 +4,13 @@
 
 define_source(
     synthetic=False,
-    provides=halves_products(
-        config["crawl"]["halves"],
-        coded=bool(config["coding"]["filled_dir"] and config["coding"]["codebook"]),
-    ),
+    provides=[
+        *halves_products(
+            config["crawl"]["halves"],
+            coded=bool(config["coding"]["filled_dir"] and config["coding"]["codebook"]),
+        ),
+        "claims",
+    ],
     raw_manifests=raw_manifests(config["crawl"]["halves"]),
     filled_sheets=coded_sheets(config["coding"]["filled_dir"]),
     codebook=config["coding"]["codebook"],

@@ -31,6 +31,7 @@ define_source(
         "coded",
         "published_counts",
         "reproduction",
+        "claims",
     ],
     raw_manifests=[],
     filled_sheets=[],
@@ -116,20 +117,15 @@ rule import_paper_trends:
 
 
 rule compare_paper_claims:
-    """Put each RQ3 claim of the paper next to this run's number (a CSV table)."""
+    """Put each RQ3 claim of the paper next to this run's number (a CSV table): the RQ3 rows of
+    the claims table (rule evaluate_paper_claims)."""
     input:
-        correlation=table("totals_correlation"),
-        trends=table("model_trends"),
-        declining=table("declining_rising"),
-        card_trend=table("card_share_trend"),
+        claims=table("claims"),
     output:
         reproduction_csv=table("reproduction"),
     log:
         "logs/compare_paper_claims.log",
     conda:
         "../../envs/hfreuse.yaml"
-    params:
-        alpha=config["stats"]["alpha"],
-        strong_rho=config["stats"]["strong_rho"],
     script:
         "../../scripts/compare_paper_claims.py"

@@ -173,7 +173,8 @@ def table_blocks(
         name = names.get(path)
         return places.index(name) if name in places else len(places)
 
-    keys = sorted(key_tables(tables, patterns), key=lambda t: (place_of(t), t))
+    shown = [t for t in key_tables(tables, patterns) if names.get(t) not in layout.SHOWN_AS]
+    keys = sorted(shown, key=lambda t: (place_of(t), t))
     for path in keys:
         entry = rd.entry_for(path, entries)
         default = (entry.description.split(". ")[0].rstrip(".") if entry else "") or path

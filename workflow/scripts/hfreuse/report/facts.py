@@ -180,12 +180,14 @@ class Settings:
     """What the summary's wording depends on: ``alpha`` (config ``stats.alpha``) judges
     significance, top lists have ``top_n`` entries (``figures.top_n``), and the model types of
     the RQ3 figures are ranked by ``rank_by`` (``figures.model_types_by``); ``provides`` are the
-    products of the run's source (a study of one half says what the other would add)."""
+    products of the run's source (a study of one half says what the other would add);
+    ``synthetic``: the source generated its data (the demo), so verdicts say so."""
 
     alpha: float = 0.05
     top_n: int = 5
     rank_by: str = "hub"
     provides: tuple[str, ...] = ()
+    synthetic: bool = False
 
 
 Summariser = Callable[[Section, Tables, Settings], None]

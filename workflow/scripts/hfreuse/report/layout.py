@@ -9,6 +9,7 @@ from __future__ import annotations
 
 #: (id, title) of the report's sections, in order.
 SECTIONS = (
+    ("claims", "Do the paper's findings hold?"),
     ("overview", "Overview"),
     ("rq1", "RQ1: challenges of reusing models"),
     ("rq2", "RQ2: benefits of the community"),
@@ -20,7 +21,8 @@ SECTIONS = (
 #: section of results/report/summary.parquet -> report section. The taxonomy section's
 #: sentences are split by their first word: "Benefits" goes to RQ2, the others to RQ1.
 SUMMARY_PLACES = {
-    "reproduction": "overview",
+    "claims": "claims",
+    "reproduction": "claims",
     "hub": "overview",
     "forum": "overview",
     "forum_headline": "overview",
@@ -45,10 +47,14 @@ FIGURE_PLACES = {
     "Data: the forum": "methods",
 }
 
+#: key tables not shown: their rows are another key table's (name -> that table's name)
+SHOWN_AS = {"claims_csv": "claims"}
+
 #: key table (by its name in workflow/products.yaml) -> (report section, readable title). Key
 #: tables not listed go to the appendix (collapsed), titled by their data dictionary description.
 TABLES = {
-    "reproduction": ("overview", "The paper's RQ3 claims next to this run"),
+    "claims": ("claims", "The paper's claims evaluated on this run"),
+    "reproduction": ("appendix", "The paper's RQ3 claims next to this run (reproduction.csv)"),
     "root_cause_counts": ("appendix", "Root causes by challenge category of the question"),
     "totals_correlation": (
         "rq3",

@@ -19,6 +19,7 @@ from ..errors import InputError
 from ..hub.parse import FLOOR
 from ..products import other_half_sentence
 from ..rq3.paper import RQ1_RQ2_NOTE, VERDICTS
+from .claims_summary import claims
 from .documentation_summary import card_trend, date_sensitivity
 from .facts import (
     COLUMNS,
@@ -466,6 +467,7 @@ def other_half(s: Section, t: Tables, settings: Settings) -> None:
 
 #: section id, heading, summarisers (in the order of the report)
 SECTIONS: tuple[tuple[str, str, tuple[Summariser, ...]], ...] = (
+    ("claims", "Do the paper's findings hold?", (claims,)),
     ("reproduction", "Reproduction of the paper's claims", (reproduction,)),
     ("hub", "Hub", (hub_models,)),
     ("hub_types", "Model types on the Hub", (hub_types, shown_types)),
@@ -494,11 +496,15 @@ def summarize_study(
     top_n: int,
     rank_by: str = "hub",
     provides: Sequence[str] = (),
+    synthetic: bool = False,
 ) -> pd.DataFrame:
     """The summary table of the run's ``tables`` (table name of workflow/products.yaml -> the
-    path the rules gave it); the wording follows ``alpha``, ``top_n`` and ``rank_by``."""
+    path the rules gave it); the wording follows ``alpha``, ``top_n``, ``rank_by`` and
+    ``synthetic`` (the source generated its data)."""
     t = Tables(dict(sorted(tables.items())))
-    settings = Settings(alpha=alpha, top_n=top_n, rank_by=rank_by, provides=tuple(provides))
+    settings = Settings(
+        alpha=alpha, top_n=top_n, rank_by=rank_by, provides=tuple(provides), synthetic=synthetic
+    )
     rows: list[dict[str, Any]] = []
     for sid, heading, summarisers in SECTIONS:
         section = Section(sid, heading)
