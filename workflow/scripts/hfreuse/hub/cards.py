@@ -36,14 +36,14 @@ error, keeping the READMEs already fetched (a rerun resumes).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from ..clients import HttpClient
 from ..crawl.pacing import Pace, token_used
-from ..crawl.parts import JournaledParts, check_complete, quarantined_step, resume_shard
+from ..crawl.parts import JournaledParts, finish_shard, quarantined_step, resume_shard
 from ..crawl.progress import ShardsProgress
 from ..crawl.quarantine import Quarantine, check_max_failed_share
 from ..crawl.runner import ShardRun, require_listing, start_shard
@@ -230,46 +230,27 @@ def crawl_cards(
     with parts.journal.recording(run.client, run.state["stats"]):
         todo_revisions = {m: revisions[m] for m in todo}
         _fetch_cards(run, parts, endpoint, todo_revisions, quarantine, progress_every, overall)
-    return _finish(
-        run, parts, quarantine, hub_dir, marker_path, snapshot, query, len(revisions),
-        max_failed_share,
+    fields = _marker_fields(query, len(revisions), len(mine))
+    return finish_shard(
+        run, parts, quarantine, marker_path, hub_dir, snapshot, what="READMEs", fields=fields,
+        pace_key="resolves_per_minute", max_failed_share=max_failed_share,
     )  # fmt: skip
 
 
-def _finish(
-    run: ShardRun,
-    parts: JournaledParts,
-    quarantine: Quarantine,
-    hub_dir: Path,
-    marker_path: Path,
-    snapshot: str | None,
-    query: Mapping[str, Any],
-    listed: int,
-    max_failed_share: float,
-) -> dict[str, Any]:
-    """Check the shard is complete (within ``max_failed_share``), then write its marker."""
-    mine = parts.mine
-    statuses = check_complete(run, parts, quarantine, max_failed_share, "READMEs")
-    fields = {
-        "shard": query["shard"],
-        "shards": query["shards"],
-        "endpoint": query["endpoint"],
-        "max_cards": query["max_cards"],
-        "models_with_readme": listed,
-        "cards": len(mine),
-        "fetched": statuses.get("200", 0),
-        "not_found": statuses.get("404", 0),
-        "card_statuses": dict(sorted(statuses.items())),
-        "parts": len(hub_raw.list_parts(run.folder)),
-        "quarantined": sorted(quarantine.ids()),
-    }
-    doc = run.finish(marker_path, hub_dir, snapshot, fields, "resolves_per_minute")
-    log.info(
-        "%s complete: %d READMEs (%s), %d requests over %d run(s)",
-        run.label,
-        len(mine),
-        ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
-        run.state["stats"]["requests"],
-        run.state["runs"],
-    )
-    return doc
+def _marker_fields(
+    query: Mapping[str, Any], listed: int, cards: int
+) -> Callable[[Mapping[str, int]], dict[str, Any]]:
+    """The README shard's own marker fields, of its stored statuses (``listed``: the models
+    whose file list has README.md; ``cards``: the shard's selected models)."""
+
+    def fields(statuses: Mapping[str, int]) -> dict[str, Any]:
+        return {
+            **{k: query[k] for k in ("shard", "shards", "endpoint", "max_cards")},
+            "models_with_readme": listed,
+            "cards": cards,
+            "fetched": statuses.get("200", 0),
+            "not_found": statuses.get("404", 0),
+            "card_statuses": dict(sorted(statuses.items())),
+        }
+
+    return fields
