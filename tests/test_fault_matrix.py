@@ -31,16 +31,6 @@ from fault_cases import (
 )
 from fault_proxy import Answer, FaultProxy, Redirect, Rule, Status, Transform
 
-#: The cells that do not pass yet: the README crawl's "404 on a listed README (1)" (issue 20,
-#: item 1: a README the listing lists is retried on 404 before it is recorded as missing; the
-#: stub's many listed READMEs without a recorded text make that second request show in every
-#: request count of the README tests, a change left for its own step). Skipped until then.
-HISTORY_CELLS_PENDING: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("404 on a listed README (1)", "hub READMEs"),
-    }
-)
-
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
@@ -51,8 +41,6 @@ def matrix(tmp_path_factory):
 
 @pytest.mark.parametrize(("fault", "crawler"), cells(), ids=[f"{f} x {c}" for f, c in cells()])
 def test_cell(matrix, fault, crawler):
-    if (fault, crawler) in HISTORY_CELLS_PENDING:
-        pytest.skip("pending the history crawls' fixes of issue 20 (HISTORY_CELLS_PENDING)")
     case = BY_CASE[fault]
     outcome = matrix.run_cell(case, crawler)
     detail = matrix.short(outcome.detail, 400)
@@ -150,13 +138,11 @@ def test_a_closed_proxy_refuses_then_opens_again(matrix):
         pass
 
 
-def test_the_pending_cells_are_cells_of_the_history_columns():
-    """HISTORY_CELLS_PENDING skips only real cells, and only of the two history columns."""
-    assert HISTORY_CELLS_PENDING <= set(cells())
-    others = {c for c in HISTORY_CELLS_PENDING if c[1] not in HISTORIES}
-    assert {crawler for _, crawler in HISTORY_CELLS_PENDING} <= {*HISTORIES, HUB_CARDS.name}
-    assert others <= {("404 on a listed README (1)", HUB_CARDS.name)}
+def test_the_matrix_has_the_seven_crawls_as_columns():
+    """Every crawl of the study is a column of the matrix (issue 20): the Hub listing, its
+    READMEs, both histories, the forum listing, its topics and its feed walk."""
     assert len(CRAWLERS) == 7
+    assert {*HISTORIES, HUB_CARDS.name} <= {c.name for c in CRAWLERS}
 
 
 def test_a_crawl_looping_on_its_own_is_judged_hung_and_stopped(matrix, monkeypatch):

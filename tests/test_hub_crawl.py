@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from crawl_support import EXPAND, FAST, PAGE, client, run_until
 from crawl_support import crawl_hub as crawl
@@ -431,13 +432,15 @@ def test_card_shards_cover_the_selection_without_overlap(hub, listed):
         records = shard_cards(path)
         assert not set(fetched) & {r["model_id"] for r in records}
         fetched.update((r["model_id"], r) for r in records)
-        assert marker["cards"] == len(records) == marker["stats"]["requests"]
+        # a README the listing lists is asked again on a 404: one request more per 404
+        assert marker["cards"] == len(records) == marker["stats"]["requests"] - marker["not_found"]
         assert marker["fetched"] == sum(r["status"] == 200 for r in records)
         assert marker["not_found"] == sum(r["status"] == 404 for r in records)
         assert marker["fetched"] + marker["not_found"] == len(records)
         assert marker == read_json(path)
     assert set(fetched) == selected and len(selected) == 600
-    assert hub.count("card") == 600 and not hub.wrong_revisions
+    assert hub.count("card") == 600 + sum(m not in hub.cards for m in selected)
+    assert not hub.wrong_revisions
     # 200: the text exactly as served; 404: no text
     ok = {m: r for m, r in fetched.items() if r["status"] == 200}
     missing = {m: r for m, r in fetched.items() if r["status"] == 404}
@@ -487,8 +490,10 @@ def test_card_shard_resumes_after_a_stop(hub, listed):
         len(mine) % 50
     )
     ok_hits = [h.key for h in hub.hits if h.status in (200, 404)]
-    assert sorted(ok_hits) == mine  # every README fetched once, none twice
-    assert marker["stats"]["requests"] == hub.count("card") == len(mine) + 1
+    # every README fetched once; one answered 404 asked again, once (none refetched on resume)
+    not_found = [m for m in mine if m not in hub.cards]
+    assert sorted(ok_hits) == sorted(mine + not_found)
+    assert marker["stats"]["requests"] == hub.count("card") == len(mine) + len(not_found) + 1
     assert marker["stats"]["statuses"]["401"] == 1 and marker["runs"] == 2
     assert sum(marker["card_statuses"].values()) == len(mine)
     assert marker["card_statuses"]["404"] == sum(1 for m in mine if m not in hub.cards)
@@ -527,7 +532,8 @@ def test_a_readme_that_still_fails_is_quarantined_and_retried_first(hub, listed)
     assert [h.key for h in hub.hits] == [bad]  # retried first, and nothing else fetched again
     assert sorted(r["model_id"] for r in shard_cards(path)) == mine
     assert not qfile.exists() and marker["quarantined"] == []
-    assert marker["stats"]["requests"] == len(mine) + 2 and marker["runs"] == 2
+    not_found = sum(m not in hub.cards for m in mine)  # each asked twice
+    assert marker["stats"]["requests"] == len(mine) + not_found + 2 and marker["runs"] == 2
     assert marker["stats"]["statuses"]["503"] == 2
     assert sum(marker["card_statuses"].values()) == len(mine)
     assert marker["card_statuses"]["404"] == sum(1 for m in mine if m not in hub.cards)
@@ -661,6 +667,49 @@ def test_a_readme_that_does_not_match_its_etag_or_commit_is_refused(hub, listed,
     assert mid not in {r["model_id"] for r in shard_cards(card_marker(listed, 0, 1))}
     reason = quarantined(card_marker(listed, 0, 1))[mid]["reason"]
     assert re.search(rf"/{mid}/resolve/.*{expected}.*after 2 tries", reason)
+
+
+def test_a_404_on_a_listed_readme_is_asked_again_before_it_is_believed(hub, listed):
+    """Issue 20: a README the listing lists that answers 404 once, then 200, gives the record
+    and the models table of a crawl never faulted; one that answers 404 twice is recorded as
+    no README; a model whose listing has no README.md is never asked."""
+    import shutil
+
+    from hfreuse.hub.parse import card_lengths, merge_parts, parse_pages
+
+    def table(hub_dir):
+        markers = [card_marker(hub_dir, 0, 1)]
+        parts = [parse_pages(hub_dir, 0, 1)]
+        return merge_parts(parts, card_lengths(markers), {}).to_pandas().set_index("model_id")
+
+    mids = card_models(hub)
+    once, twice = [m for m in mids if m in hub.cards][:2]
+    faulted = listed.parent.parent / "faulted" / "hub"
+    shutil.copytree(listed, faulted)
+    clean = card_crawl(hub, listed)
+    assert not {h.key for h in hub.hits} - set(readme_ids())  # only listed READMEs asked
+    gone = {"X-Error-Code": "EntryNotFound"}
+    hub.fail_once("card", once, 404, gone, b"Entry not found")
+    for _ in range(2):
+        hub.fail_once("card", twice, 404, gone, b"Entry not found")
+    hub.hits.clear()
+    marker = card_crawl(hub, faulted)
+    recs = {r["model_id"]: r for r in shard_cards(card_marker(faulted, 0, 1))}
+    expected = {r["model_id"]: r for r in shard_cards(card_marker(listed, 0, 1))}
+    assert recs[once] == expected[once] and recs[once]["text"] == hub.cards[once]
+    assert recs[twice] == {**expected[twice], "status": 404, "text": None}
+    assert {m: r for m, r in recs.items() if m != twice} == {
+        m: r for m, r in expected.items() if m != twice
+    }
+    # each 404 asked once more, counted and journaled like every request: two requests more
+    # than the clean crawl (``once``: 404 then 200; ``twice``: 200 before, two 404s now)
+    asked = [h.key for h in hub.hits]
+    assert asked.count(once) == asked.count(twice) == 2
+    assert marker["stats"]["requests"] == len(hub.hits) == clean["stats"]["requests"] + 2
+    assert marker["not_found"] == clean["not_found"] + 1
+    got, want = table(faulted), table(listed)
+    assert got.drop(index=twice).equals(want.drop(index=twice))
+    assert pd.isna(got.loc[twice, "card_length"]) and not pd.isna(want.loc[twice, "card_length"])
 
 
 def test_a_401_stops_the_card_crawl_and_it_resumes(hub, listed):
@@ -820,7 +869,7 @@ def test_live_workflow_on_the_stub_and_sigkill_resume(hub, tmp_path):
     assert table["card_length"].notna().sum() == sum(r["status"] == 200 for r in cards)
     manifest = read_json(hub_dir / "manifest.json")
     assert manifest["pages"] == manifest["stats"]["requests"] == hub.count("list") == n_pages
-    assert hub.count("card") == 500
+    assert hub.count("card") == 500 + sum(r["status"] == 404 for r in cards)  # 404s asked twice
     # every floored model dated by its oldest commit, in as many requests as history pages
     old = {m["id"]: pd.Timestamp(hub.histories[m["id"]][-1]["date"]) for m in models if floored(m)}
     dated = table.set_index("model_id").loc[sorted(old)]

@@ -5,8 +5,9 @@ never killed."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from .journal import Journal
 from .quarantine import Quarantine, quarantinable, quarantine_path
 from .runner import ShardRun, check_stored
 from .state import move_aside, remove_stale_temps
+
+log = logging.getLogger(__name__)
 
 JOURNAL = "journal.jsonl"  # request counts and records since the last state save
 
@@ -182,3 +185,34 @@ def check_complete(
         raise InputError(f"{run.folder}: {len(missing)} {what} missing after the crawl")
     quarantine.check_share(len(mine), max_failed_share, f"{run.label}: {what}")
     return Counter(str(done[m]) for m in mine if m in done)
+
+
+def finish_shard(
+    run: ShardRun,
+    parts: JournaledParts,
+    quarantine: Quarantine,
+    marker: Path,
+    hub_dir: Path,
+    snapshot: str | None,
+    *,
+    what: str,
+    fields: Callable[[Counter], Mapping[str, Any]],
+    pace_key: str,
+    max_failed_share: float,
+    list_quarantine: bool = True,
+) -> dict[str, Any]:
+    """The end of a shard crawl: :func:`check_complete` (``what``: its records, e.g. "READMEs"),
+    then its marker written last (:meth:`ShardRun.finish`): the crawl's own ``fields`` (of the
+    stored statuses), the number of part files and the quarantined models (listed always, or
+    with ``list_quarantine`` False only when there are any); returns the marker."""
+    statuses = check_complete(run, parts, quarantine, max_failed_share, what)
+    doc = {**fields(statuses), "parts": len(hub_raw.list_parts(run.folder))}
+    if list_quarantine or len(quarantine):
+        doc["quarantined"] = sorted(quarantine.ids())
+    marker_doc = run.finish(marker, hub_dir, snapshot, doc, pace_key)
+    log.info(
+        "%s complete: %d %s (%s), %d requests over %d run(s)",
+        run.label, len(parts.mine), what, ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
+        run.state["stats"]["requests"], run.state["runs"],
+    )  # fmt: skip
+    return marker_doc

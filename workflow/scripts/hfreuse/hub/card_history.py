@@ -52,7 +52,7 @@ import numpy as np
 
 from ..clients import FetchError, HttpClient, hub_file_url, hub_http_error
 from ..crawl.pacing import Pace, token_used
-from ..crawl.parts import JournaledParts, quarantined_step, resume_shard
+from ..crawl.parts import JournaledParts, finish_shard, quarantined_step, resume_shard
 from ..crawl.quarantine import (
     CrawlStopped,
     Quarantine,
@@ -336,17 +336,15 @@ def _finish(
 ) -> dict[str, Any]:
     """Check the sample is complete (within ``max_failed_share``), then write the manifest."""
     n, seed, max_failed_share = settings
-    mine, done = parts.mine, parts.done
-    missing = [m for m in mine if m not in done and m not in quarantine]
-    if missing:  # cannot happen unless the part files changed under the crawl
-        raise InputError(f"{run.folder}: {len(missing)} card histories missing after the crawl")
-    quarantine.check_share(len(mine), max_failed_share, "card history: models")
-    statuses = Counter(str(done[m]) for m in mine if m in done)
-    fields = {"sample": n, "seed": seed, "models_with_readme": listed,
-              "statuses": dict(sorted(statuses.items())),
-              "parts": len(hub_raw.list_parts(run.folder)),
-              "quarantined": sorted(quarantine.ids())}  # fmt: skip
-    return run.finish(manifest, hub_dir, snapshot, fields, "resolves_per_minute")
+
+    def fields(statuses: Mapping[str, int]) -> dict[str, Any]:
+        return {"sample": n, "seed": seed, "models_with_readme": listed,
+                "statuses": dict(sorted(statuses.items()))}  # fmt: skip
+
+    return finish_shard(
+        run, parts, quarantine, manifest, hub_dir, snapshot, what="models", fields=fields,
+        pace_key="resolves_per_minute", max_failed_share=max_failed_share,
+    )  # fmt: skip
 
 
 def iter_card_history(manifest: str | Path) -> Iterator[dict[str, Any]]:

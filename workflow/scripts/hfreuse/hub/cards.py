@@ -21,26 +21,29 @@ recorded in the shard's ``quarantine.json`` with the reason, not stored, and ret
 the next run; the shard fails at its end when more than ``crawl.max_failed_share`` of its
 READMEs are quarantined.
 
-Statuses. Recorded at once without text (final): 404 (no README), 410, 451, a 403 that carries
-the Hub's own ``X-Error-Code`` (gated, disabled repository), and, for an anonymous crawl only, a
-401 with ``X-Error-Code`` ``GatedRepo`` / ``RepoNotFound`` (a repository gone private or deleted
-since the listing). A bare 403 is the Hub's front (Cloudflare) refusing for now: it is retried
-with backoff like a 5xx and quarantined if it persists after the retries. Any other 401 means
-the token (or anonymous access) was refused: it would refuse every model, so the crawl stops at
-once with a clear error, keeping the READMEs already fetched (a rerun resumes).
+Statuses. A 404 is asked once more (at the client's pace, without a backoff; counted and journaled
+like every request) and recorded as "no README" (final) only when the second answer is a 404 too:
+the listing lists README.md, so a first 404 may be a wrong answer; a 200 on the second ask is
+stored as any other. Recorded at once without text (final): 410, 451, a 403 that carries the Hub's
+own ``X-Error-Code`` (gated, disabled repository), and, for an anonymous crawl only, a 401 with
+``X-Error-Code`` ``GatedRepo`` / ``RepoNotFound`` (a repository gone private or deleted since the
+listing). A bare 403 is the Hub's front (Cloudflare) refusing for now: it is retried with backoff
+like a 5xx and quarantined if it persists after the retries. Any other 401 means the token (or
+anonymous access) was refused: it would refuse every model, so the crawl stops at once with a clear
+error, keeping the READMEs already fetched (a rerun resumes).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from ..clients import HttpClient
 from ..crawl.pacing import Pace, token_used
-from ..crawl.parts import JournaledParts, check_complete, quarantined_step, resume_shard
+from ..crawl.parts import JournaledParts, finish_shard, quarantined_step, resume_shard
 from ..crawl.progress import ShardsProgress
 from ..crawl.quarantine import Quarantine, check_max_failed_share
 from ..crawl.runner import ShardRun, require_listing, start_shard
@@ -57,6 +60,10 @@ PART_SIZE = 250  # README records per part file
 CARD_STATUSES = (200, 401, 403, 404, 410, 451)
 FINAL_CARD_STATUSES = (404, 410, 451)  # recorded as answered (see the module docstring)
 CARD_PACE = Pace(550.0)  # the card crawl's default (README resolves are cheap)
+# a README the listing lists is believed missing once this many answers in a row say 404: one
+# wrong 404 must not drop a card; a third ask would cost one more request for every README
+# really gone since the listing, for a fault that then repeats on consecutive answers
+NOT_FOUND_ASKS = 2
 
 
 def _segment(segment: str) -> str:
@@ -100,11 +107,22 @@ def _fetch_card(client: HttpClient, endpoint: str, model_id: str, revision: str)
     """The README record of one model: its verified text on HTTP 200, else the status alone."""
     url = card_url(endpoint, model_id, revision)
     sends_token = token_used(client)
-    resp = client.get_checked(
-        url,
-        lambda r: card_answer_problem(r, url, revision, sends_token),
-        ok_statuses=CARD_STATUSES,
-    )
+
+    def ask() -> Any:
+        return client.get_checked(
+            url,
+            lambda r: card_answer_problem(r, url, revision, sends_token),
+            ok_statuses=CARD_STATUSES,
+        )
+
+    resp = ask()
+    for _ in range(NOT_FOUND_ASKS - 1):
+        if int(resp.status_code) != 404:
+            break
+        # the listing lists README.md: a 404 is asked again (journaled and counted like every
+        # request, at the client's pace) before it is believed
+        log.debug("GET %s: HTTP 404 for a README.md the listing lists; asked again", url)
+        resp = ask()
     status = int(resp.status_code)
     text = decode_text(resp, url) if status == 200 else None
     if status not in (200, 404):
@@ -212,46 +230,27 @@ def crawl_cards(
     with parts.journal.recording(run.client, run.state["stats"]):
         todo_revisions = {m: revisions[m] for m in todo}
         _fetch_cards(run, parts, endpoint, todo_revisions, quarantine, progress_every, overall)
-    return _finish(
-        run, parts, quarantine, hub_dir, marker_path, snapshot, query, len(revisions),
-        max_failed_share,
+    fields = _marker_fields(query, len(revisions), len(mine))
+    return finish_shard(
+        run, parts, quarantine, marker_path, hub_dir, snapshot, what="READMEs", fields=fields,
+        pace_key="resolves_per_minute", max_failed_share=max_failed_share,
     )  # fmt: skip
 
 
-def _finish(
-    run: ShardRun,
-    parts: JournaledParts,
-    quarantine: Quarantine,
-    hub_dir: Path,
-    marker_path: Path,
-    snapshot: str | None,
-    query: Mapping[str, Any],
-    listed: int,
-    max_failed_share: float,
-) -> dict[str, Any]:
-    """Check the shard is complete (within ``max_failed_share``), then write its marker."""
-    mine = parts.mine
-    statuses = check_complete(run, parts, quarantine, max_failed_share, "READMEs")
-    fields = {
-        "shard": query["shard"],
-        "shards": query["shards"],
-        "endpoint": query["endpoint"],
-        "max_cards": query["max_cards"],
-        "models_with_readme": listed,
-        "cards": len(mine),
-        "fetched": statuses.get("200", 0),
-        "not_found": statuses.get("404", 0),
-        "card_statuses": dict(sorted(statuses.items())),
-        "parts": len(hub_raw.list_parts(run.folder)),
-        "quarantined": sorted(quarantine.ids()),
-    }
-    doc = run.finish(marker_path, hub_dir, snapshot, fields, "resolves_per_minute")
-    log.info(
-        "%s complete: %d READMEs (%s), %d requests over %d run(s)",
-        run.label,
-        len(mine),
-        ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
-        run.state["stats"]["requests"],
-        run.state["runs"],
-    )
-    return doc
+def _marker_fields(
+    query: Mapping[str, Any], listed: int, cards: int
+) -> Callable[[Mapping[str, int]], dict[str, Any]]:
+    """The README shard's own marker fields, of its stored statuses (``listed``: the models
+    whose file list has README.md; ``cards``: the shard's selected models)."""
+
+    def fields(statuses: Mapping[str, int]) -> dict[str, Any]:
+        return {
+            **{k: query[k] for k in ("shard", "shards", "endpoint", "max_cards")},
+            "models_with_readme": listed,
+            "cards": cards,
+            "fetched": statuses.get("200", 0),
+            "not_found": statuses.get("404", 0),
+            "card_statuses": dict(sorted(statuses.items())),
+        }
+
+    return fields

@@ -66,13 +66,12 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from ..clients import FetchError, HttpClient, HubBridge, hub_http_error, hub_id_refused
 from ..crawl.pacing import Pace, token_used
-from ..crawl.parts import JournaledParts, check_complete, quarantined_step, resume_shard
+from ..crawl.parts import finish_shard, quarantined_step, resume_shard
 from ..crawl.quarantine import (
     CrawlStopped,
-    Quarantine,
     check_max_failed_share,
 )
-from ..crawl.runner import ShardRun, require_listing, start_shard
+from ..crawl.runner import require_listing, start_shard
 from ..crawl.state import damaged
 from ..crawl.stats import Stats
 from ..errors import InputError
@@ -503,41 +502,25 @@ def crawl_first_commits(
         run.loop(todo, step, progress, keep=parts.save)
         run.mark_finished()
         parts.flush()
-    return _finish(run, parts, quarantine, hub_dir, marker_path, snapshot, query,
-                   len(revisions), max_failed_share)  # fmt: skip
-
-
-def _finish(
-    run: ShardRun,
-    parts: JournaledParts,
-    quarantine: Quarantine,
-    hub_dir: Path,
-    marker_path: Path,
-    snapshot: str | None,
-    query: dict[str, Any],
-    floored: int,
-    max_failed_share: float,
-) -> dict[str, Any]:
-    """Check the shard is complete (within ``max_failed_share``), then write its marker (last);
-    returns it."""
-    mine = parts.mine
-    statuses = check_complete(run, parts, quarantine, max_failed_share, "histories")
-    fields = {
-        "shard": query["shard"],
-        "shards": query["shards"],
-        "endpoint": query["endpoint"],
-        "page_size": query["page_size"],
-        "floored_models": floored,
-        "models": len(mine),
-        "history_statuses": dict(sorted(statuses.items())),
-        "parts": len(hub_raw.list_parts(run.folder)),
-    }
-    if len(quarantine):
-        fields["quarantined"] = sorted(quarantine.ids())
-    doc = run.finish(marker_path, hub_dir, snapshot, fields, "requests_per_minute")
-    log.info(
-        "%s complete: %d models (%s), %d requests over %d run(s)",
-        run.label, len(mine), ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
-        run.state["stats"]["requests"], run.state["runs"],
+    fields = _marker_fields(query, len(revisions), len(mine))
+    return finish_shard(
+        run, parts, quarantine, marker_path, hub_dir, snapshot, what="histories", fields=fields,
+        pace_key="requests_per_minute", max_failed_share=max_failed_share, list_quarantine=False,
     )  # fmt: skip
-    return doc
+
+
+def _marker_fields(
+    query: Mapping[str, Any], floored: int, models: int
+) -> Callable[[Mapping[str, int]], dict[str, Any]]:
+    """The history shard's own marker fields, of its stored statuses (``floored``: the floored
+    models of the listing; ``models``: the shard's)."""
+
+    def fields(statuses: Mapping[str, int]) -> dict[str, Any]:
+        return {
+            **{k: query[k] for k in ("shard", "shards", "endpoint", "page_size")},
+            "floored_models": floored,
+            "models": models,
+            "history_statuses": dict(sorted(statuses.items())),
+        }
+
+    return fields
