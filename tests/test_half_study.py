@@ -101,6 +101,18 @@ def _run_live(wf: Path, overlay: str) -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
 
 
+NOT_EVALUATED = "not evaluated"
+NOT_CODED = "no coded topics (this run has no taxonomy counts)"
+NEEDS_BOTH = "this run has no forum mentions next to Hub uploads (it needs both halves)"
+
+
+def _not_evaluated(wf: Path) -> dict[str, str]:
+    """The claims of the run's claims table that are not evaluated, with their reasons."""
+    claims = pd.read_parquet(wf / "results/stats/claims.parquet")
+    rows = claims[claims["verdict"].astype(str) == NOT_EVALUATED]
+    return dict(zip(rows["claim_id"].astype(str), rows["computed_value"].astype(str), strict=True))
+
+
 def _outputs(wf: Path) -> tuple[list[str], list[str], str]:
     results = wf / "results"
     tables = sorted(
@@ -138,9 +150,18 @@ def test_a_hub_only_live_run_builds_the_hub_half_and_says_what_the_forum_adds(ht
         "results/hub/models.parquet",
         "results/hub/quarantine.parquet",
         "results/stats/card_share_trend.parquet",
+        "results/stats/claims.csv",
+        "results/stats/claims.parquet",
         "results/trends/card_share_monthly.parquet",
         "results/trends/hub_model_types_monthly.parquet",
     ]
+    # the claims a Hub-only study cannot test stay in the table, not evaluated, with the reason
+    assert _not_evaluated(wf) == {
+        "rq1_top_challenge": f"{NOT_EVALUATED}: {NOT_CODED}",
+        "rq2_top_benefit": f"{NOT_EVALUATED}: {NOT_CODED}",
+        "rq3_correlation": f"{NOT_EVALUATED}: {NEEDS_BOTH}",
+        "rq3_decline": f"{NOT_EVALUATED}: {NEEDS_BOTH}",
+    }
     assert figures == ["card_share", "hub_model_types"]
     assert not (wf / "resources/raw/hub-only/forum").exists()  # the forum was never crawled
     assert f"The Hub snapshot holds {len(models):,} models" in html
@@ -177,7 +198,12 @@ def test_a_forum_only_live_run_builds_the_forum_half_and_says_what_the_hub_adds(
         "results/forum/summary.parquet",
         "results/forum/topics.parquet",
         "results/forum/topics_per_category_monthly.parquet",
+        "results/stats/claims.csv",
+        "results/stats/claims.parquet",
     ]
+    assert set(_not_evaluated(wf)) == {  # every claim: no coded topics, no Hub half
+        "rq1_top_challenge", "rq2_top_benefit", "rq3_correlation", "rq3_decline", "rq3_card_share"
+    }  # fmt: skip
     assert figures == [
         "accepted_answers",
         "beginners_vs_intermediate",
