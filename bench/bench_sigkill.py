@@ -28,7 +28,7 @@ then the card history of a seeded sample of 30 models (``crawl_card_history``, p
 for these a model whose history pages or README probes were answered more often than in the
 crawl never killed counts as fetched again.
 
-    python3 bench/bench_sigkill.py                 # 20 trials each (about 12 min)
+    python3 bench/bench_sigkill.py                 # every crawl, 20 trials each (about 10 min)
     python3 bench/bench_sigkill.py --crawls forum-feed --trials 20
     python3 bench/bench_sigkill.py --crawls history,card-history --trials 20
     python3 bench/bench_sigkill.py --trials 50 --seed 7
@@ -72,6 +72,7 @@ PART = 40
 HISTORY_PART = 20  # records a part of the history crawls (the workflow's: 200 and 100)
 CARD_SAMPLE = 30  # models of the card-history sample
 HUB_KINDS = ("hub", "history", "card-history")
+KINDS = ("hub", "forum", "forum-feed", "history", "card-history")  # every crawl of the workflow
 RPM = 60000.0  # pacing of 1 ms: the stub is local
 KEY = "bench-sigkill-pseudonym-key-0123456789"
 # progress and completion markers: they hold times, run counts and request counts
@@ -515,12 +516,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=20, help="trials per crawl (default 20)")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--crawls", default="hub,forum")
+    parser.add_argument(
+        "--crawls",
+        default=",".join(KINDS),
+        help=f"comma-separated, of {', '.join(KINDS)} (default: all)",
+    )
     parser.add_argument("--child", nargs=3, metavar=("KIND", "DIR", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child[0], Path(args.child[1]), args.child[2])
         return 0
+    unknown = sorted(set(args.crawls.split(",")) - set(KINDS))
+    if unknown:
+        parser.error(
+            f"--crawls: unknown {', '.join(unknown)} (expected some of {', '.join(KINDS)})"
+        )
     with tempfile.TemporaryDirectory(prefix="bench-sigkill-") as tmp:
         results = []
         for kind in args.crawls.split(","):
