@@ -72,6 +72,24 @@ def test_a_feed_page_deleted_after_the_walk_stopped_midway_is_fetched_again(dens
     assert_same(tables(forum), want)
 
 
+def test_a_feed_page_write_cut_by_a_kill_leaves_no_temp_file(dense, tmp_path):
+    """A kill between the temp file and its rename (found by the SIGKILL bench) leaves
+    ``feed/.page-NNNNNN.json.gz.PID.tmp``: the rerun deletes it, the snapshot is the clean one."""
+    ref, want = reference(dense, tmp_path)
+    forum = tmp_path / "k" / "forum"
+    stopped_walk(dense, forum)
+    page = raw.feed_page_path(forum, 5)
+    stale = page.with_name(f".{page.name}.4242.tmp")
+    stale.write_bytes(b"\x1f\x8b half a page")
+    crawl_topics(forum, client=client(), plan="feed")
+    assert not stale.exists()
+    same_pages(forum, ref)
+    assert sorted(p.name for p in page.parent.iterdir()) == sorted(
+        p.name for p in raw.feed_page_path(ref, 0).parent.iterdir()
+    )
+    assert_same(tables(forum), want)
+
+
 def test_a_feed_page_truncated_after_the_walk_stopped_midway_is_moved_aside(dense, tmp_path):
     ref, want = reference(dense, tmp_path)
     forum = tmp_path / "k" / "forum"

@@ -429,6 +429,7 @@ def _open_topics_phase(
     state["stats"] = journal.resumed_stats(state.get("stats"))
     journal.rebase(state["stats"])
     remove_stale_temps(forum_dir)
+    remove_stale_temps(raw.feed_page_path(forum_dir, 0).parent)  # the feed walk's pages
     for bucket in sorted((forum_dir / "topics").glob("[0-9]*")):
         remove_stale_temps(bucket)
     return PhaseState(state_path, state, client, journal)
