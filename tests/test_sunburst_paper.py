@@ -102,14 +102,11 @@ def test_the_paper_style_draws_sorted_two_level_bars_not_arcs():
     assert "arc" not in marks and "rect" in marks
     rows = _rows(spec)
     # categories sorted by count, each followed by its subcategories sorted by count
-    assert [(r["level"], r["name"], r["count"]) for r in rows] == [
-        ("category", "Memory & Performance", 90),
-        ("subcategory", "GPU & Optimization", 50),
-        ("subcategory", "Speed", 40),
-        ("category", "Spaces", 30),
-        ("subcategory", "Hardware", 20),
-        ("subcategory", "Billing", 10),
-    ]
+    assert [r["name"] for r in rows] == [
+        "Memory & Performance", "GPU & Optimization", "Speed", "Spaces", "Hardware", "Billing",
+    ]  # fmt: skip
+    assert [r["count"] for r in rows] == [90, 50, 40, 30, 20, 10]
+    assert [r["level"] for r in rows] == ["category", "subcategory", "subcategory"] * 2
     tops = [r["y"] for r in rows]
     assert tops == sorted(tops) and len(set(tops)) == len(tops)
     # a bar per row, as long as its count, in its category's colour of the challenge family

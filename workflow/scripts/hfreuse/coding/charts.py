@@ -16,6 +16,7 @@ subcategories under them.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -202,10 +203,13 @@ def _js(text: str) -> str:
     return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-#: what the two levels of a figure are called: (inner, outer, one inner)
+_TAXONOMY_WORDS = ("categories", "subcategories", "category")
+#: what the two levels of a figure colouring by a palette family are called: (inner, outer, one
+#: inner, the legend's title)
 LEVELS = {
-    "taxonomy": ("categories", "subcategories", "category"),
-    "root_cause": ("root-cause groups", "root causes", "group"),
+    "challenge": (*_TAXONOMY_WORDS, "challenge category"),
+    "benefit": (*_TAXONOMY_WORDS, "benefit category"),
+    "root_cause_group": ("root-cause groups", "root causes", "group", "root-cause group"),
 }
 
 
@@ -229,24 +233,23 @@ def unsized_note(outer: pd.DataFrame, sources: list[str], style: str) -> list[st
 
 
 def two_level_figure(
-    inner: pd.DataFrame,
-    outer: pd.DataFrame,
-    *,
-    style: str,
-    size: int,
-    synthetic: bool,
+    levels: tuple[pd.DataFrame, pd.DataFrame],
     notes: tuple[str, str, list[str]],
     title: str,
     family: str,
-    levels: str,
+    **settings: Any,
 ) -> alt.LayerChart:
-    """A sunburst (report style) or two-level ranked bars (paper style) of ``inner`` (name,
-    count) and ``outer`` (parent, name, count) levels; ``notes``: (what is counted, e.g. "737
-    coded instances", the source note, the table's words for missing counts)."""
+    """A sunburst (report style) or two-level ranked bars (paper style) of the ``levels``:
+    inner (name, count) and outer (parent, name, count), coloured by ``family``. ``notes``:
+    (what is counted, e.g. "coded instances", the source note, the table's words for missing
+    counts); ``settings``: the builder's style, size and synthetic."""
+    style, size, synthetic = settings["style"], settings["size"], settings["synthetic"]
     if style not in STYLES:
         raise ValueError(f"unknown figure style {style!r} (expected one of {STYLES})")
-    inner_word, outer_word, parent_word = LEVELS[levels]
-    counted, source_note, sources = notes
+    inner, outer = levels
+    inner_word, outer_word, parent_word, legend = LEVELS[family]
+    unit, source_note, sources = notes
+    counted = f"{int(inner['count'].sum())} {unit}"
     n = int((inner["count"] > 0).sum())
     missing = unsized_note(outer, sources, style)
     if style == "paper":
@@ -268,7 +271,7 @@ def two_level_figure(
         subtitle=[f"{counted} in {n} {inner_word}; {rings}", source_note, *missing],
         size=size,
         synthetic=synthetic,
-        legend_title=f"{'root-cause group' if levels == 'root_cause' else family + ' category'} (count)",
+        legend_title=f"{legend} (count)",
         family=family,
     )
 
@@ -284,6 +287,7 @@ def taxonomy_sunburst(
 ) -> alt.LayerChart:
     """Categories and subcategories of one kind (challenge or benefit) from the taxonomy_counts
     table: a sunburst, or in the paper style two-level ranked bars."""
+    settings = {"style": style, "size": size, "synthetic": synthetic}
     k = counts[counts["kind"] == kind]
     cats = k[k["level"] == "category"].sort_values(
         ["count", "category_order"], ascending=[False, True]
@@ -293,19 +297,10 @@ def taxonomy_sunburst(
     outer = pd.DataFrame(
         {"parent": subs["category"], "name": subs["subcategory"], "count": subs["count"]}
     )
-    total = int(inner["count"].sum())
     sources = list(subs.loc[subs["count"].isna(), "count_source"].astype(str))
-    return two_level_figure(
-        inner,
-        outer,
-        style=style,
-        size=size,
-        synthetic=synthetic,
-        notes=(f"{total} coded instances", source_note, sources),
-        title=f"{KIND_TITLES.get(kind, kind)}: categories and subcategories",
-        family=kind,
-        levels="taxonomy",
-    )
+    title = f"{KIND_TITLES.get(kind, kind)}: categories and subcategories"
+    notes = ("coded instances", source_note, sources)
+    return two_level_figure((inner, outer), notes, title, kind, **settings)
 
 
 def root_causes_sunburst(
@@ -318,6 +313,7 @@ def root_causes_sunburst(
 ) -> alt.LayerChart:
     """Root-cause groups and root causes: a sunburst (groups inner, root causes outer), or in
     the paper style two-level ranked bars."""
+    settings = {"style": style, "size": size, "synthetic": synthetic}
     leaves = rc_counts.groupby(["root_cause_group", "root_cause"], as_index=False)["count"].sum()
     groups = leaves.groupby("root_cause_group", as_index=False)["count"].sum()
     groups = groups.sort_values(["count", "root_cause_group"], ascending=[False, True])
@@ -332,18 +328,9 @@ def root_causes_sunburst(
             "count": leaves["count"],
         }
     )
-    total = int(inner["count"].sum())
-    return two_level_figure(
-        inner,
-        outer,
-        style=style,
-        size=size,
-        synthetic=synthetic,
-        notes=(f"{total} accepted answers", source_note, []),
-        title="Root causes of accepted answers",
-        family="root_cause_group",
-        levels="root_cause",
-    )
+    notes = ("accepted answers", source_note, [])
+    title = "Root causes of accepted answers"
+    return two_level_figure((inner, outer), notes, title, "root_cause_group", **settings)
 
 
 def taxonomy_bars(
