@@ -204,3 +204,24 @@ def test_the_paper_figures_fit_one_column_with_no_text_under_7pt():
     # its root causes are counted: sized second-level bars
     causes = _rows(_figure("root_causes_sunburst", tables["root_causes_sunburst"], "paper"))
     assert sum(r["count"] for r in causes if r["level"] == "subcategory") == 72
+
+
+def _caption(name: str, source: str, style: str) -> str:
+    """The figure's caption as the reports show it, as plain text."""
+    from hfreuse.report.html import rst_to_html
+
+    config = _config(style) | {"source": source}
+    path = ROOT / "workflow/report/captions" / f"{name}.rst"
+    html = rst_to_html(path.read_text(), str(path), {"snakemake": {"config": config}})
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_captions_say_what_is_drawn():
+    for name in ("challenges_sunburst", "benefits_sunburst"):
+        paper_bars = _caption(name, "paper", "paper")
+        assert "ranked bars" in paper_bars and "sunburst" not in paper_bars, name
+        assert "subcategories are listed by name under their category, without bars" in paper_bars
+        rings = _caption(name, "paper", "report")
+        assert "only the inner ring is drawn" in rings and "evenly" not in rings, name
+        assert "a category's count is in the legend" in _caption(name, "demo", "report"), name
+    assert "ranked bars" in _caption("root_causes_sunburst", "demo", "paper")
