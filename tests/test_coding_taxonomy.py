@@ -145,11 +145,10 @@ def test_sunburst_geometry():
     assert arcs.loc["a2", "theta2"] == pytest.approx(arcs.loc["A", "theta2"])
     assert arcs.loc["b1", "theta"] == pytest.approx(1.5 * math.pi)
     assert arcs.loc["a1", "radius"] == arcs.loc["A", "radius2"]  # rings touch
-    assert arcs.loc["a1", "label"] == "a1 (2)" and arcs.loc["A", "count_label"] == "3"
+    assert arcs.loc["a1", "label"] == "a1 (2)" and arcs.loc["A", "label"] == ""  # legend: (3)
     unknown = outer.assign(count=pd.NA)
-    even = sunburst_frame(inner, unknown, 400).set_index("name")
-    assert even.loc["a1", "theta2"] == pytest.approx(0.75 * math.pi)  # split evenly
-    assert not even.loc["a1", "sized"] and even.loc["a1", "label"] == "a1"
+    bare = sunburst_frame(inner, unknown, 400)
+    assert list(bare["ring"]) == ["inner", "inner"]  # no outer arcs without counts, never even
 
 
 def test_taxonomy_figures_spec(book, codes):

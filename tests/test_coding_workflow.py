@@ -62,7 +62,9 @@ def test_paper_run_builds_taxonomy_tables_and_figures(paper_copy):
     spec = json.loads((res / "figures/challenges_sunburst.json").read_text())
     arcs = next(iter(spec["datasets"].values()))
     assert sum(1 for a in arcs if a["ring"] == "inner") == 17
-    assert sum(1 for a in arcs if a["ring"] == "outer") == 40
+    assert sum(1 for a in arcs if a["ring"] == "outer") == 0  # no subcategory counts: no arcs
+    notes = spec["title"]["subtitle"]
+    assert "subcategory counts are not published: outer ring not drawn" in notes
     for f in FIGURES:
         assert (res / f"figures/{f}.png").stat().st_size > 10_000
     _check_dictionary(res)

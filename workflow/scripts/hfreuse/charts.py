@@ -20,8 +20,8 @@ SYNTHETIC_NOTE = "SYNTHETIC demo data: not real HuggingFace data"
 FLOOR_MONTH = "2022-03"
 STYLES = ("report", "paper")
 #: The paper style: the size of a figure in one column of the IEEE two-column format (3.5 in at
-#: 72 pt/in, the unit of the PDF; the sunbursts, ``size``, span both columns), serif fonts as in
-#: the paper's body text.
+#: 72 pt/in, the unit of the PDF; ``size`` goes to the sunburst builders, which in this style draw
+#: one-column two-level bars, :mod:`hfreuse.coding.ranked`), serif fonts as in the paper's body text.
 PAPER = {"width": 250, "height": 150, "size": 500, "font": "Liberation Serif", "font_size": 8}
 #: PNG resolution by style, in pixels per inch: a figure W pt wide is W * ppi / 72 px wide and its
 #: PNG says that ppi (pHYs). The report's PNGs are 2x (144 ppi), the paper's 300 ppi.

@@ -1,29 +1,35 @@
 """Taxonomy figures: two-ring sunbursts (Altair arc marks) and sorted bar charts.
 
 A sunburst has categories on the inner ring and their subcategories on the outer ring; arcs are
-sized by count and labelled with counts (inner ring inside the arc, outer ring with its name and
-count outside the ring, wrapped over lines, never cut). Colours are the study's fixed ones
-(:mod:`hfreuse.palette`): a category or root-cause group has the same colour in every figure. When subcategory counts are unknown (the paper source publishes category
-counts only) the outer ring splits each category evenly and carries names only; the subtitle
-says so.
+sized by count. Each count is printed once: a category's in the legend, a subcategory's after its
+name outside the ring (wrapped over lines, never cut). Colours are the study's fixed ones
+(:mod:`hfreuse.palette`): a category or root-cause group has the same colour in every figure.
+The outer ring is drawn only where subcategory counts exist: a category whose subcategory counts
+are unknown (the paper source publishes category counts only) gets no outer arcs, and the
+subtitle says so (never equal arcs, whose length would read as a count).
+
+In the paper style (``style="paper"``) the sunburst builders draw two-level ranked bars instead
+(:mod:`hfreuse.coding.ranked`): one column wide, categories sorted by count, their
+subcategories under them.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import altair as alt
 import pandas as pd
 
 from .. import palette
-from ..charts import count_axis, titled
+from ..charts import STYLES, count_axis, titled
+from .ranked import build_ranked, ranked_frame, unsized_parents
 
 KIND_TITLES = {"challenge": "Challenges", "benefit": "Benefits"}
 LABEL_CHARS = 22  # outer labels wrap at this many characters a line (never cut)
 MIN_LABEL_ANGLE = 0.045  # radians: thinner outer arcs get no outside label (tooltip only)
 LABEL_FONT = 9  # font size of the outer labels (px)
 LINE_HEIGHT = 1.2  # of the font size: an outer label's lines need this much arc each
-MIN_COUNT_ANGLE = 0.12  # radians: thinner arcs get no count inside
 
 
 def wrap(text: str, n: int = LABEL_CHARS) -> list[str]:
@@ -35,42 +41,36 @@ def wrap(text: str, n: int = LABEL_CHARS) -> list[str]:
 
 
 SUNBURST_COLUMNS = [
-    "ring", "parent", "name", "count", "sized", "theta", "theta2", "theta_mid", "radius",
-    "radius2", "radius_mid", "label", "count_label", "label_radius", "label_angle", "side",
+    "ring", "parent", "name", "count", "theta", "theta2", "theta_mid", "radius",
+    "radius2", "label", "label_radius", "label_angle", "side",
 ]  # fmt: skip
 
 
 def _outer_arcs(
     parent: str, kids: pd.DataFrame, start: float, span: float, r1: float, r2: float
 ) -> list:
-    """The outer ring's arcs of one inner arc: sized by the children's counts when all are
-    known, else the parent's arc split evenly (unsized)."""
-    if not len(kids):
+    """The outer ring's arcs of one inner arc, sized by the children's counts; none when a
+    child's count is unknown (no arc length stands for a count that does not exist)."""
+    if not len(kids) or kids["count"].isna().any():
         return []
-    if kids["count"].notna().all():
-        kids = kids[kids["count"] > 0]
-        kid_total = float(kids["count"].sum())
-        arcs, pos = [], start
-        for k in kids.itertuples(index=False):
-            kspan = span * float(k.count) / kid_total if kid_total else 0.0
-            arcs.append(_arc("outer", parent, k.name, int(k.count), True, pos, pos + kspan, r1, r2))
-            pos += kspan
-        return arcs
-    kspan = span / len(kids)
-    return [
-        _arc("outer", parent, k.name, None, False, start + i * kspan, start + (i + 1) * kspan,
-             r1, r2)
-        for i, k in enumerate(kids.itertuples(index=False))
-    ]  # fmt: skip
+    kids = kids[kids["count"] > 0]
+    kid_total = float(kids["count"].sum())
+    arcs, pos = [], start
+    for k in kids.itertuples(index=False):
+        kspan = span * float(k.count) / kid_total if kid_total else 0.0
+        arcs.append(_arc("outer", parent, k.name, int(k.count), pos, pos + kspan, r1, r2))
+        pos += kspan
+    return arcs
 
 
 def sunburst_frame(inner: pd.DataFrame, outer: pd.DataFrame, size: int) -> pd.DataFrame:
     """Arc geometry for a two-ring sunburst.
 
     ``inner``: columns name, count (> 0 kept), in drawing order. ``outer``: columns parent, name,
-    count (null when unknown: the parent's arc is then split evenly), in drawing order.
-    Returns one row per arc: ring, parent, name, count, sized, theta, theta2, theta_mid,
-    radius, radius2, radius_mid, label, count_label.
+    count (null when unknown: the parent then has no outer arcs), in drawing order.
+    Returns one row per arc: ring, parent, name, count, theta, theta2, theta_mid,
+    radius, radius2, label (outer arcs: name and count), label_radius,
+    label_angle, side.
     """
     r_hole, r1, r2 = size * 0.07, size * 0.24, size * 0.33
     inner = inner[inner["count"] > 0]
@@ -79,9 +79,7 @@ def sunburst_frame(inner: pd.DataFrame, outer: pd.DataFrame, size: int) -> pd.Da
     start = 0.0
     for r in inner.itertuples(index=False):
         span = 2 * math.pi * float(r.count) / total if total else 0.0
-        rows.append(
-            _arc("inner", r.name, r.name, int(r.count), True, start, start + span, r_hole, r1)
-        )
+        rows.append(_arc("inner", r.name, r.name, int(r.count), start, start + span, r_hole, r1))
         rows += _outer_arcs(r.name, outer[outer["parent"] == r.name], start, span, r1, r2)
         start += span
     df = pd.DataFrame(rows, columns=SUNBURST_COLUMNS)
@@ -100,7 +98,7 @@ def outer_label(text: str, wide: float, radius: float) -> str:
     return text if wide >= line else ""
 
 
-def _arc(ring, parent, name, count, sized, t0, t1, r0, r1) -> dict:
+def _arc(ring, parent, name, count, t0, t1, r0, r1) -> dict:
     mid = (t0 + t1) / 2
     deg = math.degrees(mid)
     right = mid <= math.pi
@@ -113,15 +111,12 @@ def _arc(ring, parent, name, count, sized, t0, t1, r0, r1) -> dict:
         "parent": parent,
         "name": name,
         "count": count,
-        "sized": sized,
         "theta": t0,
         "theta2": t1,
         "theta_mid": mid,
         "radius": r0,
         "radius2": r1,
-        "radius_mid": (r0 + r1) / 2,
         "label": label,
-        "count_label": str(count) if count is not None and wide >= MIN_COUNT_ANGLE else "",
         "label_radius": r1 + 5,
         "label_angle": deg - 90 if right else deg + 90,
         "side": "right" if right else "left",
@@ -194,12 +189,7 @@ def build_sunburst(
         ),
         tooltip=tooltip,
     )
-    counts = base.mark_text(fontSize=10, fontWeight="bold", color="white").encode(
-        theta=alt.Theta("theta_mid:Q", scale=None),
-        radius=alt.Radius("radius_mid:Q", scale=None),
-        text="count_label:N",
-    )
-    layers = [rings, counts, *_outer_labels(base)]
+    layers = [rings, *_outer_labels(base)]
     return (
         alt.layer(*layers)
         .properties(
@@ -213,10 +203,91 @@ def _js(text: str) -> str:
     return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def taxonomy_sunburst(
-    counts: pd.DataFrame, kind: str, *, size: int, synthetic: bool, source_note: str
+_TAXONOMY_WORDS = ("categories", "subcategories", "category")
+#: what the two levels of a figure colouring by a palette family are called: (inner, outer, one
+#: inner, the legend's title)
+LEVELS = {
+    "challenge": (*_TAXONOMY_WORDS, "challenge category"),
+    "benefit": (*_TAXONOMY_WORDS, "benefit category"),
+    "root_cause_group": ("root-cause groups", "root causes", "group", "root-cause group"),
+}
+
+
+def unsized_note(outer: pd.DataFrame, sources: list[str], style: str) -> list[str]:
+    """The note saying which subcategory counts are missing and what is drawn instead (nothing
+    when every count is known); ``sources``: the table's word for them (``count_source``)."""
+    parents = unsized_parents(outer)
+    if not parents:
+        return []
+    said = " / ".join(sorted({str(s) for s in sources})) or "unknown"
+    everywhere = len(parents) == outer["parent"].nunique()
+    if everywhere:
+        what = "subcategory counts are"
+        drawn = "subcategories listed without bars" if style == "paper" else "outer ring not drawn"
+    else:
+        of = f"{len(parents)} of {outer['parent'].nunique()}"
+        what = f"the subcategory counts of {of} categories are"
+        drawn = "their subcategories listed without bars"
+        drawn = drawn if style == "paper" else "those categories have no outer arcs"
+    return [f"{what} {said}: {drawn}"]
+
+
+def two_level_figure(
+    levels: tuple[pd.DataFrame, pd.DataFrame],
+    notes: tuple[str, str, list[str]],
+    title: str,
+    family: str,
+    **settings: Any,
 ) -> alt.LayerChart:
-    """Sunburst of one kind (challenge or benefit) from the taxonomy_counts table."""
+    """A sunburst (report style) or two-level ranked bars (paper style) of the ``levels``:
+    inner (name, count) and outer (parent, name, count), coloured by ``family``. ``notes``:
+    (what is counted, e.g. "coded instances", the source note, the table's words for missing
+    counts); ``settings``: the builder's style, size and synthetic."""
+    style, size, synthetic = settings["style"], settings["size"], settings["synthetic"]
+    if style not in STYLES:
+        raise ValueError(f"unknown figure style {style!r} (expected one of {STYLES})")
+    inner, outer = levels
+    inner_word, outer_word, parent_word, legend = LEVELS[family]
+    unit, source_note, sources = notes
+    counted = f"{int(inner['count'].sum())} {unit}"
+    n = int((inner["count"] > 0).sum())
+    missing = unsized_note(outer, sources, style)
+    if style == "paper":
+        rows, height = ranked_frame(inner, outer)
+        summary = f"{counted} in {n} {inner_word}, sorted by count; {outer_word} under their"
+        sized = (rows["level"] == "subcategory").any()
+        summary += f" {parent_word}" + (" (lighter bars, sorted by count)" if sized else "")
+        lines = [summary, source_note, *missing]
+        return build_ranked(
+            rows, height, family=family, title=title, notes=lines, synthetic=synthetic
+        )
+    arcs = sunburst_frame(inner, outer, size)
+    rings = f"inner ring: {inner_word}"
+    if (arcs["ring"] == "outer").any():
+        rings += f", outer ring: {outer_word}"
+    return build_sunburst(
+        arcs,
+        title=title,
+        subtitle=[f"{counted} in {n} {inner_word}; {rings}", source_note, *missing],
+        size=size,
+        synthetic=synthetic,
+        legend_title=f"{legend} (count)",
+        family=family,
+    )
+
+
+def taxonomy_sunburst(
+    counts: pd.DataFrame,
+    kind: str,
+    *,
+    size: int,
+    synthetic: bool,
+    source_note: str,
+    style: str = "report",
+) -> alt.LayerChart:
+    """Categories and subcategories of one kind (challenge or benefit) from the taxonomy_counts
+    table: a sunburst, or in the paper style two-level ranked bars."""
+    settings = {"style": style, "size": size, "synthetic": synthetic}
     k = counts[counts["kind"] == kind]
     cats = k[k["level"] == "category"].sort_values(
         ["count", "category_order"], ascending=[False, True]
@@ -226,33 +297,23 @@ def taxonomy_sunburst(
     outer = pd.DataFrame(
         {"parent": subs["category"], "name": subs["subcategory"], "count": subs["count"]}
     )
-    arcs = sunburst_frame(inner, outer, size)
-    total = int(inner["count"].sum())
-    lines = [
-        f"{total} coded instances in {len(inner[inner['count'] > 0])} categories; "
-        "inner ring: categories, outer ring: subcategories",
-        source_note,
-    ]
-    if len(subs) and subs["count"].isna().all():
-        lines.append(
-            "outer ring unsized: subcategory counts are not published, "
-            "each category's subcategories share its arc evenly"
-        )
-    return build_sunburst(
-        arcs,
-        title=f"{KIND_TITLES.get(kind, kind)}: categories and subcategories",
-        subtitle=lines,
-        size=size,
-        synthetic=synthetic,
-        legend_title=f"{kind} category (count)",
-        family=kind,
-    )
+    sources = list(subs.loc[subs["count"].isna(), "count_source"].astype(str))
+    title = f"{KIND_TITLES.get(kind, kind)}: categories and subcategories"
+    notes = ("coded instances", source_note, sources)
+    return two_level_figure((inner, outer), notes, title, kind, **settings)
 
 
 def root_causes_sunburst(
-    rc_counts: pd.DataFrame, *, size: int, synthetic: bool, source_note: str
+    rc_counts: pd.DataFrame,
+    *,
+    size: int,
+    synthetic: bool,
+    source_note: str,
+    style: str = "report",
 ) -> alt.LayerChart:
-    """Sunburst of root-cause groups (inner) and root causes (outer)."""
+    """Root-cause groups and root causes: a sunburst (groups inner, root causes outer), or in
+    the paper style two-level ranked bars."""
+    settings = {"style": style, "size": size, "synthetic": synthetic}
     leaves = rc_counts.groupby(["root_cause_group", "root_cause"], as_index=False)["count"].sum()
     groups = leaves.groupby("root_cause_group", as_index=False)["count"].sum()
     groups = groups.sort_values(["count", "root_cause_group"], ascending=[False, True])
@@ -267,20 +328,9 @@ def root_causes_sunburst(
             "count": leaves["count"],
         }
     )
-    arcs = sunburst_frame(inner, outer, size)
-    total = int(inner["count"].sum())
-    return build_sunburst(
-        arcs,
-        title="Root causes of accepted answers",
-        subtitle=[
-            f"{total} accepted answers; inner ring: root-cause groups, outer ring: root causes",
-            source_note,
-        ],
-        size=size,
-        synthetic=synthetic,
-        legend_title="root-cause group (count)",
-        family="root_cause_group",
-    )
+    notes = ("accepted answers", source_note, [])
+    title = "Root causes of accepted answers"
+    return two_level_figure((inner, outer), notes, title, "root_cause_group", **settings)
 
 
 def taxonomy_bars(
