@@ -37,8 +37,16 @@ def study_tables():
 
 
 def run_outputs():
-    """Every output the report lists: the tables, figures and the study summary."""
-    return study_files() + [rules.summarize_study.output.summary]
+    """Every output the report lists: the tables, figures, tables for papers and the study
+    summary."""
+    papers = paper_table_files("tex") + paper_table_files("csv")
+    return study_files() + papers + [rules.summarize_study.output.summary]
+
+
+def paper_table_inputs(wildcards):
+    """Named inputs of write_paper_tables: each result table by its name, the dictionary."""
+    tables = {name: table(name) for name in paper_tables()}
+    return tables | {"dictionary": sorted(glob("workflow/report/dictionary/*.yaml"))}
 
 
 def report_inputs(wildcards):

@@ -6,7 +6,10 @@ An entry is keyed by the table's path (a glob pattern is allowed, e.g.
     results/hub/models.parquet:
       description: ...
       columns:
-        - {name: model_id, type: string, meaning: ..., source: ...}
+        - {name: model_id, type: string, meaning: ..., source: ..., label: Model}
+
+``label`` (optional) is the column's header for readers (the paper tables of
+:mod:`hfreuse.report.latex`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Column:
     type: str
     meaning: str
     source: str
+    label: str = ""  # the header for readers (optional)
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,12 @@ def _entry(key: str, value: Any, file: str) -> Entry:
         if col["name"] in seen:
             raise InputError(f"{where}: column {col['name']!r} documented twice")
         seen.add(col["name"])
-        out.append(Column(*(str(col[k]) for k in COLUMN_KEYS)))
+        label = col.get("label", "")
+        if not isinstance(label, str) or ("label" in col and not label.strip()):
+            raise InputError(
+                f"{where}, column {col['name']!r}: expected a text label, got {label!r}"
+            )
+        out.append(Column(*(str(col[k]) for k in COLUMN_KEYS), label=label.strip()))
     return Entry(key=key, description=desc.strip(), columns=tuple(out), file=file)
 
 
