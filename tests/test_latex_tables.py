@@ -99,17 +99,12 @@ def write(tmp_path, df, name="agreement", synthetic=False, labels=None):
 
 
 def agreement_frame() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "kind": ["benefit", "challenge"],
-            "level": ["category", "category"],
-            "measure": ["cohen_kappa", "percent_agreement"],
-            "pair": ["coder1 & coder2", "all coders"],
-            "coders": [2, 2],
-            "units": [1234, 72],
-            "value": [0.859493, 0.9027],
-        }
-    )
+    rows = [
+        ("benefit", "category", "cohen_kappa", "coder1 & coder2", 2, 1234, 0.859493),
+        ("challenge", "category", "percent_agreement", "all coders", 2, 72, 0.9027),
+    ]
+    names = ["kind", "level", "measure", "pair", "coders", "units", "value"]
+    return pd.DataFrame.from_records(rows, columns=names)
 
 
 # --- the LaTeX: booktabs, caption, label, headers, escaping ---

@@ -8,7 +8,6 @@ from hfreuse.config_check import check_card_jobs_cap, check_config, config_warni
 from hfreuse.config_check import keep_impossible_yaml_dates
 from hfreuse.figures import builder_args, figure_paths, figure_style, load_registry
 from hfreuse.products import check_tables, halves_products
-from hfreuse.report.latex import RESULT_TABLES
 
 # --- the run's source (set once by workflow/rules/sources/<source>.smk) ---
 
@@ -128,23 +127,6 @@ def figure_args(name):
     return builder_args(FIGURES[name], config, SOURCE)
 
 
-# --- tables for papers: the result tables the run provides, as LaTeX and CSV ---
-
-PAPER_TABLES_DIR = "results/tables"
-
-
-def paper_tables():
-    """The result tables this run writes for papers (hfreuse.report.latex.RESULT_TABLES, in
-    its order): those its source provides."""
-    have = provided_tables()
-    return [name for name in RESULT_TABLES if name in have]
-
-
-def paper_table_files(ext):
-    """The paper tables' files of one kind (tex, csv), in the order of paper_tables()."""
-    return [f"{PAPER_TABLES_DIR}/{name}.{ext}" for name in paper_tables()]
-
-
 def study_files():
     """The run's tables and figures (what the report presents)."""
     figures = [path for name in run_figures() for path in figure_files(name).values()]
@@ -152,10 +134,8 @@ def study_files():
 
 
 def final_targets():
-    """What `snakemake` builds by default: the tables, every figure, the tables for papers,
-    the study report."""
-    papers = paper_table_files("tex") + paper_table_files("csv")
-    return study_files() + papers + [rules.build_report.output.report]
+    """What `snakemake` builds by default: the tables, figures, tables for papers, report."""
+    return study_files() + paper_files() + [rules.build_report.output.report]
 
 
 def card_resolves_per_minute():
