@@ -22,7 +22,7 @@ from conftest import ROOT
 from hfreuse.coding.sheets import unescape_cell
 from hfreuse.errors import InputError
 from hfreuse.report import latex
-from hfreuse.report.dictionary import entry_for, load_dictionary
+from hfreuse.report.dictionary import entry_for, load_dictionary, tables_under
 
 DICTIONARY = sorted(str(p) for p in (ROOT / "workflow/report/dictionary").glob("*.yaml"))
 HOSTILE = r"R&D 100% of_x #1 $5 ~home ^up \back {b}"
@@ -323,6 +323,8 @@ def check_run_tables(wf: Path, expected: set[str], synthetic: bool) -> None:
         assert not any(re.fullmatch(r"[a-z]+(_[a-z]+)+", h) for h in rows[0]), tex_path
     facts = pd.read_parquet(wf / "results/report/outputs.parquet")
     assert {f"results/tables/{p.name}" for p in texs} <= set(facts["file"])
+    # they present documented tables (under their labels): not tables of the dictionary
+    assert not [t for t in tables_under(wf / "results") if t.startswith("results/tables/")]
 
 
 def test_the_demo_run_writes_a_paper_table_for_every_result_table(demo_run):

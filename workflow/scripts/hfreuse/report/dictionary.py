@@ -26,6 +26,8 @@ from ..errors import InputError
 
 COLUMN_KEYS = ("name", "type", "meaning", "source")
 TABLE_SUFFIXES = (".parquet", ".csv")
+#: folders of results/ that present documented tables (the tables for papers), not tables
+PRESENTATIONS = ("tables",)
 
 
 @dataclass(frozen=True)
@@ -183,11 +185,15 @@ def coverage_problems(covs: Iterable[Coverage]) -> list[str]:
 
 
 def tables_under(results_dir: str | Path) -> list[str]:
-    """Every table file under a results folder, as sorted relative paths ``results/...``."""
+    """Every table file under a results folder, as sorted relative paths ``results/...``, but
+    the tables for papers (folder :data:`PRESENTATIONS`): they present documented tables
+    under those columns' labels (:mod:`hfreuse.report.latex`), as figures do."""
     root = Path(results_dir)
     base = root.parent
     return sorted(
         p.relative_to(base).as_posix()
         for p in root.rglob("*")
-        if p.is_file() and p.suffix in TABLE_SUFFIXES
+        if p.is_file()
+        and p.suffix in TABLE_SUFFIXES
+        and p.relative_to(root).parts[0] not in PRESENTATIONS
     )
