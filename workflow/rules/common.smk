@@ -134,8 +134,8 @@ def study_files():
 
 
 def final_targets():
-    """What `snakemake` builds by default: the tables, every figure, the study report."""
-    return study_files() + [rules.build_report.output.report]
+    """What `snakemake` builds by default: the tables, figures, tables for papers, report."""
+    return study_files() + paper_files() + [rules.build_report.output.report]
 
 
 def card_resolves_per_minute():

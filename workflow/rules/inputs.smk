@@ -1,6 +1,7 @@
 # Input functions of the stage rules (functions only, like common.smk; Snakemake's linter wants
 # rules and functions apart): the coding import and taxonomy, the study's tables and outputs
-# (summary), the report's inputs.
+# (summary), the tables for papers, the report's inputs.
+from hfreuse.report.latex import RESULT_TABLES
 
 
 def coding_import_inputs(wildcards):
@@ -37,8 +38,36 @@ def study_tables():
 
 
 def run_outputs():
-    """Every output the report lists: the tables, figures and the study summary."""
-    return study_files() + [rules.summarize_study.output.summary]
+    """Every output the report lists: the tables, figures, tables for papers and the study
+    summary."""
+    return study_files() + paper_files() + [rules.summarize_study.output.summary]
+
+
+# --- tables for papers: the result tables the run provides, as LaTeX and CSV ---
+
+PAPER_TABLES_DIR = "results/tables"
+
+
+def paper_tables():
+    """The result tables this run writes for papers (hfreuse.report.latex.RESULT_TABLES, in
+    its order): those its source provides."""
+    have = provided_tables()
+    return [name for name in RESULT_TABLES if name in have]
+
+
+def paper_table_files(ext):
+    """The paper tables' files of one kind (tex, csv), in the order of paper_tables()."""
+    return [f"{PAPER_TABLES_DIR}/{name}.{ext}" for name in paper_tables()]
+
+
+def paper_files():
+    return paper_table_files("tex") + paper_table_files("csv")
+
+
+def paper_table_inputs(wildcards):
+    """Named inputs of write_paper_tables: each result table by its name, the dictionary."""
+    tables = {name: table(name) for name in paper_tables()}
+    return tables | {"dictionary": sorted(glob("workflow/report/dictionary/*.yaml"))}
 
 
 def report_inputs(wildcards):

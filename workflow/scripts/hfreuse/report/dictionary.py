@@ -6,7 +6,10 @@ An entry is keyed by the table's path (a glob pattern is allowed, e.g.
     results/hub/models.parquet:
       description: ...
       columns:
-        - {name: model_id, type: string, meaning: ..., source: ...}
+        - {name: model_id, type: string, meaning: ..., source: ..., label: Model}
+
+``label`` (optional) is the column's header for readers (the paper tables of
+:mod:`hfreuse.report.latex`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from ..errors import InputError
 
 COLUMN_KEYS = ("name", "type", "meaning", "source")
 TABLE_SUFFIXES = (".parquet", ".csv")
+#: folders of results/ that present documented tables (the tables for papers), not tables
+PRESENTATIONS = ("tables",)
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Column:
     type: str
     meaning: str
     source: str
+    label: str = ""  # the header for readers (optional)
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,12 @@ def _entry(key: str, value: Any, file: str) -> Entry:
         if col["name"] in seen:
             raise InputError(f"{where}: column {col['name']!r} documented twice")
         seen.add(col["name"])
-        out.append(Column(*(str(col[k]) for k in COLUMN_KEYS)))
+        label = col.get("label", "")
+        if not isinstance(label, str) or ("label" in col and not label.strip()):
+            raise InputError(
+                f"{where}, column {col['name']!r}: expected a text label, got {label!r}"
+            )
+        out.append(Column(*(str(col[k]) for k in COLUMN_KEYS), label=label.strip()))
     return Entry(key=key, description=desc.strip(), columns=tuple(out), file=file)
 
 
@@ -174,11 +185,15 @@ def coverage_problems(covs: Iterable[Coverage]) -> list[str]:
 
 
 def tables_under(results_dir: str | Path) -> list[str]:
-    """Every table file under a results folder, as sorted relative paths ``results/...``."""
+    """Every table file under a results folder, as sorted relative paths ``results/...``, but
+    the tables for papers (folder :data:`PRESENTATIONS`): they present documented tables
+    under those columns' labels (:mod:`hfreuse.report.latex`), as figures do."""
     root = Path(results_dir)
     base = root.parent
     return sorted(
         p.relative_to(base).as_posix()
         for p in root.rglob("*")
-        if p.is_file() and p.suffix in TABLE_SUFFIXES
+        if p.is_file()
+        and p.suffix in TABLE_SUFFIXES
+        and p.relative_to(root).parts[0] not in PRESENTATIONS
     )
