@@ -205,6 +205,20 @@ def forum_server():
 # --- a real browser --------------------------------------------------------------------------------
 
 
+TEX_APT_LINE = "apt-get install texlive-latex-base texlive-latex-recommended"
+
+
+@pytest.fixture(scope="session")
+def pdflatex() -> str:
+    """Debian's pdflatex; skipped when absent (but required in CI, where .ci/run installs it)."""
+    binary = shutil.which("pdflatex")
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"pdflatex is required in CI for the LaTeX table tests ({TEX_APT_LINE})")
+        pytest.skip(f"Debian's TeX Live is not installed ({TEX_APT_LINE})")
+    return binary
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """A headless Chromium; skipped when absent (but required in CI, where .ci/run installs it)."""

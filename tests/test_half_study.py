@@ -152,6 +152,8 @@ def test_a_hub_only_live_run_builds_the_hub_half_and_says_what_the_forum_adds(ht
         "results/stats/card_share_trend.parquet",
         "results/stats/claims.csv",
         "results/stats/claims.parquet",
+        "results/tables/card_share_trend.csv",
+        "results/tables/claims.csv",
         "results/trends/card_share_monthly.parquet",
         "results/trends/hub_model_types_monthly.parquet",
     ]
@@ -200,6 +202,7 @@ def test_a_forum_only_live_run_builds_the_forum_half_and_says_what_the_hub_adds(
         "results/forum/topics_per_category_monthly.parquet",
         "results/stats/claims.csv",
         "results/stats/claims.parquet",
+        "results/tables/claims.csv",
     ]
     assert set(_not_evaluated(wf)) == {  # every claim: no coded topics, no Hub half
         "rq1_top_challenge", "rq2_top_benefit", "rq3_correlation", "rq3_decline", "rq3_card_share"
