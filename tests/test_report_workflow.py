@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from browser import PROBE_JS, check_report_visit, pdf_page_count, print_report
 from conftest import copy_workflow, run_snakemake
 from hfreuse.report import dictionary as rd
@@ -81,16 +82,23 @@ def test_snakemake_own_report_shows_every_figure_with_its_caption(demo_run, tmp_
     text = out.read_text(encoding="utf-8")
     assert "demo-v1" in text and "SYNTHETIC DEMO DATA" in text
     assert "Study report" in text  # results/report.html is a report() output of build_report
+    from hfreuse.report.html import rst_to_html
+
     registry = load_registry(
         demo_run / "workflow/figures.yaml", demo_run / "workflow/report/captions"
     )
+    # the caption templates rendered with the run's config, as our own report renders them
+    config = yaml.safe_load((demo_run / "config/config.yaml").read_text(encoding="utf-8"))
     decoder = json.JSONDecoder()
     for name, fig in registry.items():
         key = f'"results/figures/{name}.svg": '
         assert key in text, f"{name}: not in snakemake's report"
         entry, _ = decoder.raw_decode(text, text.index(key) + len(key))
-        first_words = " ".join(Path(fig["caption"]).read_text().split()[:4])
-        assert entry["caption"].startswith("<p>" + first_words), (name, entry["caption"][:80])
+        ours = rst_to_html(
+            Path(fig["caption"]).read_text(), fig["caption"], {"snakemake": {"config": config}}
+        )
+        first_words = " ".join(ours.split()[:4])
+        assert entry["caption"].startswith(first_words), (name, entry["caption"][:80], first_words)
         assert fig["category"] in text and fig["subcategory"] in text
 
 
