@@ -23,6 +23,7 @@ def main(
     timeout,
     max_retries,
     max_failed_share=0.0,
+    previous_snapshot=None,
 ):
     crawl_cards(
         Path(models).parent,
@@ -33,6 +34,7 @@ def main(
         max_cards=None if max_cards is None else int(max_cards),
         pace=Pace(float(resolves_per_minute), float(timeout), int(max_retries)),
         max_failed_share=max_failed_share,
+        previous_snapshot=previous_snapshot,
     )
 
 

@@ -24,6 +24,7 @@ def main(
     timeout,
     max_retries,
     max_failed_share=0.0,
+    previous_snapshot=None,
 ):
     crawl_first_commits(
         Path(models).parent,
@@ -33,6 +34,7 @@ def main(
         endpoint=endpoint,
         pace=Pace(float(requests_per_minute), float(timeout), int(max_retries)),
         max_failed_share=max_failed_share,
+        previous_snapshot=previous_snapshot,
     )
 
 

@@ -47,7 +47,8 @@ rule fetch_hub_models:
 
 rule fetch_hub_cards:
     """Fetch the README.md of every listed model of one shard (a stable hash of the model id)
-    at the listed revision, resumably, at the shard's share of the resolve quota; READMEs that
+    at the listed revision, resumably, at the shard's share of the resolve quota (those whose
+    listed sha is unchanged since hub.previous_snapshot are copied from it); READMEs that
     still fail after retries are quarantined (crawl.max_failed_share)."""
     input:
         models="resources/raw/{snapshot}/hub/manifest.json",
@@ -68,6 +69,7 @@ rule fetch_hub_cards:
         n_shards=config["hub"]["card_shards"],
         endpoint=config["hub"]["endpoint"],
         max_cards=config["hub"]["max_cards"],
+        previous_snapshot=config["hub"]["previous_snapshot"],
         resolves_per_minute=card_resolves_per_minute(),
         timeout=config["hub"]["timeout_seconds"],
         max_retries=config["hub"]["max_retries"],
@@ -79,7 +81,8 @@ rule fetch_hub_cards:
 rule fetch_hub_history:
     """Fetch the commit history of every listed model of one shard (a stable hash of the model
     id) whose createdAt is the floor, at the listed revision, resumably, through huggingface_hub
-    behind the paced client: its first commit dates it."""
+    behind the paced client: its first commit dates it (a model hub.previous_snapshot dated is
+    copied from it)."""
     input:
         models="resources/raw/{snapshot}/hub/manifest.json",
     output:
@@ -98,6 +101,7 @@ rule fetch_hub_history:
         shard=shard_index("hub_history"),
         n_shards=config["hub"]["history_shards"],
         endpoint=config["hub"]["endpoint"],
+        previous_snapshot=config["hub"]["previous_snapshot"],
         requests_per_minute=config["hub"]["requests_per_minute"],
         timeout=config["hub"]["timeout_seconds"],
         max_retries=config["hub"]["max_retries"],

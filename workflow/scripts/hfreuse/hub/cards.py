@@ -51,6 +51,7 @@ from ..errors import InputError
 from ..shards import check_shard, stable_shard
 from . import raw as hub_raw
 from .answers import card_answer_problem, decode_text
+from .previous import card_reusable, origin_fields, taken_over, with_previous
 
 log = logging.getLogger(__name__)
 
@@ -154,14 +155,23 @@ def _fetch_cards(
     quarantine: Quarantine,
     progress_every: float,
     overall: ShardsProgress | None = None,
+    reused: Mapping[str, dict[str, Any]] | None = None,
 ) -> None:
-    """Fetch the READMEs of ``todo`` (model id -> revision) into ``parts``; a README that still
-    fails after the retries goes to ``quarantine`` and the crawl goes on (one that is fetched,
-    and journaled, leaves it). Whatever happens, what was fetched (journaled) and this run's
-    counts are kept."""
+    """Fetch the READMEs of ``todo`` (model id -> revision) into ``parts``, or take over the
+    record of ``reused`` (from the previous snapshot, journaled like a fetched one); a README
+    that still fails after the retries goes to ``quarantine`` and the crawl goes on (one that is
+    fetched, and journaled, leaves it). Whatever happens, what was fetched (journaled) and this
+    run's counts are kept."""
+    reused = reused or {}
+
+    def fetch(m: str) -> dict[str, Any]:
+        if m in reused:
+            rec = reused[m]
+            return {k: rec.get(k) for k in ("model_id", "revision", "status", "text")}
+        return _fetch_card(run.client, endpoint, m, todo[m])
 
     step = quarantined_step(
-        lambda m: _fetch_card(run.client, endpoint, m, todo[m]),
+        fetch,
         lambda m: card_url(endpoint, m, todo[m]),
         parts,
         quarantine,
@@ -194,6 +204,7 @@ def crawl_cards(
     snapshot: str | None = None,
     progress_every: float = 10.0,
     max_failed_share: float = 0.0,
+    previous_snapshot: str | None = None,
 ) -> dict[str, Any]:
     """Fetch the README texts of card shard ``shard`` (0-based) of ``n_shards``; returns the
     shard marker.
@@ -203,23 +214,22 @@ def crawl_cards(
     retries is quarantined (``quarantine.json`` beside the parts; :mod:`hfreuse.crawl.quarantine`)
     and retried first by the next run; when more than ``max_failed_share`` of the shard's
     READMEs are quarantined at the end, the shard fails (everything else stored) without a
-    marker, else the marker lists them.
+    marker, else the marker lists them. With ``previous_snapshot`` the unchanged READMEs are
+    taken over from it (:mod:`hfreuse.hub.previous`) and the marker says how many.
     """
     hub_dir, marker_path = Path(hub_dir), Path(marker)
     _check_card_settings(shard, n_shards, max_cards)
     max_failed_share = check_max_failed_share(max_failed_share)
     require_listing(hub_dir)
-    query = {
-        "endpoint": endpoint.rstrip("/"),
-        "shard": shard,
-        "shards": n_shards,
-        "max_cards": max_cards,
-    }
+    query = with_previous({"endpoint": endpoint.rstrip("/"), "shard": shard, "shards": n_shards,
+                           "max_cards": max_cards}, previous_snapshot)  # fmt: skip
     label, folder = f"card shard {shard + 1} of {n_shards}", hub_raw.shard_dir(marker_path)
     run = start_shard(label, folder, query, client, pace, accept="text/plain, */*")
     revisions = readme_revisions(hub_dir)
     mine = shard_models(revisions, shard, n_shards, max_cards)
     parts, quarantine, todo = resume_shard(run, mine, part_size, "READMEs", marker_path)
+    reused = taken_over(hub_dir, previous_snapshot, "cards", shard, n_shards,
+                        {m: revisions[m] for m in mine}, card_reusable)  # fmt: skip
     log.info(
         "%s: %d of %d models with README selected, %d already stored, %d to fetch "
         "(%d quarantined by an earlier run, retried first)",
@@ -229,8 +239,10 @@ def crawl_cards(
     overall = _overall(folder, run.state_path, n_shards, selected, len(parts.kept), progress_every)
     with parts.journal.recording(run.client, run.state["stats"]):
         todo_revisions = {m: revisions[m] for m in todo}
-        _fetch_cards(run, parts, endpoint, todo_revisions, quarantine, progress_every, overall)
-    fields = _marker_fields(query, len(revisions), len(mine))
+        _fetch_cards(run, parts, endpoint, todo_revisions, quarantine, progress_every, overall,
+                     reused)  # fmt: skip
+    fields = _marker_fields(query, len(revisions), len(mine),
+                            origin_fields(previous_snapshot, reused))  # fmt: skip
     return finish_shard(
         run, parts, quarantine, marker_path, hub_dir, snapshot, what="READMEs", fields=fields,
         pace_key="resolves_per_minute", max_failed_share=max_failed_share,
@@ -238,7 +250,7 @@ def crawl_cards(
 
 
 def _marker_fields(
-    query: Mapping[str, Any], listed: int, cards: int
+    query: Mapping[str, Any], listed: int, cards: int, origin: Mapping[str, Any]
 ) -> Callable[[Mapping[str, int]], dict[str, Any]]:
     """The README shard's own marker fields, of its stored statuses (``listed``: the models
     whose file list has README.md; ``cards``: the shard's selected models)."""
@@ -251,6 +263,7 @@ def _marker_fields(
             "fetched": statuses.get("200", 0),
             "not_found": statuses.get("404", 0),
             "card_statuses": dict(sorted(statuses.items())),
+            **origin,
         }
 
     return fields

@@ -86,6 +86,7 @@ from ..shards import check_shard, stable_shard
 from . import raw as hub_raw
 from .answers import ANONYMOUS_401_CODES
 from .parse import FLOOR
+from .previous import history_reusable, origin_fields, taken_over, with_previous
 
 log = logging.getLogger(__name__)
 
@@ -468,18 +469,21 @@ def crawl_first_commits(
     snapshot: str | None = None,
     progress_every: float = 10.0,
     max_failed_share: float = 0.0,
+    previous_snapshot: str | None = None,
 ) -> dict[str, Any]:
     """Fetch the commit histories of the floored models of shard ``shard`` (0-based) of
     ``n_shards``; returns the shard marker (written last, beside the part folder). A history that
     still fails after the retries is quarantined; when more than ``max_failed_share`` of the
-    shard's models are quarantined at the end, the shard fails without a marker."""
+    shard's models are quarantined at the end, the shard fails without a marker. With
+    ``previous_snapshot`` the histories that dated a model there are taken over (copied,
+    :mod:`hfreuse.hub.previous`) and the marker says how many."""
     hub_dir, marker_path = Path(hub_dir), Path(marker)
     check_shard("history", shard, n_shards)
     max_failed_share = check_max_failed_share(max_failed_share)
     require_listing(hub_dir)
     folder = hub_raw.shard_dir(marker_path)
-    query = {"endpoint": endpoint.rstrip("/"), "shard": shard, "shards": n_shards,
-             "page_size": int(page_size)}  # fmt: skip
+    query = with_previous({"endpoint": endpoint.rstrip("/"), "shard": shard, "shards": n_shards,
+                           "page_size": int(page_size)}, previous_snapshot)  # fmt: skip
     run = start_shard(f"history shard {shard + 1} of {n_shards}", folder, query, client, pace)
     revisions = floored_revisions(hub_dir)
     mine = shard_floored(revisions, shard, n_shards)
@@ -487,6 +491,8 @@ def crawl_first_commits(
     log.info("%s: %d of %d floored models, %d already stored, %d to fetch (%d quarantined by an "
              "earlier run, retried first)", run.label, len(mine), len(revisions), len(parts.kept),
              len(todo), len(quarantine))  # fmt: skip
+    reused = taken_over(hub_dir, previous_snapshot, "history", shard, n_shards,
+                        {m: revisions[m] for m in mine}, history_reusable)  # fmt: skip
     progress = run.progress(len(mine), len(parts.kept), progress_every)
     bridge, hist = history_bridge(run.client, endpoint, page_size, listing_time(hub_dir))
 
@@ -494,15 +500,16 @@ def crawl_first_commits(
         return with_limit(f"{query['endpoint']}/api/models/{model_id}/commits/"
                           f"{quote(revisions[model_id], safe='')}", int(page_size))  # fmt: skip
 
-    step = quarantined_step(
-        lambda m: _fetch_history(bridge, api, hist, m, revisions[m]), url_of, parts, quarantine
-    )
+    step = quarantined_step(  # a history taken over, else fetched
+        lambda m: reused.get(m) or _fetch_history(bridge, api, hist, m, revisions[m]),
+        url_of, parts, quarantine)  # fmt: skip
 
     with parts.journal.recording(run.client, run.state["stats"]), bridge as api:
         run.loop(todo, step, progress, keep=parts.save)
         run.mark_finished()
         parts.flush()
-    fields = _marker_fields(query, len(revisions), len(mine))
+    fields = _marker_fields(query, len(revisions), len(mine),
+                            origin_fields(previous_snapshot, reused))  # fmt: skip
     return finish_shard(
         run, parts, quarantine, marker_path, hub_dir, snapshot, what="histories", fields=fields,
         pace_key="requests_per_minute", max_failed_share=max_failed_share, list_quarantine=False,
@@ -510,7 +517,7 @@ def crawl_first_commits(
 
 
 def _marker_fields(
-    query: Mapping[str, Any], floored: int, models: int
+    query: Mapping[str, Any], floored: int, models: int, origin: Mapping[str, Any]
 ) -> Callable[[Mapping[str, int]], dict[str, Any]]:
     """The history shard's own marker fields, of its stored statuses (``floored``: the floored
     models of the listing; ``models``: the shard's)."""
@@ -521,6 +528,7 @@ def _marker_fields(
             "floored_models": floored,
             "models": models,
             "history_statuses": dict(sorted(statuses.items())),
+            **origin,
         }
 
     return fields
