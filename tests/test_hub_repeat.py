@@ -92,10 +92,12 @@ def asked(stub: StubHub, kind: str) -> list[str]:
     return sorted(h.key if kind == "card" else h.key[0] for h in stub.hits if h.kind == kind)
 
 
-def test_nothing_changed_asks_the_listing_alone_and_gives_the_same_table(hub, tmp_path):
-    first = snapshot(hub, tmp_path / "raw", "s1")
+def test_a_repeat_asks_only_what_changed_and_gives_a_fresh_crawls_table(hub, httpserver, tmp_path):
+    raw = tmp_path / "raw"
+    first = snapshot(hub, raw, "s1")
     hub.hits.clear()
-    second = snapshot(hub, tmp_path / "raw", "s2", previous="s1")
+    # nothing changed: the listing alone, the same parts and table as the fresh crawl s1
+    second = snapshot(hub, raw, "s2", previous="s1")
     assert hub.count("card") == hub.count("commits") == 0
     assert hub.count("list") == len(hub_raw.list_pages(second))
     assert table(second).equals(table(first))
@@ -107,38 +109,37 @@ def test_nothing_changed_asks_the_listing_alone_and_gives_the_same_table(hub, tm
     expected = table(second)
     shutil.rmtree(first.parent)
     assert table(second).equals(expected)
-
-
-def test_only_changed_and_new_models_are_asked(hub, httpserver, tmp_path):
-    snapshot(hub, tmp_path / "raw", "s1")
+    # a month later: exactly the changed and new READMEs, the new floored models' histories
     later, readmes, histories = changed_stub(hub)
     assert len(readmes) == 3 + len([m for m in hub.models if has_readme(m)]) // 100
     reinstall(httpserver, later)
-    second = snapshot(later, tmp_path / "raw", "s2", previous="s1")
+    third = snapshot(later, raw, "s3", previous="s2")
     assert asked(later, "card") == sorted(readmes)
     assert asked(later, "commits") == sorted(histories)
     # the same READMEs as a fresh crawl of the same server, part for part (a history taken
     # over keeps the revision it was fetched at), and the same table
-    fresh = snapshot(later, tmp_path / "raw", "fresh")
-    assert parts_text(second, ("cards",)) == parts_text(fresh, ("cards",))
-    assert table(second).equals(table(fresh))
-    dated = first_commits(iter_histories([marker(second, "history", k) for k in range(N)]))
+    fresh = snapshot(later, raw, "fresh")
+    assert parts_text(third, ("cards",)) == parts_text(fresh, ("cards",))
+    assert table(third).equals(table(fresh))
+    dated = first_commits(iter_histories([marker(third, "history", k) for k in range(N)]))
     assert all(dated[m][0] is not None for m in histories)
 
 
 def test_a_previous_snapshot_missing_or_damaged_is_one_clear_error(hub, tmp_path):
     raw = tmp_path / "raw"
-    first = snapshot(hub, raw, "s1")
-    hub_dir = raw / "s2" / "hub"
-    crawl_hub(hub, hub_dir)
+    first, hub_dir = raw / "s1" / "hub", raw / "s2" / "hub"
+    crawl_hub(hub, first)
+    crawl_cards(first, marker(first, "cards", 0), 0, N, hub.base_url, 40, client=client())
+    shutil.copytree(first / "pages", hub_dir / "pages")
+    shutil.copy(first / "manifest.json", hub_dir / "manifest.json")
     hub.hits.clear()
     with pytest.raises(InputError, match="hub.previous_snapshot 'gone'.*complete snapshot"):
-        crawl_cards(hub_dir, marker(hub_dir, "cards", 0), 0, N, hub.base_url,
+        crawl_cards(hub_dir, marker(hub_dir, "cards", 0), 0, N, hub.base_url, 40,
                     client=client(), previous_snapshot="gone")  # fmt: skip
     part = hub_raw.list_parts(hub_raw.shard_dir(marker(first, "cards", 0)))[0]
     part.write_bytes(part.read_bytes()[:40])
     with pytest.raises(InputError, match=f"hub.previous_snapshot 's1'.*{part.name}"):
-        crawl_cards(hub_dir, marker(hub_dir, "cards", 0), 0, N, hub.base_url,
+        crawl_cards(hub_dir, marker(hub_dir, "cards", 0), 0, N, hub.base_url, 40,
                     client=client(), previous_snapshot="s1")  # fmt: skip
     assert hub.count("card") == 0 and not marker(hub_dir, "cards", 0).exists()
 
@@ -147,8 +148,8 @@ KILL = """
 import sys
 from hfreuse.clients import HttpClient
 from hfreuse.hub.cards import crawl_cards
-crawl_cards(sys.argv[1], sys.argv[2], 0, 1, sys.argv[3], client=HttpClient(600.0), part_size=5,
-            previous_snapshot="s1")
+crawl_cards(sys.argv[1], sys.argv[2], 0, 1, sys.argv[3], 400, client=HttpClient(600.0),
+            part_size=4, previous_snapshot="s1")
 """
 
 
@@ -156,21 +157,22 @@ def test_sigkill_during_the_take_over_then_a_rerun_gives_the_same_bytes(hub, htt
     raw = tmp_path / "raw"
     first = raw / "s1" / "hub"
     crawl_hub(hub, first)
-    crawl_cards(first, first / "cards" / "shard-1-of-1.json", 0, 1, hub.base_url, client=client())
-    later, _, _ = changed_stub(hub)
+    crawl_cards(first, first / "cards" / "shard-1-of-1.json", 0, 1, hub.base_url, 400,
+                client=client())  # fmt: skip
+    later, readmes, _ = changed_stub(hub)
     reinstall(httpserver, later)
     whole, killed = raw / "whole" / "hub", raw / "killed" / "hub"
-    for hub_dir in (whole, killed):
-        crawl_hub(later, hub_dir)
+    crawl_hub(later, whole)
+    shutil.copytree(whole, killed)
+    crawl_cards(whole, whole / "cards" / "shard-1-of-1.json", 0, 1, later.base_url, 400,
+                client=client(), part_size=4, previous_snapshot="s1")  # fmt: skip
     path = killed / "cards" / "shard-1-of-1.json"
-    crawl_cards(whole, whole / "cards" / "shard-1-of-1.json", 0, 1, later.base_url,
-                client=client(), part_size=5, previous_snapshot="s1")  # fmt: skip
     run_until(
         [sys.executable, "-c", KILL, str(killed), str(path), later.base_url],
         lambda: len(hub_raw.list_parts(hub_raw.shard_dir(path))) >= 3,
     )
     assert not path.exists()
-    doc = crawl_cards(killed, path, 0, 1, later.base_url, client=client(), part_size=5,
+    doc = crawl_cards(killed, path, 0, 1, later.base_url, 400, client=client(), part_size=4,
                       previous_snapshot="s1")  # fmt: skip
     assert doc["runs"] == 2 and doc["from_snapshot"] == "s1"
 
@@ -178,5 +180,10 @@ def test_sigkill_during_the_take_over_then_a_rerun_gives_the_same_bytes(hub, htt
         folder = hub_dir / "cards" / "shard-1-of-1"
         return {p.name: gzip.decompress(p.read_bytes()) for p in hub_raw.list_parts(folder)}
 
-    assert stored(killed) == stored(whole)
-    assert doc["taken_over"] == read_json(whole / "cards" / "shard-1-of-1.json")["taken_over"]
+    assert stored(killed) == stored(whole) and len(stored(whole)) == 100
+    whole_doc = read_json(whole / "cards" / "shard-1-of-1.json")
+    assert doc["taken_over"] == whole_doc["taken_over"] == 400 - len(readmes & doc_ids(whole))
+
+
+def doc_ids(hub_dir: Path) -> set[str]:
+    return {r["model_id"] for r in hub_raw.iter_cards(hub_dir / "cards" / "shard-1-of-1")}

@@ -47,9 +47,8 @@ rule fetch_hub_models:
 
 rule fetch_hub_cards:
     """Fetch the README.md of every listed model of one shard (a stable hash of the model id)
-    at the listed revision, resumably, at the shard's share of the resolve quota (those whose
-    listed sha is unchanged since hub.previous_snapshot are copied from it); READMEs that
-    still fail after retries are quarantined (crawl.max_failed_share)."""
+    at the listed revision (unless unchanged since hub.previous_snapshot: copied), resumably;
+    READMEs that still fail after retries are quarantined (crawl.max_failed_share)."""
     input:
         models="resources/raw/{snapshot}/hub/manifest.json",
     output:
@@ -81,8 +80,7 @@ rule fetch_hub_cards:
 rule fetch_hub_history:
     """Fetch the commit history of every listed model of one shard (a stable hash of the model
     id) whose createdAt is the floor, at the listed revision, resumably, through huggingface_hub
-    behind the paced client: its first commit dates it (a model hub.previous_snapshot dated is
-    copied from it)."""
+    behind the paced client: its first commit dates it (or hub.previous_snapshot's)."""
     input:
         models="resources/raw/{snapshot}/hub/manifest.json",
     output:
