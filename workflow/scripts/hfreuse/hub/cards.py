@@ -198,13 +198,13 @@ def crawl_cards(
     endpoint: str,
     max_cards: int | None = None,
     *,
+    previous_snapshot: str | None = None,
     pace: Pace = CARD_PACE,
     client: HttpClient | None = None,
     part_size: int = PART_SIZE,
     snapshot: str | None = None,
     progress_every: float = 10.0,
     max_failed_share: float = 0.0,
-    previous_snapshot: str | None = None,
 ) -> dict[str, Any]:
     """Fetch the README texts of card shard ``shard`` (0-based) of ``n_shards``; returns the
     shard marker.
