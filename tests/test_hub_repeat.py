@@ -187,3 +187,40 @@ def test_sigkill_during_the_take_over_then_a_rerun_gives_the_same_bytes(hub, htt
 
 def doc_ids(hub_dir: Path) -> set[str]:
     return {r["model_id"] for r in hub_raw.iter_cards(hub_dir / "cards" / "shard-1-of-1")}
+
+
+def test_traced_models_keep_their_card_history_trace(history_hub, httpserver, tmp_path):
+    """A sampled model traced at the sha still listed keeps its trace (0 requests when nothing
+    changed); one whose sha changed is traced again; the repeat reads without the previous."""
+    from hfreuse.hub.card_history import crawl_card_history, read_card_history
+
+    hub, raw = history_hub, tmp_path / "raw"
+
+    def trace(stub: StubHub, name: str, previous: str | None = None) -> dict:
+        hub_dir = raw / name / "hub"
+        crawl_hub(stub, hub_dir)
+        stub.hits.clear()
+        crawl_card_history(hub_dir, hub_dir / "card_history" / "manifest.json", stub.base_url,
+                           12, 7, client=client(), previous_snapshot=previous)  # fmt: skip
+        return {
+            r["model_id"]: r for r in read_card_history(hub_dir / "card_history" / "manifest.json")
+        }
+
+    first = trace(hub, "s1")
+    assert all(r["status"] == 200 for r in first.values())
+    assert trace(hub, "s2", previous="s1") == first
+    assert hub.count("commits") == hub.count("card") == 0
+    shutil.rmtree(raw / "s1")
+    moved = sorted(first)[:2]  # two sampled models pushed a commit since: a new sha each
+    models = tuple(
+        {**m, "sha": hashlib.sha1(f"{m['id']}:new".encode()).hexdigest()} if m["id"] in moved else m
+        for m in hub.models
+    )
+    later = reinstall(httpserver, StubHub(models=models, cards=hub.cards, histories=hub.histories))
+    third = trace(later, "s3", previous="s2")
+    assert sorted({h.key[0] for h in later.hits if h.kind == "commits"}) == moved
+    assert {m: r for m, r in third.items() if m not in moved} == {
+        m: r for m, r in first.items() if m not in moved
+    }
+    doc = read_json(raw / "s3" / "hub" / "card_history" / "manifest.json")
+    assert doc["taken_over"] == 10 and doc["from_snapshot"] == "s2"

@@ -19,6 +19,7 @@ def main(
     timeout,
     max_retries,
     max_failed_share=0.0,
+    previous_snapshot=None,
 ):
     crawl_card_history(
         Path(models).parent,
@@ -31,6 +32,7 @@ def main(
         proportion=sample["proportion"],
         pace=Pace(float(requests_per_minute), float(timeout), int(max_retries)),
         max_failed_share=max_failed_share,
+        previous_snapshot=previous_snapshot,
     )
 
 

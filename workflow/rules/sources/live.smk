@@ -128,6 +128,7 @@ rule fetch_hub_card_history:
         hf_api=1,
     params:
         endpoint=config["hub"]["endpoint"],
+        previous_snapshot=config["hub"]["previous_snapshot"],
         sample={
             "size": config["hub"]["card_history_sample"],
             "seed": config["hub"]["card_history_seed"],

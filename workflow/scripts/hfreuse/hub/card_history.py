@@ -67,6 +67,7 @@ from .answers import card_answer_problem, decode_text
 from .carddata import has_card_data
 from .cards import CARD_PACE, readme_revisions
 from .first_commits import COMMITS_PAGE, FINAL_STATUSES, HistoryPages, history_bridge
+from .previous import origin_fields, taken_over, trace_reusable, with_previous
 
 log = logging.getLogger(__name__)
 
@@ -285,43 +286,45 @@ def crawl_card_history(
     snapshot: str | None = None,
     max_failed_share: float = 0.0,
     page_size: int = COMMITS_PAGE,
+    previous_snapshot: str | None = None,
 ) -> dict[str, Any]:
     """Fetch the card history of the sample into the folder of ``manifest``; returns it
     (``page_size``: commits asked a page, as :func:`~hfreuse.hub.first_commits.history_bridge`).
 
     A model that still fails after the retries is quarantined (``quarantine.json`` beside the
     parts) and retried first by the next run; when more than ``max_failed_share`` of the sample
-    is quarantined at the end, the crawl fails naming the file (everything else stored)."""
+    is quarantined at the end, the crawl fails naming the file (everything else stored). With
+    ``previous_snapshot`` a sampled model it traced at the same listed sha keeps its trace."""
     hub_dir, manifest = Path(hub_dir), Path(manifest)
     max_failed_share = check_max_failed_share(max_failed_share)
     require_listing(hub_dir)
     revisions = readme_revisions(hub_dir)
     n = sample_size(len(revisions), size, confidence, margin, proportion)
     mine = sample_models(list(revisions), n, seed)
-    query = {"endpoint": endpoint.rstrip("/"), "size": n, "seed": seed}
+    query = with_previous({"endpoint": endpoint.rstrip("/"), "size": n, "seed": seed},
+                          previous_snapshot)  # fmt: skip
     run = start_shard("card history", manifest.parent, query, client, pace)
     parts, quarantine, todo = resume_shard(run, mine, part_size, "card histories")
     log.info("card history: %d of %d models with README sampled, %d stored, %d to fetch "
              "(%d quarantined by an earlier run, retried first)",
              n, len(revisions), len(parts.kept), len(todo), len(quarantine))  # fmt: skip
+    reused = taken_over(hub_dir, previous_snapshot, "card_history", 0, 1,
+                        {m: revisions[m] for m in mine}, trace_reusable)  # fmt: skip
     progress = run.progress(n, len(parts.kept))
     bridge, hist = history_bridge(run.client, endpoint, page_size)
     pages = CardPages(hist)
     bridge.check = pages.check
 
-    step = quarantined_step(
-        lambda m: _record(api, pages, run.client, endpoint, m, revisions[m]),
-        lambda m: history_url(endpoint, m, revisions[m]),
-        parts,
-        quarantine,
-    )
+    step = quarantined_step(  # a trace taken over, else fetched
+        lambda m: reused.get(m) or _record(api, pages, run.client, endpoint, m, revisions[m]),
+        lambda m: history_url(endpoint, m, revisions[m]), parts, quarantine)  # fmt: skip
 
     with parts.journal.recording(run.client, run.state["stats"]), bridge as api:
         run.loop(todo, step, progress, keep=parts.save)
         run.mark_finished()  # the manifest's crawl_finished_at
         parts.flush()
     return _finish(run, parts, quarantine, manifest, hub_dir, snapshot, len(revisions),
-                   (n, seed, max_failed_share))  # fmt: skip
+                   (n, seed, max_failed_share), origin_fields(previous_snapshot, reused))  # fmt: skip
 
 
 def _finish(
@@ -333,13 +336,14 @@ def _finish(
     snapshot: str | None,
     listed: int,
     settings: tuple[int, int, float],
+    origin: Mapping[str, Any],
 ) -> dict[str, Any]:
     """Check the sample is complete (within ``max_failed_share``), then write the manifest."""
     n, seed, max_failed_share = settings
 
     def fields(statuses: Mapping[str, int]) -> dict[str, Any]:
         return {"sample": n, "seed": seed, "models_with_readme": listed,
-                "statuses": dict(sorted(statuses.items()))}  # fmt: skip
+                "statuses": dict(sorted(statuses.items())), **origin}  # fmt: skip
 
     return finish_shard(
         run, parts, quarantine, manifest, hub_dir, snapshot, what="models", fields=fields,

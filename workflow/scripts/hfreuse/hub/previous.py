@@ -51,15 +51,22 @@ def previous_hub_dir(hub_dir: Path, previous_snapshot: str | None) -> Path | Non
 
 
 def _shard_folders(prev: Path, kind: str, n_shards: int, shard: int) -> list[Path]:
-    """The complete shard folders of ``kind`` (``cards``/``history``) of the previous snapshot
-    that can hold models of shard ``shard`` of ``n_shards``: the same shard when it was sharded
-    alike, else all."""
-    markers = sorted((prev / kind).glob("shard-*.json"))
+    """The complete folders of ``kind`` (``cards``/``history`` shards, or ``card_history``)
+    of the previous snapshot that can hold models of shard ``shard`` of ``n_shards``: the same
+    shard when it was sharded alike, else all."""
+    if kind == "card_history":
+        markers = (
+            [prev / kind / "manifest.json"] if (prev / kind / "manifest.json").exists() else []
+        )
+    else:
+        markers = sorted((prev / kind).glob("shard-*.json"))
     if not markers:
         raise InputError(
             f"{prev / kind}: hub.previous_snapshot {prev.parent.name!r} has no complete {kind} "
-            "shard (no shard-*.json marker): it must be a complete snapshot"
+            "crawl (no marker): it must be a complete snapshot"
         )
+    if kind == "card_history":
+        return [prev / kind]
     folders = []
     for marker in markers:
         try:
@@ -101,6 +108,12 @@ def card_reusable(rec: dict[str, Any], revision: str) -> bool:
         return False
     status, text = rec.get("status"), rec.get("text")
     return (status == 200 and isinstance(text, str)) or (status == 404 and text is None)
+
+
+def trace_reusable(rec: dict[str, Any], revision: str) -> bool:
+    """A card-history record traced at ``revision`` (a listed sha, not ``main``): the history
+    up to a commit never changes, so neither does the trace."""
+    return revision != "main" and rec.get("revision") == revision and rec.get("status") == 200
 
 
 def history_reusable(rec: dict[str, Any], revision: str) -> bool:
